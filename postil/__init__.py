@@ -1,0 +1,1 @@
+"""postil: a static site generator for annotated essays."""

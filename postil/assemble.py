@@ -1,0 +1,146 @@
+"""Parsed essays in, the whole-site model out: collisions, tags, archive, backlinks.
+
+Everything here is cheap and linear in the number of essays, so it is redone on every
+build, incremental or not. Broken cross-links and URL collisions are found here, in the
+model, never by searching finished HTML.
+"""
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from urllib.parse import unquote, urlsplit
+
+from .discover import CONTENT_DIR, Sources
+from .errors import Report
+from .md.headings import slugify
+from .model import Essay, Site, Tag
+
+# Pages the theme writes itself; an essay or alias may not take their place.
+RESERVED_PATHS = ("", "tags/", "archive/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "assets/")
+
+
+def resolve_link(essay: Essay, target: str) -> str | None:
+    """The site path a link in `essay` points at ('other/'), or None when it leaves the site."""
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        resolved = posixpath.normpath(path.lstrip("/") or ".")
+    else:
+        resolved = posixpath.normpath(posixpath.join(essay.url_path or ".", path))
+    if resolved == ".":
+        return ""
+    if resolved.startswith(".."):
+        return None
+    return resolved + "/" if path.endswith("/") else resolved
+
+
+def _check_collisions(essays: list[Essay], report: Report) -> list[Essay]:
+    """Drop and report essays whose URL (compared case-insensitively) is already taken."""
+    owners: dict[str, str] = {path.casefold(): "the theme" for path in RESERVED_PATHS}
+    kept = []
+    for essay in sorted(essays, key=lambda e: e.source):
+        key = essay.url_path.casefold()
+        if key in owners:
+            line = essay.key_lines.get("slug", 1)
+            report.error(
+                essay.source, line,
+                f"URL /{essay.url_path} is already used by {owners[key]}",
+                "rename one of the files or give one a different 'slug'",
+            )
+            continue
+        owners[key] = essay.source
+        kept.append(essay)
+    for essay in kept:
+        for alias in essay.aliases:
+            key = alias.casefold()
+            if key in owners and owners[key] != essay.source:
+                report.error(
+                    essay.source, essay.key_lines.get("aliases"),
+                    f"alias /{alias} is already used by {owners[key]}",
+                    "remove the alias or change the other page's URL",
+                )
+            else:
+                owners[key] = essay.source
+    return kept
+
+
+def _tags(essays: tuple[Essay, ...]) -> tuple[Tag, ...]:
+    names: dict[str, str] = {}
+    members: dict[str, list[Essay]] = defaultdict(list)
+    for essay in essays:
+        for name in essay.tags:
+            slug = slugify(name)
+            names.setdefault(slug, name)
+            members[slug].append(essay)
+    tags = (Tag(slug, names[slug], tuple(members[slug])) for slug in names)
+    return tuple(sorted(tags, key=lambda tag: (tag.name.casefold(), tag.slug)))
+
+
+def _years(essays: tuple[Essay, ...]) -> tuple[tuple[int, tuple[Essay, ...]], ...]:
+    by_year: dict[int, list[Essay]] = defaultdict(list)
+    for essay in essays:
+        by_year[essay.date.year].append(essay)
+    return tuple((year, tuple(by_year[year])) for year in sorted(by_year, reverse=True))
+
+
+def _files(essays: list[Essay], sources: Sources) -> dict[str, str]:
+    """Output path → source path for every non-Markdown file in content/."""
+    files = {}
+    for essay in essays:
+        if essay.bundle_dir:
+            for source in sources.bundle_files.get(essay.bundle_dir, ()):
+                files[essay.url_path + source[len(essay.bundle_dir) + 1 :]] = source
+    for source in sources.loose_files:
+        files[source[len(CONTENT_DIR) + 1 :]] = source
+    return files
+
+
+def assemble(essays: list[Essay], sources: Sources, report: Report) -> Site:
+    """Build the site model; problems go to `report`."""
+    kept = _check_collisions(essays, report)
+    ordered = tuple(sorted(kept, key=lambda e: (-e.date.timestamp(), e.url_path)))
+    by_url = {essay.url_path: essay for essay in ordered}
+
+    backlinks: dict[str, list[Essay]] = defaultdict(list)
+    responses: dict[str, list[Essay]] = defaultdict(list)
+    for essay in ordered:
+        targets = {resolve_link(essay, link.target) for link in essay.links if not link.is_image}
+        for target in sorted(t for t in targets if t in by_url and t != essay.url_path):
+            backlinks[target].append(essay)
+        if essay.in_reply_to:
+            target = resolve_link(essay, essay.in_reply_to)
+            if target in by_url:
+                responses[target].append(essay)
+            elif target is not None:
+                report.warning(
+                    essay.source, essay.key_lines.get("in_reply_to"),
+                    f"in_reply_to {essay.in_reply_to!r} is not an essay of this site",
+                    "write the answered essay's path, such as '/its-slug/', or a full https:// URL",
+                )
+    return Site(
+        essays=ordered,
+        tags=_tags(ordered),
+        years=_years(ordered),
+        backlinks={url: tuple(items) for url, items in backlinks.items()},
+        responses={url: tuple(items) for url, items in responses.items()},
+        assets=_files(kept, sources),
+    )
+
+
+def check_links(site: Site, output_paths: set[str], report: Report) -> None:
+    """Warn about links and images in essays that point at nothing the build writes."""
+    for essay in site.essays:
+        for link in essay.links:
+            target = resolve_link(essay, link.target)
+            if target is None:
+                continue
+            page = (target.rstrip("/") + "/index.html").lstrip("/")
+            if target not in output_paths and page not in output_paths:
+                kind = "image" if link.is_image else "link"
+                report.warning(
+                    essay.source, link.line,
+                    f"{kind} to {link.target!r} points at no page or file of the site",
+                    "fix the path (site paths look like '/essay-slug/') or remove the " + kind,
+                )

@@ -1,0 +1,78 @@
+"""The command line: `postil build` (the default). The one place that catches PostilError."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import PostilError, UsageError
+
+DEFAULT_OUT = "public"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would exit 2 itself; keep one exit path
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = _Parser(prog="postil", description="Build a static site of annotated essays.")
+    parser.add_argument("-C", "--site", type=Path, default=Path("."), help="the site folder (default: here)")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    build = commands.add_parser("build", help="build the site into a folder (the default command)")
+    build.add_argument("--out", type=Path, default=None, help=f"output folder (default: {DEFAULT_OUT}/)")
+    build.add_argument("--base-url", help="the public URL of the site, overriding [tool.postil] base_url")
+    build.add_argument("--drafts", action="store_true", help="include essays marked draft: true")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.set_defaults(run=_run_build)
+    return parser, commands.choices
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from .pipeline import Builder, BuildOptions
+
+    site = args.site
+    out = args.out if args.out is not None else site / DEFAULT_OUT
+    builder = Builder(site, BuildOptions(out_dir=out, drafts=args.drafts, strict=args.strict, base_url=args.base_url))
+    result = builder.build()
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
+    warnings = len(result.warnings)
+    print(
+        f"Built {result.pages} pages ({result.files} files, {len(result.changed)} changed) into {out}"
+        f" with {warnings} warning{'s' if warnings != 1 else ''} in {result.seconds:.2f} s"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command; return the process exit code (0 ok, 1 content errors, 2 usage)."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser, commands = _parser()
+    try:
+        args = parser.parse_args(_with_default_command(commands, argv))
+        return args.run(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    except PostilError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        errors = sum(problem.severity == "error" for problem in exc.problems)
+        print(f"Build failed: {errors} error{'s' if errors != 1 else ''}; the previous output was left as it was.", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted; the previous output was left as it was.", file=sys.stderr)
+        return 130
+
+
+def _with_default_command(commands: dict, argv: list[str]) -> list[str]:
+    """Insert 'build' when no command is named, after any leading `-C DIR`."""
+    start = 0
+    while start + 1 < len(argv) and argv[start] in ("-C", "--site"):
+        start += 2
+    rest = argv[start:]
+    if rest and (rest[0] in commands or rest[0] in ("-h", "--help")):
+        return argv
+    return [*argv[:start], "build", *rest]

@@ -1,0 +1,75 @@
+"""Decode a source file and split its YAML front matter from its Markdown body."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from .errors import Problem
+
+
+@dataclass(frozen=True)
+class Split:
+    """A file cut in two. `body_line` is the 1-based file line where the body starts."""
+
+    meta: dict
+    body: str
+    body_line: int
+    key_lines: dict[str, int]
+
+
+class FrontMatterError(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def decode(raw: bytes, path: str) -> str:
+    """UTF-8 text with any BOM dropped and CRLF/CR line endings made LF."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise FrontMatterError(
+            Problem(path, line, col, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8")
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split(text: str, path: str) -> Split:
+    """Separate `---` fenced YAML from the body; raise FrontMatterError with the file position."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise FrontMatterError(
+            Problem(path, 1, 1, "no front matter", "start the file with a '---' line, then 'title:' and 'date:', then '---'")
+        )
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            break
+    else:
+        raise FrontMatterError(Problem(path, 1, 1, "front matter is never closed", "end it with a '---' line"))
+
+    yaml_text = "\n".join(lines[1:end])
+    try:
+        meta = yaml.safe_load(yaml_text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else None
+        col = mark.column + 1 if mark else None
+        message = f"invalid YAML: {exc.problem or exc.context}"
+        raise FrontMatterError(Problem(path, line, col, message, "fix the front matter syntax")) from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(Problem(path, 2, None, f"invalid YAML: {exc}", "fix the front matter syntax")) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise FrontMatterError(
+            Problem(path, 2, 1, "front matter must be a mapping of keys to values", "write it as 'key: value' lines")
+        )
+    key_lines = {}
+    for number, line in enumerate(lines[1:end], start=2):
+        key = line.split(":", 1)[0]
+        if line[:1].strip() and ":" in line and key not in key_lines:
+            key_lines[key] = number
+    return Split(meta, "\n".join(lines[end + 1 :]), end + 2, key_lines)

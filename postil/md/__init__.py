@@ -1,0 +1,113 @@
+"""The Markdown pipeline: one configured markdown-it instance and what it reports.
+
+Each feature is a plugin in this package (a plain `plugin(md)` function); per-document
+data travels in markdown-it's `env` and comes back as a `Rendered`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from .containers import containers_plugin
+from .footnotes import footnotes_plugin
+from .headings import headings_plugin
+from .highlight import highlight_code
+from .links import links_plugin
+from .math import math_plugin
+
+
+@dataclass(frozen=True)
+class Link:
+    line: int
+    target: str
+    is_image: bool
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A document's HTML and what the site needs to know about it.
+
+    Lines are 1-based lines of the source file; `problems` are (line, message, hint).
+    """
+
+    html: str
+    headings: tuple[tuple[int, str, str], ...]
+    links: tuple[Link, ...]
+    problems: tuple[tuple[int, str, str], ...]
+    word_count: int
+    first_paragraph: str
+
+
+def _table_wrapper(md: MarkdownIt) -> None:
+    """Wide tables scroll inside their own box instead of widening the page."""
+
+    def table_open(self, tokens, idx, options, env) -> str:
+        return '<div class="table-wrap" tabindex="0">' + self.renderToken(tokens, idx, options, env)
+
+    def table_close(self, tokens, idx, options, env) -> str:
+        return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+    md.add_render_rule("table_open", table_open)
+    md.add_render_rule("table_close", table_close)
+
+
+@lru_cache(maxsize=None)
+def essay_markdown() -> MarkdownIt:
+    """The trusted pipeline for the author's essays: raw HTML and smart typography on."""
+    md = MarkdownIt("commonmark", {"html": True, "typographer": True, "highlight": highlight_code})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    for plugin in (
+        footnotes_plugin,
+        deflist_plugin,
+        tasklists_plugin,
+        containers_plugin,
+        math_plugin,
+        attrs_plugin,
+        attrs_block_plugin,
+        links_plugin,
+        _table_wrapper,
+        headings_plugin,
+    ):
+        md.use(plugin)
+    return md
+
+
+def _word_count(tokens) -> int:
+    count = 0
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "text":
+                count += len(child.content.split())
+    return count
+
+
+def _first_paragraph(tokens) -> str:
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and token.level == 0:
+            children = tokens[index + 1].children or ()
+            text = "".join(" " if c.type == "softbreak" else c.content for c in children if c.type in ("text", "code_inline", "softbreak"))
+            return text.strip()
+    return ""
+
+
+def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "") -> Rendered:
+    """Render `body`, whose first line is line `first_line` of its file."""
+    env: dict = {"base_path": base_path}
+    if doc_id:
+        env["docId"] = doc_id
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+    offset = first_line
+    return Rendered(
+        html=html,
+        headings=tuple(env.get("headings", ())),
+        links=tuple(Link(line + offset, target, image) for line, target, image in env.get("links", ())),
+        problems=tuple((line + offset, message, hint) for line, message, hint in env.get("problems", ())),
+        word_count=_word_count(tokens),
+        first_paragraph=_first_paragraph(tokens),
+    )

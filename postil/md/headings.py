@@ -1,0 +1,60 @@
+"""Stable, unique heading ids with a visible permalink, and the heading list for a TOC."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+# Ids that other features generate; a heading may never take one of them.
+_RESERVED_PREFIXES = ("fn-", "fnref-", "reply-", "replies")
+
+
+def slugify(text: str) -> str:
+    """Lower-case words joined by hyphens; letters of any script are kept."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w\s-]", "", text)
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+
+
+def _plain_text(inline: Token) -> str:
+    return "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+
+
+def headings_plugin(md: MarkdownIt) -> None:
+    """Give h2–h4 an id and a permalink; record (level, id, text) in env["headings"].
+
+    Runs last in the core chain so the recorded text has its typography applied.
+    The slug comes from the raw source text so it does not change with typography.
+    A document with env["docId"] (a reply) prefixes its ids so they never clash on a page.
+    """
+
+    def assign_ids(state: StateCore) -> None:
+        prefix = state.env.get("docId") or ""
+        used: set[str] = state.env.setdefault("heading_ids", set())
+        headings = state.env.setdefault("headings", [])
+        tokens = state.tokens
+        for index, token in enumerate(tokens):
+            if token.type != "heading_open" or token.tag not in ("h2", "h3", "h4"):
+                continue
+            inline = tokens[index + 1]
+            base = slugify(inline.content)
+            if prefix:
+                base = f"{prefix}-{base}"
+            elif base.startswith(_RESERVED_PREFIXES):
+                base = f"h-{base}"
+            slug, number = base, 1
+            while slug in used:
+                number += 1
+                slug = f"{base}-{number}"
+            used.add(slug)
+            token.attrSet("id", slug)
+            text = _plain_text(inline)
+            headings.append((int(token.tag[1]), slug, text))
+            anchor = Token("html_inline", "", 0)
+            anchor.content = f' <a class="heading-anchor" href="#{slug}" aria-hidden="true" tabindex="-1">#</a>'
+            inline.children = [*(inline.children or []), anchor]
+
+    md.core.ruler.push("heading_ids", assign_ids)

@@ -1,0 +1,130 @@
+"""The site model through Jinja into {output path: bytes}. No file I/O happens here."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from urllib.parse import urljoin
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import jinja2
+
+from .config import Config
+from .md.headings import slugify
+from .model import Essay, Site
+from .theme import Assets, template_dirs
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def format_date(value: dt.datetime) -> str:
+    """'14 March 2026', the same in every locale."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def iso_datetime(value: dt.datetime) -> str:
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolute_links(html: str, page_url: str) -> str:
+    """Every href/src made absolute against the page's URL, for feed readers."""
+    return _URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(page_url, m[2])}"', html)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: which template, with what context."""
+
+    output: str
+    template: str
+    context: dict
+
+
+def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in template_dirs(site_root, config)]),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        site=config,
+        url=config.href,
+        absolute_url=config.absolute,
+        asset=lambda name: assets.href(name, config.base_path),
+    )
+    env.filters.update(
+        date=format_date,
+        iso=iso_datetime,
+        minutes=lambda essay: essay.reading_minutes(config.words_per_minute),
+        tag_slug=slugify,
+        absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
+        json=lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"),
+    )
+    return env
+
+
+def essay_pages(site: Site) -> Iterator[Page]:
+    essays = site.essays
+    by_url = {essay.url_path: essay for essay in essays}
+    answered = {reply.url_path: by_url[target] for target, replies in site.responses.items() for reply in replies}
+    for index, essay in enumerate(essays):
+        yield Page(
+            essay.url_path + "index.html",
+            "essay.html",
+            {
+                "essay": essay,
+                "newer": essays[index - 1] if index > 0 else None,
+                "older": essays[index + 1] if index + 1 < len(essays) else None,
+                "backlinks": site.backlinks.get(essay.url_path, ()),
+                "responses": site.responses.get(essay.url_path, ()),
+                "answered": answered.get(essay.url_path),
+            },
+        )
+
+
+def site_pages(site: Site, config: Config) -> Iterator[Page]:
+    """Every page of the site, in a stable order."""
+    yield Page("index.html", "home.html", {"essays": site.essays})
+    yield from essay_pages(site)
+    yield Page("tags/index.html", "tags.html", {"tags": site.tags})
+    for tag in site.tags:
+        yield Page(f"tags/{tag.slug}/index.html", "tag.html", {"tag": tag})
+    yield Page("archive/index.html", "archive.html", {"years": site.years})
+    yield Page("404.html", "404.html", {})
+    for essay in site.essays:
+        for alias in essay.aliases:
+            output = alias + "index.html" if alias.endswith("/") else alias
+            yield Page(output, "redirect.html", {"essay": essay})
+    feed = site.essays[: config.feed_entries]
+    yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed)})
+    yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags})
+    yield Page("robots.txt", "robots.txt", {})
+
+
+def _feed_updated(essays: tuple[Essay, ...]) -> dt.datetime:
+    """The newest date in the feed: a fixed value, never the build time."""
+    dates = [essay.updated or essay.date for essay in essays]
+    return max(dates, default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+
+
+def render_pages(pages: list[Page], environment: jinja2.Environment, on_error: Callable[[Page, Exception], None]) -> dict[str, bytes]:
+    """Render each page; a template error is handed to `on_error` and the page skipped."""
+    output: dict[str, bytes] = {}
+    for page in pages:
+        try:
+            template = environment.get_template(page.template)
+            output[page.output] = template.render(page.context).encode("utf-8")
+        except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
+            on_error(page, exc)
+    return output

@@ -1,0 +1,99 @@
+"""Where templates and theme assets come from, and assets with content-hashed names.
+
+Lookup order, first match wins: the site's own `templates/` and `theme/`, then the theme
+named by `[tool.postil] theme`, then postil's default theme. A site can so override one
+template without copying the rest.
+"""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pygments.formatters import HtmlFormatter
+
+from .config import Config
+from .discover import is_editor_leftover
+
+DEFAULT_THEME = Path(__file__).resolve().parent.parent
+LIGHT_CODE_STYLE = "default"
+DARK_CODE_STYLE = "github-dark"
+ASSETS_DIR = "assets"
+
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(?!data:|https?:|/|#)([^'")]+)\1\s*\)""")
+
+
+def theme_roots(site_root: Path, config: Config) -> list[Path]:
+    roots = [site_root]
+    if config.theme:
+        roots.append((site_root / config.theme).resolve())
+    roots.append(DEFAULT_THEME)
+    return list(dict.fromkeys(roots))
+
+
+def template_dirs(site_root: Path, config: Config) -> list[Path]:
+    return [root / "templates" for root in theme_roots(site_root, config) if (root / "templates").is_dir()]
+
+
+def highlight_css() -> str:
+    """Light palette by default, dark under the dark theme and under the OS preference."""
+    light = HtmlFormatter(style=LIGHT_CODE_STYLE).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=DARK_CODE_STYLE).get_style_defs(":root[data-theme=dark] .highlight")
+    dark_auto = HtmlFormatter(style=DARK_CODE_STYLE).get_style_defs(":root:not([data-theme=light]) .highlight")
+    return f"{light}\n{dark}\n@media (prefers-color-scheme: dark) {{\n{dark_auto}\n}}\n"
+
+
+@dataclass(frozen=True)
+class Assets:
+    """Theme files under their hashed output names."""
+
+    files: dict[str, bytes]  # output path → bytes
+    names: dict[str, str]  # theme-relative name ('style.css') → output path
+
+    def href(self, name: str, base_path: str) -> str:
+        if name not in self.names:
+            raise LookupError(f"no theme file '{name}'; theme files are: {', '.join(sorted(self.names))}")
+        return base_path + self.names[name]
+
+
+def _hashed(name: str, data: bytes) -> str:
+    stem, ext = posixpath.splitext(name)
+    return f"{ASSETS_DIR}/{stem}.{hashlib.sha256(data).hexdigest()[:10]}{ext}"
+
+
+def collect_assets(site_root: Path, config: Config) -> Assets:
+    """Read every theme file once, hash it, and point CSS `url()`s at the hashed names."""
+    sources: dict[str, bytes] = {}
+    for root in theme_roots(site_root, config):
+        folder = root / "theme"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            name = path.relative_to(folder).as_posix()
+            if path.is_file() and not is_editor_leftover(path.name) and name not in sources:
+                sources[name] = path.read_bytes()
+    sources.setdefault("highlight.css", highlight_css().encode())
+
+    names: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    for name in sorted(sources, key=lambda n: (n.endswith(".css"), n)):  # CSS last: it refers to the rest
+        data = sources[name]
+        if name.endswith(".css"):
+            data = _rewrite_css_urls(name, data, names)
+        names[name] = _hashed(name, data)
+        files[names[name]] = data
+    return Assets(files, names)
+
+
+def _rewrite_css_urls(name: str, data: bytes, names: dict[str, str]) -> bytes:
+    folder = posixpath.dirname(name)
+
+    def replace(match: re.Match) -> str:
+        target = posixpath.normpath(posixpath.join(folder, match[2].split("?")[0].split("#")[0]))
+        if target not in names:
+            return match[0]
+        return f"url({posixpath.relpath(names[target], ASSETS_DIR)})"
+
+    return _CSS_URL.sub(replace, data.decode("utf-8")).encode("utf-8")

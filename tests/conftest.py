@@ -1,0 +1,54 @@
+"""Shared fixtures: real sites in temporary folders, built through the real CLI."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from selectolax.parser import HTMLParser
+
+from postil.cli import main
+
+
+@dataclass
+class Site:
+    """A site folder on disk that tests write files into and build."""
+
+    root: Path
+
+    def write(self, relative: str, text: str, *, dedent: bool = True) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n") if dedent else text, encoding="utf-8")
+        return path
+
+    def essay(self, relative: str, title: str = "An essay", date: str = "2026-01-15", body: str = "Some text.", **meta: str) -> Path:
+        lines = [f"title: {title!r}" if '"' not in title else f"title: '{title}'", f"date: {date}"]
+        lines += [f"{key}: {value}" for key, value in meta.items()]
+        front = "\n".join(lines)
+        return self.write(f"content/{relative}", f"---\n{front}\n---\n{textwrap.dedent(body).lstrip()}", dedent=False)
+
+    def build(self, *args: str) -> int:
+        return main(["-C", str(self.root), "build", *args])
+
+    @property
+    def out(self) -> Path:
+        return self.root / "public"
+
+    def html(self, output: str) -> HTMLParser:
+        return HTMLParser((self.out / output).read_text(encoding="utf-8"))
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every output file's bytes, keyed by its path inside the output folder."""
+        return {p.relative_to(self.out).as_posix(): p.read_bytes() for p in sorted(self.out.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[tool.postil]\ntitle = "Test Site"\nbase_url = "https://example.org/"\nauthor = "Ada"\n', encoding="utf-8"
+    )
+    return Site(root)
