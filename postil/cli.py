@@ -26,6 +26,27 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     build.add_argument("--drafts", action="store_true", help="include essays marked draft: true")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.set_defaults(run=_run_build)
+
+    new = commands.add_parser("new", help="start a draft essay, or a reply with --reply")
+    new.add_argument("title", nargs="?", help="the essay's title (its file name is made from it)")
+    new.add_argument("--tags", default="", help="comma-separated tags")
+    new.add_argument("--bundle", action="store_true", help="make a folder content/<slug>/index.md for images and replies")
+    new.add_argument("--reply-to", default="", metavar="PATH|URL", help="the essay or URL this essay answers")
+    new.add_argument("--reply", metavar="ESSAY", help="write a reply to ESSAY (its file, folder or /site-path/) instead")
+    new.add_argument("--author", default="", help="the reply's author (with --reply)")
+    new.add_argument("--parent", default="", metavar="ID", help="the id of the reply this one answers (with --reply)")
+    new.set_defaults(run=_run_new)
+
+    init = commands.add_parser("init", help="create a new site in a folder")
+    init.add_argument("folder", type=Path)
+    init.set_defaults(run=_run_init)
+
+    check = commands.add_parser("check", help="build, then check links, anchors, footnotes, quotes, ids and feeds")
+    check.add_argument("--out", type=Path, default=None, help=f"output folder (default: {DEFAULT_OUT}/)")
+    check.add_argument("--base-url", help="the public URL of the site, overriding [tool.postil] base_url")
+    check.add_argument("--drafts", action="store_true", help="include essays marked draft: true")
+    check.add_argument("--external", action="store_true", help="also check links to other sites (cached for a day)")
+    check.set_defaults(run=_run_check)
     return parser, commands.choices
 
 
@@ -46,12 +67,55 @@ def _run_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_new(args: argparse.Namespace) -> int:
+    from . import scaffold
+
+    if args.reply:
+        if args.title or args.tags or args.bundle or args.reply_to:
+            raise UsageError("--reply makes a reply: give only --author and --parent with it")
+        path = scaffold.new_reply(args.site, args.reply, args.author, parent=args.parent)
+    else:
+        if not args.title:
+            raise UsageError('give a title: new "My essay" (or --reply ESSAY --author NAME)')
+        if args.author or args.parent:
+            raise UsageError("--author and --parent go with --reply")
+        tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
+        path = scaffold.new_essay(args.site, args.title, tags=tags, bundle=args.bundle, reply_to=args.reply_to)
+    print(path)
+    return 0
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    from .scaffold import init_site
+
+    for path in init_site(args.folder):
+        print(path)
+    print(f"Build it with: postil -C {args.folder} build")
+    return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .check import check_site
+
+    out = args.out if args.out is not None else args.site / DEFAULT_OUT
+    problems = check_site(args.site, out, drafts=args.drafts, base_url=args.base_url, external=args.external)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"Check found {len(problems)} problem{'s' if len(problems) != 1 else ''}.", file=sys.stderr)
+        return 1
+    print(f"Checked {out}: no problems.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run a command; return the process exit code (0 ok, 1 content errors, 2 usage)."""
     argv = sys.argv[1:] if argv is None else argv
     parser, commands = _parser()
+    command = "build"
     try:
         args = parser.parse_args(_with_default_command(commands, argv))
+        command = args.command
         return args.run(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
@@ -60,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         errors = sum(problem.severity == "error" for problem in exc.problems)
-        print(f"Build failed: {errors} error{'s' if errors != 1 else ''}; the previous output was left as it was.", file=sys.stderr)
+        if command in ("build", "check"):
+            print(f"Build failed: {errors} error{'s' if errors != 1 else ''}; the previous output was left as it was.", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted; the previous output was left as it was.", file=sys.stderr)

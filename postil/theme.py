@@ -14,10 +14,14 @@ from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
 
-from .config import Config
+from .config import CONFIG_FILE, Config
 from .discover import is_editor_leftover
+from .errors import PostilError, Problem
 
-DEFAULT_THEME = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+# An installed postil carries its theme inside the package (see pyproject.toml); a source
+# checkout has it at the top of the repository.
+DEFAULT_THEME = _PACKAGE / "default_theme" if (_PACKAGE / "default_theme").is_dir() else _PACKAGE.parent
 LIGHT_CODE_STYLE = "default"
 DARK_CODE_STYLE = "github-dark"
 ASSETS_DIR = "assets"
@@ -26,9 +30,14 @@ _CSS_URL = re.compile(r"""url\(\s*(['"]?)(?!data:|https?:|/|#)([^'")]+)\1\s*\)""
 
 
 def theme_roots(site_root: Path, config: Config) -> list[Path]:
+    """Folders holding `templates/` and `theme/`, first match wins: site, chosen theme, default."""
     roots = [site_root]
     if config.theme:
-        roots.append((site_root / config.theme).resolve())
+        chosen = (site_root / config.theme).resolve()
+        if not chosen.is_dir():
+            raise PostilError([Problem(CONFIG_FILE, None, None, f"theme folder {config.theme!r} does not exist",
+                                       "set [tool.postil] theme to a folder (relative to the site) that holds templates/ and theme/")])
+        roots.append(chosen)
     roots.append(DEFAULT_THEME)
     return list(dict.fromkeys(roots))
 
