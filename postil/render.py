@@ -118,13 +118,18 @@ def _feed_updated(essays: tuple[Essay, ...]) -> dt.datetime:
     return max(dates, default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
 
 
+def page_path(output: str) -> str:
+    """The site path a page is served at: 'essay/index.html' → 'essay/', 'index.html' → ''."""
+    return output.removesuffix("index.html") if output == "index.html" or output.endswith("/index.html") else output
+
+
 def render_pages(pages: list[Page], environment: jinja2.Environment, on_error: Callable[[Page, Exception], None]) -> dict[str, bytes]:
     """Render each page; a template error is handed to `on_error` and the page skipped."""
     output: dict[str, bytes] = {}
     for page in pages:
         try:
             template = environment.get_template(page.template)
-            output[page.output] = template.render(page.context).encode("utf-8")
+            output[page.output] = template.render({"page_path": page_path(page.output), **page.context}).encode("utf-8")
         except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
             on_error(page, exc)
     return output
