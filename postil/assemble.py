@@ -16,7 +16,7 @@ from .md.headings import slugify
 from .model import Essay, Site, Tag
 
 # Pages the theme writes itself; an essay or alias may not take their place.
-RESERVED_PATHS = ("", "tags/", "archive/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "assets/")
+RESERVED_PATHS = ("", "tags/", "archive/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "assets/", "search/", "pagefind/")
 
 
 def resolve_link(essay: Essay, target: str) -> str | None:

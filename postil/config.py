@@ -24,6 +24,7 @@ class Config:
     theme: str = ""
     words_per_minute: int = 230
     feed_entries: int = 20
+    search: bool = True
 
     @property
     def base_path(self) -> str:
@@ -59,6 +60,8 @@ def _key_line(text: str, key: str) -> int | None:
 
 
 def _check_value(name: str, value: object, expected: type) -> str | None:
+    if expected is bool and not isinstance(value, bool):
+        return f"'{name}' must be true or false, not {value!r}"
     if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
         return f"'{name}' must be a whole number, not {value!r}"
     if expected is str and not isinstance(value, str):
@@ -97,7 +100,7 @@ def load_config(site_root: Path) -> Config:
             hint = did_you_mean(key, known) or f"known keys: {', '.join(sorted(known))}"
             problems.append(Problem(shown, line, None, f"unknown key 'tool.postil.{key}'", hint))
             continue
-        expected = int if known[key].type in ("int", int) else str
+        expected = {"int": int, "bool": bool}.get(str(known[key].type), str)
         message = _check_value(key, value, expected)
         if message:
             problems.append(Problem(shown, line, None, message, "fix the value in [tool.postil]"))

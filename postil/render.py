@@ -14,6 +14,7 @@ import jinja2
 from .config import Config
 from .md.headings import slugify
 from .model import Essay, Site
+from .search import search_enabled
 from .theme import Assets, template_dirs
 
 MONTHS = (
@@ -62,6 +63,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         url=config.href,
         absolute_url=config.absolute,
         asset=lambda name: assets.href(name, config.base_path),
+        search=search_enabled(config),
     )
     env.filters.update(
         date=format_date,

@@ -1,0 +1,89 @@
+"""Full-text search: Pagefind indexes the essay pages during the build.
+
+The index is a folder of static files (`pagefind/`) that the search page's script reads
+in the browser, so search works on any static host. Only essay pages are given to
+Pagefind, and in them only the element marked `data-pagefind-body` (the essay), so the
+site's navigation is never indexed. Pagefind's output depends only on its input (two
+builds give the same bytes), so builds stay reproducible; the last result is kept in
+memory so a dev-server rebuild that changed no essay does not run Pagefind again.
+
+Pagefind is a dependency, but its binary is platform-specific: where it cannot be
+imported the build warns once and the site is built without search.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from .config import Config
+
+SEARCH_DIR = "pagefind"
+SEARCH_PAGE = "search/index.html"
+
+_last: tuple[str, dict[str, bytes]] | None = None
+
+
+@lru_cache(maxsize=1)
+def unavailable_reason() -> str:
+    """Why search cannot be built here, or "" when Pagefind is ready."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return "the pagefind package is not installed"
+    if get_executable() is None:
+        return "the pagefind package has no binary for this platform"
+    return ""
+
+
+def search_enabled(config: Config) -> bool:
+    return config.search and not unavailable_reason()
+
+
+def build_index(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
+    """Index `pages` ({output path: HTML}); return Pagefind's files as {output path: bytes}.
+
+    Raises RuntimeError when Pagefind fails.
+    """
+    global _last
+    digest = hashlib.sha256(f"{config.base_path}\0{_language(config)}".encode())
+    for output in sorted(pages):
+        digest.update(output.encode() + b"\0" + hashlib.sha256(pages[output]).digest())
+    key = digest.hexdigest()
+    if _last is None or _last[0] != key:
+        _last = (key, _run_pagefind(pages, config))
+    return dict(_last[1])
+
+
+def _language(config: Config) -> str:
+    """Pagefind wants an ISO 639-1 code: 'en-GB' → 'en'."""
+    return config.language.split("-")[0].lower() or "en"
+
+
+def _run_pagefind(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
+    with tempfile.TemporaryDirectory(prefix="postil-search-") as folder:
+        staging, bundle = Path(folder) / "site", Path(folder) / "bundle"
+        # Pages sit under the site's sub-path, so Pagefind's result URLs include it.
+        served_at = staging / config.base_path.strip("/")
+        for output, html in pages.items():
+            target = served_at / output
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(html)
+        try:
+            asyncio.run(_index(staging, bundle, _language(config)))
+        except Exception as exc:  # Pagefind reports failures as bare Exceptions from its service
+            raise RuntimeError(str(exc) or type(exc).__name__) from exc
+        return {
+            f"{SEARCH_DIR}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
+            for path in sorted(bundle.rglob("*"))
+            if path.is_file()
+        }
+
+
+async def _index(staging: Path, bundle: Path, language: str) -> None:
+    from pagefind.index import PagefindIndex
+
+    async with PagefindIndex(config={"force_language": language, "output_path": str(bundle)}) as index:
+        await index.add_directory(str(staging))

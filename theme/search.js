@@ -1,0 +1,16 @@
+// The search page: Pagefind's interface, started with the words from ?q= that the
+// header's search box sends.
+(function () {
+  "use strict";
+  var element = document.getElementById("search");
+  if (!element || typeof PagefindUI === "undefined") return;
+  var ui = new PagefindUI({
+    element: "#search",
+    bundlePath: element.dataset.bundle,
+    showImages: false,
+    showSubResults: true,
+    autofocus: true,
+  });
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) ui.triggerSearch(query);
+})();
