@@ -1,0 +1,185 @@
+"""`check`: every problem a reader would meet in the built site, reported at its source."""
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from postil.check import CACHE_DIR, check_site
+from postil.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def check(site, *args: str) -> int:
+    return main(["-C", str(site.root), "check", *args])
+
+
+def test_example_site_passes_check(tmp_path, capsys):
+    assert main(["-C", str(REPO), "check", "--out", str(tmp_path / "public")]) == 0, capsys.readouterr().err
+
+
+def test_example_site_passes_check_under_a_sub_path(tmp_path, capsys):
+    out = str(tmp_path / "public")
+    assert main(["-C", str(REPO), "check", "--out", out, "--base-url", "https://user.github.io/blog/"]) == 0, capsys.readouterr().err
+
+
+def test_clean_site_passes(site, capsys):
+    site.essay("a.md", title="A", body="See [b](/b/#second) and a note.[^1]\n\n[^1]: The note.")
+    site.essay("b.md", title="B", body="## First\n\n## Second\n\nText.")
+    assert check(site) == 0
+    assert "no problems" in capsys.readouterr().out
+
+
+def test_broken_link_is_reported_at_its_source_line(site, capsys):
+    site.essay("a.md", body="Fine line.\n\nSee [gone](/no-such-essay/).")
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    assert "content/a.md:7: error: link to '/no-such-essay/'" in err
+
+
+def test_broken_anchor_on_another_page_is_reported_at_its_source_line(site, capsys):
+    site.essay("a.md", body="See [that part](/b/#no-such-part).")
+    site.essay("b.md", title="B", body="## A real part\n\nText.")
+    assert check(site) == 1
+    assert "content/a.md:5: error: anchor '#no-such-part' is not on /b/" in capsys.readouterr().err
+
+
+def test_broken_anchor_on_the_same_page_is_reported(site, capsys):
+    site.essay("a.md", body="Text.\n\nJump [down](#nowhere).")
+    assert check(site) == 1
+    assert "content/a.md:7: error: anchor '#nowhere' is not on this page" in capsys.readouterr().err
+
+
+def test_footnote_without_definition_is_reported(site, capsys):
+    site.essay("a.md", body="A claim.[^source]\n")
+    assert check(site) == 1
+    assert "content/a.md:5: error: footnote reference [^source] has no definition" in capsys.readouterr().err
+
+
+def test_footnote_never_cited_is_reported(site, capsys):
+    site.essay("a.md", body="A claim.\n\n[^orphan]: Nobody cites me.\n")
+    assert check(site) == 1
+    assert "content/a.md:7: error: footnote [^orphan] is defined but never referenced" in capsys.readouterr().err
+
+
+def test_missing_image_is_reported(site, capsys):
+    site.essay("pics/index.md", body="![A diagram](diagram.svg)")
+    assert check(site) == 1
+    assert "content/pics/index.md:5: error: image to 'diagram.svg'" in capsys.readouterr().err
+
+
+def test_image_in_the_bundle_passes(site):
+    site.essay("pics/index.md", body="![A diagram](diagram.svg)")
+    site.write("content/pics/diagram.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>')
+    assert check(site) == 0
+
+
+def test_duplicate_ids_are_reported(site, capsys):
+    site.essay("a.md", body="{#same}\nFirst.\n\n{#same}\nSecond.\n")
+    assert check(site) == 1
+    assert "content/a.md:5: error: id 'same' is used 2 times on /a/" in capsys.readouterr().err
+
+
+def test_root_relative_html_link_that_escapes_the_sub_path_is_reported(site, capsys):
+    site.essay("a.md", body='Raw HTML: <a href="/elsewhere/">out</a>.')
+    assert check(site, "--base-url", "https://example.org/blog/") == 1
+    assert "content/a.md:5: error: link '/elsewhere/' leaves the site's base path /blog/" in capsys.readouterr().err
+
+
+def test_broken_template_link_is_reported_against_its_page(site, capsys):
+    site.essay("a.md")
+    site.write("templates/404.html", '{% extends "base.html" %}{% block main %}<a href="{{ url(\'lost/\') }}">x</a>{% endblock %}')
+    assert check(site) == 1
+    assert "public/404.html: error: link '/lost/' points at nothing in the built site" in capsys.readouterr().err
+
+
+def test_feed_that_is_not_well_formed_is_reported(site, capsys):
+    site.essay("a.md")
+    site.write("templates/feed.xml", "<feed><entry></feed>\n")
+    assert check(site) == 1
+    assert "public/feed.xml:1: error: not well-formed XML" in capsys.readouterr().err
+
+
+def test_check_of_a_site_with_build_errors_fails_like_build(site, capsys):
+    site.write("content/a.md", "no front matter\n")
+    assert check(site) == 1
+    assert "content/a.md:1:1: error: no front matter" in capsys.readouterr().err
+
+
+class _Links(http.server.BaseHTTPRequestHandler):
+    """/ok answers 200, /gone 404, /no-head 405 to HEAD but 200 to GET; counts requests."""
+
+    requests: list[str] = []
+
+    def do_HEAD(self):
+        self.requests.append(f"HEAD {self.path}")
+        self.send_response({"/ok": 200, "/no-head": 405}.get(self.path, 404))
+        self.end_headers()
+
+    def do_GET(self):
+        self.requests.append(f"GET {self.path}")
+        self.send_response({"/ok": 200, "/no-head": 200}.get(self.path, 404))
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def link_server():
+    _Links.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Links)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_external_links_are_only_checked_with_the_option(site, link_server):
+    site.essay("a.md", body=f"[gone]({link_server}/gone)")
+    assert check(site) == 0
+    assert _Links.requests == []
+
+
+def test_external_broken_link_is_reported_and_working_ones_pass(site, link_server, capsys):
+    site.essay("a.md", body=f"[fine]({link_server}/ok) and [refuses head]({link_server}/no-head)\n\n[gone]({link_server}/gone)")
+    assert check(site, "--external") == 1
+    err = capsys.readouterr().err
+    assert f"content/a.md:7: error: external link '{link_server}/gone': HTTP 404" in err
+    assert "/ok'" not in err and "/no-head'" not in err
+
+
+def test_external_results_are_cached_for_a_day(site, link_server):
+    site.essay("a.md", body=f"[gone]({link_server}/gone)")
+    now = dt.datetime(2026, 5, 1, 12, tzinfo=dt.timezone.utc)
+    out = site.root / "public"
+    assert len(check_site(site.root, out, external=True, now=now)) == 1
+    asked = len(_Links.requests)
+    assert len(check_site(site.root, out, external=True, now=now + dt.timedelta(hours=23))) == 1
+    assert len(_Links.requests) == asked
+    assert len(check_site(site.root, out, external=True, now=now + dt.timedelta(hours=25))) == 1
+    assert len(_Links.requests) > asked
+
+
+def test_external_cache_folder_ignores_itself_in_git(site, link_server):
+    site.essay("a.md", body=f"[fine]({link_server}/ok)")
+    assert check(site, "--external") == 0
+    assert (site.root / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_external_link_that_never_answers_times_out(site):
+    listener = __import__("socket").create_server(("127.0.0.1", 0))  # accepts, never answers
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+        site.essay("a.md", body=f"[slow]({url})")
+        started = dt.datetime.now()
+        problems = check_site(site.root, site.root / "public", external=True, timeout=0.5)
+        assert (dt.datetime.now() - started).total_seconds() < 10
+        assert [p.message for p in problems] == [f"external link '{url}': no answer (timed out)"]
+    finally:
+        listener.close()
