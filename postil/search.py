@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,7 +49,7 @@ def build_index(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
     Raises RuntimeError when Pagefind fails.
     """
     global _last
-    digest = hashlib.sha256(f"{config.base_path}\0{_language(config)}".encode())
+    digest = hashlib.sha256(_language(config).encode())
     for output in sorted(pages):
         digest.update(output.encode() + b"\0" + hashlib.sha256(pages[output]).digest())
     key = digest.hexdigest()
@@ -65,14 +66,15 @@ def _language(config: Config) -> str:
 def _run_pagefind(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="postil-search-") as folder:
         staging, bundle = Path(folder) / "site", Path(folder) / "bundle"
-        # Pages sit under the site's sub-path, so Pagefind's result URLs include it.
-        served_at = staging / config.base_path.strip("/")
+        # Result URLs are site paths ('/essay/'); the search page gives Pagefind the base path.
         for output, html in pages.items():
-            target = served_at / output
+            target = staging / output
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(html)
         try:
-            asyncio.run(_index(staging, bundle, _language(config)))
+            # A thread of its own: the caller may already run an event loop (asyncio.run cannot nest).
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                thread.submit(asyncio.run, _index(staging, bundle, _language(config))).result()
         except Exception as exc:  # Pagefind reports failures as bare Exceptions from its service
             raise RuntimeError(str(exc) or type(exc).__name__) from exc
         return {

@@ -7,6 +7,7 @@
   var ui = new PagefindUI({
     element: "#search",
     bundlePath: element.dataset.bundle,
+    baseUrl: element.dataset.base,
     showImages: false,
     showSubResults: true,
     autofocus: true,

@@ -1,0 +1,144 @@
+"""Search: Pagefind's index of the essays, used through a real browser on a static server."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from postil.search import SEARCH_DIR
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def _write_search_site(site) -> None:
+    (site.root / "pyproject.toml").write_text(
+        '[tool.postil]\ntitle = "Quillwort"\nbase_url = "http://127.0.0.1/blog/"\n', encoding="utf-8"
+    )
+    site.essay("bees.md", title="On Bees", date="2026-01-10", body="The hive hums with zymurgical industry all summer.")
+    site.essay("ink.md", title="On Ink", date="2026-01-11", body="Iron gall ink eats the page slowly.\n\n## Corrosion\n\nIt browns.")
+
+
+def test_search_index_is_written_beside_the_pages(site):
+    _write_search_site(site)
+    assert site.build() == 0
+    assert (site.out / SEARCH_DIR / "pagefind-entry.json").is_file()
+    assert (site.out / SEARCH_DIR / "pagefind-ui.js").is_file()
+    assert site.html("search/index.html").css_first("#search") is not None
+
+
+def test_search_box_in_the_header_sends_words_to_the_search_page(site):
+    _write_search_site(site)
+    assert site.build() == 0
+    form = site.html("bees/index.html").css_first("header form[role=search]")
+    assert form.attributes["action"] == "/blog/search/"
+    assert form.css_first("input[type=search]").attributes["name"] == "q"
+
+
+def test_essay_body_is_marked_for_indexing_and_its_byline_is_not(site):
+    _write_search_site(site)
+    assert site.build() == 0
+    page = site.html("bees/index.html")
+    body = page.css_first("[data-pagefind-body]")
+    assert "zymurgical" in body.text()
+    assert page.css("[data-pagefind-body] .site-header, [data-pagefind-body] .site-nav") == []
+    assert "data-pagefind-ignore" in body.css_first(".essay-meta").attributes
+
+
+def test_builds_with_search_are_byte_for_byte_identical(site, tmp_path):
+    _write_search_site(site)
+    assert site.build() == 0
+    first = site.snapshot()
+    shutil.rmtree(site.out)
+    assert site.build() == 0
+    assert site.snapshot() == first
+
+
+def test_search_can_be_turned_off(site):
+    site.essay("a.md")
+    with open(site.root / "pyproject.toml", "a", encoding="utf-8") as config:
+        config.write("search = false\n")
+    assert site.build() == 0
+    assert not (site.out / SEARCH_DIR).exists() and not (site.out / "search").exists()
+    assert site.html("a/index.html").css_first("form[role=search]") is None
+
+
+def test_search_setting_must_be_true_or_false(site, capsys):
+    with open(site.root / "pyproject.toml", "a", encoding="utf-8") as config:
+        config.write('search = "yes"\n')
+    assert site.build() == 1
+    assert "'search' must be true or false" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI must run the browser tests")
+        pytest.skip(f"{CHROMIUM} is missing")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def served(site):
+    """The built site served as plain static files under /blog/ on 127.0.0.1."""
+    _write_search_site(site)
+    root = site.root / "served"
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}/blog/"
+    assert site.build("--out", str(root / "blog"), "--base-url", base) == 0
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def _results(browser, url: str) -> list[tuple[str, str]]:
+    page = browser.new_page()
+    try:
+        page.goto(url)
+        page.wait_for_selector(".pagefind-ui__message", timeout=10_000)  # "N results for …", also for none
+        page.wait_for_function("!document.querySelector('.pagefind-ui__message').textContent.includes('Searching')")
+        links = page.locator(".pagefind-ui__result-link")
+        return [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+    finally:
+        page.close()
+
+
+def test_search_page_finds_the_one_essay_containing_a_word(browser, served):
+    assert _results(browser, served + "search/?q=zymurgical") == [("On Bees", "/blog/bees/")]
+
+
+def test_search_does_not_find_words_only_in_the_navigation(browser, served):
+    assert _results(browser, served + "search/?q=quillwort") == []
+
+
+def test_search_box_leads_to_results(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(served + "ink/")
+        page.fill("header input[type=search]", "gall")
+        page.press("header input[type=search]", "Enter")
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=10_000)
+        assert page.url == served + "search/?q=gall"
+        assert page.locator(".pagefind-ui__result-link").first.inner_text() == "On Ink"
+    finally:
+        page.close()
