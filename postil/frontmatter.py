@@ -37,8 +37,11 @@ def decode(raw: bytes, path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-class _TextDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so a bad date becomes our message, not a crash."""
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+
+
+class _TextDatesLoader(_SafeLoader):
+    """A safe loader that leaves dates as text, so a bad date becomes our message, not a crash."""
 
 
 _TextDatesLoader.yaml_implicit_resolvers = {
