@@ -186,3 +186,11 @@ def test_installed_package_builds_an_init_site_with_its_own_default_theme(tmp_pa
     assert page.css_first("h1").text() == "Hello"
     assert page.css_first("header.site-header") is not None
     assert list((work / "blog" / "public" / "assets").glob("style.*.css"))
+
+
+def test_every_subpackage_of_postil_is_listed_for_installation():
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {".".join(path.parent.relative_to(REPO).parts) for path in (REPO / "postil").rglob("__init__.py")}
+    assert on_disk <= listed
