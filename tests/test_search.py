@@ -111,12 +111,21 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+_ALL_RESULTS_SHOWN = """() => {
+    const message = document.querySelector('.pagefind-ui__message');
+    if (!message || message.textContent.includes('Searching')) return false;
+    const announced = message.textContent.startsWith('No results') ? 0 : parseInt(message.textContent, 10);
+    return document.querySelectorAll('.pagefind-ui__result-link').length === announced;
+}"""
+
+
 def _results(browser, url: str) -> list[tuple[str, str]]:
     page = browser.new_page()
     try:
         page.goto(url)
-        page.wait_for_selector(".pagefind-ui__message", timeout=10_000)  # "N results for …", also for none
-        page.wait_for_function("!document.querySelector('.pagefind-ui__message').textContent.includes('Searching')")
+        # The message says "1 result for …" or "No results for …"; each result's link appears
+        # once its own fragment has loaded, so wait until every announced result is shown.
+        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
         links = page.locator(".pagefind-ui__result-link")
         return [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
     finally:
