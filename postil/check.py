@@ -18,7 +18,7 @@ import json
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -64,11 +64,16 @@ class BuiltSite:
     site_root: Path
     pages: dict[str, LexborHTMLParser]  # output path → parsed HTML
     essays: dict[str, Essay]  # output path → the essay that page shows
+    _ids: dict[str, set[str]] = field(default_factory=dict)
 
     def ids(self, output: str) -> set[str]:
-        return {node.attributes.get("id") or "" for node in self.pages[output].css("[id]")} | {
-            node.attributes.get("name") or "" for node in self.pages[output].css("a[name]")
-        }
+        """The anchors a page offers: element ids and old-style <a name>."""
+        if output not in self._ids:
+            tree = self.pages[output]
+            self._ids[output] = {node.attributes.get("id") or "" for node in tree.css("[id]")} | {
+                node.attributes.get("name") or "" for node in tree.css("a[name]")
+            }
+        return self._ids[output]
 
     def links(self) -> list[PageLink]:
         found = []
