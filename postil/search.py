@@ -23,6 +23,7 @@ from .config import Config
 
 SEARCH_DIR = "pagefind"
 SEARCH_PAGE = "search/index.html"
+INDEX_TIMEOUT = 300  # seconds; Pagefind's service has none of its own, and a hung build helps nobody
 
 _last: tuple[str, dict[str, bytes]] | None = None
 
@@ -74,7 +75,9 @@ def _run_pagefind(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
         try:
             # A thread of its own: the caller may already run an event loop (asyncio.run cannot nest).
             with ThreadPoolExecutor(max_workers=1) as thread:
-                thread.submit(asyncio.run, _index(staging, bundle, _language(config))).result()
+                thread.submit(asyncio.run, asyncio.wait_for(_index(staging, bundle, _language(config)), INDEX_TIMEOUT)).result()
+        except TimeoutError as exc:
+            raise RuntimeError(f"Pagefind did not finish within {INDEX_TIMEOUT} s") from exc
         except Exception as exc:  # Pagefind reports failures as bare Exceptions from its service
             raise RuntimeError(str(exc) or type(exc).__name__) from exc
         return {

@@ -5,12 +5,13 @@ import functools
 import http.server
 import os
 import shutil
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from postil.search import SEARCH_DIR
+from postil.search import SEARCH_DIR, unavailable_reason
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -74,6 +75,19 @@ def test_search_setting_must_be_true_or_false(site, capsys):
         config.write('search = "yes"\n')
     assert site.build() == 1
     assert "'search' must be true or false" in capsys.readouterr().err
+
+
+def test_without_pagefind_the_site_builds_without_search_and_says_so(site, monkeypatch, capsys):
+    site.essay("a.md")
+    monkeypatch.setitem(sys.modules, "pagefind.service", None)  # makes `import pagefind.service` fail
+    unavailable_reason.cache_clear()
+    try:
+        assert site.build() == 0
+    finally:
+        unavailable_reason.cache_clear()
+    assert "warning: built without search: the pagefind package is not installed" in capsys.readouterr().err
+    assert not (site.out / SEARCH_DIR).exists() and not (site.out / "search").exists()
+    assert site.html("a/index.html").css_first("form[role=search]") is None
 
 
 @pytest.fixture(scope="module")
