@@ -85,10 +85,11 @@ def new_essay(site_root: Path, title: str, *, tags: list[str] | None = None, bun
     slug = slug_from_title(title) or f"essay-{today.isoformat()}"
     content = site_root / CONTENT_DIR
     single, folder = content / f"{slug}.md", content / slug
-    for existing in (single, folder / "index.md"):
-        if existing.exists():
-            raise _refuse(existing, site_root, f"an essay already exists at /{slug}/",
-                          "nothing was written; choose another title or edit that file")
+    # content/x.md, content/x/index.md and content/X.md all want the URL /x/.
+    taken = {source.url_path.casefold(): source.path for source in discover(site_root, Report()).essays}
+    if f"{slug}/" in taken:
+        raise _refuse(site_root / taken[f"{slug}/"], site_root, f"an essay already exists at /{slug}/",
+                      "nothing was written; choose another title or edit that file")
     meta: dict = {"title": title.strip(), "date": today, "draft": True}
     if tags:
         meta["tags"] = tags
@@ -162,7 +163,7 @@ SITE_CONFIG = """\
 # A postil site. Build it with `postil build`; the pages go to public/.
 [tool.postil]
 title = {title}
-base_url = "https://example.org/"
+base_url = "https://example.org/"  # where the site will be published, sub-path included
 author = ""
 description = ""
 language = "en"

@@ -48,6 +48,13 @@ def test_new_refuses_a_title_whose_bundle_already_exists(site, capsys):
     assert not (site.root / "content" / "notes.md").exists()
 
 
+def test_new_refuses_a_title_whose_url_differs_only_in_case(site, capsys):
+    site.essay("Notes.md", title="Notes")
+    assert new(site, "notes") == 1
+    assert "content/Notes.md" in capsys.readouterr().err
+    assert not (site.root / "content" / "notes.md").exists()
+
+
 def test_new_bundle_makes_a_folder_with_index(site):
     assert new(site, "With Pictures", "--bundle") == 0
     assert (site.root / "content" / "with-pictures" / "index.md").is_file()
