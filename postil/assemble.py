@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 from .discover import CONTENT_DIR, Sources
 from .errors import Report
 from .md.headings import slugify
-from .model import Essay, Site, Tag
+from .model import Essay, Reply, Site, Tag
+from .threads import build_discussions
 
 # Pages the theme writes itself; an essay or alias may not take their place.
-RESERVED_PATHS = ("", "tags/", "archive/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "assets/")
+RESERVED_PATHS = ("", "tags/", "archive/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "assets/", "replies/")
 
 
 def resolve_link(essay: Essay, target: str) -> str | None:
@@ -97,7 +99,7 @@ def _files(essays: list[Essay], sources: Sources) -> dict[str, str]:
     return files
 
 
-def assemble(essays: list[Essay], sources: Sources, report: Report) -> Site:
+def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Sequence[Reply] = ()) -> Site:
     """Build the site model; problems go to `report`."""
     kept = _check_collisions(essays, report)
     ordered = tuple(sorted(kept, key=lambda e: (-e.date.timestamp(), e.url_path)))
@@ -119,6 +121,7 @@ def assemble(essays: list[Essay], sources: Sources, report: Report) -> Site:
                     f"in_reply_to {essay.in_reply_to!r} is not an essay of this site",
                     "write the answered essay's path, such as '/its-slug/', or a full https:// URL",
                 )
+    discussions, shown_replies = build_discussions(ordered, replies, report)
     return Site(
         essays=ordered,
         tags=_tags(ordered),
@@ -126,6 +129,8 @@ def assemble(essays: list[Essay], sources: Sources, report: Report) -> Site:
         backlinks={url: tuple(items) for url, items in backlinks.items()},
         responses={url: tuple(items) for url, items in responses.items()},
         assets=_files(kept, sources),
+        discussions=discussions,
+        replies=shown_replies,
     )
 
 
