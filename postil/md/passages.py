@@ -2,7 +2,8 @@
 
 Each paragraph, list, blockquote, table and heading at the top level gets an id derived
 from its text, so the id survives edits elsewhere in the essay, and its normalised text is
-recorded in env["passages"] ({token index: (id, line, text)}) for quote matching.
+recorded in env["passages"] ({token index: (id, line, text)}) for quote matching. A
+document with env["docId"] puts it in its ids, so documents sharing a page never clash.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def passages_plugin(md: MarkdownIt) -> None:
                 text = normalise(" ".join(plain_text(t.children) for t in tokens[index:end] if t.type == "inline"))
                 ident = str(token.attrGet("id") or "")
                 if not ident and text:
-                    base = ID_PREFIX + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+                    base = ID_PREFIX + (f"{state.env['docId']}-" if state.env.get("docId") else "") + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
                     ident, number = base, 1
                     while ident in used:
                         number += 1
