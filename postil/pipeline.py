@@ -20,6 +20,7 @@ from .discover import discover
 from .errors import PostilError, Problem, Report
 from .parse import Parsed, parse_essay
 from .replies import load_replies
+from .reply_pages import reply_pages
 from .render import Page, make_environment, render_pages, site_pages
 from .theme import collect_assets, template_dirs
 from .write import write_site
@@ -83,7 +84,7 @@ class Builder:
         assets = collect_assets(self.site_root, config)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = site.discussions
-        pages = list(site_pages(site, config))
+        pages = [*site_pages(site, config), *reply_pages(site, config)]
         rendered = render_pages(pages, environment, lambda page, exc: report.problems.append(_template_problem(page, exc, self.site_root, config)))
 
         files: dict[str, bytes] = dict(assets.files)
