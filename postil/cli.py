@@ -41,7 +41,8 @@ def _run_import(args: argparse.Namespace) -> int:
     result = import_staticman(args.site, args.folder, args.to)
     for path in result.skipped:
         print(f"{path}: kept the existing file", file=sys.stderr)
-    print(f"Imported {len(result.written)} replies; {len(result.skipped)} already existed and were left alone")
+    written = len(result.written)
+    print(f"Imported {written} repl{'y' if written == 1 else 'ies'}; {len(result.skipped)} already existed and were left alone")
     return 0
 
 
