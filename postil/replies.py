@@ -79,7 +79,10 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> Parse
             problem(str(key), f"unknown reply key '{key}'", did_you_mean(str(key), KNOWN_KEYS) or f"reply keys are: {', '.join(KNOWN_KEYS)}", "warning")
 
     author = meta.get("author")
-    if not isinstance(author, str) or not author.strip():
+    if author is not None and not isinstance(author, str):
+        problem("author", f"'author' must be text, not {type(author).__name__}", "write 'author: \"Their Name\"'")
+        author = ""
+    elif not author or not author.strip():
         problem("author", "missing or empty 'author'", "add a line 'author: Their Name'")
         author = ""
     elif len(author) > MAX_AUTHOR_LENGTH or _CONTROL.search(author):

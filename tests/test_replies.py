@@ -305,3 +305,17 @@ def test_parsed_essays_with_passages_and_parsed_replies_survive_the_disk_cache(t
     reply = parse_reply("content/talk/replies/r1.md", "content/talk", b"---\nauthor: A\ndate: 2026-01-02\n---\n> A quote of some length here.\n", Config())
     DiskCache(tmp_path, "parsed").save({"essay": essay, "reply": reply})
     assert DiskCache(tmp_path, "parsed").load() == {"essay": essay, "reply": reply}
+
+
+def test_essay_answering_an_external_url_links_it_with_u_in_reply_to(site):
+    site.essay("answer.md", title="Answer", in_reply_to="https://elsewhere.example/post/")
+    assert site.build() == 0
+    link = site.html("answer/index.html").css_first(".in-reply-to a.u-in-reply-to")
+    assert link.attributes["href"] == "https://elsewhere.example/post/"
+
+
+def test_author_that_is_not_text_is_an_error(site, capsys):
+    essay_with_replies(site)
+    write_reply(site, "r1", author=["a", "list"])
+    assert site.build() == 1
+    assert "content/talk/replies/r1.md:2: error: 'author' must be text, not list" in capsys.readouterr().err
