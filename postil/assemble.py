@@ -136,9 +136,11 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
 
 
 def check_links(site: Site, output_paths: set[str], report: Report) -> None:
-    """Warn about links and images in essays that point at nothing the build writes."""
-    for essay in site.essays:
-        for link in essay.links:
+    """Warn about links and images in essays and shown replies that point at nothing the build writes."""
+    documents = [(essay.source, essay, essay.links) for essay in site.essays]
+    documents += [(reply.source, essay, reply.links) for reply, essay in site.replies]  # replies sit on their essay's page
+    for source, essay, links in documents:
+        for link in links:
             target = resolve_link(essay, link.target)
             if target is None:
                 continue
@@ -146,7 +148,7 @@ def check_links(site: Site, output_paths: set[str], report: Report) -> None:
             if target not in output_paths and page not in output_paths:
                 kind = "image" if link.is_image else "link"
                 report.warning(
-                    essay.source, link.line,
+                    source, link.line,
                     f"{kind} to {link.target!r} points at no page or file of the site",
                     "fix the path (site paths look like '/essay-slug/') or remove the " + kind,
                 )

@@ -67,6 +67,7 @@ class Reply:
     html: str
     text: str  # the whole body, normalised, so replies below can quote it
     quotes: tuple[Quote, ...]
+    links: tuple[Link, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict)
 
 

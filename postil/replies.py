@@ -20,6 +20,7 @@ from .config import Config
 from .discover import Sources
 from .errors import Problem, Report, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
+from .md import Link
 from .md.passages import plain_text
 from .md.reply import reply_markdown, sanitise
 from .model import Quote, Reply
@@ -142,6 +143,7 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> Parse
         html=html,
         text=normalise(" ".join(plain_text(token.children) for token in tokens if token.type == "inline")),
         quotes=_quotes(tokens, parts.body_line),
+        links=tuple(Link(line + parts.body_line, target, image) for line, target, image in env.get("links", ())),
         key_lines=lines,
     )
     return ParsedReply(reply, tuple(problems))

@@ -102,14 +102,14 @@ def _report_cycles(parent_of: dict[str, str], by_id: dict[str, Reply], report: R
 def _check_quotes(essay: Essay, replies: list[Reply], by_id: dict[str, Reply], parent_of: dict[str, str], report: Report) -> dict[str, tuple[Reply, ...]]:
     """Pin quotes of the essay beside their passage; warn about quotes of nothing in reach."""
     side_comments: dict[str, list[Reply]] = defaultdict(list)
-    passages = [passage for passage in essay.passages if passage.id and passage.text]
+    passages = [passage for passage in essay.passages if passage.text]
     for reply in replies:
         for quote in reply.quotes:
             if quote.elsewhere or not is_checked(quote.text):
                 continue
             passage = next((p for p in passages if found_in(quote.text, p.text)), None)
             if passage is not None:
-                if reply not in side_comments[passage.id]:
+                if passage.id and reply not in side_comments[passage.id]:
                     side_comments[passage.id].append(reply)
                 continue
             if any(found_in(quote.text, ancestor.text) for ancestor in _ancestors(reply, by_id, parent_of)):

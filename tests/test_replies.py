@@ -319,3 +319,12 @@ def test_author_that_is_not_text_is_an_error(site, capsys):
     write_reply(site, "r1", author=["a", "list"])
     assert site.build() == 1
     assert "content/talk/replies/r1.md:2: error: 'author' must be text, not list" in capsys.readouterr().err
+
+
+def test_reply_link_to_a_missing_page_of_the_site_is_a_warning_with_its_line(site, capsys):
+    essay_with_replies(site)
+    write_reply(site, "r1", "See [this](/nowhere/) and [that](/talk/).")
+    assert site.build() == 0
+    err = capsys.readouterr().err
+    assert "content/talk/replies/r1.md:5: warning: link to '/nowhere/' points at no page" in err
+    assert "'/talk/'" not in err

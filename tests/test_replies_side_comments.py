@@ -121,3 +121,10 @@ def test_editing_a_quoted_passage_warns_instead_of_orphaning_the_side_comment(si
     site.essay("talk/index.md", title="Talk", body="Entirely rewritten opening about something else.\n")
     assert site.build() == 0
     assert "content/talk/replies/r1.md:5: warning: the quote" in capsys.readouterr().err
+
+
+def test_quote_of_an_essay_footnote_is_accepted_without_a_marker(site):
+    site.essay("talk/index.md", title="Talk", body="A claim.[^1]\n\n[^1]: Exports are files nobody has tried to open.\n")
+    write_reply(site, "r1", "> Exports are files nobody has tried to open.")
+    assert site.build("--strict") == 0
+    assert site.html("talk/index.html").css_first(".side-comments") is None

@@ -1,7 +1,7 @@
 """Stable ids and plain text for an essay's top-level blocks: the anchors of side comments.
 
 Each paragraph, list, blockquote, table and heading at the top level gets an id derived
-from its text, so the id survives edits elsewhere in the essay, and its normalised text is
+from its text (other blocks, such as the footnotes, only have their text recorded), so the id survives edits elsewhere in the essay, and its normalised text is
 recorded in env["passages"] ({token index: (id, line, text)}) for quote matching. A
 document with env["docId"] puts it in its ids, so documents sharing a page never clash.
 """
@@ -49,8 +49,11 @@ def passages_plugin(md: MarkdownIt) -> None:
         while index < len(tokens):
             token = tokens[index]
             end = block_end(tokens, index)
-            if token.level == 0 and token.type in PASSAGE_TYPES:
-                text = normalise(" ".join(plain_text(t.children) for t in tokens[index:end] if t.type == "inline"))
+            text = normalise(" ".join(plain_text(t.children) for t in tokens[index:end] if t.type == "inline"))
+            if text and token.level == 0 and token.type not in PASSAGE_TYPES:
+                # Footnotes and asides can be quoted too, but have no element to pin a comment to.
+                passages[index] = ("", token.map[0] if token.map else 0, text)
+            elif token.level == 0 and token.type in PASSAGE_TYPES:
                 ident = str(token.attrGet("id") or "")
                 if not ident and text:
                     base = ID_PREFIX + (f"{state.env['docId']}-" if state.env.get("docId") else "") + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
@@ -59,10 +62,8 @@ def passages_plugin(md: MarkdownIt) -> None:
                         number += 1
                         ident = f"{base}-{number}"
                     token.attrSet("id", ident)
-                if ident:
-                    used.add(ident)
-                    line = token.map[0] if token.map else 0
-                    passages[index] = (ident, line, text)
+                used.add(ident)
+                passages[index] = (ident, token.map[0] if token.map else 0, text)
             index = end
 
     md.core.ruler.push("passages", assign)
