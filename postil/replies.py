@@ -57,19 +57,8 @@ def _is_author_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s\"'<>`\\]", url)
 
 
-def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> ParsedReply:
-    """Parse a reply file; every problem found is returned, none raised."""
-    if len(raw) > MAX_BYTES:
-        return ParsedReply(None, (Problem(path, None, None, f"reply is {len(raw) / 1024:.0f} KiB; the limit is 64 KiB", "shorten it, or split it into two replies"),))
-    ident = reply_id(path)
-    if not REPLY_ID.fullmatch(ident):
-        return ParsedReply(None, (Problem(path, None, None, f"reply file name {ident!r} is not a usable id", "name reply files with letters, digits, '-' and '_' only, such as 'r12.md'"),))
-    try:
-        parts = split(decode(raw, path), path)
-    except FrontMatterError as exc:
-        return ParsedReply(None, (exc.problem,))
-
-    meta, lines = parts.meta, parts.key_lines
+def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) -> tuple[dict, list[Problem]]:
+    """Every front matter field checked; bad structural fields are errors, bad decorations warnings."""
     problems: list[Problem] = []
 
     def problem(key: str, message: str, hint: str, severity: str = "error") -> None:
@@ -121,6 +110,22 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> Parse
             problem(key, f"'{key}' must be a whole number; it was left out", f"write '{key}: 3'", "warning")
             counts[key] = None
 
+    return {"author": author, "date": date, "parent": parent, "url": url, **counts}, problems
+
+
+def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> ParsedReply:
+    """Parse a reply file; every problem found is returned, none raised."""
+    if len(raw) > MAX_BYTES:
+        return ParsedReply(None, (Problem(path, None, None, f"reply is {len(raw) / 1024:.0f} KiB; the limit is 64 KiB", "shorten it, or split it into two replies"),))
+    ident = reply_id(path)
+    if not REPLY_ID.fullmatch(ident):
+        return ParsedReply(None, (Problem(path, None, None, f"reply file name {ident!r} is not a usable id", "name reply files with letters, digits, '-' and '_' only, such as 'r12.md'"),))
+    try:
+        parts = split(decode(raw, path), path)
+    except FrontMatterError as exc:
+        return ParsedReply(None, (exc.problem,))
+
+    fields, problems = _validated_fields(path, ident, parts.meta, parts.key_lines)
     if any(p.severity == "error" for p in problems):
         return ParsedReply(None, tuple(problems))
 
@@ -134,17 +139,17 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> Parse
         source=path,
         id=ident,
         bundle_dir=bundle_dir,
-        author=author,
-        url=url,
-        date=date,
-        parent=parent,
-        score=counts["score"],
-        agreement=counts["agreement"],
+        author=fields["author"],
+        url=fields["url"],
+        date=fields["date"],
+        parent=fields["parent"],
+        score=fields["score"],
+        agreement=fields["agreement"],
         html=html,
         text=normalise(" ".join(plain_text(token.children) for token in tokens if token.type == "inline")),
         quotes=_quotes(tokens, parts.body_line),
         links=tuple(Link(line + parts.body_line, target, image) for line, target, image in env.get("links", ())),
-        key_lines=lines,
+        key_lines=parts.key_lines,
     )
     return ParsedReply(reply, tuple(problems))
 
