@@ -128,3 +128,12 @@ def test_quote_of_an_essay_footnote_is_accepted_without_a_marker(site):
     write_reply(site, "r1", "> Exports are files nobody has tried to open.")
     assert site.build("--strict") == 0
     assert site.html("talk/index.html").css_first(".side-comments") is None
+
+
+def test_quote_typed_with_plain_dashes_and_dots_matches_the_typeset_essay(site):
+    site.essay("talk/index.md", title="Talk", body="The thread -- through a cataloguer's account... -- is better than mine.\n")
+    write_reply(site, "r1", "> The thread -- through a cataloguer's account")
+    write_reply(site, "r2", "> The thread \u2014 through a cataloguer\u2019s account\u2026 \u2014 is better")
+    assert site.build("--strict") == 0
+    marker = side_comments_of(site.html("talk/index.html"), "The thread")
+    assert marker.css_first(".side-comments-count").text() == "2 replies"
