@@ -47,9 +47,14 @@ def reply_id(path: str) -> str:
     return posixpath.basename(path)[: -len(".md")]
 
 
-def doc_id(ident: str) -> str:
-    """The prefix of every id inside a reply's HTML, and the id of its element."""
-    return f"reply-{ident}"
+def doc_id(ident: str, bundle_dir: str) -> str:
+    """The prefix of every id inside a reply's HTML.
+
+    Reply ids are unique within one essay only, but /replies/ and the author pages show
+    replies of many essays on one page; a short hash of the essay's folder keeps the ids
+    of their footnotes apart there too.
+    """
+    return f"reply-{ident}-{hashlib.sha1(bundle_dir.encode('utf-8')).hexdigest()[:4]}"
 
 
 def _is_author_url(url: str) -> bool:
@@ -130,9 +135,10 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> Parse
         return ParsedReply(None, tuple(problems))
 
     md = reply_markdown()
-    env: dict = {"base_path": config.base_path, "docId": doc_id(ident)}
+    prefix = doc_id(ident, bundle_dir)
+    env: dict = {"base_path": config.base_path, "docId": prefix}
     tokens = md.parse(parts.body, env)
-    html = sanitise(md.renderer.render(tokens, md.options, env), doc_id(ident))
+    html = sanitise(md.renderer.render(tokens, md.options, env), prefix)
     problems += [Problem(path, line + parts.body_line, None, message, hint, "warning") for line, message, hint in env.get("problems", ())]
 
     reply = Reply(

@@ -328,3 +328,18 @@ def test_reply_link_to_a_missing_page_of_the_site_is_a_warning_with_its_line(sit
     err = capsys.readouterr().err
     assert "content/talk/replies/r1.md:5: warning: link to '/nowhere/' points at no page" in err
     assert "'/talk/'" not in err
+
+
+def test_footnotes_of_same_named_replies_to_different_essays_stay_apart_on_the_author_page(site):
+    essay_with_replies(site)
+    essay_with_replies(site, bundle="other")
+    write_reply(site, "r1", "Here.[^1]\n\n[^1]: Note on talk.\n", author="Ann")
+    write_reply(site, "r1", "There.[^1]\n\n[^1]: Note on other.\n", author="Ann", bundle="other")
+    assert site.build() == 0
+    page = site.html("replies/ann/index.html")
+    ids = [node.attributes["id"] for node in page.css("[id]")]
+    assert len(ids) == len(set(ids))
+    for entry in page.css(".reply-entry"):
+        reference = entry.css_first(".footnote-ref a").attributes["href"][1:]
+        assert page.css_first(f"[id='{reference}']").text().strip().startswith("Note on")
+        assert entry.css_first(f"[id='{reference}']") is not None
