@@ -30,8 +30,12 @@ _ALLOWED = {
     ("postil.config", "Config"),
     ("postil.errors", "Problem"),
     ("postil.md", "Link"),
+    ("postil.md", "Passage"),
     ("postil.model", "Essay"),
+    ("postil.model", "Quote"),
+    ("postil.model", "Reply"),
     ("postil.parse", "Parsed"),
+    ("postil.replies", "ParsedReply"),
 }
 
 

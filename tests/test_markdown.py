@@ -175,6 +175,6 @@ def test_documents_sharing_a_page_never_share_an_id():
     ]
     page = LexborHTMLParser("".join(parts))
     ids = [node.attributes["id"] for node in page.css("[id]")]
-    assert len(ids) == 9 and len(set(ids)) == len(ids)
+    assert len(ids) == 12 and len(set(ids)) == len(ids)  # per document: heading, paragraph, note and its reference
     for node in page.css("a[href^='#']"):
         assert page.css_first(f"[id='{node.attributes['href'][1:]}']") is not None
