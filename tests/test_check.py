@@ -183,3 +183,49 @@ def test_external_link_that_never_answers_times_out(site):
         assert [p.message for p in problems] == [f"external link '{url}': no answer (timed out)"]
     finally:
         listener.close()
+
+
+def test_side_comment_quote_that_no_longer_matches_is_reported_at_the_reply(site, capsys):
+    site.essay("talk/index.md", title="Talk", body="The margin is where a reader answers back, slowly.")
+    site.write("content/talk/replies/r1.md", """\
+        ---
+        author: Ada
+        date: 2026-02-01
+        ---
+        > where a reader shouts back, quickly and loudly
+
+        I disagree.
+        """)
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    assert "content/talk/replies/r1.md:5: error: the quote" in err and "is not in the essay" in err
+
+
+def test_side_comment_quote_that_matches_passes(site):
+    site.essay("talk/index.md", title="Talk", body="The margin is where a reader answers back, slowly.")
+    site.write("content/talk/replies/r1.md", """\
+        ---
+        author: Ada
+        date: 2026-02-01
+        ---
+        > where a reader answers back
+
+        I agree.
+        """)
+    assert check(site) == 0
+
+
+def test_broken_anchor_in_a_reply_is_reported_at_the_reply_file(site, capsys):
+    site.essay("talk/index.md", title="Talk", body="## Opening\n\nText.")
+    site.write("content/talk/replies/r1.md", """\
+        ---
+        author: Ada
+        date: 2026-02-01
+        ---
+        Fine.
+
+        See [the start](#no-such-heading).
+        """)
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    assert "content/talk/replies/r1.md:7: error: anchor '#no-such-heading' is not on this page" in err
