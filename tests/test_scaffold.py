@@ -115,7 +115,9 @@ def test_reply_moves_a_single_file_essay_into_a_bundle_keeping_its_url(site):
     meta = front_matter(replies[0])
     assert meta["author"] == "Ada Lovelace" and "parent" not in meta
     assert site.build() == 0
-    assert site.html("margins/index.html").css_first("h1").text() == "Margins"
+    page = site.html("margins/index.html")
+    assert page.css_first("h1").text() == "Margins"
+    assert page.css_first(f"#reply-{replies[0].stem} .reply-author").text() == "Ada Lovelace"
 
 
 def test_reply_with_parent_gets_a_fresh_id_and_the_parent(site):
