@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +29,7 @@ from urllib.request import Request, urlopen
 from selectolax.lexbor import LexborHTMLParser
 
 from .assemble import resolve_link
+from .cache import CACHE_DIR
 from .config import Config
 from .discover import REPLIES_DIR, discover
 from .errors import Problem, Report
@@ -35,7 +38,6 @@ from .parse import parse_essay
 from .pipeline import Builder, BuildOptions
 from .render import page_path
 
-CACHE_DIR = ".postil-cache"
 EXTERNAL_CACHE = "external-links.json"
 EXTERNAL_CACHE_SECONDS = 24 * 60 * 60
 EXTERNAL_WORKERS = 8
@@ -256,13 +258,20 @@ def _read_cache(path: Path, now: dt.datetime) -> dict[str, dict]:
 
 
 def _write_cache(path: Path, cache: dict[str, dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ignore = path.parent / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# postil's caches: never commit them\n*\n", encoding="utf-8")
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
-    temporary.replace(path)
+    """Replace the cache file atomically; a failure to write only costs time on the next check."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(cache, stream, indent=1, sort_keys=True)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
 
 
 def _written_forms(url: str, config: Config) -> list[str]:
