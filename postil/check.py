@@ -92,16 +92,34 @@ class BuiltSite:
         and whether the build's own link check (assemble.check_links) already covered it."""
         essay = self.essays.get(output)
         if essay is None:
-            return self.shown(output), None, False
+            return self._origin_off_thread(output, node, url)
         reply_file = _enclosing_reply_file(node, essay, self.site_root)
-        if reply_file:
-            return reply_file, _line_containing(self.site_root / reply_file, _written_forms(url, self.config)), False
+        if reply_file:  # the build checks reply links against their essay's page too
+            line = _line_containing(self.site_root / reply_file, _written_forms(url, self.config))
+            return reply_file, line, resolve_link(essay, _as_written(url, self.config)) is not None
         for link in essay.links:
             if url in _written_forms(link.target, self.config):
                 return essay.source, link.line, resolve_link(essay, link.target) is not None
         if _inside_essay_body(node):
             return essay.source, _line_containing(self.site_root / essay.source, _written_forms(url, self.config)), False
         return self.shown(output), None, False
+
+    def _origin_off_thread(self, output: str, node, url: str) -> tuple[str, int | None, bool]:
+        """A link on a page that gathers replies (/replies/…) comes from the reply whose entry
+        holds it; the entry's permalink ('/essay/#reply-<id>') names the essay and the reply."""
+        entry = _enclosing(node, lambda ancestor: "reply-entry" in (ancestor.attributes.get("class") or "").split())
+        permalink = entry.css_first("a.u-url") if entry is not None else None
+        if permalink is None or entry.css_first(".reply-body") is None or not _enclosing(node, _is_reply_body):
+            return self.shown(output), None, False
+        address, _, reply_id = (permalink.attributes.get("href") or "").partition("#reply-")
+        essay = self.essays.get(_as_written(address, self.config).lstrip("/") + "index.html")
+        reply_file = f"{essay.bundle_dir}/{REPLIES_DIR}/{reply_id}.md" if essay and essay.bundle_dir else ""
+        if not reply_file or not (self.site_root / reply_file).is_file():
+            return self.shown(output), None, False
+        written = _as_written(url, self.config)
+        line = _line_containing(self.site_root / reply_file, _written_forms(url, self.config))
+        # Root-relative links resolve the same on every page, and the build checked them already.
+        return reply_file, line, written.startswith("/") and resolve_link(essay, written) is not None
 
     def shown(self, output: str) -> str:
         """An output file as the user finds it: 'public/tags/index.html'."""
@@ -160,7 +178,8 @@ def check_internal_links(built: BuiltSite) -> list[Problem]:
         address, fragment = urldefrag(absolute)
         target = _output_file(built, unquote(urlsplit(address).path[len(config.base_path):]))
         if target is None and not link.target_checked:
-            problems.append(Problem(link.source, link.line, None, f"link {link.url!r} points at nothing in the built site",
+            elsewhere = "" if link.page in built.essays or link.source == built.shown(link.page) else f" on /{page_path(link.page)}"
+            problems.append(Problem(link.source, link.line, None, f"link {link.url!r}{elsewhere} points at nothing in the built site",
                                     "fix the path, or add the page or file it names"))
         elif fragment and target in built.pages and unquote(fragment) not in built.ids(target):
             where = "this page" if target == link.page else "/" + page_path(target)
@@ -284,6 +303,13 @@ def _written_forms(url: str, config: Config) -> list[str]:
     return forms
 
 
+def _as_written(url: str, config: Config) -> str:
+    """A link in the HTML as its author wrote it: '/blog/x/' was '/x/' under a /blog/ base."""
+    if config.base_path != "/" and url.startswith(config.base_path):
+        return "/" + url[len(config.base_path):]
+    return url
+
+
 def _line_containing(path: Path, needles: list[str]) -> int | None:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -307,12 +333,21 @@ def _enclosing_reply_file(node, essay: Essay, site_root: Path) -> str | None:
     return None
 
 
-def _inside_essay_body(node) -> bool:
+def _enclosing(node, matches):
+    """The nearest element at or above `node` that `matches`, or None."""
     while node is not None:
-        if "essay-body" in (node.attributes.get("class") or "").split():
-            return True
+        if matches(node):
+            return node
         node = node.parent
-    return False
+    return None
+
+
+def _is_reply_body(node) -> bool:
+    return "reply-body" in (node.attributes.get("class") or "").split()
+
+
+def _inside_essay_body(node) -> bool:
+    return _enclosing(node, lambda ancestor: "essay-body" in (ancestor.attributes.get("class") or "").split()) is not None
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -229,3 +229,33 @@ def test_broken_anchor_in_a_reply_is_reported_at_the_reply_file(site, capsys):
     assert check(site) == 1
     err = capsys.readouterr().err
     assert "content/talk/replies/r1.md:7: error: anchor '#no-such-heading' is not on this page" in err
+
+
+def test_broken_link_in_a_reply_is_reported_once_at_the_reply_file(site, capsys):
+    site.essay("talk/index.md", title="Talk", body="Text.")
+    site.write("content/talk/replies/r1.md", """\
+        ---
+        author: Ada
+        date: 2026-02-01
+        ---
+        See [this](/no-such-essay/).
+        """)
+    assert check(site, "--base-url", "https://example.org/blog/") == 1
+    talk_problems = [line for line in capsys.readouterr().err.splitlines() if "/no-such-essay/" in line and "talk" in line]
+    assert len(talk_problems) == 1 and talk_problems[0].startswith("content/talk/replies/r1.md:5: error:")
+
+
+def test_relative_link_in_a_reply_that_breaks_on_the_replies_pages_is_reported_at_the_reply(site, capsys):
+    site.essay("talk/index.md", title="Talk", body="Text.")
+    site.write("content/talk/diagram.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>')
+    site.write("content/talk/replies/r1.md", """\
+        ---
+        author: Ada
+        date: 2026-02-01
+        ---
+        See [the diagram](diagram.svg).
+        """)
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    assert "content/talk/replies/r1.md:5: error: link 'diagram.svg' on /replies/ points at nothing" in err
+    assert "on /talk/" not in err  # on the essay's own page the link works
