@@ -52,7 +52,7 @@ def test_essay_body_is_marked_for_indexing_and_its_byline_is_not(site):
     assert "data-pagefind-ignore" in body.css_first(".essay-meta").attributes
 
 
-def test_builds_with_search_are_byte_for_byte_identical(site, tmp_path):
+def test_builds_with_search_are_byte_for_byte_identical(site):
     _write_search_site(site)
     assert site.build() == 0
     first = site.snapshot()
