@@ -48,7 +48,8 @@ class Site:
 def site(tmp_path: Path) -> Site:
     root = tmp_path / "site"
     root.mkdir()
+    # Search is off here: Pagefind adds about 0.4 s to every build. tests/test_search.py turns it on.
     (root / "pyproject.toml").write_text(
-        '[tool.postil]\ntitle = "Test Site"\nbase_url = "https://example.org/"\nauthor = "Ada"\n', encoding="utf-8"
+        '[tool.postil]\ntitle = "Test Site"\nbase_url = "https://example.org/"\nauthor = "Ada"\nsearch = false\n', encoding="utf-8"
     )
     return Site(root)

@@ -62,15 +62,16 @@ def test_builds_with_search_are_byte_for_byte_identical(site):
 
 
 def test_search_can_be_turned_off(site):
-    site.essay("a.md")
+    _write_search_site(site)
     with open(site.root / "pyproject.toml", "a", encoding="utf-8") as config:
         config.write("search = false\n")
     assert site.build() == 0
     assert not (site.out / SEARCH_DIR).exists() and not (site.out / "search").exists()
-    assert site.html("a/index.html").css_first("form[role=search]") is None
+    assert site.html("bees/index.html").css_first("form[role=search]") is None
 
 
 def test_search_setting_must_be_true_or_false(site, capsys):
+    _write_search_site(site)
     with open(site.root / "pyproject.toml", "a", encoding="utf-8") as config:
         config.write('search = "yes"\n')
     assert site.build() == 1
@@ -78,7 +79,7 @@ def test_search_setting_must_be_true_or_false(site, capsys):
 
 
 def test_without_pagefind_the_site_builds_without_search_and_says_so(site, monkeypatch, capsys):
-    site.essay("a.md")
+    _write_search_site(site)
     monkeypatch.setitem(sys.modules, "pagefind.service", None)  # makes `import pagefind.service` fail
     unavailable_reason.cache_clear()
     try:
@@ -87,7 +88,7 @@ def test_without_pagefind_the_site_builds_without_search_and_says_so(site, monke
         unavailable_reason.cache_clear()
     assert "warning: built without search: the pagefind package is not installed" in capsys.readouterr().err
     assert not (site.out / SEARCH_DIR).exists() and not (site.out / "search").exists()
-    assert site.html("a/index.html").css_first("form[role=search]") is None
+    assert site.html("bees/index.html").css_first("form[role=search]") is None
 
 
 @pytest.fixture(scope="module")
