@@ -42,11 +42,19 @@ def absolute_links(html: str, page_url: str) -> str:
 
 @dataclass(frozen=True)
 class Page:
-    """One output file: which template, with what context."""
+    """One output file: which template, with what context.
+
+    Every context also holds `page_path`, the page's own site path, for canonical and
+    link-preview URLs.
+    """
 
     output: str
     template: str
     context: dict
+
+    def __post_init__(self) -> None:
+        # A copy: a context dict handed to several pages must not carry one page's path.
+        object.__setattr__(self, "context", {"page_path": page_path(self.output), **self.context})
 
 
 def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.Environment:
@@ -131,7 +139,7 @@ def render_pages(pages: list[Page], environment: jinja2.Environment, on_error: C
     for page in pages:
         try:
             template = environment.get_template(page.template)
-            output[page.output] = template.render({"page_path": page_path(page.output), **page.context}).encode("utf-8")
+            output[page.output] = template.render(page.context).encode("utf-8")
         except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
             on_error(page, exc)
     return output
