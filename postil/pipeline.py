@@ -15,15 +15,14 @@ from pathlib import Path
 import jinja2
 
 from .assemble import assemble, check_links
-from .config import CONFIG_FILE, Config, load_config
+from .config import Config, load_config
 from .discover import discover
 from .errors import PostilError, Problem, Report
-from .model import Site
 from .parse import Parsed, parse_essay
 from .replies import load_replies
 from .reply_pages import reply_pages
 from .render import Page, make_environment, render_pages, site_pages
-from .search import SEARCH_PAGE, build_index, search_enabled, unavailable_reason
+from .search import add_search_index
 from .theme import collect_assets, template_dirs
 from .write import write_site
 
@@ -87,8 +86,6 @@ class Builder:
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = site.discussions
         pages = [*site_pages(site, config), *reply_pages(site, config)]
-        if search_enabled(config):
-            pages.append(Page(SEARCH_PAGE, "search.html", {}))
         rendered = render_pages(pages, environment, lambda page, exc: report.problems.append(_template_problem(page, exc, self.site_root, config)))
 
         files: dict[str, bytes] = dict(assets.files)
@@ -98,7 +95,7 @@ class Builder:
             except OSError as exc:
                 report.error(source, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
         files.update(rendered)
-        self._add_search_index(site, config, rendered, files, report)
+        add_search_index(site, config, files, report)
         check_links(site, set(files), report)
 
         problems = report.sorted()
@@ -115,22 +112,6 @@ class Builder:
             warnings=problems,
             seconds=time.perf_counter() - started,
         )
-
-    @staticmethod
-    def _add_search_index(site: Site, config: Config, rendered: dict[str, bytes], files: dict[str, bytes], report: Report) -> None:
-        """Pagefind's index of the essay pages, when search is on (see search.py)."""
-        if not config.search or report.errors:
-            return
-        if not search_enabled(config):
-            report.warning(CONFIG_FILE, None, f"built without search: {unavailable_reason()}",
-                           "pip install 'pagefind[extended]', or set search = false in [tool.postil]")
-            return
-        essay_pages = {output: rendered[output] for essay in site.essays if (output := essay.url_path + "index.html") in rendered}
-        try:
-            files.update(build_index(essay_pages, config))
-        except RuntimeError as exc:
-            report.error(CONFIG_FILE, None, f"the search index could not be built: {exc}",
-                         "set search = false in [tool.postil] to build without search")
 
 
 def _template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:

@@ -14,7 +14,7 @@ import jinja2
 from .config import Config
 from .md.headings import slugify
 from .model import Essay, Site
-from .search import search_enabled
+from .search import SEARCH_PAGE, search_enabled
 from .theme import Assets, template_dirs
 
 MONTHS = (
@@ -120,6 +120,8 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed)})
     yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags})
     yield Page("robots.txt", "robots.txt", {})
+    if search_enabled(config):
+        yield Page(SEARCH_PAGE, "search.html", {})
 
 
 def _feed_updated(essays: tuple[Essay, ...]) -> dt.datetime:

@@ -19,7 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
-from .config import Config
+from .config import CONFIG_FILE, Config
+from .errors import Report
+from .model import Site
 
 SEARCH_DIR = "pagefind"
 SEARCH_PAGE = "search/index.html"
@@ -42,6 +44,22 @@ def unavailable_reason() -> str:
 
 def search_enabled(config: Config) -> bool:
     return config.search and not unavailable_reason()
+
+
+def add_search_index(site: Site, config: Config, files: dict[str, bytes], report: Report) -> None:
+    """Add Pagefind's index of the essay pages in `files` to `files`, when search is on."""
+    if not config.search or report.errors:
+        return
+    if not search_enabled(config):
+        report.warning(CONFIG_FILE, None, f"built without search: {unavailable_reason()}",
+                       "pip install 'pagefind[extended]', or set search = false in [tool.postil]")
+        return
+    essay_pages = {output: files[output] for essay in site.essays if (output := essay.url_path + "index.html") in files}
+    try:
+        files.update(build_index(essay_pages, config))
+    except RuntimeError as exc:
+        report.error(CONFIG_FILE, None, f"the search index could not be built: {exc}",
+                     "set search = false in [tool.postil] to build without search")
 
 
 def build_index(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
