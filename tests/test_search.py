@@ -130,7 +130,8 @@ _ALL_RESULTS_SHOWN = """() => {
     const message = document.querySelector('.pagefind-ui__message');
     if (!message || message.textContent.includes('Searching')) return false;
     const announced = message.textContent.startsWith('No results') ? 0 : parseInt(message.textContent, 10);
-    return document.querySelectorAll('.pagefind-ui__result-link').length === announced;
+    const results = [...document.querySelectorAll('.pagefind-ui__result')];
+    return results.length === announced && results.every(result => result.querySelector('.pagefind-ui__result-link'));
 }"""
 
 
@@ -138,8 +139,8 @@ def _results(browser, url: str) -> list[tuple[str, str]]:
     page = browser.new_page()
     try:
         page.goto(url)
-        # The message says "1 result for …" or "No results for …"; each result's link appears
-        # once its own fragment has loaded, so wait until every announced result is shown.
+        # The message says "1 result for …" or "No results for …"; each result (a page, with
+        # links to its matching sections) shows its links once its own fragment has loaded.
         page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
         links = page.locator(".pagefind-ui__result-link")
         return [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
@@ -166,3 +167,7 @@ def test_search_box_leads_to_results(browser, served):
         assert page.locator(".pagefind-ui__result-link").first.inner_text() == "On Ink"
     finally:
         page.close()
+
+
+def test_search_result_names_the_section_without_its_permalink_mark(browser, served):
+    assert _results(browser, served + "search/?q=browns") == [("On Ink", "/blog/ink/"), ("Corrosion", "/blog/ink/#corrosion")]

@@ -54,7 +54,7 @@ def headings_plugin(md: MarkdownIt) -> None:
             text = _plain_text(inline)
             headings.append((int(token.tag[1]), slug, text))
             anchor = Token("html_inline", "", 0)
-            anchor.content = f' <a class="heading-anchor" href="#{slug}" aria-hidden="true" tabindex="-1">#</a>'
+            anchor.content = f' <a class="heading-anchor" href="#{slug}" aria-hidden="true" tabindex="-1" data-pagefind-ignore>#</a>'
             inline.children = [*(inline.children or []), anchor]
 
     md.core.ruler.push("heading_ids", assign_ids)
