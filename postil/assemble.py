@@ -40,7 +40,8 @@ def _check_collisions(essays: list[Essay], report: Report) -> list[Essay]:
     """Drop and report essays whose URL (compared case-insensitively) is already taken."""
     owners: dict[str, str] = {path.casefold(): "the theme" for path in RESERVED_PATHS}
     kept = []
-    for essay in sorted(essays, key=lambda e: e.source):
+    # Essays at the URL their path gives claim it before essays moved there by a slug.
+    for essay in sorted(essays, key=lambda e: ("slug" in e.key_lines, e.source)):
         key = essay.url_path.casefold()
         if key in owners:
             line = essay.key_lines.get("slug", 1)

@@ -37,6 +37,16 @@ def decode(raw: bytes, path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad date becomes our message, not a crash."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def split(text: str, path: str) -> Split:
     """Separate `---` fenced YAML from the body; raise FrontMatterError with the file position."""
     lines = text.split("\n")
@@ -52,7 +62,7 @@ def split(text: str, path: str) -> Split:
 
     yaml_text = "\n".join(lines[1:end])
     try:
-        meta = yaml.safe_load(yaml_text)
+        meta = yaml.load(yaml_text, Loader=_TextDatesLoader)  # noqa: S506 (a SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else None
