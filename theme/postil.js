@@ -110,8 +110,10 @@
       var number = document.createElement("span");
       number.className = "sidenote-number";
       number.textContent = link.textContent;
-      note.appendChild(number);
       note.appendChild(noteContent(item));
+      var first = note.firstElementChild;
+      if (first && first.className === "sidenote-paragraph") first.prepend(number);
+      else note.prepend(number);
       link.parentNode.after(note);
       link.dataset.sidenote = String(sidenotes.length);
       sidenotes.push({ link: link, note: note });

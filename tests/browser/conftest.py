@@ -59,6 +59,8 @@ def annotate(page: str, note: str) -> str:
 |--------|-------|-------|-------|-------|---------|---------|---------|-------|--------|
 | M. R.  | 1,204 | 3,310 | 61    | 40    | 212     | 17      | 9       | 4     | 2      |
 
+![A box with an arrow pointing into its margin.](diagram.svg){{.invert-dark}}
+
 ## Answering back
 
 {_PARAGRAPH}
@@ -94,6 +96,32 @@ tags: [reading]
 A short essay that the long one links to.
 """
 
+REPLY = """\
+---
+author: "Tomas Reed"
+date: 2026-02-03T10:00:00Z
+---
+> A margin is a place to argue with a book
+
+Or to agree with it in a hurry.[^aside]
+
+[^aside]: Most of my own margin notes are question marks.
+"""
+
+REPLY_TO_REPLY = """\
+---
+author: "Ada"
+date: 2026-02-04T09:30:00Z
+parent: first
+---
+A question mark is an argument postponed.
+"""
+
+DIAGRAM = """<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80" viewBox="0 0 200 80">
+<rect x="10" y="10" width="120" height="60" fill="none" stroke="#000"/><path d="M190 40H140" stroke="#000"/>
+</svg>
+"""
+
 
 def build_fixture_site(root: Path) -> Path:
     """Write the fixture site's files and build it; return the output folder."""
@@ -101,7 +129,12 @@ def build_fixture_site(root: Path) -> Path:
     (root / "pyproject.toml").write_text(
         '[tool.postil]\ntitle = "Fixture Essays"\nbase_url = "https://example.org/"\nauthor = "Ada"\n', encoding="utf-8"
     )
-    (root / "content" / "notes-in-the-margin.md").write_text(LONG_ESSAY, encoding="utf-8")
+    bundle = root / "content" / "notes-in-the-margin"
+    (bundle / "replies").mkdir(parents=True)
+    (bundle / "index.md").write_text(LONG_ESSAY, encoding="utf-8")
+    (bundle / "replies" / "first.md").write_text(REPLY, encoding="utf-8")
+    (bundle / "diagram.svg").write_text(DIAGRAM, encoding="utf-8")
+    (bundle / "replies" / "second.md").write_text(REPLY_TO_REPLY, encoding="utf-8")
     (root / "content" / "companion.md").write_text(COMPANION, encoding="utf-8")
     assert main(["-C", str(root), "build"]) == 0
     return root / "public"
