@@ -58,7 +58,10 @@ def _code_palette(style_name: str, scope: str) -> str:
     style = get_style_by_name(style_name)
     text_colour = style.style_for_token(Token.Text)["color"] or ("000000" if _is_light(style.background_color) else "ffffff")
     base = f"{scope} {{ background: {style.background_color}; color: #{text_colour} }}"
-    return "\n".join([base, *formatter.get_token_style_defs(scope)])
+    # Whitespace has no glyphs to read; some styles give it a faint colour that would
+    # only ever show as a failed contrast check.
+    tokens = [rule for rule in formatter.get_token_style_defs(scope) if not rule.endswith("/* Text.Whitespace */")]
+    return "\n".join([base, *tokens])
 
 
 def _is_light(colour: str) -> bool:
