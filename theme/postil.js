@@ -91,6 +91,7 @@
   /* Sidenotes: each essay footnote is copied into a span right after its reference;
      CSS shows it in the margin when the screen is wide, and this lays them out so
      none overlaps another note or a `.side-comment` marker. */
+  var OBSTACLES = ".side-comment, .side-comments";  // reply markers in the margin
   var sidenotes = [];
   var essayBody = document.querySelector(".essay-body");
 
@@ -127,24 +128,23 @@
       sidenotes.forEach(function (pair) { pair.note.style.top = ""; });
       return;
     }
+    // Viewport coordinates throughout: a note's offset parent may be a passage wrapper.
     var gap = 12;
-    var origin = essayBody.getBoundingClientRect();
     var column = sidenotes[0].note.getBoundingClientRect();
-    var obstacles = Array.prototype.map.call(document.querySelectorAll(".side-comment"), function (element) {
+    var obstacles = Array.prototype.map.call(document.querySelectorAll(OBSTACLES), function (element) {
       return element.getBoundingClientRect();
     }).filter(function (rect) {
       return rect.height > 0 && rect.right > column.left && rect.left < column.right;
-    }).map(function (rect) {
-      return { top: rect.top - origin.top, bottom: rect.bottom - origin.top };
     }).sort(function (a, b) { return a.top - b.top; });
     var floor = -Infinity;
     sidenotes.forEach(function (pair) {
       var height = pair.note.offsetHeight;
-      var top = Math.max(pair.link.getBoundingClientRect().top - origin.top, floor);
+      var top = Math.max(pair.link.getBoundingClientRect().top, floor);
       obstacles.forEach(function (obstacle) {
         if (top < obstacle.bottom + gap && top + height + gap > obstacle.top) top = obstacle.bottom + gap;
       });
-      pair.note.style.top = Math.round(top) + "px";
+      var origin = (pair.note.offsetParent || essayBody).getBoundingClientRect().top;
+      pair.note.style.top = Math.round(top - origin) + "px";
       floor = top + height + gap;
     });
   }
