@@ -307,6 +307,27 @@
     });
   }
 
+  /* The table of contents marks the section being read. */
+  function initTocTracking() {
+    var links = document.querySelectorAll(".toc a[href^='#']");
+    if (!links.length || !window.IntersectionObserver) return;
+    var byId = {};
+    links.forEach(function (link) { byId[decodeURIComponent(link.hash.slice(1))] = link; });
+    var headings = Array.prototype.filter.call(document.querySelectorAll(".essay-body [id]"), function (element) {
+      return byId[element.id];
+    });
+    function update() {
+      var current = null;
+      headings.forEach(function (heading) {
+        if (heading.getBoundingClientRect().top < window.innerHeight / 3) current = heading;
+      });
+      links.forEach(function (link) { link.removeAttribute("aria-current"); });
+      if (current) byId[current.id].setAttribute("aria-current", "location");
+    }
+    var observer = new IntersectionObserver(update, { rootMargin: "0px 0px -66% 0px" });
+    headings.forEach(function (heading) { observer.observe(heading); });
+  }
+
   function initDismissal() {
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && popover) closePopover(true);
@@ -323,6 +344,7 @@
   initFootnoteLinks();
   initPreviews(script && script.dataset.previews);
   initDismissal();
+  initTocTracking();
   if (sidenotes.length) {
     layoutSidenotes();
     window.addEventListener("resize", scheduleLayout);

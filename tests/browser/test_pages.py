@@ -115,3 +115,10 @@ def test_dark_mode_inverts_images_that_opt_in(open_page):
     toggle = page.locator(".theme-toggle")
     toggle.click()  # dark → auto, under a light OS preference
     assert image.evaluate("e => getComputedStyle(e).filter") == "none"
+
+
+def test_table_of_contents_marks_the_section_being_read(open_page):
+    page = open_page(ESSAY, viewport=WIDE)
+    page.evaluate("document.getElementById('answering-back').scrollIntoView({block: 'start'})")
+    page.wait_for_function("document.querySelector('.toc a[aria-current]') !== null")
+    assert page.locator(".toc a[aria-current]").inner_text() == "Answering back"
