@@ -196,7 +196,9 @@
     popover.appendChild(content);
     popover.addEventListener("pointerenter", function () { window.clearTimeout(hideTimer); });
     popover.addEventListener("pointerleave", function () { hideSoon(); });
-    document.body.appendChild(popover);
+    // Inside <main>, so the popover is part of a landmark; main is not positioned, so
+    // the popover's coordinates are the document's.
+    (document.querySelector("main") || document.body).appendChild(popover);
     popoverOwner = owner;
     owner.setAttribute("aria-describedby", popover.id);
     if (kind === "footnote") owner.setAttribute("aria-expanded", "true");

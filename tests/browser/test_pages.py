@@ -119,6 +119,18 @@ def test_dark_mode_inverts_images_that_opt_in(open_page):
 
 def test_table_of_contents_marks_the_section_being_read(open_page):
     page = open_page(ESSAY, viewport=WIDE)
-    page.evaluate("document.getElementById('answering-back').scrollIntoView({block: 'start'})")
+    page.evaluate(
+        "scrollTo({top: document.getElementById('reading-with-a-pencil').getBoundingClientRect().top + scrollY - 10, behavior: 'instant'})"
+    )
     page.wait_for_function("document.querySelector('.toc a[aria-current]') !== null")
-    assert page.locator(".toc a[aria-current]").inner_text() == "Answering back"
+    assert page.locator(".toc a[aria-current]").inner_text() == "Reading with a pencil"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_axe_finds_no_violations_with_a_footnote_popover_open(open_page, axe_source, theme):
+    page = open_page(ESSAY, viewport=NARROW, storage={"theme": theme})
+    page.locator(".essay-body a[role=doc-noteref]").nth(3).click()
+    page.locator(".popover").wait_for()
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert [violation["id"] for violation in result["violations"]] == []
