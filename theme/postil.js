@@ -5,7 +5,7 @@
   "use strict";
 
   var root = document.documentElement;
-  var WIDE = window.matchMedia("(min-width: 78rem)");
+  var WIDE = window.matchMedia("screen and (min-width: 78rem)");
   var HOVER_DELAY = 120;
   var HIDE_DELAY = 250;
 
