@@ -37,8 +37,11 @@ def decode(raw: bytes, path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-class _TextDatesLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so a bad date becomes our message, not a crash."""
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+
+
+class _TextDatesLoader(_SafeLoader):
+    """A safe loader that leaves dates as text, so a bad date becomes our message, not a crash."""
 
 
 _TextDatesLoader.yaml_implicit_resolvers = {
@@ -68,6 +71,8 @@ def split(text: str, path: str) -> Split:
         line = mark.line + 2 if mark else None
         col = mark.column + 1 if mark else None
         message = f"invalid YAML: {exc.problem or exc.context}"
+        if exc.context and exc.context_mark and exc.context_mark is not mark:
+            message += f" ({exc.context} at line {exc.context_mark.line + 2}, column {exc.context_mark.column + 1})"
         raise FrontMatterError(Problem(path, line, col, message, "fix the front matter syntax")) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(Problem(path, 2, None, f"invalid YAML: {exc}", "fix the front matter syntax")) from None

@@ -19,6 +19,8 @@ from .config import Config, load_config
 from .discover import discover
 from .errors import PostilError, Problem, Report
 from .parse import Parsed, parse_essay
+from .replies import load_replies
+from .reply_pages import reply_pages
 from .render import Page, make_environment, render_pages, site_pages
 from .theme import collect_assets, template_dirs
 from .write import write_site
@@ -48,6 +50,7 @@ class Builder:
     site_root: Path
     options: BuildOptions
     _parsed: dict[tuple[str, str, Config], Parsed] = field(default_factory=dict)
+    _parsed_replies: dict = field(default_factory=dict)
 
     def config(self) -> Config:
         config = load_config(self.site_root)
@@ -76,10 +79,12 @@ class Builder:
                 essays.append(parsed.essay)
         self._parsed = cache
 
-        site = assemble(essays, sources, report)
+        replies, self._parsed_replies = load_replies(self.site_root, sources, config, report, self._parsed_replies)
+        site = assemble(essays, sources, report, replies)
         assets = collect_assets(self.site_root, config)
         environment = make_environment(self.site_root, config, assets)
-        pages = list(site_pages(site, config))
+        environment.globals["discussions"] = site.discussions
+        pages = [*site_pages(site, config), *reply_pages(site, config)]
         rendered = render_pages(pages, environment, lambda page, exc: report.problems.append(_template_problem(page, exc, self.site_root, config)))
 
         files: dict[str, bytes] = dict(assets.files)

@@ -27,7 +27,8 @@ def built(site, capsys):
 def test_invalid_yaml_reports_line_and_column(built, capsys):
     built.write("content/bad.md", "---\ntitle: ok\ndate: 2026-01-01\ntags: [a, b\n---\nBody\n", dedent=False)
     err = failing_build(built, capsys)
-    assert "content/bad.md:4:12: error: invalid YAML: expected ',' or ']'" in err
+    assert "content/bad.md:5:1: error: invalid YAML: did not find expected ',' or ']'" in err
+    assert "while parsing a flow sequence at line 4, column 7" in err
     assert built.snapshot() == built.before
 
 
