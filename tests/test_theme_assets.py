@@ -137,3 +137,12 @@ def test_preview_index_has_each_essays_title_and_summary_by_path(built):
     index = json.loads((built.out / "previews.json").read_text(encoding="utf-8"))
     assert sorted(index) == ["/notes/", "/other/"]
     assert index["/other/"] == {"title": "Other", "summary": "The other one."}
+
+
+def test_only_the_essays_own_footnotes_are_a_named_landmark(site):
+    site.essay("talk/index.md", title="Talk", body="Text.[^1]\n\n[^1]: The essay's note.\n")
+    site.write("content/talk/replies/r1.md", "---\nauthor: Ann\ndate: 2026-02-01\n---\nA reply.[^1]\n\n[^1]: The reply's note.\n")
+    assert site.build() == 0
+    page = site.html("talk/index.html")
+    assert [node.attributes.get("aria-label") for node in page.css("section.footnotes")] == ["Footnotes", None]
+    assert page.css_first("#reply-r1 section.footnotes").attributes.get("role") is None

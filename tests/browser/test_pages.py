@@ -133,4 +133,4 @@ def test_axe_finds_no_violations_with_a_footnote_popover_open(open_page, axe_sou
     page.locator(".popover").wait_for()
     page.add_script_tag(content=axe_source)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [violation["id"] for violation in result["violations"]] == []
+    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in result["violations"]] == []
