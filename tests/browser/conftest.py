@@ -71,6 +71,13 @@ def annotate(page: str, note: str) -> str:
 
 {_PARAGRAPH}
 
+::: aside
+An aside is a callout that belongs to the text around it.
+:::
+
+- [x] Read the page
+- [ ] Answer it in the margin
+
 ## What is left
 
 {_PARAGRAPH}
@@ -108,6 +115,16 @@ Or to agree with it in a hurry.[^aside]
 [^aside]: Most of my own margin notes are question marks.
 """
 
+REPLY_QUOTING_ANOTHER_PASSAGE = """\
+---
+author: "Mira Osei"
+date: 2026-02-05T08:00:00Z
+---
+> See also the companion essay and an outside page.
+
+Then what is a footnote?
+"""
+
 REPLY_TO_REPLY = """\
 ---
 author: "Ada"
@@ -134,6 +151,7 @@ def build_fixture_site(root: Path) -> Path:
     (bundle / "index.md").write_text(LONG_ESSAY, encoding="utf-8")
     (bundle / "replies" / "first.md").write_text(REPLY, encoding="utf-8")
     (bundle / "diagram.svg").write_text(DIAGRAM, encoding="utf-8")
+    (bundle / "replies" / "third.md").write_text(REPLY_QUOTING_ANOTHER_PASSAGE, encoding="utf-8")
     (bundle / "replies" / "second.md").write_text(REPLY_TO_REPLY, encoding="utf-8")
     (root / "content" / "companion.md").write_text(COMPANION, encoding="utf-8")
     assert main(["-C", str(root), "build"]) == 0
@@ -162,7 +180,7 @@ def base_url(built_site: Path) -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # closed before other modules start their own Playwright
 def browser():
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
