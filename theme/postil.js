@@ -247,7 +247,6 @@
     document.querySelectorAll("a[role=doc-noteref]").forEach(function (link) {
       var item = footnoteFor(link);
       if (!item) return;
-      link.setAttribute("aria-haspopup", "true");
       var open = function () {
         if (!usesSidenote(link)) openPopover(link, noteContent(item), "footnote");
       };
