@@ -134,3 +134,20 @@ def test_axe_finds_no_violations_with_a_footnote_popover_open(open_page, axe_sou
     page.add_script_tag(content=axe_source)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in result["violations"]] == []
+
+
+def test_reply_threads_collapse_and_sort_from_the_keyboard_with_a_visible_focus(open_page):
+    page = open_page(ESSAY, viewport=WIDE)
+    page.locator(".replies-sort").focus()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("ArrowDown")  # oldest first → newest first
+    assert page.locator(".reply-list > details.reply").first.get_attribute("id") == "reply-third"
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName") == "SUMMARY":
+            break
+    else:
+        pytest.fail("no reply could be reached with Tab")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.parentElement.open") is False
