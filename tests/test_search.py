@@ -171,3 +171,20 @@ def test_search_box_leads_to_results(browser, served):
 
 def test_search_result_names_the_section_without_its_permalink_mark(browser, served):
     assert _results(browser, served + "search/?q=browns") == [("On Ink", "/blog/ink/"), ("Corrosion", "/blog/ink/#corrosion")]
+
+
+def test_search_page_with_results_has_no_accessibility_violations(browser, served):
+    axe = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{axe} is missing; run `npm ci` in tests/")
+        pytest.skip("axe-core is not installed: run `npm ci` in tests/")
+    page = browser.new_page()
+    try:
+        page.goto(served + "search/?q=zymurgical")
+        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+        page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        assert [violation["id"] for violation in result["violations"]] == []
+    finally:
+        page.close()

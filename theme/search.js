@@ -12,6 +12,9 @@
     showSubResults: true,
     autofocus: true,
   });
+  // Pagefind's field has only a placeholder; give it a name that assistive technology reads.
+  var input = element.querySelector("input");
+  if (input) input.setAttribute("aria-label", "Search the essays");
   var query = new URLSearchParams(window.location.search).get("q");
   if (query) ui.triggerSearch(query);
 })();
