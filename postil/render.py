@@ -118,13 +118,10 @@ def _feed_updated(essays: tuple[Essay, ...]) -> dt.datetime:
     return max(dates, default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
 
 
-def render_pages(pages: list[Page], environment: jinja2.Environment, on_error: Callable[[Page, Exception], None]) -> dict[str, bytes]:
-    """Render each page; a template error is handed to `on_error` and the page skipped."""
-    output: dict[str, bytes] = {}
-    for page in pages:
-        try:
-            template = environment.get_template(page.template)
-            output[page.output] = template.render(page.context).encode("utf-8")
-        except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
-            on_error(page, exc)
-    return output
+def render_page(page: Page, environment: jinja2.Environment, on_error: Callable[[Page, Exception], None]) -> bytes | None:
+    """Render one page; a template error is handed to `on_error` and None returned."""
+    try:
+        return environment.get_template(page.template).render(page.context).encode("utf-8")
+    except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        on_error(page, exc)
+        return None
