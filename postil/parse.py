@@ -143,7 +143,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
     date = fields.date("date", required=True)
     updated = fields.date("updated")
     slug = fields.text("slug")
-    if slug and (not safe_site_path(slug) or "/" in slug.strip("/")):
+    if slug and (not safe_site_path(slug) or "/" in slug):
         fields.problem("slug", f"'slug' must be one path segment inside the site, not {slug!r}", "use letters, digits and hyphens, e.g. 'slug: my-essay'")
         slug = ""
     aliases = []
