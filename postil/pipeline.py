@@ -73,8 +73,8 @@ class Builder:
     def build(self, changed: Iterable[str] | None = None) -> BuildResult:
         """Build the site; raise PostilError (nothing written, caches kept) on any error.
 
-        `changed` lists site-relative paths known to have changed since the last build;
-        essay files not in it are taken from the cache unread. None (the default) means
+        `changed` lists site-relative paths (files or folders) known to have changed since
+        the last build; essay files not in it nor under it are taken from the cache unread. None (the default) means
         "anything may have changed": every essay file is read and compared by its bytes.
         """
         started = time.perf_counter()
@@ -88,7 +88,7 @@ class Builder:
         parsed_count = 0
         for source in sources.essays:
             cached = self._parsed.get(source.path)
-            if cached is None or cached.config != config or known_changed is None or source.path in known_changed:
+            if cached is None or cached.config != config or _touched(source.path, known_changed):
                 try:
                     raw = (self.site_root / source.path).read_bytes()
                 except OSError as exc:
@@ -151,6 +151,14 @@ class Builder:
             parsed=parsed_count,
             rendered=self._renders.rendered_last,
         )
+
+
+def _touched(path: str, changed: set[str] | None) -> bool:
+    """True when `path`, or a folder holding it, is among `changed` (None: anything may have changed)."""
+    if changed is None:
+        return True
+    parts = path.split("/")
+    return any("/".join(parts[:end]) in changed for end in range(1, len(parts) + 1))
 
 
 def _template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:
