@@ -70,7 +70,8 @@ class DevServer:
         with self._condition:
             self._closed = True
             self._condition.notify_all()
-        self._httpd.shutdown()
+        if self._thread.is_alive():
+            self._httpd.shutdown()
         self._httpd.server_close()
 
     def publish(self, files: dict[str, bytes], changed: list[str]) -> None:

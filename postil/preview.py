@@ -136,7 +136,7 @@ def serve(site_root: Path, host: str, port: int, drafts: bool, strict: bool) -> 
     """Run the preview until Ctrl-C."""
     preview = Preview(site_root, host, port, drafts, strict)
     if preview.server.port != port:
-        print(f"Port {port} is in use; using {preview.server.port} instead.")
+        print(f"Port {port} is in use; using {preview.server.port} instead.", flush=True)
     preview.start()
     print(f"Serving {preview.url} (Ctrl-C to stop)", flush=True)
     try:
