@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
 from .discover import CONTENT_DIR, Sources
 from .errors import Report
 from .md.headings import slugify
-from .model import Essay, Site, Tag
+from .model import Essay, Reply, Site, Tag
+from .threads import build_discussions
 
 # Pages the theme writes itself; an essay or alias may not take their place.
-RESERVED_PATHS = ("", "tags/", "archive/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "assets/")
+RESERVED_PATHS = ("", "tags/", "archive/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "assets/", "replies/")
 
 
 def resolve_link(essay: Essay, target: str) -> str | None:
@@ -40,7 +42,8 @@ def _check_collisions(essays: list[Essay], report: Report) -> list[Essay]:
     """Drop and report essays whose URL (compared case-insensitively) is already taken."""
     owners: dict[str, str] = {path.casefold(): "the theme" for path in RESERVED_PATHS}
     kept = []
-    for essay in sorted(essays, key=lambda e: e.source):
+    # Essays at the URL their path gives claim it before essays moved there by a slug.
+    for essay in sorted(essays, key=lambda e: ("slug" in e.key_lines, e.source)):
         key = essay.url_path.casefold()
         if key in owners:
             line = essay.key_lines.get("slug", 1)
@@ -97,7 +100,7 @@ def _files(essays: list[Essay], sources: Sources) -> dict[str, str]:
     return files
 
 
-def assemble(essays: list[Essay], sources: Sources, report: Report) -> Site:
+def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Sequence[Reply] = ()) -> Site:
     """Build the site model; problems go to `report`."""
     kept = _check_collisions(essays, report)
     ordered = tuple(sorted(kept, key=lambda e: (-e.date.timestamp(), e.url_path)))
@@ -119,6 +122,7 @@ def assemble(essays: list[Essay], sources: Sources, report: Report) -> Site:
                     f"in_reply_to {essay.in_reply_to!r} is not an essay of this site",
                     "write the answered essay's path, such as '/its-slug/', or a full https:// URL",
                 )
+    discussions, shown_replies = build_discussions(ordered, replies, report)
     return Site(
         essays=ordered,
         tags=_tags(ordered),
@@ -126,13 +130,17 @@ def assemble(essays: list[Essay], sources: Sources, report: Report) -> Site:
         backlinks={url: tuple(items) for url, items in backlinks.items()},
         responses={url: tuple(items) for url, items in responses.items()},
         assets=_files(kept, sources),
+        discussions=discussions,
+        replies=shown_replies,
     )
 
 
 def check_links(site: Site, output_paths: set[str], report: Report) -> None:
-    """Warn about links and images in essays that point at nothing the build writes."""
-    for essay in site.essays:
-        for link in essay.links:
+    """Warn about links and images in essays and shown replies that point at nothing the build writes."""
+    documents = [(essay.source, essay, essay.links) for essay in site.essays]
+    documents += [(reply.source, essay, reply.links) for reply, essay in site.replies]  # replies sit on their essay's page
+    for source, essay, links in documents:
+        for link in links:
             target = resolve_link(essay, link.target)
             if target is None:
                 continue
@@ -140,7 +148,7 @@ def check_links(site: Site, output_paths: set[str], report: Report) -> None:
             if target not in output_paths and page not in output_paths:
                 kind = "image" if link.is_image else "link"
                 report.warning(
-                    essay.source, link.line,
+                    source, link.line,
                     f"{kind} to {link.target!r} points at no page or file of the site",
                     "fix the path (site paths look like '/essay-slug/') or remove the " + kind,
                 )

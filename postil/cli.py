@@ -33,7 +33,24 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     serve.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True, help="show drafts, marked as such (default: yes)")
     serve.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve.set_defaults(run=_run_serve)
+
+    importer = commands.add_parser("import", help="turn comments from another system into reply files")
+    importer.add_argument("format", choices=["staticman"], help="where the comments come from")
+    importer.add_argument("folder", type=Path, help="the folder of comment files (one post's, or one per post)")
+    importer.add_argument("--to", type=Path, help="the essay bundle folder to add replies to (default: same name as the post folder)")
+    importer.set_defaults(run=_run_import)
     return parser, commands.choices
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from .staticman import import_staticman
+
+    result = import_staticman(args.site, args.folder, args.to)
+    for path in result.skipped:
+        print(f"{path}: kept the existing file", file=sys.stderr)
+    written = len(result.written)
+    print(f"Imported {written} repl{'y' if written == 1 else 'ies'}; {len(result.skipped)} already existed and were left alone")
+    return 0
 
 
 def _run_build(args: argparse.Namespace) -> int:
@@ -47,7 +64,7 @@ def _run_build(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     warnings = len(result.warnings)
     print(
-        f"Built {result.pages} pages ({result.files} files, {len(result.changed)} changed) into {out}"
+        f"Built {result.pages} pages ({len(result.files)} files, {len(result.changed)} changed) into {out}"
         f" with {warnings} warning{'s' if warnings != 1 else ''} in {result.seconds:.2f} s"
     )
     return 0

@@ -118,12 +118,19 @@ class RenderCache:
         environment_key: Hashable,
         render_one: Callable[[Page], bytes | None],
     ) -> dict[str, bytes]:
-        """Bytes for every page; `render_one` is called only for pages whose inputs changed."""
+        """Bytes for every page; `render_one` is called only for pages whose inputs changed.
+
+        `environment_key` stands for what the environment's functions read (config, asset
+        names); data put in the environment's globals is fingerprinted here, as a page may
+        read any of it.
+        """
+        memo: dict[int, object] = {}
+        shared_data = {name: value for name, value in environment.globals.items() if not callable(value)}
+        environment_key = (environment_key, context_fingerprint(shared_data, memo))
         if environment_key != self._environment_key:
             self._pages = {}
             self._environment_key = environment_key
         templates = TemplateFingerprints(environment)
-        memo: dict[int, object] = {}
         kept: dict[str, tuple[object, bytes]] = {}
         output: dict[str, bytes] = {}
         self.rendered_last = 0

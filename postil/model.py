@@ -5,7 +5,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from .md import Link
+from .md import Link, Passage
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,58 @@ class Essay:
     word_count: int
     bundle_dir: str | None
     key_lines: dict[str, int] = field(default_factory=dict)
+    passages: tuple[Passage, ...] = ()  # the body block by block, for side comments
 
     def reading_minutes(self, words_per_minute: int) -> int:
         return max(1, math.ceil(self.word_count / words_per_minute))
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A top-level blockquote of a reply: its normalised text and the file line it starts on."""
+
+    line: int
+    text: str
+    elsewhere: bool  # marked `{.elsewhere}`: quotes something outside the thread
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One reader reply, parsed. Like Essay, it depends only on its own file."""
+
+    source: str
+    id: str
+    bundle_dir: str
+    author: str
+    url: str
+    date: dt.datetime
+    parent: str
+    score: int | None
+    agreement: int | None
+    html: str
+    text: str  # the whole body, normalised, so replies below can quote it
+    quotes: tuple[Quote, ...]
+    links: tuple[Link, ...] = ()
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReplyNode:
+    """A reply in its thread: the replies answering it, and how deep it sits (0 = top level)."""
+
+    reply: Reply
+    children: tuple[ReplyNode, ...]
+    depth: int
+
+
+@dataclass(frozen=True)
+class Discussion:
+    """An essay's replies as the page shows them."""
+
+    mode: str  # open | closed (hidden essays get no Discussion)
+    threads: tuple[ReplyNode, ...]  # top-level replies, oldest first
+    count: int
+    side_comments: dict[str, tuple[Reply, ...]]  # passage id → replies quoting it
 
 
 @dataclass(frozen=True)
@@ -58,3 +107,5 @@ class Site:
     backlinks: dict[str, tuple[Essay, ...]]  # url_path → essays linking to it
     responses: dict[str, tuple[Essay, ...]]  # url_path → essays written in reply to it
     assets: dict[str, str]  # output path → source path, for bundle files copied beside pages
+    discussions: dict[str, Discussion] = field(default_factory=dict)  # url_path → its replies
+    replies: tuple[tuple[Reply, Essay], ...] = ()  # every shown reply with its essay, newest first

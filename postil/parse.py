@@ -196,5 +196,6 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         word_count=rendered.word_count,
         bundle_dir=source.bundle_dir,
         key_lines=parts.key_lines,
+        passages=rendered.passages,
     )
     return Parsed(essay, tuple(problems))

@@ -24,6 +24,8 @@ from .discover import discover
 from .errors import PostilError, Problem, Report
 from .incremental import RenderCache
 from .parse import Parsed, parse_essay
+from .replies import load_replies
+from .reply_pages import reply_pages
 from .render import Page, make_environment, render_page, site_pages
 from .theme import collect_assets, template_dirs
 from .write import write_site
@@ -63,6 +65,7 @@ class Builder:
     site_root: Path
     options: BuildOptions
     _parsed: dict[str, _CachedParse] = field(default_factory=dict)
+    _parsed_replies: dict = field(default_factory=dict)
     _renders: RenderCache = field(default_factory=RenderCache)
     _files: dict[str, bytes] = field(default_factory=dict)
 
@@ -105,10 +108,12 @@ class Builder:
                 essays.append(essay)
         self._parsed = cache
 
-        site = assemble(essays, sources, report)
+        replies, self._parsed_replies = load_replies(self.site_root, sources, config, report, self._parsed_replies)
+        site = assemble(essays, sources, report, replies)
         assets = collect_assets(self.site_root, config, hashed=self.options.hashed_assets)
         environment = make_environment(self.site_root, config, assets)
-        pages = list(site_pages(site, config))
+        environment.globals["discussions"] = site.discussions
+        pages = [*site_pages(site, config), *reply_pages(site, config)]
 
         def on_error(page: Page, exc: Exception) -> None:
             report.problems.append(_template_problem(page, exc, self.site_root, config))

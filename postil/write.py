@@ -6,13 +6,18 @@ cost no write); everything else is written fresh with ordinary 0644 permissions.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
+STALE_STAGING_SECONDS = 3600
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -26,6 +31,7 @@ def write_site(out_dir: Path, files: dict[str, bytes]) -> list[str]:
     """Replace `out_dir` with exactly `files`; return the output paths whose bytes changed."""
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     changed = []
     try:
@@ -56,13 +62,39 @@ def write_site(out_dir: Path, files: dict[str, bytes]) -> list[str]:
     return changed
 
 
+def _remove_leftovers(out_dir: Path) -> None:
+    """Delete staging folders that a killed build left behind (old enough not to be live)."""
+    now = time.time()
+    for path in out_dir.parent.glob(f".{out_dir.name}.*-*"):
+        try:
+            stale = path.name.startswith(f".{out_dir.name}.old-") or now - path.stat().st_mtime > STALE_STAGING_SECONDS
+        except OSError:
+            continue
+        if stale and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    return result == 0
+
+
 def _swap(staging: Path, out_dir: Path) -> None:
-    """Put `staging` where `out_dir` is; the old tree is removed only after the swap."""
+    """Put `staging` where `out_dir` is, so that a reader sees the old tree or the new one."""
     if not out_dir.exists():
         os.rename(staging, out_dir)
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
     os.rmdir(retired)
-    os.rename(out_dir, retired)
-    os.rename(staging, out_dir)
+    if _exchange(staging, out_dir):
+        os.rename(staging, retired)  # staging now holds the previous output
+    else:
+        os.rename(out_dir, retired)
+        os.rename(staging, out_dir)
     shutil.rmtree(retired, ignore_errors=True)

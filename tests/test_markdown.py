@@ -161,3 +161,20 @@ def test_bom_and_crlf_give_the_same_html_as_the_plain_file(site, tmp_path):
     plain = site.html("plain/index.html").css_first(".essay-body").html
     windows = site.html("windows/index.html").css_first(".essay-body").html
     assert plain == windows
+
+
+def test_documents_sharing_a_page_never_share_an_id():
+    from selectolax.lexbor import LexborHTMLParser
+
+    from postil.md import essay_markdown, render_markdown
+
+    text = "## Notes\n\nA claim.[^1]\n\n[^1]: Support.\n"
+    parts = [
+        render_markdown(essay_markdown(), text, first_line=1, base_path="/", doc_id=doc_id).html
+        for doc_id in ("", "reply-r1", "reply-r2")
+    ]
+    page = LexborHTMLParser("".join(parts))
+    ids = [node.attributes["id"] for node in page.css("[id]")]
+    assert len(ids) == 12 and len(set(ids)) == len(ids)  # per document: heading, paragraph, note and its reference
+    for node in page.css("a[href^='#']"):
+        assert page.css_first(f"[id='{node.attributes['href'][1:]}']") is not None

@@ -222,7 +222,7 @@ def test_events_stream_tells_of_an_error_then_of_the_fix(running, site):
     path = site.root / "content/first.md"
     path.write_text("---\ntitle: [unclosed\n---\nBroken.\n", encoding="utf-8")
     broken = next_message()
-    assert broken["error"].startswith("content/first.md:2")
+    assert broken["error"].startswith("content/first.md:")
     path.write_text(essay_text("Fixed."), encoding="utf-8")
     fixed = next_message()
     assert fixed["error"] is None and "/first/" in fixed["changed"]

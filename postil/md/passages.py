@@ -1,0 +1,69 @@
+"""Stable ids and plain text for an essay's top-level blocks: the anchors of side comments.
+
+Each paragraph, list, blockquote, table and heading at the top level gets an id derived
+from its text (other blocks, such as the footnotes, only have their text recorded), so the id survives edits elsewhere in the essay, and its normalised text is
+recorded in env["passages"] ({token index: (id, line, text)}) for quote matching. A
+document with env["docId"] puts it in its ids, so documents sharing a page never clash.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from ..quotes import normalise
+
+PASSAGE_TYPES = ("paragraph_open", "bullet_list_open", "ordered_list_open", "blockquote_open", "table_open", "dl_open", "heading_open")
+ID_PREFIX = "passage-"
+
+
+def plain_text(children: list[Token] | None) -> str:
+    """What a reader sees of inline tokens, as text: no markup, no footnote numbers."""
+    parts = []
+    for child in children or ():
+        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def block_end(tokens: list[Token], start: int) -> int:
+    """The index just past the block that opens at `start`."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += tokens[index].nesting
+        if depth <= 0:
+            return index + 1
+    return len(tokens)
+
+
+def passages_plugin(md: MarkdownIt) -> None:
+    def assign(state: StateCore) -> None:
+        passages = state.env.setdefault("passages", {})
+        used: set[str] = set()
+        tokens = state.tokens
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            end = block_end(tokens, index)
+            text = normalise(" ".join(plain_text(t.children) for t in tokens[index:end] if t.type == "inline"))
+            if text and token.level == 0 and token.type not in PASSAGE_TYPES:
+                # Footnotes and asides can be quoted too, but have no element to pin a comment to.
+                passages[index] = ("", token.map[0] if token.map else 0, text)
+            elif token.level == 0 and token.type in PASSAGE_TYPES:
+                ident = str(token.attrGet("id") or "")
+                if not ident and text:
+                    base = ID_PREFIX + (f"{state.env['docId']}-" if state.env.get("docId") else "") + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+                    ident, number = base, 1
+                    while ident in used:
+                        number += 1
+                        ident = f"{base}-{number}"
+                    token.attrSet("id", ident)
+                used.add(ident)
+                passages[index] = (ident, token.map[0] if token.map else 0, text)
+            index = end
+
+    md.core.ruler.push("passages", assign)

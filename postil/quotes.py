@@ -1,0 +1,50 @@
+"""Quote matching: does a reply's blockquote come from the essay, or from a reply above it?
+
+Readers copy passages by hand, through browsers and phones, so quotes are compared after
+normalising what copying changes: Unicode forms, typographic quotes and dashes, runs of
+whitespace and case. A reader may leave words out with "…" or "..."; each fragment must
+then appear, in order, in the one passage quoted.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MINIMUM_QUOTE_LENGTH = 20
+
+_TYPOGRAPHY = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+})
+_DASHES = re.compile(r"-{2,}")
+_SPACE = re.compile(r"\s+")
+_ELLIPSIS = re.compile(r"\s*\[?\s*\.\.\.\s*\]?\s*")
+
+
+def normalise(text: str) -> str:
+    """Text as compared: NFKC (which also turns "…" into "..."), plain quotes and dashes, folded case."""
+    text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
+    text = _DASHES.sub("-", text)
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def fragments(quote: str) -> tuple[str, ...]:
+    """The pieces of a normalised quote between ellipses, without empty ones."""
+    return tuple(piece.strip() for piece in _ELLIPSIS.split(quote) if piece.strip())
+
+
+def is_checked(quote: str) -> bool:
+    """Quotes shorter than this are too short to point at one passage; they stay plain."""
+    return sum(len(piece) for piece in fragments(quote)) >= MINIMUM_QUOTE_LENGTH
+
+
+def found_in(quote: str, text: str) -> bool:
+    """True when every fragment of `quote` occurs in normalised `text`, in order."""
+    start = 0
+    for piece in fragments(quote):
+        at = text.find(piece, start)
+        if at < 0:
+            return False
+        start = at + len(piece)
+    return True

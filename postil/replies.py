@@ -1,0 +1,201 @@
+"""One reply file in, one `Reply` (or its problems) out.
+
+A reply is `content/<bundle>/replies/<id>.md`: front matter with `author` and `date`
+(required), `parent`, `url`, `score` and `agreement` (optional), then a Markdown body.
+Replies come from strangers, so every field is checked: structural fields (author, date,
+parent, the id) are errors when wrong; decorations (url, score, agreement) are dropped
+with a warning, so one odd homepage does not hold back the whole site. Pure, like
+`parse_essay`: the result depends only on the file's bytes, its path and the config.
+"""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .config import Config
+from .discover import Sources
+from .errors import Problem, Report, did_you_mean
+from .frontmatter import FrontMatterError, decode, split
+from .md import Link
+from .md.passages import plain_text
+from .md.reply import reply_markdown, sanitise
+from .model import Quote, Reply
+from .parse import to_datetime
+from .quotes import normalise
+
+MAX_BYTES = 64 * 1024
+MAX_AUTHOR_LENGTH = 100
+MAX_URL_LENGTH = 2000
+MAX_COUNT = 10**9
+KNOWN_KEYS = ("author", "date", "parent", "url", "score", "agreement")
+REPLY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class ParsedReply:
+    reply: Reply | None
+    problems: tuple[Problem, ...]
+
+
+def reply_id(path: str) -> str:
+    """The reply's id: its file name without `.md`."""
+    return posixpath.basename(path)[: -len(".md")]
+
+
+def doc_id(ident: str, bundle_dir: str) -> str:
+    """The prefix of every id inside a reply's HTML.
+
+    Reply ids are unique within one essay only, but /replies/ and the author pages show
+    replies of many essays on one page; a short hash of the essay's folder keeps the ids
+    of their footnotes apart there too.
+    """
+    return f"reply-{ident}-{hashlib.sha1(bundle_dir.encode('utf-8')).hexdigest()[:4]}"
+
+
+def _is_author_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s\"'<>`\\]", url)
+
+
+def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) -> tuple[dict, list[Problem]]:
+    """Every front matter field checked; bad structural fields are errors, bad decorations warnings."""
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str, hint: str, severity: str = "error") -> None:
+        problems.append(Problem(path, lines.get(key, 2), None, message, hint, severity))
+
+    for key in meta:
+        if key not in KNOWN_KEYS:
+            problem(str(key), f"unknown reply key '{key}'", did_you_mean(str(key), KNOWN_KEYS) or f"reply keys are: {', '.join(KNOWN_KEYS)}", "warning")
+
+    author = meta.get("author")
+    if author is not None and not isinstance(author, str):
+        problem("author", f"'author' must be text, not {type(author).__name__}", "write 'author: \"Their Name\"'")
+        author = ""
+    elif not author or not author.strip():
+        problem("author", "missing or empty 'author'", "add a line 'author: Their Name'")
+        author = ""
+    elif len(author) > MAX_AUTHOR_LENGTH or _CONTROL.search(author):
+        problem("author", f"'author' must be one line of at most {MAX_AUTHOR_LENGTH} characters", "shorten the name")
+    author = " ".join(str(author).split())
+
+    date = to_datetime(meta.get("date")) if meta.get("date") is not None else None
+    if date is None:
+        problem("date", "missing or invalid 'date'" if "date" in meta else "missing 'date'", "write an ISO date such as 2026-03-14T10:12:00Z")
+
+    parent = meta.get("parent")
+    if parent is None or parent == "":
+        parent = ""
+    elif not isinstance(parent, (str, int)) or isinstance(parent, bool) or not REPLY_ID.fullmatch(str(parent)):
+        problem("parent", f"'parent' must be the id of another reply (its file name without .md), not {str(parent)[:60]!r}", "write 'parent: r12' or remove the line for a top-level reply")
+        parent = ""
+    parent = str(parent)
+    if parent == ident:
+        problem("parent", "reply names itself as its parent", "set 'parent' to the reply it answers, or remove it")
+
+    url = meta.get("url")
+    if url is None or url == "":
+        url = ""
+    elif not isinstance(url, str) or len(url) > MAX_URL_LENGTH or not _is_author_url(url.strip()):
+        problem("url", "'url' must be an http:// or https:// address; it was left out", "fix the address or remove the line", "warning")
+        url = ""
+    url = url.strip()
+
+    counts = {}
+    for key in ("score", "agreement"):
+        value = meta.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and abs(value) < MAX_COUNT):
+            counts[key] = value
+        else:
+            problem(key, f"'{key}' must be a whole number; it was left out", f"write '{key}: 3'", "warning")
+            counts[key] = None
+
+    return {"author": author, "date": date, "parent": parent, "url": url, **counts}, problems
+
+
+def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> ParsedReply:
+    """Parse a reply file; every problem found is returned, none raised."""
+    if len(raw) > MAX_BYTES:
+        return ParsedReply(None, (Problem(path, None, None, f"reply is {len(raw) / 1024:.0f} KiB; the limit is 64 KiB", "shorten it, or split it into two replies"),))
+    ident = reply_id(path)
+    if not REPLY_ID.fullmatch(ident):
+        return ParsedReply(None, (Problem(path, None, None, f"reply file name {ident!r} is not a usable id", "name reply files with letters, digits, '-' and '_' only, such as 'r12.md'"),))
+    try:
+        parts = split(decode(raw, path), path)
+    except FrontMatterError as exc:
+        return ParsedReply(None, (exc.problem,))
+
+    fields, problems = _validated_fields(path, ident, parts.meta, parts.key_lines)
+    if any(p.severity == "error" for p in problems):
+        return ParsedReply(None, tuple(problems))
+
+    md = reply_markdown()
+    prefix = doc_id(ident, bundle_dir)
+    env: dict = {"base_path": config.base_path, "docId": prefix}
+    tokens = md.parse(parts.body, env)
+    html = sanitise(md.renderer.render(tokens, md.options, env), prefix)
+    problems += [Problem(path, line + parts.body_line, None, message, hint, "warning") for line, message, hint in env.get("problems", ())]
+
+    reply = Reply(
+        source=path,
+        id=ident,
+        bundle_dir=bundle_dir,
+        author=fields["author"],
+        url=fields["url"],
+        date=fields["date"],
+        parent=fields["parent"],
+        score=fields["score"],
+        agreement=fields["agreement"],
+        html=html,
+        text=normalise(" ".join(plain_text(token.children) for token in tokens if token.type == "inline")),
+        quotes=_quotes(tokens, parts.body_line),
+        links=tuple(Link(line + parts.body_line, target, image) for line, target, image in env.get("links", ())),
+        key_lines=parts.key_lines,
+    )
+    return ParsedReply(reply, tuple(problems))
+
+
+def _quotes(tokens, first_line: int) -> tuple[Quote, ...]:
+    """The reply's top-level blockquotes; nested ones quote the quote and are not checked."""
+    quotes = []
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.type == "blockquote_open":
+            if depth == 0:
+                start = index
+            depth += 1
+        elif token.type == "blockquote_close":
+            depth -= 1
+            if depth == 0:
+                inside = tokens[start:index]
+                text = normalise(" ".join(plain_text(t.children) for t in inside if t.type == "inline" and t.level <= 2))
+                line = (tokens[start].map[0] if tokens[start].map else 0) + first_line
+                quotes.append(Quote(line, text, bool(tokens[start].meta.get("elsewhere"))))
+    return tuple(quotes)
+
+
+def load_replies(site_root: Path, sources: Sources, config: Config, report: Report, previous: dict) -> tuple[list[Reply], dict]:
+    """Read and parse every reply file, reusing `previous` results for unchanged bytes.
+
+    Returns the replies and the cache to pass in next time.
+    """
+    replies, cache = [], {}
+    for bundle_dir, paths in sorted(sources.replies.items()):
+        for path in paths:
+            try:
+                raw = (site_root / path).read_bytes()
+            except OSError as exc:
+                report.error(path, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
+                continue
+            key = (path, hashlib.sha256(raw).hexdigest(), config)
+            parsed = previous.get(key) or parse_reply(path, bundle_dir, raw, config)
+            cache[key] = parsed
+            report.extend(parsed.problems)
+            if parsed.reply:
+                replies.append(parsed.reply)
+    return replies, cache

@@ -1,0 +1,132 @@
+"""Replies in, discussions out: thread trees, side comments and the quote check.
+
+Runs in the assemble stage, over the whole site, because a reply's place depends on other
+files: its parent, and the essay whose passages it quotes.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+from .errors import Report
+from .model import Discussion, Essay, Reply, ReplyNode
+from .quotes import found_in, is_checked
+
+QUOTE_SHOWN = 60
+
+
+def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report: Report) -> tuple[dict[str, Discussion], tuple[tuple[Reply, Essay], ...]]:
+    """Each essay's Discussion (hidden essays get none) and every shown reply, newest first."""
+    by_bundle: dict[str, list[Reply]] = defaultdict(list)
+    for reply in replies:
+        by_bundle[reply.bundle_dir].append(reply)
+    discussions: dict[str, Discussion] = {}
+    shown: list[tuple[Reply, Essay]] = []
+    for essay in essays:
+        if not essay.bundle_dir or essay.replies_mode == "hidden":
+            continue
+        members = sorted(by_bundle.get(essay.bundle_dir, ()), key=_oldest_first)
+        discussion = _discussion(essay, members, report)
+        if discussion.count:
+            discussions[essay.url_path] = discussion
+            in_threads = _ids(discussion.threads)
+            shown += [(reply, essay) for reply in members if reply.id in in_threads]
+    shown.sort(key=lambda pair: (-pair[0].date.timestamp(), pair[0].source))
+    return discussions, tuple(shown)
+
+
+def _oldest_first(reply: Reply) -> tuple:
+    return (reply.date.timestamp(), reply.id)
+
+
+def _ids(nodes: tuple[ReplyNode, ...]) -> set[str]:
+    ids = set()
+    for node in nodes:
+        ids.add(node.reply.id)
+        ids |= _ids(node.children)
+    return ids
+
+
+def _discussion(essay: Essay, replies: list[Reply], report: Report) -> Discussion:
+    by_id = {reply.id: reply for reply in replies}
+    parent_of: dict[str, str] = {}
+    for reply in replies:
+        if not reply.parent:
+            continue
+        if reply.parent not in by_id:
+            report.warning(
+                reply.source, reply.key_lines.get("parent"),
+                f"parent {reply.parent!r} is not a reply to this essay; shown as a top-level reply",
+                f"set 'parent' to the file name (without .md) of a reply in {essay.bundle_dir}/replies/, or remove it",
+            )
+            continue
+        parent_of[reply.id] = reply.parent
+
+    in_cycle = _report_cycles(parent_of, by_id, report)
+    children: dict[str, list[Reply]] = defaultdict(list)
+    for reply in replies:  # already oldest first, so every level is too
+        if reply.id not in in_cycle:
+            children[parent_of.get(reply.id, "")].append(reply)
+
+    def grow(reply: Reply, depth: int) -> ReplyNode:
+        return ReplyNode(reply, tuple(grow(child, depth + 1) for child in children[reply.id]), depth)
+
+    threads = tuple(grow(reply, 0) for reply in children[""])
+    count = len(_ids(threads))
+    side_comments = _check_quotes(essay, replies, by_id, parent_of, report)
+    return Discussion(essay.replies_mode, threads, count, side_comments)
+
+
+def _report_cycles(parent_of: dict[str, str], by_id: dict[str, Reply], report: Report) -> set[str]:
+    """Replies whose parents lead back to themselves: one error per cycle, naming every file."""
+    in_cycle: set[str] = set()
+    for start in sorted(parent_of):
+        seen: list[str] = []
+        current = start
+        while current in parent_of and current not in seen and current not in in_cycle:
+            seen.append(current)
+            current = parent_of[current]
+        if current in seen:
+            cycle = seen[seen.index(current):]
+            in_cycle.update(cycle)
+            files = sorted(by_id[ident].source for ident in cycle)
+            first = by_id[min(cycle, key=lambda ident: by_id[ident].source)]
+            report.error(
+                first.source, first.key_lines.get("parent"),
+                f"replies answer each other in a circle: {', '.join(files)}",
+                "one of them must answer the essay or an earlier reply; fix its 'parent'",
+            )
+    return in_cycle
+
+
+def _check_quotes(essay: Essay, replies: list[Reply], by_id: dict[str, Reply], parent_of: dict[str, str], report: Report) -> dict[str, tuple[Reply, ...]]:
+    """Pin quotes of the essay beside their passage; warn about quotes of nothing in reach."""
+    side_comments: dict[str, list[Reply]] = defaultdict(list)
+    passages = [passage for passage in essay.passages if passage.text]
+    for reply in replies:
+        for quote in reply.quotes:
+            if quote.elsewhere or not is_checked(quote.text):
+                continue
+            passage = next((p for p in passages if found_in(quote.text, p.text)), None)
+            if passage is not None:
+                if passage.id and reply not in side_comments[passage.id]:
+                    side_comments[passage.id].append(reply)
+                continue
+            if any(found_in(quote.text, ancestor.text) for ancestor in _ancestors(reply, by_id, parent_of)):
+                continue
+            shown = quote.text if len(quote.text) <= QUOTE_SHOWN else quote.text[:QUOTE_SHOWN] + "…"
+            report.warning(
+                reply.source, quote.line,
+                f"the quote \u201c{shown}\u201d is not in the essay or in any reply above this one",
+                "copy the passage exactly (leave words out with \u2026), or put a line '{.elsewhere}' just above a quote from elsewhere",
+            )
+    return {ident: tuple(items) for ident, items in side_comments.items()}
+
+
+def _ancestors(reply: Reply, by_id: dict[str, Reply], parent_of: dict[str, str]) -> Iterable[Reply]:
+    seen = {reply.id}
+    current = parent_of.get(reply.id)
+    while current and current not in seen:
+        seen.add(current)
+        yield by_id[current]
+        current = parent_of.get(current)

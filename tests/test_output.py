@@ -1,0 +1,97 @@
+"""Writing the output: atomic, complete, and byte-for-byte reproducible."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_failed_build_leaves_previous_output_byte_identical(site):
+    site.essay("a.md", title="Good")
+    assert site.build() == 0
+    before = site.snapshot()
+    site.essay("a.md", title="Changed")
+    site.write("content/broken.md", "---\ntitle: [unclosed\ndate: 2026-01-01\n---\n")
+    assert site.build() == 1
+    assert site.snapshot() == before
+    assert not [p for p in site.root.iterdir() if p.name.startswith(".public.")]
+
+
+def test_killed_build_leaves_previous_output_whole(site):
+    for number in range(150):
+        site.essay(f"e{number:03}.md", title=f"Essay {number}", body="```python\nx = 1\n```\n" + "word " * 300)
+    assert site.build() == 0
+    before = site.snapshot()
+    for delay in (0.2, 0.5, 0.8, 1.1):
+        process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(site.root)], stdout=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert site.snapshot() == before, f"output changed after a kill at {delay} s"
+
+
+def test_deleted_essay_disappears_from_pages_feed_and_sitemap(site):
+    site.essay("keep.md", title="Keep")
+    gone = site.essay("gone.md", title="Gone", tags="[lonely]")
+    assert site.build() == 0
+    assert (site.out / "gone/index.html").exists()
+    gone.unlink()
+    assert site.build() == 0
+    assert not (site.out / "gone").exists()
+    assert not (site.out / "tags/lonely").exists()
+    for name in ("feed.xml", "sitemap.xml", "index.html"):
+        assert "gone" not in (site.out / name).read_text().lower()
+
+
+def test_unchanged_files_keep_their_timestamps(site):
+    site.essay("a.md", title="A")
+    site.essay("b.md", title="B", date="2025-01-01")
+    site.essay("c.md", title="C", date="2024-01-01")  # not a neighbour of A: its page does not change
+    assert site.build() == 0
+    page = site.out / "c/index.html"
+    earlier = page.stat().st_mtime_ns - 10**9
+    os.utime(page, ns=(earlier, earlier))
+    site.essay("a.md", title="A, revised", body="New words.")
+    assert site.build() == 0
+    assert page.stat().st_mtime_ns == earlier
+    assert "C" in page.read_text()
+    assert "revised" in (site.out / "a/index.html").read_text()
+
+
+def test_output_files_are_world_readable(site):
+    site.essay("a.md")
+    assert site.build() == 0
+    for path in site.out.rglob("*"):
+        assert path.stat().st_mode & 0o444 == 0o444 if path.is_file() else path.stat().st_mode & 0o555 == 0o555
+
+
+def _build_copy(source: Path, target: Path, tz: str, lang: str) -> dict[str, bytes]:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("public", ".public.*"))
+    for index, path in enumerate(sorted(target.rglob("*"))):
+        os.utime(path, (1_000_000 + index * 7919, 1_000_000 + index * 7919))
+    env = {**os.environ, "TZ": tz, "LC_ALL": lang, "LANG": lang, "PYTHONHASHSEED": str(len(tz))}
+    result = subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(target)], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return snapshot(target / "public")
+
+
+def test_two_builds_are_byte_identical_across_folders_time_zones_locales_and_mtimes(tmp_path):
+    example = tmp_path / "example"
+    example.mkdir()
+    shutil.copytree(REPO / "content", example / "content")
+    shutil.copy(REPO / "pyproject.toml", example / "pyproject.toml")
+    first = _build_copy(example, tmp_path / "one", "Pacific/Kiritimati", "C.UTF-8")
+    second = _build_copy(example, tmp_path / "a" / "deeper" / "two", "America/Los_Angeles", "POSIX")
+    assert first.keys() == second.keys()
+    assert first == second
+    assert len(first) > 20
