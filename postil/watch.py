@@ -32,6 +32,10 @@ from watchdog.observers import Observer
 from .discover import is_editor_leftover
 
 QUIET_SECONDS = 0.05
+# Once a batch holds many paths a burst is under way (a checkout, a copy); on a busy
+# machine its writes can pause longer than a single save's events, so wait longer.
+BURST_PATHS = 20
+BURST_QUIET_SECONDS = 0.3
 
 # Opening or reading a file (which every build does) must not count as a change.
 _CHANGE_EVENTS = {EVENT_TYPE_CREATED, EVENT_TYPE_MODIFIED, EVENT_TYPE_DELETED, EVENT_TYPE_MOVED, EVENT_TYPE_CLOSED, EVENT_TYPE_ATTRIB}
@@ -108,6 +112,9 @@ class Watcher:
             self._last_event = time.monotonic()
             self._condition.notify_all()
 
+    def _quiet(self) -> float:
+        return max(self.quiet, BURST_QUIET_SECONDS) if len(self._pending) >= BURST_PATHS else self.quiet
+
     def next_batch(self, timeout: float | None = None) -> Batch | None:
         """Wait for changes, then for a quiet moment; None when `timeout` passed or the watcher closed."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -117,7 +124,7 @@ class Watcher:
                 if self._closed or (remaining is not None and remaining <= 0):
                     return None
                 self._condition.wait(remaining)
-            while (quiet_left := self._last_event + self.quiet - time.monotonic()) > 0 and not self._closed:
+            while (quiet_left := self._last_event + self._quiet() - time.monotonic()) > 0 and not self._closed:
                 self._condition.wait(quiet_left)
             batch = Batch(frozenset(self._pending), self._rescan)
             self._pending, self._rescan = set(), False
