@@ -33,24 +33,51 @@ class _Unknown:
     __hash__ = None  # type: ignore[assignment]
 
 
-def context_fingerprint(value: object, memo: dict[int, object]) -> object:
-    """A comparable copy of `value`'s content; `memo` (per build) shares the work for objects seen twice."""
-    if isinstance(value, _PLAIN):
-        return value
-    key = id(value)
-    if key in memo:
-        return memo[key]
-    if isinstance(value, (tuple, list)):
-        result: object = (type(value).__name__, tuple(context_fingerprint(item, memo) for item in value))
-    elif isinstance(value, dict):
-        result = ("dict", tuple((k, context_fingerprint(v, memo)) for k, v in value.items()))
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = dataclasses.fields(value)
-        result = (type(value).__qualname__, tuple(context_fingerprint(getattr(value, f.name), memo) for f in fields))
-    else:
-        result = _Unknown()
-    memo[key] = result
-    return result
+class Fingerprints:
+    """Comparable copies of context values' content, computed once per object.
+
+    Within a build, an object met twice (an essay on its page, on the home page, in its
+    tags) is walked once. Across builds, a frozen dataclass that is the very same object
+    as last time (a parsed essay or reply reused from the parse cache) keeps last build's
+    fingerprint; the objects are held here, so their ids cannot be reused meanwhile.
+    """
+
+    def __init__(self, previous: dict[int, tuple[object, object]] | None = None):
+        self.previous = previous or {}
+        self.frozen: dict[int, tuple[object, object]] = {}  # carried to the next build
+        self._memo: dict[int, object] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
+
+    def of(self, value: object) -> object:
+        if isinstance(value, _PLAIN):
+            return value
+        key = id(value)
+        if key in self._memo:
+            return self._memo[key]
+        kind = type(value)
+        if isinstance(value, (tuple, list)):
+            result: object = (kind.__name__, tuple(self.of(item) for item in value))
+        elif isinstance(value, dict):
+            result = ("dict", tuple((k, self.of(v)) for k, v in value.items()))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            result = self._dataclass(value, kind)
+        else:
+            result = _Unknown()
+        self._memo[key] = result
+        return result
+
+    def _dataclass(self, value: object, kind: type) -> object:
+        frozen = kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        known = self.previous.get(id(value)) if frozen else None
+        if known is not None and known[0] is value:
+            result = known[1]
+        else:
+            if kind not in self._fields:
+                self._fields[kind] = tuple(f.name for f in dataclasses.fields(value))  # type: ignore[arg-type]
+            result = (kind.__qualname__, tuple(self.of(getattr(value, name)) for name in self._fields[kind]))
+        if frozen:
+            self.frozen[id(value)] = (value, result)
+        return result
 
 
 class TemplateFingerprints:
@@ -109,6 +136,7 @@ class RenderCache:
 
     _environment_key: Hashable = None
     _pages: dict[str, tuple[object, bytes]] = dataclasses.field(default_factory=dict)
+    _frozen: dict[int, tuple[object, object]] = dataclasses.field(default_factory=dict)
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
     def render(
@@ -124,9 +152,9 @@ class RenderCache:
         names); data put in the environment's globals is fingerprinted here, as a page may
         read any of it.
         """
-        memo: dict[int, object] = {}
+        fingerprints = Fingerprints(self._frozen)
         shared_data = {name: value for name, value in environment.globals.items() if not callable(value)}
-        environment_key = (environment_key, context_fingerprint(shared_data, memo))
+        environment_key = (environment_key, fingerprints.of(shared_data))
         if environment_key != self._environment_key:
             self._pages = {}
             self._environment_key = environment_key
@@ -136,7 +164,7 @@ class RenderCache:
         self.rendered_last = 0
         for page in pages:
             digest = templates.digest(page.template)
-            fingerprint = (page.template, digest, context_fingerprint(page.context, memo)) if digest else _Unknown()
+            fingerprint = (page.template, digest, fingerprints.of(page.context)) if digest else _Unknown()
             cached = self._pages.get(page.output)
             if cached is not None and cached[0] == fingerprint:
                 data = cached[1]
@@ -148,4 +176,5 @@ class RenderCache:
             kept[page.output] = (fingerprint, data)
             output[page.output] = data
         self._pages = kept
+        self._frozen = fingerprints.frozen
         return output

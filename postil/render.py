@@ -53,6 +53,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs(site_root, config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # one environment per build: templates cannot change under it
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
