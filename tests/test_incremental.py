@@ -34,6 +34,7 @@ CHANGES = {
     "base template": lambda site: site.write("templates/base.html", "<html><body>{% block main %}{% endblock %}</body></html>\n"),
     "stylesheet": lambda site: site.write("theme/extra.css", "p { margin: 1em }\n"),
     "bundle file": lambda site: site.write("content/bundle/picture.txt", "another picture\n"),
+    "new reply": lambda site: site.write("content/bundle/replies/r01.md", '---\nauthor: "Reader"\ndate: 2026-01-05\n---\nA reply to the bundle.\n'),
     "config": lambda site: site.write("pyproject.toml", '[tool.postil]\ntitle = "Renamed Site"\nbase_url = "https://example.org/"\n'),
 }
 
