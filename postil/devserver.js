@@ -9,17 +9,37 @@
   let seenBuild = Number(script.dataset.build);
   const name = "postil-live-preview";
   const scrollKey = "postil-scroll:" + location.pathname;
+  const blocksKey = "postil-blocks:" + location.pathname;
+  const blockSelector = "main :is(p, li, h1, h2, h3, h4, h5, h6, pre, blockquote, td, dt, dd, figcaption)";
 
+  const blockTexts = () => Array.from(document.querySelectorAll(blockSelector), (block) => block.textContent);
+
+  // After a reload: the same scroll position, then the first block whose text changed
+  // (the paragraph just edited) brought into view if it is not on screen.
+  function restore(scrollY, oldTexts) {
+    window.scrollTo(0, scrollY);
+    const blocks = document.querySelectorAll(blockSelector);
+    const index = Array.from(blocks).findIndex((block, i) => block.textContent !== oldTexts[i]);
+    const edited = index >= 0 ? blocks[index] : null;
+    if (!edited) return;
+    const box = edited.getBoundingClientRect();
+    if (box.bottom < 0 || box.top > window.innerHeight) edited.scrollIntoView({ block: "center" });
+  }
+
+  history.scrollRestoration = "manual"; // the browser's own restoring would undo ours
   const savedScroll = sessionStorage.getItem(scrollKey);
   if (savedScroll !== null) {
+    const oldTexts = JSON.parse(sessionStorage.getItem(blocksKey) || "[]");
     sessionStorage.removeItem(scrollKey);
-    const restore = () => window.scrollTo(0, Number(savedScroll));
-    if (document.readyState === "complete") restore();
-    else window.addEventListener("load", restore, { once: true });
+    sessionStorage.removeItem(blocksKey);
+    const run = () => restore(Number(savedScroll), oldTexts);
+    if (document.readyState === "complete") run();
+    else window.addEventListener("load", run, { once: true });
   }
 
   function reload() {
     sessionStorage.setItem(scrollKey, String(window.scrollY));
+    sessionStorage.setItem(blocksKey, JSON.stringify(blockTexts()));
     location.reload();
   }
 

@@ -64,14 +64,37 @@ def open_page(context, url: str):
     return page
 
 
-def test_saved_text_appears_without_manual_reload_and_keeps_scroll(preview, site, context):
+def test_saved_text_appears_without_manual_reload(preview, site, context):
     page = open_page(context, preview.url + "first/")
-    page.evaluate("window.scrollTo(0, 1500)")
-    page.wait_for_function("() => window.scrollY >= 1000")
     long_body = "\n\n".join(f"Paragraph {number} of a long essay." for number in range(200))
     (site.root / "content/first.md").write_text(essay_text("The saved text.\n\n" + long_body), encoding="utf-8")
     page.wait_for_function("() => document.body.innerText.includes('The saved text.')")
+
+
+def test_reload_keeps_the_scroll_position(preview, site, context):
+    page = open_page(context, preview.url + "first/")
+    page.evaluate("window.scrollTo(0, 1500); window.beforeTheReload = true")
     page.wait_for_function("() => window.scrollY >= 1000")
+    long_body = "\n\n".join(f"Paragraph {number} of a long essay." for number in range(200))
+    text = f"---\ntitle: First\ndate: 2026-01-01\nsummary: A new summary.\n---\nThe first text.\n\n{long_body}\n"
+    (site.root / "content/first.md").write_text(text, encoding="utf-8")
+    page.wait_for_function("() => window.beforeTheReload === undefined && document.readyState === 'complete'")
+    assert page.locator('meta[name="description"]').get_attribute("content") == "A new summary."
+    page.wait_for_function("() => window.scrollY >= 1000")
+
+
+def test_edited_paragraph_out_of_view_is_scrolled_into_view(preview, site, context):
+    page = open_page(context, preview.url + "first/")
+    assert page.evaluate("window.scrollY") == 0
+    paragraphs = [f"Paragraph {number} of a long essay." for number in range(200)]
+    paragraphs[150] = "Paragraph 150, just edited."
+    (site.root / "content/first.md").write_text(essay_text("The first text.\n\n" + "\n\n".join(paragraphs)), encoding="utf-8")
+    page.wait_for_function("() => document.body.innerText.includes('just edited')")
+    edited = page.locator("p", has_text="just edited")
+    page.wait_for_function(
+        "(element) => { const box = element.getBoundingClientRect(); return box.top >= 0 && box.bottom <= innerHeight; }",
+        arg=edited.element_handle(),
+    )
 
 
 def test_stylesheet_change_is_swapped_in_without_reload(preview, site, context):
