@@ -60,10 +60,13 @@ class Batch:
 
 
 class Watcher:
-    """Watches folders (recursively) and single files; `next_batch()` returns what changed."""
+    """Watches folders (recursively) and single files; `next_batch()` returns what changed.
+
+    A folder that does not exist yet is watched from the moment it is created.
+    """
 
     def __init__(self, folders: list[Path], files: list[Path], ignore: Callable[[Path], bool] = lambda path: False, quiet: float = QUIET_SECONDS):
-        self.folders = [folder.resolve() for folder in folders if folder.is_dir()]
+        self.folders = [folder.resolve() for folder in folders]
         self.files = {file.resolve() for file in files}
         self.ignore = ignore
         self.quiet = quiet
@@ -74,13 +77,19 @@ class Watcher:
         self._closed = False
         self._observer = Observer()
         self._overflow = _OverflowListener(self.rescan)
+        self._handler = _Handler(self)
+        self._unwatched: set[Path] = set()
 
     def start(self) -> Watcher:
-        handler = _Handler(self)
         for folder in self.folders:
-            self._observer.schedule(handler, str(folder), recursive=True, follow_symlink=True)
-        for parent in sorted({file.parent for file in self.files} - set(self.folders)):
-            self._observer.schedule(handler, str(parent), recursive=False)
+            if folder.is_dir():
+                self._observer.schedule(self._handler, str(folder), recursive=True, follow_symlink=True)
+            else:
+                self._unwatched.add(folder)
+        parents = {file.parent for file in self.files} | {folder.parent for folder in self._unwatched}
+        for parent in sorted(parents - set(self.folders)):
+            if parent.is_dir():
+                self._observer.schedule(self._handler, str(parent), recursive=False)
         logging.getLogger(_WATCHDOG_LOGGER).addHandler(self._overflow)
         self._observer.start()
         return self
@@ -97,6 +106,11 @@ class Watcher:
         if is_editor_leftover(path.name) or self.ignore(path):
             return False
         return path in self.files or any(folder == path or folder in path.parents for folder in self.folders)
+
+    def folder_created(self, path: Path) -> None:
+        if path in self._unwatched and path.is_dir():
+            self._unwatched.discard(path)
+            self._observer.schedule(self._handler, str(path), recursive=True, follow_symlink=True)
 
     def add(self, paths: list[Path]) -> None:
         relevant = {path for path in paths if self._relevant(path)}
@@ -140,5 +154,7 @@ class _Handler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type in (EVENT_TYPE_MODIFIED, EVENT_TYPE_ATTRIB, EVENT_TYPE_CLOSED):
             return  # a folder's own timestamps change with every file written in it
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        self.watcher.add([Path(str(path)) for path in paths if path])
+        paths = [Path(str(path)) for path in (event.src_path, getattr(event, "dest_path", "")) if path]
+        if event.is_directory and event.event_type in (EVENT_TYPE_CREATED, EVENT_TYPE_MOVED):
+            self.watcher.folder_created(paths[-1])
+        self.watcher.add(paths)

@@ -229,6 +229,31 @@ def test_events_stream_tells_of_an_error_then_of_the_fix(running, site):
     connection.close()
 
 
+def test_template_error_names_the_template_and_line(running, site):
+    running.save(lambda: site.write("templates/tags.html", "line one\n{% if %}\n"))
+    assert running.preview.server.state.error.startswith("templates/tags.html:2: error: template error")
+    assert running.request("/first/")[0] == 200
+
+
+def test_site_broken_from_the_start_shows_the_error_until_fixed(site):
+    path = site.write("content/first.md", "---\ntitle: [unclosed\n---\nBroken.\n")
+    preview = Preview(site.root, port=free_port(), out=io.StringIO()).start()
+    try:
+        running = Running(preview)
+        status, _, body = running.request("/first/")
+        assert status == 503 and b"/__postil/live.js" in body
+        running.save(lambda: path.write_text(essay_text("Working now."), encoding="utf-8"))
+        assert "Working now." in body_of(running, "/first/")
+    finally:
+        preview.close()
+
+
+def test_config_change_rebuilds_with_the_new_settings(running, site):
+    config = '[tool.postil]\ntitle = "Renamed Site"\nbase_url = "https://example.org/"\n'
+    running.save(lambda: (site.root / "pyproject.toml").write_text(config, encoding="utf-8"))
+    assert running.html("/first/").css_first(".site-title").text() == "Renamed Site"
+
+
 # --- what is served -----------------------------------------------------------------
 
 def test_served_pages_carry_the_live_script_and_build_output_does_not(running, site):
