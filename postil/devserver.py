@@ -16,6 +16,7 @@ import json
 import mimetypes
 import secrets
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -118,7 +119,10 @@ class DevServer:
         """Refuse names other than this machine's (a DNS-rebinding page would send its own)."""
         if not header:
             return False
-        name = urlsplit("//" + header).hostname or ""
+        try:
+            name = urlsplit("//" + header).hostname or ""
+        except ValueError:
+            return False
         if name in LOOPBACK_NAMES or name == self.host.strip("[]") or name == socket.gethostname().lower():
             return True
         try:
@@ -174,9 +178,19 @@ def inject(html: bytes, tag: bytes) -> bytes:
     return html + tag if index < 0 else html[:index] + tag + html[index:]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A tab closed mid-response is normal; anything else is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            print(f"preview server: {type(error).__name__}: {error}", file=sys.stderr)
+
+
 def _bind(host: str, port: int, server: DevServer) -> ThreadingHTTPServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    server_class = type("_Server", (ThreadingHTTPServer,), {"address_family": family, "daemon_threads": True})
+    server_class = type("_FamilyServer", (_Server,), {"address_family": family})
     handler = type("_BoundHandler", (_Handler,), {"dev": server})
     for attempt in range(PORT_ATTEMPTS if port else 1):
         try:

@@ -35,7 +35,7 @@ class Running:
     def request(self, path: str, host: str | None = None, method: str = "GET") -> tuple[int, dict, bytes]:
         connection = http.client.HTTPConnection("127.0.0.1", self.preview.server.port, timeout=5)
         connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-        connection.putheader("Host", host or f"127.0.0.1:{self.preview.server.port}")
+        connection.putheader("Host", f"127.0.0.1:{self.preview.server.port}" if host is None else host)
         connection.endheaders()
         response = connection.getresponse()
         body = response.read()
@@ -314,8 +314,10 @@ def test_traversal_attempt_is_not_found_and_server_stays_up(running, path):
     assert running.request("/first/")[0] == 200
 
 
-def test_foreign_host_header_is_forbidden(running):
-    assert running.request("/first/", host="evil.example:80")[0] == 403
+@pytest.mark.parametrize("host", ["evil.example:80", "evil.example", "127.0.0.1.evil.example", "[::1", ""])
+def test_foreign_or_malformed_host_header_is_forbidden(running, host):
+    assert running.request("/first/", host=host)[0] == 403
+    assert running.request("/first/")[0] == 200
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
