@@ -272,6 +272,15 @@ def test_drafts_are_served_and_marked(running, site):
     assert running.html("/draft/").css_first(".draft-badge").text() == "Draft"
 
 
+def test_no_drafts_leaves_drafts_out(site):
+    site.essay("draft.md", title="Unfinished", date="2026-01-03", draft="true", body="Not yet.")
+    preview = Preview(site.root, port=free_port(), drafts=False, out=io.StringIO()).start()
+    try:
+        assert Running(preview).request("/draft/")[0] == 404
+    finally:
+        preview.close()
+
+
 def test_served_links_point_at_the_local_server(running):
     canonical = running.html("/first/").css_first('link[rel="canonical"]').attributes["href"]
     assert canonical == f"http://127.0.0.1:{running.preview.server.port}/first/"
