@@ -20,7 +20,7 @@ import jinja2
 
 from .assemble import assemble, check_links
 from .config import Config, load_config
-from .discover import discover
+from .discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
 from .incremental import RenderCache
 from .parse import Parsed, parse_essay
@@ -68,10 +68,26 @@ class Builder:
     _parsed_replies: dict = field(default_factory=dict)
     _renders: RenderCache = field(default_factory=RenderCache)
     _files: dict[str, bytes] = field(default_factory=dict)
+    _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
 
     def config(self) -> Config:
         config = load_config(self.site_root)
         return config.with_base_url(self.options.base_url) if self.options.base_url else config
+
+    def _discover(self, changed: set[str] | None, report: Report) -> Sources:
+        """Walk content/ again unless every change is an edit of a file it already found."""
+        if changed is not None and self._discovered is not None:
+            sources, problems = self._discovered
+            known = _source_files(sources)
+            inside = [path for path in changed if path == CONTENT_DIR or path.startswith(CONTENT_DIR + "/")]
+            if all(path in known and (self.site_root / path).is_file() for path in inside):
+                report.extend(problems)
+                return sources
+        found = Report()
+        sources = discover(self.site_root, found)
+        self._discovered = (sources, tuple(found.problems))
+        report.extend(found.problems)
+        return sources
 
     def build(self, changed: Iterable[str] | None = None) -> BuildResult:
         """Build the site; raise PostilError (nothing written, caches kept) on any error.
@@ -83,8 +99,8 @@ class Builder:
         started = time.perf_counter()
         config = self.config()
         report = Report()
-        sources = discover(self.site_root, report)
         known_changed = None if changed is None else set(changed)
+        sources = self._discover(known_changed, report)
 
         essays = []
         cache: dict[str, _CachedParse] = {}
@@ -156,6 +172,13 @@ class Builder:
             parsed=parsed_count,
             rendered=self._renders.rendered_last,
         )
+
+
+def _source_files(sources: Sources) -> set[str]:
+    files = {source.path for source in sources.essays} | set(sources.loose_files)
+    for group in (*sources.bundle_files.values(), *sources.replies.values()):
+        files.update(group)
+    return files
 
 
 def _touched(path: str, changed: set[str] | None) -> bool:

@@ -54,12 +54,23 @@ def test_incremental_build_after_change_equals_clean_build(site, tmp_path, chang
     assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
 
 
-def test_incremental_build_told_what_changed_equals_clean_build(site, tmp_path):
+TOLD = {
+    "edited essay": ("content/second.md", lambda site: site.essay("second.md", title="Second", date="2026-01-02", body="Told about it.")),
+    "new essay": ("content/fifth.md", lambda site: site.essay("fifth.md", title="Fifth", date="2026-01-09", body="New.")),
+    "deleted essay": ("content/third.md", lambda site: (site.root / "content/third.md").unlink()),
+    "new bundle file": ("content/bundle/other.txt", lambda site: site.write("content/bundle/other.txt", "another file\n")),
+    "edited template": ("templates/partials/tags.html", CHANGES["included template"]),
+}
+
+
+@pytest.mark.parametrize("change", list(TOLD))
+def test_incremental_build_told_what_changed_equals_clean_build(site, tmp_path, change):
     small_site(site)
     incremental = Builder(site.root, BuildOptions(out_dir=tmp_path / "incremental"))
     incremental.build()
-    site.essay("second.md", title="Second", date="2026-01-02", body="Told about it.")
-    incremental.build(changed={"content/second.md"})
+    path, action = TOLD[change]
+    action(site)
+    incremental.build(changed={path})
     Builder(site.root, BuildOptions(out_dir=tmp_path / "clean")).build()
     assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
 
