@@ -103,6 +103,7 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
         yield Page(f"tags/{tag.slug}/index.html", "tag.html", {"tag": tag})
     yield Page("archive/index.html", "archive.html", {"years": site.years})
     yield Page("404.html", "404.html", {})
+    yield Page("previews.json", "previews.json", {"previews": link_previews(site, config)})
     for essay in site.essays:
         for alias in essay.aliases:
             output = alias + "index.html" if alias.endswith("/") else alias
@@ -111,6 +112,11 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed)})
     yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags})
     yield Page("robots.txt", "robots.txt", {})
+
+
+def link_previews(site: Site, config: Config) -> dict[str, dict[str, str]]:
+    """Title and summary of each essay by its site path: what a hover preview shows."""
+    return {config.href(essay.url_path): {"title": essay.title, "summary": essay.summary} for essay in site.essays}
 
 
 def _feed_updated(essays: tuple[Essay, ...]) -> dt.datetime:

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
+from pygments.styles import get_style_by_name
+from pygments.token import Token
 
 from .config import Config
 from .discover import is_editor_leftover
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent
-LIGHT_CODE_STYLE = "default"
+# Both palettes keep every token colour at WCAG AA (4.5:1) or better against their own
+# background; tests/test_theme_highlight.py checks the generated CSS.
+LIGHT_CODE_STYLE = "xcode"
 DARK_CODE_STYLE = "github-dark"
 ASSETS_DIR = "assets"
 
@@ -38,11 +42,31 @@ def template_dirs(site_root: Path, config: Config) -> list[Path]:
 
 
 def highlight_css() -> str:
-    """Light palette by default, dark under the dark theme and under the OS preference."""
-    light = HtmlFormatter(style=LIGHT_CODE_STYLE).get_style_defs(".highlight")
-    dark = HtmlFormatter(style=DARK_CODE_STYLE).get_style_defs(":root[data-theme=dark] .highlight")
-    dark_auto = HtmlFormatter(style=DARK_CODE_STYLE).get_style_defs(":root:not([data-theme=light]) .highlight")
+    """Light palette by default, dark under the dark theme and under the OS preference.
+
+    Only the block's background and the token rules are emitted: Pygments' unscoped `pre`
+    and line-number rules would leak into the rest of the page.
+    """
+    light = _code_palette(LIGHT_CODE_STYLE, ".highlight")
+    dark = _code_palette(DARK_CODE_STYLE, ":root[data-theme=dark] .highlight")
+    dark_auto = _code_palette(DARK_CODE_STYLE, ":root:not([data-theme=light]) .highlight")
     return f"{light}\n{dark}\n@media (prefers-color-scheme: dark) {{\n{dark_auto}\n}}\n"
+
+
+def _code_palette(style_name: str, scope: str) -> str:
+    formatter = HtmlFormatter(style=style_name)
+    style = get_style_by_name(style_name)
+    text_colour = style.style_for_token(Token.Text)["color"] or ("000000" if _is_light(style.background_color) else "ffffff")
+    base = f"{scope} {{ background: {style.background_color}; color: #{text_colour} }}"
+    # Whitespace has no glyphs to read; some styles give it a faint colour that would
+    # only ever show as a failed contrast check.
+    tokens = [rule for rule in formatter.get_token_style_defs(scope) if not rule.endswith("/* Text.Whitespace */")]
+    return "\n".join([base, *tokens])
+
+
+def _is_light(colour: str) -> bool:
+    red, green, blue = (int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return red + green + blue > 3 * 128
 
 
 @dataclass(frozen=True)

@@ -34,25 +34,25 @@ def test_each_level_is_ordered_oldest_first(site):
     assert [node.attributes["id"] for node in top] == ["reply-b", "reply-a"]
 
 
-def test_reply_shows_linked_author_date_score_agreement_and_permalink(site):
+def test_reply_shows_author_date_score_agreement_website_and_permalink(site):
     essay_with_replies(site)
     write_reply(site, "r1", "Hello.", author="Ann", url="https://ann.example/", score=-3, agreement=7)
     assert site.build() == 0
     reply = site.html("talk/index.html").css_first("#reply-r1")
-    author = reply.css_first("summary .p-author")
-    assert author.tag == "a" and author.text() == "Ann" and author.attributes["href"] == "https://ann.example/"
-    assert "nofollow" in author.attributes["rel"]
+    assert reply.css_first("summary .p-author").text() == "Ann"
+    website = reply.css_first(".reply-links .reply-website")
+    assert website.attributes["href"] == "https://ann.example/" and "nofollow" in website.attributes["rel"]
     assert reply.css_first("time").attributes["datetime"] == "2026-03-02T10:00:00Z"
     assert reply.css_first(".reply-score").text() == "-3 points"
     assert reply.css_first(".reply-agreement").text() == "7 agree"
     assert reply.css_first(".reply-permalink").attributes["href"] == "#reply-r1"
 
 
-def test_reply_without_url_shows_author_as_plain_text(site):
+def test_reply_without_url_has_no_website_link(site):
     essay_with_replies(site)
     write_reply(site, "r1", author="Ann")
     assert site.build() == 0
-    assert site.html("talk/index.html").css_first("#reply-r1 .p-author").tag == "span"
+    assert site.html("talk/index.html").css_first("#reply-r1 .reply-website") is None
 
 
 def test_indentation_class_stops_growing_after_four_levels(site):
@@ -162,7 +162,7 @@ def test_non_http_author_url_is_dropped_with_a_warning(site, capsys):
     essay_with_replies(site)
     write_reply(site, "r1", author="Ann", url="ftp://ann.example/")
     assert site.build() == 0
-    assert site.html("talk/index.html").css_first("#reply-r1 .p-author").tag == "span"
+    assert site.html("talk/index.html").css_first("#reply-r1 .reply-website") is None
     assert "content/talk/replies/r1.md:4: warning: 'url' must be an http:// or https:// address" in capsys.readouterr().err
 
 

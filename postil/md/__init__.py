@@ -6,7 +6,7 @@ data travels in markdown-it's `env` and comes back as a `Rendered`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -76,7 +76,7 @@ def essay_markdown() -> MarkdownIt:
     for plugin in (
         footnotes_plugin,
         deflist_plugin,
-        tasklists_plugin,
+        partial(tasklists_plugin, label=True),  # a checkbox needs its text as label
         containers_plugin,
         math_plugin,
         attrs_plugin,

@@ -16,7 +16,8 @@ def _render(kind: str):
             return "</aside>\n"
         title = token.info.strip()[len(kind) :].strip()
         heading = f'<p class="callout-title">{escape(title)}</p>\n' if title else ""
-        return f'<aside class="callout callout-{kind}">\n{heading}'
+        # role=note: a callout belongs to the text; as a bare <aside> it would be a landmark.
+        return f'<aside class="callout callout-{kind}" role="note">\n{heading}'
 
     return render
 

@@ -33,6 +33,10 @@ def _render_ref(self, tokens, idx, options, env) -> str:
 
 
 def _render_block_open(self, tokens, idx, options, env) -> str:
+    # A named endnotes section is a landmark, and a page's landmarks need distinct names:
+    # only the page's own document (no docId) gets one; a reply's notes stay a plain list.
+    if env.get("docId"):
+        return '<section class="footnotes">\n<ol class="footnotes-list">\n'
     return '<section class="footnotes" role="doc-endnotes" aria-label="Footnotes">\n<ol class="footnotes-list">\n'
 
 

@@ -1,0 +1,217 @@
+"""Real-browser fixtures: a small site built once, served over HTTP on 127.0.0.1, and
+Debian's Chromium driven by Playwright.
+
+Without /usr/bin/chromium these tests skip, unless CI is set: CI installs Chromium, so
+there a missing browser is a failure, not a skip.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from postil.cli import main
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WIDE = {"width": 1440, "height": 900}
+NARROW = {"width": 390, "height": 844}
+
+_PARAGRAPH = (
+    "A margin is a place to argue with a book while the book is still open. The reader who "
+    "writes there is not taking notes so much as taking part, and the page keeps the record."
+)
+
+LONG_ESSAY = f"""\
+---
+title: "Notes in the Margin"
+date: 2026-02-01
+summary: "How readers answer a page while they read it."
+tags: [margins, reading]
+toc: true
+---
+{_PARAGRAPH} The first note sits here.[^one] A second follows at once.[^two] And a third, close behind.[^three]
+
+{_PARAGRAPH}
+
+## Reading with a pencil
+
+{_PARAGRAPH} See also [the companion essay](/companion/) and [an outside page](https://example.com/elsewhere).
+
+{_PARAGRAPH}[^long]
+
+```python
+def annotate(page: str, note: str) -> str:
+    \"\"\"Return the page with the note beside it.\"\"\"
+    return f"{{page}}  # {{note}}"  # a comment, a string and a number: 42
+```
+
+| Reader | Notes | Pages | Books | Years | Pencils | Erasers | Shelves | Rooms | Houses |
+|--------|-------|-------|-------|-------|---------|---------|---------|-------|--------|
+| M. R.  | 1,204 | 3,310 | 61    | 40    | 212     | 17      | 9       | 4     | 2      |
+
+![A box with an arrow pointing into its margin.](diagram.svg){{.invert-dark}}
+
+## Answering back
+
+{_PARAGRAPH}
+
+{_PARAGRAPH}[^five]
+
+### A smaller point
+
+{_PARAGRAPH}
+
+::: aside
+An aside is a callout that belongs to the text around it.
+:::
+
+- [x] Read the page
+- [ ] Answer it in the margin
+
+## What is left
+
+{_PARAGRAPH}
+
+{_PARAGRAPH}
+
+[^one]: The first note is short.
+[^two]: The second note is longer, long enough to wrap over several lines in the margin so that the next note has to move down to make room for it.
+[^three]: The third note would overlap the second if nothing pushed it down.
+[^long]: A note with two paragraphs.
+
+    Its second paragraph.
+[^five]: The last note.
+"""
+
+COMPANION = """\
+---
+title: "The Companion Essay"
+date: 2026-01-10
+summary: "What a second reader adds to a first reader's notes."
+tags: [reading]
+---
+A short essay that the long one links to.
+"""
+
+REPLY = """\
+---
+author: "Tomas Reed"
+date: 2026-02-03T10:00:00Z
+---
+> A margin is a place to argue with a book
+
+Or to agree with it in a hurry.[^aside]
+
+[^aside]: Most of my own margin notes are question marks.
+"""
+
+REPLY_QUOTING_ANOTHER_PASSAGE = """\
+---
+author: "Mira Osei"
+date: 2026-02-05T08:00:00Z
+---
+> See also the companion essay and an outside page.
+
+Then what is a footnote?
+"""
+
+REPLY_TO_REPLY = """\
+---
+author: "Ada"
+date: 2026-02-04T09:30:00Z
+parent: first
+---
+A question mark is an argument postponed.
+"""
+
+DIAGRAM = """<svg xmlns="http://www.w3.org/2000/svg" width="200" height="80" viewBox="0 0 200 80">
+<rect x="10" y="10" width="120" height="60" fill="none" stroke="#000"/><path d="M190 40H140" stroke="#000"/>
+</svg>
+"""
+
+
+def build_fixture_site(root: Path) -> Path:
+    """Write the fixture site's files and build it; return the output folder."""
+    (root / "content").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[tool.postil]\ntitle = "Fixture Essays"\nbase_url = "https://example.org/"\nauthor = "Ada"\n', encoding="utf-8"
+    )
+    bundle = root / "content" / "notes-in-the-margin"
+    (bundle / "replies").mkdir(parents=True)
+    (bundle / "index.md").write_text(LONG_ESSAY, encoding="utf-8")
+    (bundle / "replies" / "first.md").write_text(REPLY, encoding="utf-8")
+    (bundle / "diagram.svg").write_text(DIAGRAM, encoding="utf-8")
+    (bundle / "replies" / "third.md").write_text(REPLY_QUOTING_ANOTHER_PASSAGE, encoding="utf-8")
+    (bundle / "replies" / "second.md").write_text(REPLY_TO_REPLY, encoding="utf-8")
+    (root / "content" / "companion.md").write_text(COMPANION, encoding="utf-8")
+    assert main(["-C", str(root), "build"]) == 0
+    return root / "public"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_fixture_site(tmp_path_factory.mktemp("browser-site"))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site: Path) -> Iterator[str]:
+    """The built site over real HTTP on a free port of 127.0.0.1."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="package")  # closed before other modules start their own Playwright
+def browser():
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def open_page(browser, base_url: str):
+    """open_page(path, viewport=WIDE, color_scheme="light", storage=None) → a loaded Page.
+
+    `storage` is written to localStorage before any script of the page runs.
+    """
+    contexts = []
+
+    def open_page(path: str, viewport: dict = WIDE, color_scheme: str = "light", storage: dict | None = None, wait: str = "load"):
+        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, base_url=base_url)
+        contexts.append(context)
+        if storage:
+            items = "".join(f"localStorage.setItem({key!r}, {value!r});" for key, value in storage.items())
+            context.add_init_script(items)
+        page = context.new_page()
+        page.goto(path, wait_until=wait)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
