@@ -27,6 +27,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.set_defaults(run=_run_build)
 
+    serve = commands.add_parser("serve", help="preview the site, rebuilding and reloading on every save")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on; the next free one if taken (default: 8000)")
+    serve.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True, help="show drafts, marked as such (default: yes)")
+    serve.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    serve.set_defaults(run=_run_serve)
+
     importer = commands.add_parser("import", help="turn comments from another system into reply files")
     importer.add_argument("format", choices=["staticman"], help="where the comments come from")
     importer.add_argument("folder", type=Path, help="the folder of comment files (one post's, or one per post)")
@@ -78,7 +85,7 @@ def _run_build(args: argparse.Namespace) -> int:
         print(warning, file=sys.stderr)
     warnings = len(result.warnings)
     print(
-        f"Built {result.pages} pages ({result.files} files, {len(result.changed)} changed) into {out}"
+        f"Built {result.pages} pages ({len(result.files)} files, {len(result.changed)} changed) into {out}"
         f" with {warnings} warning{'s' if warnings != 1 else ''} in {result.seconds:.2f} s"
     )
     return 0
@@ -123,6 +130,12 @@ def _run_check(args: argparse.Namespace) -> int:
         return 1
     print(f"Checked {out}: no problems.")
     return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .preview import serve
+
+    return serve(args.site, args.host, args.port, args.drafts, args.strict)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,6 +62,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs(site_root, config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # one environment per build: templates cannot change under it
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -141,13 +142,10 @@ def page_path(output: str) -> str:
     return output.removesuffix("index.html") if output == "index.html" or output.endswith("/index.html") else output
 
 
-def render_pages(pages: list[Page], environment: jinja2.Environment, on_error: Callable[[Page, Exception], None]) -> dict[str, bytes]:
-    """Render each page; a template error is handed to `on_error` and the page skipped."""
-    output: dict[str, bytes] = {}
-    for page in pages:
-        try:
-            template = environment.get_template(page.template)
-            output[page.output] = template.render(page.context).encode("utf-8")
-        except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
-            on_error(page, exc)
-    return output
+def render_page(page: Page, environment: jinja2.Environment, on_error: Callable[[Page, Exception], None]) -> bytes | None:
+    """Render one page; a template error is handed to `on_error` and None returned."""
+    try:
+        return environment.get_template(page.template).render(page.context).encode("utf-8")
+    except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        on_error(page, exc)
+        return None

@@ -96,8 +96,12 @@ def _hashed(name: str, data: bytes) -> str:
     return f"{ASSETS_DIR}/{stem}.{hashlib.sha256(data).hexdigest()[:10]}{ext}"
 
 
-def collect_assets(site_root: Path, config: Config) -> Assets:
-    """Read every theme file once, hash it, and point CSS `url()`s at the hashed names."""
+def collect_assets(site_root: Path, config: Config, hashed: bool = True) -> Assets:
+    """Read every theme file once, hash it, and point CSS `url()`s at the hashed names.
+
+    `hashed=False` keeps plain names (the dev server): a stylesheet edit then changes that
+    one file and no page, so the browser can swap the stylesheet without a reload.
+    """
     sources: dict[str, bytes] = {}
     for root in theme_roots(site_root, config):
         folder = root / "theme"
@@ -115,7 +119,7 @@ def collect_assets(site_root: Path, config: Config) -> Assets:
         data = sources[name]
         if name.endswith(".css"):
             data = _rewrite_css_urls(name, data, names)
-        names[name] = _hashed(name, data)
+        names[name] = _hashed(name, data) if hashed else f"{ASSETS_DIR}/{name}"
         files[names[name]] = data
     return Assets(files, names)
 

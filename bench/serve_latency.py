@@ -1,0 +1,90 @@
+"""Live-preview latency on a large site: save one essay → new page served → browser shows it.
+
+    python /work/shared/bench/gen_corpus.py /tmp/serve-corpus 1000 --replies 12
+    python bench/serve_latency.py /tmp/serve-corpus [--runs 9]
+
+Each run appends a unique sentence to one essay (restored at the end) and measures, from
+the moment the file is written: until the server answers the page with the sentence in it,
+and until a Chromium tab open on that page shows it (no manual reload). Medians of the runs.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from postil.preview import Preview  # noqa: E402
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def page_has(port: int, path: str, marker: str) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    body = connection.getresponse().read()
+    connection.close()
+    return marker.encode() in body
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("corpus", type=Path)
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+
+    essay = sorted((args.corpus / "content").rglob("*.md"))[len(list((args.corpus / "content").rglob("*.md"))) // 2]
+    while "replies" in essay.parts:
+        essay = essay.parent.parent / "index.md"
+    original = essay.read_bytes()
+    started = time.perf_counter()
+    preview = Preview(args.corpus, port=free_port(), out=io.StringIO()).start()
+    print(f"first build: {time.perf_counter() - started:.2f} s")
+    source = essay.relative_to(args.corpus).as_posix()
+    page_path = essay.parent.relative_to(args.corpus / "content").as_posix() + "/" if essay.name == "index.md" else essay.relative_to(args.corpus / "content").with_suffix("").as_posix() + "/"
+    url = preview.url + page_path
+    served, shown, builds = [], [], []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+            tab = browser.new_page()
+            tab.goto(url)
+            for run in range(args.runs):
+                marker = f"Benchmark sentence number {run}."
+                before = preview.builds
+                saved = time.perf_counter()
+                essay.write_bytes(original + f"\n\n{marker}\n".encode())
+                while not page_has(preview.server.port, "/" + page_path, marker):
+                    preview.wait_for_builds(preview.builds + 1, timeout=0.05)
+                served.append(time.perf_counter() - saved)
+                tab.wait_for_function(f"() => document.body.innerText.includes({marker!r})", polling="raf", timeout=30_000)
+                shown.append(time.perf_counter() - saved)
+                builds.append(preview.builds - before)
+                preview.wait_for_builds(preview.builds + 1, timeout=0.3)  # let stragglers settle
+            browser.close()
+    finally:
+        essay.write_bytes(original)
+        preview.close()
+    print(f"essay edited: {source} ({args.runs} runs)")
+    print(f"save → server has the new page: median {statistics.median(served) * 1000:.0f} ms (min {min(served) * 1000:.0f}, max {max(served) * 1000:.0f})")
+    print(f"save → browser shows it:        median {statistics.median(shown) * 1000:.0f} ms (min {min(shown) * 1000:.0f}, max {max(shown) * 1000:.0f})")
+    print(f"builds per save: {builds}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

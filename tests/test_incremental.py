@@ -1,0 +1,121 @@
+"""Incremental builds give the same bytes as a clean build, and redo only what changed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from postil.pipeline import Builder, BuildOptions
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def small_site(site) -> None:
+    site.essay("first.md", title="First", date="2026-01-01", tags="[reading]", body="Links to [the second](/second/).")
+    site.essay("second.md", title="Second", date="2026-01-02", tags="[reading, writing]", body="Plain text.")
+    site.essay("third.md", title="Third", date="2026-01-03", body="More text.\n\n## A heading\n\nEnd.")
+    site.essay("bundle/index.md", title="Bundle", date="2026-01-04", body="![A picture](picture.txt)")
+    site.write("content/bundle/picture.txt", "not really a picture\n")
+    site.write("templates/partials/tags.html", '<ul class="tags">{% for tag in essay.tags %}<li>{{ tag }}</li>{% endfor %}</ul>\n')
+    site.write("theme/extra.css", "p { margin: 0 }\n")
+
+
+CHANGES = {
+    "essay body": lambda site: site.essay("second.md", title="Second", date="2026-01-02", tags="[reading, writing]", body="New text."),
+    "essay title (neighbours, lists, backlinks)": lambda site: site.essay("second.md", title="Renamed", date="2026-01-02", tags="[reading, writing]", body="Plain text."),
+    "essay date (order)": lambda site: site.essay("first.md", title="First", date="2026-02-01", tags="[reading]", body="Links to [the second](/second/)."),
+    "new tag": lambda site: site.essay("third.md", title="Third", date="2026-01-03", tags="[fresh]", body="More text."),
+    "new essay": lambda site: site.essay("fourth.md", title="Fourth", date="2026-01-05", body="Hello."),
+    "deleted essay": lambda site: (site.root / "content/third.md").unlink(),
+    "draft": lambda site: site.essay("third.md", title="Third", date="2026-01-03", draft="true", body="More text."),
+    "included template": lambda site: site.write("templates/partials/tags.html", '<ol class="tags">{% for tag in essay.tags %}<li>{{ tag }}</li>{% endfor %}</ol>\n'),
+    "base template": lambda site: site.write("templates/base.html", "<html><body>{% block main %}{% endblock %}</body></html>\n"),
+    "stylesheet": lambda site: site.write("theme/extra.css", "p { margin: 1em }\n"),
+    "bundle file": lambda site: site.write("content/bundle/picture.txt", "another picture\n"),
+    "new reply": lambda site: site.write("content/bundle/replies/r01.md", '---\nauthor: "Reader"\ndate: 2026-01-05\n---\nA reply to the bundle.\n'),
+    "config": lambda site: site.write("pyproject.toml", '[tool.postil]\ntitle = "Renamed Site"\nbase_url = "https://example.org/"\n'),
+}
+
+
+# Plain (unhashed) asset names, as the preview uses them, matter only where assets change.
+CASES = [(change, True) for change in CHANGES] + [("stylesheet", False), ("base template", False)]
+
+
+@pytest.mark.parametrize(("change", "hashed"), CASES, ids=[f"{change}, {'hashed' if hashed else 'plain'} assets" for change, hashed in CASES])
+def test_incremental_build_after_change_equals_clean_build(site, tmp_path, change, hashed):
+    small_site(site)
+    incremental = Builder(site.root, BuildOptions(out_dir=tmp_path / "incremental", drafts=False, hashed_assets=hashed))
+    incremental.build()
+    CHANGES[change](site)
+    incremental.build()
+    Builder(site.root, BuildOptions(out_dir=tmp_path / "clean", hashed_assets=hashed)).build()
+    assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
+
+
+TOLD = {
+    "edited essay": ("content/second.md", lambda site: site.essay("second.md", title="Second", date="2026-01-02", body="Told about it.")),
+    "new essay": ("content/fifth.md", lambda site: site.essay("fifth.md", title="Fifth", date="2026-01-09", body="New.")),
+    "deleted essay": ("content/third.md", lambda site: (site.root / "content/third.md").unlink()),
+    "new bundle file": ("content/bundle/other.txt", lambda site: site.write("content/bundle/other.txt", "another file\n")),
+    "edited template": ("templates/partials/tags.html", CHANGES["included template"]),
+}
+
+
+@pytest.mark.parametrize("change", list(TOLD))
+def test_incremental_build_told_what_changed_equals_clean_build(site, tmp_path, change):
+    small_site(site)
+    incremental = Builder(site.root, BuildOptions(out_dir=tmp_path / "incremental"))
+    incremental.build()
+    path, action = TOLD[change]
+    action(site)
+    incremental.build(changed={path})
+    Builder(site.root, BuildOptions(out_dir=tmp_path / "clean")).build()
+    assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
+
+
+def many_essays(site, count: int) -> None:
+    for number in range(count):
+        site.essay(f"essay-{number:02}.md", title=f"Essay {number}", date=f"2025-01-{number + 1:02}", body=f"Text {number}.")
+
+
+def test_body_edit_reparses_one_file_and_renders_only_dependent_pages(site):
+    many_essays(site, 20)
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    first = builder.build()
+    site.essay("essay-10.md", title="Essay 10", date="2025-01-11", body="Edited.")
+    second = builder.build()
+    assert (first.parsed, second.parsed) == (20, 1)
+    # its page, its two neighbours (prev/next) and the lists of all essays (home, archive, feed, ...)
+    assert second.rendered < first.rendered / 2
+    changed_essay_pages = [name for name in second.changed if name.startswith("essay-")]
+    assert changed_essay_pages == ["essay-10/index.html"]
+
+
+def test_unchanged_rebuild_renders_nothing_and_changes_nothing(site):
+    many_essays(site, 5)
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    again = builder.build()
+    assert (again.parsed, again.rendered, again.changed) == (0, 0, [])
+
+
+def test_template_edit_renders_only_pages_using_that_template(site):
+    many_essays(site, 5)
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    site.write("templates/tags.html", "<p>All tags</p>\n")
+    result = builder.build()
+    assert result.rendered == 1
+    assert result.changed == ["tags/index.html"]
+
+
+def test_plain_asset_stylesheet_edit_changes_only_the_stylesheet(site):
+    many_essays(site, 5)
+    site.write("theme/style.css", "body { color: black }\n")
+    builder = Builder(site.root, BuildOptions(out_dir=None, hashed_assets=False))
+    builder.build()
+    site.write("theme/style.css", "body { color: navy }\n")
+    result = builder.build()
+    assert (result.rendered, result.changed) == (0, ["assets/style.css"])

@@ -1,0 +1,381 @@
+"""The preview server over real HTTP against a real site in a temporary folder, with real saves."""
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from postil.preview import Preview
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Running:
+    """A started preview and helpers to talk to it like a browser would."""
+
+    def __init__(self, preview: Preview):
+        self.preview = preview
+        self.output = preview.out
+
+    def request(self, path: str, host: str | None = None, method: str = "GET") -> tuple[int, dict, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.preview.server.port, timeout=5)
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", f"127.0.0.1:{self.preview.server.port}" if host is None else host)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, dict(response.getheaders()), body
+
+    def html(self, path: str) -> HTMLParser:
+        status, _, body = self.request(path)
+        assert status == 200, (path, status)
+        return HTMLParser(body.decode())
+
+    def save(self, action) -> None:
+        """Run one save and wait until the rebuild it causes has finished."""
+        before = self.preview.builds
+        action()
+        assert self.preview.wait_for_builds(before + 1), "no rebuild after the save"
+
+    def settle(self) -> int:
+        """Builds that happen in a short while after the last one (should be none)."""
+        before = self.preview.builds
+        self.preview.wait_for_builds(before + 1, timeout=0.5)
+        return self.preview.builds - before
+
+
+@pytest.fixture
+def running(site):
+    site.essay("first.md", title="First", date="2026-01-01", body="The first text.")
+    site.essay("second.md", title="Second", date="2026-01-02", body="The second text.")
+    preview = Preview(site.root, port=free_port(), out=io.StringIO()).start()
+    yield Running(preview)
+    preview.close()
+
+
+def first_paragraph(running: Running, path: str) -> str:
+    return running.html(path).css_first("article p, main p").text()
+
+
+def body_of(running: Running, path: str) -> str:
+    return running.html(path).css_first("main").text()
+
+
+# --- saving -------------------------------------------------------------------------
+
+def essay_text(body: str) -> str:
+    return f"---\ntitle: First\ndate: 2026-01-01\n---\n{body}\n"
+
+
+def test_save_in_place_shows_new_text_after_exactly_one_rebuild(running, site):
+    path = site.root / "content/first.md"
+    running.save(lambda: path.write_text(essay_text("Saved in place."), encoding="utf-8"))
+    assert "Saved in place." in body_of(running, "/first/")
+    assert running.settle() == 0
+
+
+def test_save_through_temp_file_and_rename_gives_one_rebuild(running, site):
+    def vim_like() -> None:
+        folder = site.root / "content"
+        (folder / ".first.md.swp").write_text("swap")
+        (folder / "4913").write_text("")
+        (folder / "4913").unlink()
+        os.rename(folder / "first.md", folder / "first.md~")
+        (folder / "first.md").write_text(essay_text("Saved like vim."), encoding="utf-8")
+        (folder / "first.md~").unlink()
+        (folder / ".first.md.swp").unlink()
+
+    running.save(vim_like)
+    assert "Saved like vim." in body_of(running, "/first/")
+    assert running.settle() == 0
+
+
+@pytest.mark.parametrize("temp_name", ["first.md___jb_tmp___", ".goutputstream-ABC123"])
+def test_save_through_editor_temp_file_renamed_over_gives_one_rebuild(running, site, temp_name):
+    folder = site.root / "content"
+
+    def safe_write() -> None:
+        (folder / temp_name).write_text(essay_text("Safely written."), encoding="utf-8")
+        os.replace(folder / temp_name, folder / "first.md")
+
+    running.save(safe_write)
+    assert "Safely written." in body_of(running, "/first/")
+    assert running.settle() == 0
+
+
+def test_sed_in_place_gives_one_rebuild(running, site):
+    if shutil.which("sed") is None:
+        pytest.skip("no sed")
+    running.save(lambda: subprocess.run(["sed", "-i", "s/The first text./Edited by sed./", str(site.root / "content/first.md")], check=True))
+    assert "Edited by sed." in body_of(running, "/first/")
+    assert running.settle() == 0
+
+
+def test_delete_then_create_gives_one_rebuild(running, site):
+    path = site.root / "content/first.md"
+
+    def delete_and_create() -> None:
+        path.unlink()
+        path.write_text(essay_text("Created again."), encoding="utf-8")
+
+    running.save(delete_and_create)
+    assert "Created again." in body_of(running, "/first/")
+    assert running.settle() == 0
+
+
+def test_swap_file_alone_causes_no_rebuild(running, site):
+    (site.root / "content/.first.md.swp").write_text("swap file")
+    (site.root / "content/first.md~").write_text("backup")
+    assert running.settle() == 0
+
+
+def test_burst_of_a_thousand_files_is_at_most_two_rebuilds(running, site):
+    before = running.preview.builds
+    folder = site.root / "content/burst"
+    folder.mkdir()
+    for number in range(1000):
+        (folder / f"essay-{number}.md").write_text(f"---\ntitle: Burst {number}\ndate: 2025-01-01\n---\nText.\n", encoding="utf-8")
+    assert running.preview.wait_for_builds(before + 1, timeout=30)
+    status, _, _ = running.request("/burst/essay-999/")
+    while status != 200 and running.preview.wait_for_builds(running.preview.builds + 1, timeout=30):
+        status, _, _ = running.request("/burst/essay-999/")
+    assert status == 200
+    running.settle()
+    assert running.preview.builds - before <= 2
+
+
+def test_edit_during_a_build_is_not_lost(running, site):
+    path = site.root / "content/first.md"
+    started, release = threading.Event(), threading.Event()
+    original = running.preview.builder.build
+
+    def held_build(changed=None):
+        started.set()
+        release.wait(5)  # hold the build open while the second edit is saved
+        return original(changed)
+
+    running.preview.builder.build = held_build
+    path.write_text(essay_text("Edit one."), encoding="utf-8")
+    assert started.wait(5)
+    before = running.preview.builds
+    path.write_text(essay_text("Edit two, during the build."), encoding="utf-8")
+    release.set()
+    assert running.preview.wait_for_builds(before + 2)
+    assert "Edit two, during the build." in body_of(running, "/first/")
+
+
+def test_watcher_rescans_when_the_kernel_queue_overflows(running):
+    before = running.preview.builds
+    # watchdog reports an overflow only through its logger; this is the record it writes
+    logging.getLogger("watchdog.observers.inotify_c").warning("Inotify queue overflowed; filesystem events were lost")
+    assert running.preview.wait_for_builds(before + 1)
+    assert running.preview.builds == before + 1
+
+
+# --- errors -------------------------------------------------------------------------
+
+def test_build_error_keeps_last_good_build_and_reports_once(running, site):
+    path = site.root / "content/first.md"
+    running.save(lambda: path.write_text("---\ntitle: [unclosed\ndate: 2026-01-01\n---\nBroken.\n", encoding="utf-8"))
+    assert "The first text." in body_of(running, "/first/")
+    overlay = running.preview.server.state.error
+    assert overlay.startswith("content/first.md:3:5: error: invalid YAML")
+    assert running.output.getvalue().count(overlay) == 1
+
+
+def test_fixing_the_error_clears_it_and_serves_the_fix(running, site):
+    path = site.root / "content/first.md"
+    running.save(lambda: path.write_text("---\ntitle: [unclosed\n---\nBroken.\n", encoding="utf-8"))
+    running.save(lambda: path.write_text(essay_text("Fixed."), encoding="utf-8"))
+    assert running.preview.server.state.error is None
+    assert "Fixed." in body_of(running, "/first/")
+
+
+def test_events_stream_tells_of_an_error_then_of_the_fix(running, site):
+    connection = http.client.HTTPConnection("127.0.0.1", running.preview.server.port, timeout=10)
+    connection.request("GET", "/__postil/events")
+    response = connection.getresponse()
+
+    def next_message() -> dict:
+        while True:
+            line = response.fp.readline().decode()
+            if line.startswith("data: "):
+                return json.loads(line[len("data: "):])
+
+    assert next_message()["hello"] is True
+    path = site.root / "content/first.md"
+    path.write_text("---\ntitle: [unclosed\n---\nBroken.\n", encoding="utf-8")
+    broken = next_message()
+    assert broken["error"].startswith("content/first.md:")
+    path.write_text(essay_text("Fixed."), encoding="utf-8")
+    fixed = next_message()
+    assert fixed["error"] is None and "/first/" in fixed["changed"]
+    connection.close()
+
+
+def test_template_error_names_the_template_and_line(running, site):
+    running.save(lambda: site.write("templates/tags.html", "line one\n{% if %}\n"))
+    assert running.preview.server.state.error.startswith("templates/tags.html:2: error: template error")
+    assert running.request("/first/")[0] == 200
+
+
+def test_site_broken_from_the_start_shows_the_error_until_fixed(site):
+    path = site.write("content/first.md", "---\ntitle: [unclosed\n---\nBroken.\n")
+    preview = Preview(site.root, port=free_port(), out=io.StringIO()).start()
+    try:
+        running = Running(preview)
+        status, _, body = running.request("/first/")
+        assert status == 503 and b"/__postil/live.js" in body
+        running.save(lambda: path.write_text(essay_text("Working now."), encoding="utf-8"))
+        assert "Working now." in body_of(running, "/first/")
+    finally:
+        preview.close()
+
+
+def test_config_change_rebuilds_with_the_new_settings(running, site):
+    config = '[tool.postil]\ntitle = "Renamed Site"\nbase_url = "https://example.org/"\n'
+    running.save(lambda: (site.root / "pyproject.toml").write_text(config, encoding="utf-8"))
+    assert running.html("/first/").css_first(".site-title").text() == "Renamed Site"
+
+
+# --- what is served -----------------------------------------------------------------
+
+def test_served_pages_carry_the_live_script_and_build_output_does_not(running, site):
+    assert running.html("/first/").css_first('script[src="/__postil/live.js"]') is not None
+    assert site.build() == 0
+    for page in site.out.rglob("*.html"):
+        assert "__postil" not in page.read_text(encoding="utf-8"), page
+
+
+def test_preview_does_not_touch_the_output_folder(running, site):
+    assert not (site.root / "public").exists()
+
+
+def test_drafts_are_served_and_marked(running, site):
+    running.save(lambda: site.essay("draft.md", title="Unfinished", date="2026-01-03", draft="true", body="Not yet."))
+    assert running.html("/draft/").css_first(".draft-badge").text() == "Draft"
+
+
+def test_no_drafts_leaves_drafts_out(site):
+    site.essay("draft.md", title="Unfinished", date="2026-01-03", draft="true", body="Not yet.")
+    preview = Preview(site.root, port=free_port(), drafts=False, out=io.StringIO()).start()
+    try:
+        assert Running(preview).request("/draft/")[0] == 404
+    finally:
+        preview.close()
+
+
+def test_served_links_point_at_the_local_server(running):
+    canonical = running.html("/first/").css_first('link[rel="canonical"]').attributes["href"]
+    assert canonical == f"http://127.0.0.1:{running.preview.server.port}/first/"
+
+
+def test_sub_path_site_is_served_under_its_path(site):
+    site.write("pyproject.toml", '[tool.postil]\ntitle = "T"\nbase_url = "https://example.org/blog/"\n')
+    site.essay("first.md", title="First", date="2026-01-01", body="Under a sub-path.")
+    preview = Preview(site.root, port=free_port(), out=io.StringIO()).start()
+    try:
+        running = Running(preview)
+        assert "Under a sub-path." in body_of(running, "/blog/first/")
+        status, headers, _ = running.request("/")
+        assert (status, headers["Location"]) == (302, "/blog/")
+        stylesheet = running.html("/blog/first/").css_first('link[rel="stylesheet"]').attributes["href"]
+        assert running.request(stylesheet)[0] == 200
+    finally:
+        preview.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../pyproject.toml",
+        "/%2e%2e/pyproject.toml",
+        "/%2E%2E/%2e%2e/etc/passwd",
+        "/%252e%252e/pyproject.toml",
+        "/..%5c..%5cpyproject.toml",
+        "/first/..\\..\\pyproject.toml",
+        "//etc/passwd",
+        "/etc/passwd",
+        "/first/%00index.html",
+        "/first/index.html%00.css",
+    ],
+)
+def test_traversal_attempt_is_not_found_and_server_stays_up(running, path):
+    status, _, body = running.request(path)
+    assert status == 404
+    assert b"root:" not in body and b"tool.postil" not in body
+    assert running.request("/first/")[0] == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example:80", "evil.example", "127.0.0.1.evil.example", "[::1", ""])
+def test_foreign_or_malformed_host_header_is_forbidden(running, host):
+    assert running.request("/first/", host=host)[0] == 403
+    assert running.request("/first/")[0] == 200
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_own_host_names_are_allowed(running, host):
+    assert running.request("/first/", host=f"{host}:{running.preview.server.port}")[0] == 200
+
+
+def test_no_wildcard_cross_origin_header(running):
+    _, headers, _ = running.request("/first/")
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+def test_port_in_use_takes_the_next_free_one(site):
+    site.essay("first.md")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        preview = Preview(site.root, port=port, out=io.StringIO())
+        try:
+            assert preview.server.port != port
+        finally:
+            preview.server.close()
+
+
+def test_serve_command_on_a_taken_port_says_so_without_traceback(site, tmp_path):
+    site.essay("first.md")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from postil.cli import main; raise SystemExit(main())", "-C", str(site.root), "serve", "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
+        )
+        try:
+            first_line = process.stdout.readline()
+        finally:
+            process.terminate()
+            _, errors = process.communicate(timeout=10)
+    assert first_line.startswith(f"Port {port} is in use; using ")
+    assert "Traceback" not in errors
+
+
+def test_binding_beyond_loopback_warns(site):
+    site.essay("first.md")
+    output = io.StringIO()
+    preview = Preview(site.root, host="0.0.0.0", port=free_port(), out=output).start()
+    try:
+        assert "Warning: listening on 0.0.0.0" in output.getvalue()
+    finally:
+        preview.close()
