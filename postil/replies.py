@@ -118,8 +118,12 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
     return {"author": author, "date": date, "parent": parent, "url": url, **counts}, problems
 
 
-def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> ParsedReply:
-    """Parse a reply file; every problem found is returned, none raised."""
+def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config, page_path: str) -> ParsedReply:
+    """Parse a reply file; every problem found is returned, none raised.
+
+    `page_path` is the site path of the essay page the reply answers: its relative links
+    are resolved against it, so they still work where the reply is shown elsewhere.
+    """
     if len(raw) > MAX_BYTES:
         return ParsedReply(None, (Problem(path, None, None, f"reply is {len(raw) / 1024:.0f} KiB; the limit is 64 KiB", "shorten it, or split it into two replies"),))
     ident = reply_id(path)
@@ -136,7 +140,7 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> Parse
 
     md = reply_markdown()
     prefix = doc_id(ident, bundle_dir)
-    env: dict = {"base_path": config.base_path, "docId": prefix}
+    env: dict = {"base_path": config.base_path, "page_path": page_path, "docId": prefix}
     tokens = md.parse(parts.body, env)
     html = sanitise(md.renderer.render(tokens, md.options, env), prefix)
     problems += [Problem(path, line + parts.body_line, None, message, hint, "warning") for line, message, hint in env.get("problems", ())]
@@ -185,15 +189,17 @@ def load_replies(site_root: Path, sources: Sources, config: Config, report: Repo
     Returns the replies and the cache to pass in next time.
     """
     replies, cache = [], {}
+    page_paths = {source.bundle_dir: source.url_path for source in sources.essays if source.bundle_dir}
     for bundle_dir, paths in sorted(sources.replies.items()):
+        page_path = page_paths.get(bundle_dir, "")
         for path in paths:
             try:
                 raw = (site_root / path).read_bytes()
             except OSError as exc:
                 report.error(path, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
                 continue
-            key = (path, hashlib.sha256(raw).hexdigest(), config)
-            parsed = previous.get(key) or parse_reply(path, bundle_dir, raw, config)
+            key = (path, hashlib.sha256(raw).hexdigest(), config, page_path)
+            parsed = previous.get(key) or parse_reply(path, bundle_dir, raw, config, page_path)
             cache[key] = parsed
             report.extend(parsed.problems)
             if parsed.reply:
