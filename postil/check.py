@@ -33,10 +33,13 @@ from .cache import CACHE_DIR
 from .config import Config
 from .discover import REPLIES_DIR, discover
 from .errors import Problem, Report
-from .model import Essay
+from .md import Link
+from .md.links import site_target
+from .model import Essay, Reply
 from .parse import parse_essay
 from .pipeline import Builder, BuildOptions
 from .render import page_path
+from .replies import parse_reply
 
 EXTERNAL_CACHE = "external-links.json"
 EXTERNAL_CACHE_SECONDS = 24 * 60 * 60
@@ -66,6 +69,7 @@ class BuiltSite:
     site_root: Path
     pages: dict[str, LexborHTMLParser]  # output path → parsed HTML
     essays: dict[str, Essay]  # output path → the essay that page shows
+    replies: dict[str, Reply]  # reply file → the reply, parsed as the build parsed it
     _ids: dict[str, set[str]] = field(default_factory=dict)
 
     def ids(self, output: str) -> set[str]:
@@ -93,10 +97,9 @@ class BuiltSite:
         essay = self.essays.get(output)
         if essay is None:
             return self._origin_off_thread(output, node, url)
-        reply_file = _enclosing_reply_file(node, essay, self.site_root)
-        if reply_file:  # the build checks reply links against their essay's page too
-            line = _line_containing(self.site_root / reply_file, _written_forms(url, self.config))
-            return reply_file, line, resolve_link(essay, _as_written(url, self.config)) is not None
+        reply_file = _enclosing_reply_file(node, essay, self.replies)
+        if reply_file:
+            return self._reply_origin(reply_file, essay, url)
         for link in essay.links:
             if url in _written_forms(link.target, self.config):
                 return essay.source, link.line, resolve_link(essay, link.target) is not None
@@ -114,12 +117,17 @@ class BuiltSite:
         address, _, reply_id = (permalink.attributes.get("href") or "").partition("#reply-")
         essay = self.essays.get(_as_written(address, self.config).lstrip("/") + "index.html")
         reply_file = f"{essay.bundle_dir}/{REPLIES_DIR}/{reply_id}.md" if essay and essay.bundle_dir else ""
-        if not reply_file or not (self.site_root / reply_file).is_file():
+        if reply_file not in self.replies:
             return self.shown(output), None, False
-        written = _as_written(url, self.config)
-        line = _line_containing(self.site_root / reply_file, _written_forms(url, self.config))
-        # Root-relative links resolve the same on every page, and the build checked them already.
-        return reply_file, line, written.startswith("/") and resolve_link(essay, written) is not None
+        return self._reply_origin(reply_file, essay, url)
+
+    def _reply_origin(self, reply_file: str, essay: Essay, url: str) -> tuple[str, int | None, bool]:
+        """A reply's link, found among the links the reply recorded. Reply links point the same
+        way on every page, and the build checked them against their essay's page already."""
+        link = _reply_link(self.replies.get(reply_file), essay, url, self.config)
+        if link is None:
+            return reply_file, None, False
+        return reply_file, link.line, resolve_link(essay, link.target) is not None
 
     def shown(self, output: str) -> str:
         """An output file as the user finds it: 'public/tags/index.html'."""
@@ -148,7 +156,8 @@ def read_built_site(site_root: Path, out_dir: Path, config: Config, drafts: bool
         path.relative_to(out_dir).as_posix(): LexborHTMLParser(path.read_text(encoding="utf-8"))
         for path in sorted(out_dir.rglob("*.html"))
     }
-    return BuiltSite(out_dir, config, site_root, pages, _essays_by_page(site_root, config, drafts))
+    essays = _essays_by_page(site_root, config, drafts)
+    return BuiltSite(out_dir, config, site_root, pages, essays, _replies(site_root, config, essays.values()))
 
 
 def _essays_by_page(site_root: Path, config: Config, drafts: bool) -> dict[str, Essay]:
@@ -159,6 +168,29 @@ def _essays_by_page(site_root: Path, config: Config, drafts: bool) -> dict[str, 
         if essay and (drafts or not essay.draft):
             essays[essay.url_path + "index.html"] = essay
     return essays
+
+
+def _replies(site_root: Path, config: Config, essays) -> dict[str, Reply]:
+    """Every reply of the shown essays, parsed again (parsing is pure) for its recorded links."""
+    replies = {}
+    for essay in essays:
+        folder = site_root / (essay.bundle_dir or "") / REPLIES_DIR
+        if not essay.bundle_dir or not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.md")):
+            source = path.relative_to(site_root).as_posix()
+            reply = parse_reply(source, essay.bundle_dir, path.read_bytes(), config, essay.url_path).reply
+            if reply:
+                replies[source] = reply
+    return replies
+
+
+def _reply_link(reply: Reply | None, essay: Essay, url: str, config: Config) -> Link | None:
+    """The link of `reply` that the HTML shows as `url`."""
+    for link in reply.links if reply else ():
+        if site_target(link.target, config.base_path, essay.url_path) == url:
+            return link
+    return None
 
 
 def check_internal_links(built: BuiltSite) -> list[Problem]:
@@ -182,7 +214,7 @@ def check_internal_links(built: BuiltSite) -> list[Problem]:
             problems.append(Problem(link.source, link.line, None, f"link {link.url!r}{elsewhere} points at nothing in the built site",
                                     "fix the path, or add the page or file it names"))
         elif fragment and target in built.pages and unquote(fragment) not in built.ids(target):
-            where = "this page" if target == link.page else "/" + page_path(target)
+            where = "this page" if link.url.startswith("#") else "/" + page_path(target)
             problems.append(Problem(link.source, link.line, None, f"anchor '#{unquote(fragment)}' is not on {where}",
                                     "link to a heading's id (shown by its # link) or a footnote that exists"))
     return problems
@@ -321,13 +353,13 @@ def _line_containing(path: Path, needles: list[str]) -> int | None:
     return None
 
 
-def _enclosing_reply_file(node, essay: Essay, site_root: Path) -> str | None:
+def _enclosing_reply_file(node, essay: Essay, replies: dict[str, Reply]) -> str | None:
     """The reply file whose rendered body holds `node` (replies are elements with id 'reply-<id>')."""
     while node is not None:
         ident = node.attributes.get("id") or ""
         if ident.startswith("reply-") and essay.bundle_dir:
             candidate = f"{essay.bundle_dir}/{REPLIES_DIR}/{ident[len('reply-'):]}.md"
-            if (site_root / candidate).is_file():
+            if candidate in replies:
                 return candidate
         node = node.parent
     return None
