@@ -120,7 +120,8 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
             yield Page(output, "redirect.html", {"essay": essay})
     feed = site.essays[: config.feed_entries]
     yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed)})
-    yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags})
+    reply_authors = sorted({slugify(reply.author) for reply, _ in site.replies})  # as reply_pages names their pages
+    yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors})
     yield Page("robots.txt", "robots.txt", {})
     if search_enabled(config):
         yield Page(SEARCH_PAGE, "search.html", {})
