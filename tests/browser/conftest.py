@@ -106,6 +106,7 @@ A short essay that the long one links to.
 REPLY = """\
 ---
 author: "Tomas Reed"
+url: "https://tomas.example/"
 date: 2026-02-03T10:00:00Z
 ---
 > A margin is a place to argue with a book
