@@ -3,19 +3,15 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
+from browser_support import axe_source, launched_chromium
 from postil.search import SEARCH_DIR, unavailable_reason
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 def _write_search_site(site) -> None:
@@ -93,16 +89,8 @@ def test_without_pagefind_the_site_builds_without_search_and_says_so(site, monke
 
 @pytest.fixture(scope="module")
 def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI must run the browser tests")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -174,16 +162,12 @@ def test_search_result_names_the_section_without_its_permalink_mark(browser, ser
 
 
 def test_search_page_with_results_has_no_accessibility_violations(browser, served):
-    axe = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-    if not axe.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{axe} is missing; run `npm ci` in tests/")
-        pytest.skip("axe-core is not installed: run `npm ci` in tests/")
+    axe = axe_source()
     page = browser.new_page()
     try:
         page.goto(served + "search/?q=zymurgical")
         page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
-        page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+        page.add_script_tag(content=axe)
         result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         assert [violation["id"] for violation in result["violations"]] == []
     finally:

@@ -2,30 +2,20 @@
 from __future__ import annotations
 
 import io
-import os
 import socket
-from pathlib import Path
 
 import pytest
 
+from browser_support import launched_chromium
 from postil.preview import Preview
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 TIMEOUT_MS = 10_000
-
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip("no /usr/bin/chromium", allow_module_level=True)
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 def free_port() -> int:

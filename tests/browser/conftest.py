@@ -1,27 +1,22 @@
 """Real-browser fixtures: a small site built once, served over HTTP on 127.0.0.1, and
 Debian's Chromium driven by Playwright.
 
-Without /usr/bin/chromium these tests skip, unless CI is set: CI installs Chromium, so
-there a missing browser is a failure, not a skip.
+Chromium starts as every browser test starts it (tests/browser_support.py): a skip
+without /usr/bin/chromium, a failure under CI.
 """
 from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser_support import launched_chromium
 from postil.cli import main
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WIDE = {"width": 1440, "height": 900}
 NARROW = {"width": 390, "height": 844}
@@ -183,16 +178,8 @@ def base_url(built_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="package")  # closed before other modules start their own Playwright
 def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium package")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with launched_chromium() as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture

@@ -1,26 +1,21 @@
 """Whole pages in a real browser: accessibility, layout at every width, print, motion, origins."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+import browser_support
+
 from .conftest import NARROW, WIDE
 
 ESSAY = "/notes-in-the-margin/"
-AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_PAGES = ["/", ESSAY, "/tags/reading/", "/404.html"]
 
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    if not AXE.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{AXE} is missing; run `npm ci` in tests/")
-        pytest.skip("axe-core is not installed: run `npm ci` in tests/")
-    return AXE.read_text(encoding="utf-8")
+    return browser_support.axe_source()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -1,0 +1,52 @@
+"""The one way the real-browser tests start Debian's Chromium and find their tools.
+
+Without /usr/bin/chromium, Playwright or axe-core these tests skip, unless CI is set: CI
+installs them all, so there a missing one is a failure, not a skip.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def missing(what: str, hint: str) -> NoReturn:
+    """Skip the test for lack of `what`; under CI, fail it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing; {hint}", pytrace=False)
+    pytest.skip(f"{what} is missing; {hint}")
+
+
+@contextmanager
+def launched_chromium() -> Iterator[object]:
+    """A headless Chromium (a Playwright Browser), closed on exit."""
+    if not CHROMIUM.exists():
+        missing(str(CHROMIUM), "install Debian's chromium package")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright for Python", "install the project's test dependencies")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def axe_source() -> str:
+    """axe-core's script, to inject into a page."""
+    if not AXE.exists():
+        missing(str(AXE), "run `npm ci` in tests/")
+    return AXE.read_text(encoding="utf-8")
