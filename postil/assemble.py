@@ -18,7 +18,15 @@ from .model import Essay, Reply, Site, Tag
 from .threads import build_discussions
 
 # Pages the theme writes itself; an essay or alias may not take their place.
-RESERVED_PATHS = ("", "tags/", "archive/", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "assets/", "replies/", "search/", "pagefind/")
+RESERVED_PATHS = ("", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "previews.json")
+# Folders the theme fills: nothing of the author's may live anywhere inside them.
+RESERVED_FOLDERS = ("tags/", "archive/", "assets/", "replies/", "search/", "pagefind/")
+
+
+def _reserved_folder(url_path: str) -> str | None:
+    """The theme's folder that `url_path` is or lies inside, if any."""
+    key = url_path.casefold()
+    return next((folder for folder in RESERVED_FOLDERS if key.startswith(folder)), None)
 
 
 def resolve_link(essay: Essay, target: str) -> str | None:
@@ -40,11 +48,19 @@ def resolve_link(essay: Essay, target: str) -> str | None:
 
 def _check_collisions(essays: list[Essay], report: Report) -> list[Essay]:
     """Drop and report essays whose URL (compared case-insensitively) is already taken."""
-    owners: dict[str, str] = {path.casefold(): "the theme" for path in RESERVED_PATHS}
+    owners: dict[str, str] = {path.casefold(): "the theme" for path in RESERVED_PATHS + RESERVED_FOLDERS}
     kept = []
     # Essays at the URL their path gives claim it before essays moved there by a slug.
     for essay in sorted(essays, key=lambda e: ("slug" in e.key_lines, e.source)):
         key = essay.url_path.casefold()
+        folder = _reserved_folder(key)
+        if folder and key != folder:
+            report.error(
+                essay.source, None,
+                f"URL /{essay.url_path} is inside /{folder}, which the theme writes",
+                "move the file to another folder of content/",
+            )
+            continue
         if key in owners:
             line = essay.key_lines.get("slug", 1)
             report.error(
@@ -58,7 +74,14 @@ def _check_collisions(essays: list[Essay], report: Report) -> list[Essay]:
     for essay in kept:
         for alias in essay.aliases:
             key = alias.casefold()
-            if key in owners and owners[key] != essay.source:
+            folder = _reserved_folder(key)
+            if folder and key != folder:
+                report.error(
+                    essay.source, essay.key_lines.get("aliases"),
+                    f"alias /{alias} is inside /{folder}, which the theme writes",
+                    "choose an alias outside that folder",
+                )
+            elif key in owners and owners[key] != essay.source:
                 report.error(
                     essay.source, essay.key_lines.get("aliases"),
                     f"alias /{alias} is already used by {owners[key]}",

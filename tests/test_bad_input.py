@@ -85,6 +85,25 @@ def test_essay_may_not_replace_a_page_of_the_theme(built, capsys):
     assert "URL /tags/ is already used by the theme" in err
 
 
+@pytest.mark.parametrize("relative,url,folder", [
+    ("replies/foo.md", "/replies/foo/", "/replies/"),
+    ("assets/x.md", "/assets/x/", "/assets/"),
+    ("pagefind/deep/note/index.md", "/pagefind/deep/note/", "/pagefind/"),
+    ("Tags/Mine.md", "/Tags/Mine/", "/tags/"),
+])
+def test_essay_inside_a_folder_of_the_theme_is_an_error(built, capsys, relative, url, folder):
+    built.essay(relative, title="Misplaced")
+    err = failing_build(built, capsys)
+    assert f"content/{relative}: error: URL {url} is inside {folder}, which the theme writes" in err
+    assert (built.out / "index.html").is_file() and built.snapshot() == built.before
+
+
+def test_alias_inside_a_folder_of_the_theme_is_an_error(built, capsys):
+    built.essay("moved.md", title="Moved", aliases="[/replies/old-name/]")
+    err = failing_build(built, capsys)
+    assert "content/moved.md:4: error: alias /replies/old-name/ is inside /replies/, which the theme writes" in err
+
+
 def test_invalid_utf8_reports_the_position_of_the_bad_byte(built, capsys):
     (built.root / "content/latin1.md").write_bytes(b"---\ntitle: Caf\xe9\ndate: 2026-01-01\n---\n")
     err = failing_build(built, capsys)
