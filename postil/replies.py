@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -183,13 +184,17 @@ def _quotes(tokens, first_line: int) -> tuple[Quote, ...]:
     return tuple(quotes)
 
 
-def load_replies(site_root: Path, sources: Sources, config: Config, report: Report, previous: dict) -> tuple[list[Reply], dict]:
+def load_replies(site_root: Path, sources: Sources, config: Config, report: Report, previous: dict,
+                 page_paths: Mapping[str, str] | None = None) -> tuple[list[Reply], dict]:
     """Read and parse every reply file, reusing `previous` results for unchanged bytes.
 
+    `page_paths` maps a bundle folder to its essay's URL, which a `slug` may change;
+    without it, each bundle's URL is the one its folder gives.
     Returns the replies and the cache to pass in next time.
     """
     replies, cache = [], {}
-    page_paths = {source.bundle_dir: source.url_path for source in sources.essays if source.bundle_dir}
+    if page_paths is None:
+        page_paths = {source.bundle_dir: source.url_path for source in sources.essays if source.bundle_dir}
     for bundle_dir, paths in sorted(sources.replies.items()):
         page_path = page_paths.get(bundle_dir, "")
         for path in paths:
