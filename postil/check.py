@@ -19,6 +19,7 @@ import os
 import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,7 +171,7 @@ def _essays_by_page(site_root: Path, config: Config, drafts: bool) -> dict[str, 
     return essays
 
 
-def _replies(site_root: Path, config: Config, essays) -> dict[str, Reply]:
+def _replies(site_root: Path, config: Config, essays: Iterable[Essay]) -> dict[str, Reply]:
     """Every reply of the shown essays, parsed again (parsing is pure) for its recorded links."""
     replies = {}
     for essay in essays:

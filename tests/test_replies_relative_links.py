@@ -32,9 +32,9 @@ def test_relative_links_in_a_reply_include_the_base_path_of_a_site_under_a_sub_p
 
 def test_a_reply_link_that_climbs_out_with_double_slashes_stays_on_the_site(site):
     essay_with_replies(site)
-    write_reply(site, "r1", "[x](..//evil.example/) [y](../..//evil.example/)", author="Ann")
+    write_reply(site, "r1", r"[x](..//evil.example/) [y](../..//evil.example/) [z](../\\evil.example/)", author="Ann")
     assert site.build() == 0
-    assert hrefs(site.html("replies/index.html"), ".reply-entry") == ["/evil.example/", "/evil.example/"]
+    assert hrefs(site.html("replies/index.html"), ".reply-entry") == ["/evil.example/", "/evil.example/", "/%5Cevil.example/"]
 
 
 def test_a_broken_relative_link_in_a_reply_is_still_reported_with_its_line(site, capsys):

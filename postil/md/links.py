@@ -9,7 +9,6 @@ links are relative to; they then become site paths too, so they work on every pa
 """
 from __future__ import annotations
 
-import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from markdown_it import MarkdownIt
@@ -26,7 +25,7 @@ def site_target(target: str, base_path: str, page_path: str | None = None) -> st
     if page_path is None or urlsplit(target).scheme or target.startswith("//"):
         return target
     joined = urlsplit(urljoin(_ORIGIN + base_path + page_path, target))
-    path = re.sub("^/+", "/", joined.path)  # never '//host', which would leave the site
+    path = "/" + joined.path.lstrip("/")  # never '//host', which would leave the site
     return urlunsplit(("", "", path, joined.query, joined.fragment))
 
 
