@@ -13,12 +13,10 @@ import hashlib
 import posixpath
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import Config
-from .discover import Sources
-from .errors import Problem, Report, did_you_mean
+from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from .md import Link
 from .md.passages import plain_text
@@ -177,25 +175,3 @@ def _quotes(tokens, first_line: int) -> tuple[Quote, ...]:
                 line = (tokens[start].map[0] if tokens[start].map else 0) + first_line
                 quotes.append(Quote(line, text, bool(tokens[start].meta.get("elsewhere"))))
     return tuple(quotes)
-
-
-def load_replies(site_root: Path, sources: Sources, config: Config, report: Report, previous: dict) -> tuple[list[Reply], dict]:
-    """Read and parse every reply file, reusing `previous` results for unchanged bytes.
-
-    Returns the replies and the cache to pass in next time.
-    """
-    replies, cache = [], {}
-    for bundle_dir, paths in sorted(sources.replies.items()):
-        for path in paths:
-            try:
-                raw = (site_root / path).read_bytes()
-            except OSError as exc:
-                report.error(path, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
-                continue
-            key = (path, hashlib.sha256(raw).hexdigest(), config)
-            parsed = previous.get(key) or parse_reply(path, bundle_dir, raw, config)
-            cache[key] = parsed
-            report.extend(parsed.problems)
-            if parsed.reply:
-                replies.append(parsed.reply)
-    return replies, cache
