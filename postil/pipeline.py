@@ -13,7 +13,7 @@ import hashlib
 import time
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -41,6 +41,7 @@ class BuildOptions:
     base_url: str | None = None
     hashed_assets: bool = True
     keep_renders: bool = True  # remember rendered pages for the next build of this Builder
+    search: bool = True  # False: build no search index whatever the config says (the dev server)
 
 
 @dataclass
@@ -76,6 +77,8 @@ class Builder:
 
     def config(self) -> Config:
         config = load_config(self.site_root)
+        if not self.options.search:
+            config = replace(config, search=False)
         return config.with_base_url(self.options.base_url) if self.options.base_url else config
 
     def _discover(self, changed: set[str] | None, report: Report) -> Sources:
