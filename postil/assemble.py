@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 from .discover import CONTENT_DIR, Sources
 from .errors import Report
 from .md.headings import slugify
+from .replies import reply_page_path
 from .model import Essay, Reply, Site, Tag
 from .threads import build_discussions
 
@@ -31,6 +32,11 @@ def _reserved_folder(url_path: str) -> str | None:
 
 def resolve_link(essay: Essay, target: str) -> str | None:
     """The site path a link in `essay` points at ('other/'), or None when it leaves the site."""
+    return resolve_target(essay.url_path, target)
+
+
+def resolve_target(page_path: str, target: str) -> str | None:
+    """The site path a link on the page at `page_path` points at, or None when it leaves the site."""
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path:
         return None
@@ -38,7 +44,7 @@ def resolve_link(essay: Essay, target: str) -> str | None:
     if path.startswith("/"):
         resolved = posixpath.normpath(path.lstrip("/") or ".")
     else:
-        resolved = posixpath.normpath(posixpath.join(essay.url_path or ".", path))
+        resolved = posixpath.normpath(posixpath.join(page_path or ".", path))
     if resolved == ".":
         return ""
     if resolved.startswith(".."):
@@ -160,11 +166,11 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
 
 def check_links(site: Site, output_paths: set[str], report: Report) -> None:
     """Warn about links and images in essays and shown replies that point at nothing the build writes."""
-    documents = [(essay.source, essay, essay.links) for essay in site.essays]
-    documents += [(reply.source, essay, reply.links) for reply, essay in site.replies]  # replies sit on their essay's page
-    for source, essay, links in documents:
+    documents = [(essay.source, essay.url_path, essay.links) for essay in site.essays]
+    documents += [(reply.source, reply_page_path(reply.bundle_dir), reply.links) for reply, _ in site.replies]
+    for source, page_path, links in documents:
         for link in links:
-            target = resolve_link(essay, link.target)
+            target = resolve_target(page_path, link.target)
             if target is None:
                 continue
             page = (target.rstrip("/") + "/index.html").lstrip("/")

@@ -36,6 +36,7 @@ _ALLOWED = {
     ("postil.model", "Reply"),
     ("postil.parse", "Parsed"),
     ("postil.replies", "ParsedReply"),
+    ("postil.sources", "Entry"),
 }
 
 
@@ -44,12 +45,6 @@ class _RestrictedUnpickler(pickle.Unpickler):
         if (module, name) not in _ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
         return super().find_class(module, name)
-
-
-def allow(cls: type) -> type:
-    """Let a data class be read back from the cache (use as a decorator on model classes)."""
-    _ALLOWED.add((cls.__module__, cls.__qualname__))
-    return cls
 
 
 class DiskCache:

@@ -29,7 +29,7 @@ from urllib.request import Request, urlopen
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .assemble import resolve_link
+from .assemble import resolve_link, resolve_target
 from .cache import CACHE_DIR
 from .config import Config
 from .discover import REPLIES_DIR, discover
@@ -40,7 +40,7 @@ from .model import Essay, Reply
 from .parse import parse_essay
 from .pipeline import Builder, BuildOptions
 from .render import page_path
-from .replies import parse_reply
+from .replies import parse_reply, reply_page_path
 
 EXTERNAL_CACHE = "external-links.json"
 EXTERNAL_CACHE_SECONDS = 24 * 60 * 60
@@ -100,7 +100,7 @@ class BuiltSite:
             return self._origin_off_thread(output, node, url)
         reply_file = _enclosing_reply_file(node, essay, self.replies)
         if reply_file:
-            return self._reply_origin(reply_file, essay, url)
+            return self._reply_origin(reply_file, url)
         for link in essay.links:
             if url in _written_forms(link.target, self.config):
                 return essay.source, link.line, resolve_link(essay, link.target) is not None
@@ -120,15 +120,16 @@ class BuiltSite:
         reply_file = f"{essay.bundle_dir}/{REPLIES_DIR}/{reply_id}.md" if essay and essay.bundle_dir else ""
         if reply_file not in self.replies:
             return self.shown(output), None, False
-        return self._reply_origin(reply_file, essay, url)
+        return self._reply_origin(reply_file, url)
 
-    def _reply_origin(self, reply_file: str, essay: Essay, url: str) -> tuple[str, int | None, bool]:
+    def _reply_origin(self, reply_file: str, url: str) -> tuple[str, int | None, bool]:
         """A reply's link, found among the links the reply recorded. Reply links point the same
-        way on every page, and the build checked them against their essay's page already."""
-        link = _reply_link(self.replies.get(reply_file), essay, url, self.config)
+        way on every page, and the build's link check covered them already."""
+        reply = self.replies[reply_file]
+        link = _reply_link(reply, url, self.config)
         if link is None:
             return reply_file, None, False
-        return reply_file, link.line, resolve_link(essay, link.target) is not None
+        return reply_file, link.line, resolve_target(reply_page_path(reply.bundle_dir), link.target) is not None
 
     def shown(self, output: str) -> str:
         """An output file as the user finds it: 'public/tags/index.html'."""
@@ -180,16 +181,16 @@ def _replies(site_root: Path, config: Config, essays: Iterable[Essay]) -> dict[s
             continue
         for path in sorted(folder.glob("*.md")):
             source = path.relative_to(site_root).as_posix()
-            reply = parse_reply(source, essay.bundle_dir, path.read_bytes(), config, essay.url_path).reply
+            reply = parse_reply(source, essay.bundle_dir, path.read_bytes(), config).reply
             if reply:
                 replies[source] = reply
     return replies
 
 
-def _reply_link(reply: Reply | None, essay: Essay, url: str, config: Config) -> Link | None:
+def _reply_link(reply: Reply, url: str, config: Config) -> Link | None:
     """The link of `reply` that the HTML shows as `url`."""
-    for link in reply.links if reply else ():
-        if site_target(link.target, config.base_path, essay.url_path) == url:
+    for link in reply.links:
+        if site_target(link.target, config.base_path, reply_page_path(reply.bundle_dir)) == url:
             return link
     return None
 

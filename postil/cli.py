@@ -79,15 +79,17 @@ def _run_build(args: argparse.Namespace) -> int:
 
     site = args.site
     out = args.out if args.out is not None else site / DEFAULT_OUT
-    builder = Builder(site, BuildOptions(out_dir=out, drafts=args.drafts, strict=args.strict, base_url=args.base_url))
+    options = BuildOptions(out_dir=out, drafts=args.drafts, strict=args.strict, base_url=args.base_url, keep_renders=False)
+    builder = Builder(site, options)
     result = builder.build()
     for warning in result.warnings:
         print(warning, file=sys.stderr)
     warnings = len(result.warnings)
-    print(
-        f"Built {result.pages} pages ({len(result.files)} files, {len(result.changed)} changed) into {out}"
-        f" with {warnings} warning{'s' if warnings != 1 else ''} in {result.seconds:.2f} s"
-    )
+    said = f"with {warnings} warning{'s' if warnings != 1 else ''} in {result.seconds:.2f} s"
+    if result.up_to_date:
+        print(f"Nothing changed since the last build: {out} is up to date ({result.pages} pages) {said}")
+    else:
+        print(f"Built {result.pages} pages ({len(result.files)} files, {len(result.changed)} changed) into {out} {said}")
     return 0
 
 

@@ -113,6 +113,12 @@ def _walk(folder: Path, root: Path, sources: Sources, report: Report, bundle: st
             sources.loose_files.append(rel)
 
 
+def bundle_url_path(bundle_dir: str) -> str:
+    """The page URL of a bundle's essay when it sets no `slug` ('content/talk' → 'talk/')."""
+    inside = bundle_dir[len(CONTENT_DIR) + 1 :]
+    return inside + "/" if inside else ""
+
+
 def _essay_source(rel: str, bundle: str | None) -> EssaySource:
     inside = rel[len(CONTENT_DIR) + 1 :]
     stem = inside[: -len(".md")]

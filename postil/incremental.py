@@ -144,14 +144,22 @@ class RenderCache:
         pages: list[Page],
         environment: jinja2.Environment,
         environment_key: Hashable,
-        render_one: Callable[[Page], bytes | None],
+        render_many: Callable[[list[Page]], list[bytes | None]],
+        remember: bool = True,
     ) -> dict[str, bytes]:
-        """Bytes for every page; `render_one` is called only for pages whose inputs changed.
+        """Bytes for every page; `render_many` is given only the pages whose inputs changed
+        (and returns None for a page that failed).
 
         `environment_key` stands for what the environment's functions read (config, asset
         names); data put in the environment's globals is fingerprinted here, as a page may
-        read any of it.
+        read any of it. With `remember=False` (a one-shot build) nothing is fingerprinted or
+        kept: every page is rendered.
         """
+        if not remember:
+            self._pages, self._frozen, self._environment_key = {}, {}, None
+            results = render_many(pages)
+            self.rendered_last = len(pages)
+            return {page.output: data for page, data in zip(pages, results) if data is not None}
         fingerprints = Fingerprints(self._frozen)
         shared_data = {name: value for name, value in environment.globals.items() if not callable(value)}
         environment_key = (environment_key, fingerprints.of(shared_data))
@@ -159,20 +167,24 @@ class RenderCache:
             self._pages = {}
             self._environment_key = environment_key
         templates = TemplateFingerprints(environment)
-        kept: dict[str, tuple[object, bytes]] = {}
-        output: dict[str, bytes] = {}
-        self.rendered_last = 0
+        fingerprinted = []
+        stale: list[Page] = []
         for page in pages:
             digest = templates.digest(page.template)
             fingerprint = (page.template, digest, fingerprints.of(page.context)) if digest else _Unknown()
             cached = self._pages.get(page.output)
-            if cached is not None and cached[0] == fingerprint:
-                data = cached[1]
-            else:
-                self.rendered_last += 1
-                data = render_one(page)
-                if data is None:
-                    continue
+            fresh = cached is not None and cached[0] == fingerprint
+            fingerprinted.append((page, fingerprint, cached[1] if fresh else None))
+            if not fresh:
+                stale.append(page)
+        rendered = dict(zip((page.output for page in stale), render_many(stale)))
+        self.rendered_last = len(stale)
+        kept: dict[str, tuple[object, bytes]] = {}
+        output: dict[str, bytes] = {}
+        for page, fingerprint, data in fingerprinted:
+            data = data if data is not None else rendered[page.output]
+            if data is None:
+                continue
             kept[page.output] = (fingerprint, data)
             output[page.output] = data
         self._pages = kept

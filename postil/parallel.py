@@ -17,6 +17,15 @@ Result = TypeVar("Result")
 
 MIN_ITEMS_FOR_PROCESSES = 48
 
+# The function being mapped. Workers are forked after it is set, so they find it here
+# without its being pickled (it may hold a Jinja environment or a large cache).
+_task: Callable | None = None
+
+
+def _run_task(item):
+    assert _task is not None
+    return _task(item)
+
 
 def usable_cores() -> int:
     try:
@@ -26,11 +35,20 @@ def usable_cores() -> int:
 
 
 def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
-    """`[function(item) for item in items]`, in order, on all cores when it pays."""
+    """`[function(item) for item in items]`, in order, on all cores when it pays.
+
+    Items and results are pickled; `function` is not (workers inherit it), so it may
+    hold anything.
+    """
     workers = min(usable_cores(), len(items) // (MIN_ITEMS_FOR_PROCESSES // 2) or 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [function(item) for item in items]
+    global _task
     chunk = max(1, len(items) // (workers * 8))
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(function, items, chunksize=chunk))
+    _task = function
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(_run_task, items, chunksize=chunk))
+    finally:
+        _task = None

@@ -13,22 +13,23 @@ import hashlib
 import time
 import traceback
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
 
 from .assemble import assemble, check_links
-from .config import Config, load_config
+from .cache import DiskCache
+from .config import CONFIG_FILE, Config, load_config
 from .discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
 from .incremental import RenderCache
-from .parse import Parsed, parse_essay
-from .replies import load_replies
+from .parallel import map_in_processes
+from .sources import RACY_NANOSECONDS, ParsedSources, code_fingerprint
 from .reply_pages import reply_pages
 from .render import Page, make_environment, render_page, site_pages
 from .search import add_search_index
-from .theme import collect_assets, template_dirs
+from .theme import collect_assets, template_dirs, theme_dirs
 from .write import write_site
 
 
@@ -39,6 +40,8 @@ class BuildOptions:
     strict: bool = False
     base_url: str | None = None
     hashed_assets: bool = True
+    keep_renders: bool = True  # remember rendered pages for the next build of this Builder
+    search: bool = True  # False: build no search index whatever the config says (the dev server)
 
 
 @dataclass
@@ -50,13 +53,7 @@ class BuildResult:
     seconds: float
     parsed: int = 0  # essay files parsed afresh by this build
     rendered: int = 0  # pages rendered afresh by this build
-
-
-@dataclass
-class _CachedParse:
-    digest: str
-    config: Config
-    parsed: Parsed
+    up_to_date: bool = False  # nothing changed since the last build: the output was left as it was
 
 
 @dataclass
@@ -65,14 +62,23 @@ class Builder:
 
     site_root: Path
     options: BuildOptions
-    _parsed: dict[str, _CachedParse] = field(default_factory=dict)
-    _parsed_replies: dict = field(default_factory=dict)
+    _sources: ParsedSources = field(init=False)
+    _search_store: DiskCache = field(init=False)
+    _build_store: DiskCache = field(init=False)
+    _built_once: bool = False
     _renders: RenderCache = field(default_factory=RenderCache)
     _files: dict[str, bytes] = field(default_factory=dict)
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
 
+    def __post_init__(self) -> None:
+        self._sources = ParsedSources(self.site_root)
+        self._search_store = DiskCache(self.site_root, "search")
+        self._build_store = DiskCache(self.site_root, "build")
+
     def config(self) -> Config:
         config = load_config(self.site_root)
+        if not self.options.search:
+            config = replace(config, search=False)
         return config.with_base_url(self.options.base_url) if self.options.base_url else config
 
     def _discover(self, changed: set[str] | None, report: Report) -> Sources:
@@ -94,8 +100,9 @@ class Builder:
         """Build the site; raise PostilError (nothing written, caches kept) on any error.
 
         `changed` lists site-relative paths (files or folders) known to have changed since
-        the last build; essay files not in it nor under it are taken from the cache unread. None (the default) means
-        "anything may have changed": every essay file is read and compared by its bytes.
+        the last build, so that content/ need not be walked again when only known files were
+        edited. None (the default) means "anything may have changed". Either way a source
+        file is read only when its stat differs from the last build's (see sources.py).
         """
         started = time.perf_counter()
         config = self.config()
@@ -103,41 +110,36 @@ class Builder:
         known_changed = None if changed is None else set(changed)
         sources = self._discover(known_changed, report)
 
-        essays = []
-        cache: dict[str, _CachedParse] = {}
-        parsed_count = 0
-        for source in sources.essays:
-            cached = self._parsed.get(source.path)
-            if cached is None or cached.config != config or _touched(source.path, known_changed):
-                try:
-                    raw = (self.site_root / source.path).read_bytes()
-                except OSError as exc:
-                    report.error(source.path, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
-                    continue
-                digest = hashlib.sha256(raw).hexdigest()
-                if cached is None or cached.digest != digest or cached.config != config:
-                    cached = _CachedParse(digest, config, parse_essay(source, raw, config))
-                    parsed_count += 1
-            cache[source.path] = cached
-            report.extend(cached.parsed.problems)
-            essay = cached.parsed.essay
-            if essay and (self.options.drafts or not essay.draft):
-                essays.append(essay)
-        self._parsed = cache
+        inputs = self._inputs_fingerprint(sources, config)
+        unchanged = None if report.errors else self._unchanged_output(inputs)
+        if unchanged is not None:
+            return self._finish_unchanged(unchanged, started)
 
-        replies, self._parsed_replies = load_replies(self.site_root, sources, config, report, self._parsed_replies)
+        parsed_essays, parsed_replies = self._sources.update(sources, config, report)
+        essays = []
+        for parsed in parsed_essays:
+            report.extend(parsed.problems)
+            if parsed.essay and (self.options.drafts or not parsed.essay.draft):
+                essays.append(parsed.essay)
+        replies = []
+        for parsed in parsed_replies:
+            report.extend(parsed.problems)
+            if parsed.reply:
+                replies.append(parsed.reply)
+
         site = assemble(essays, sources, report, replies)
         assets = collect_assets(self.site_root, config, hashed=self.options.hashed_assets)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = site.discussions
         pages = [*site_pages(site, config), *reply_pages(site, config)]
 
-        def on_error(page: Page, exc: Exception) -> None:
-            report.problems.append(_template_problem(page, exc, self.site_root, config))
+        def render_many(stale: list[Page]) -> list[bytes | None]:
+            results = map_in_processes(_PageRenderer(stale, environment, self.site_root, config), range(len(stale)))
+            report.extend(problem for _, problem in results if problem is not None)
+            return [data for data, _ in results]
 
         rendered = self._renders.render(
-            pages, environment, (config, tuple(sorted(assets.names.items()))),
-            lambda page: render_page(page, environment, on_error),
+            pages, environment, (config, tuple(sorted(assets.names.items()))), render_many, self.options.keep_renders
         )
 
         files: dict[str, bytes] = dict(assets.files)
@@ -147,7 +149,7 @@ class Builder:
             except OSError as exc:
                 report.error(source, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
         files.update(rendered)
-        add_search_index(site, config, files, report)
+        add_search_index(site, config, files, report, self._search_store)
         check_links(site, set(files), report)
 
         problems = report.sorted()
@@ -158,6 +160,7 @@ class Builder:
             raise PostilError(problems)
         if self.options.out_dir is not None:
             changed_outputs = write_site(self.options.out_dir, files)
+            self._record_output(inputs, len(rendered), problems)
         else:
             previous = self._files
             changed_outputs = sorted(
@@ -165,15 +168,97 @@ class Builder:
                 + [name for name in previous if name not in files]
             )
         self._files = files
+        self._built_once = True
         return BuildResult(
             pages=len(rendered),
             files=files,
             changed=changed_outputs,
             warnings=problems,
             seconds=time.perf_counter() - started,
-            parsed=parsed_count,
+            parsed=self._sources.parsed_last,
             rendered=self._renders.rendered_last,
         )
+
+
+    def _inputs_fingerprint(self, sources: Sources, config: Config) -> tuple[str, int]:
+        """Everything a build reads, by stat (sources, templates, theme files, config, options,
+        code), and the newest modification time among those files."""
+        hasher = hashlib.sha256(repr((config, self.options, code_fingerprint())).encode())
+        files = [self.site_root / CONFIG_FILE, *(self.site_root / path for path in sorted(_source_files(sources)))]
+        newest = 0
+        for folder in [*template_dirs(self.site_root, config), *theme_dirs(self.site_root, config)]:
+            files += sorted(path for path in folder.rglob("*") if path.is_file())
+        for path in files:
+            try:
+                status = path.stat()
+            except OSError:
+                hasher.update(f"{path}:missing\n".encode())
+                continue
+            hasher.update(f"{path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}\n".encode())
+            newest = max(newest, status.st_mtime_ns)
+        return hasher.hexdigest(), newest
+
+    def _unchanged_output(self, inputs: tuple[str, int]) -> dict | None:
+        """The record of the last build when neither its inputs nor its output have changed since.
+
+        As for parsed files, stat is trusted only when every input was older than the record
+        by more than a clock tick; otherwise the build runs (and reuses its parse cache).
+        """
+        out_dir = self.options.out_dir
+        if out_dir is None or self._built_once:  # a warm Builder in memory is fast anyway
+            return None
+        record = self._build_store.load()
+        digest, newest = inputs
+        if record.get("inputs") != digest or record.get("out_dir") != str(out_dir.resolve()):
+            return None
+        if newest >= record.get("recorded_ns", 0) - RACY_NANOSECONDS:
+            return None
+        manifest = record.get("manifest", {})
+        found = {}
+        for path in out_dir.rglob("*"):
+            if path.is_file():
+                status = path.stat()
+                found[path.relative_to(out_dir).as_posix()] = (status.st_size, status.st_mtime_ns)
+        return record if found == manifest else None
+
+    def _record_output(self, inputs: tuple[str, int], pages: int, problems: list[Problem]) -> None:
+        out_dir = self.options.out_dir
+        assert out_dir is not None
+        manifest = {}
+        for path in out_dir.rglob("*"):
+            if path.is_file():
+                status = path.stat()
+                manifest[path.relative_to(out_dir).as_posix()] = (status.st_size, status.st_mtime_ns)
+        record = {
+            "inputs": inputs[0], "recorded_ns": time.time_ns(), "out_dir": str(out_dir.resolve()),
+            "manifest": manifest, "pages": pages, "warnings": problems,
+        }
+        self._build_store.save(record)
+
+    def _finish_unchanged(self, record: dict, started: float) -> BuildResult:
+        problems = list(record["warnings"])
+        if self.options.strict and problems:
+            raise PostilError([problem.as_error() for problem in problems])
+        return BuildResult(
+            pages=record["pages"], files={}, changed=[], warnings=problems,
+            seconds=time.perf_counter() - started, up_to_date=True,
+        )
+
+
+@dataclass(frozen=True)
+class _PageRenderer:
+    """Renders the page at an index of `pages`; runs in forked workers, which inherit all of it."""
+
+    pages: list[Page]
+    environment: jinja2.Environment
+    site_root: Path
+    config: Config
+
+    def __call__(self, index: int) -> tuple[bytes | None, Problem | None]:
+        page = self.pages[index]
+        failures: list[Problem] = []
+        data = render_page(page, self.environment, lambda page, exc: failures.append(_template_problem(page, exc, self.site_root, self.config)))
+        return data, (failures[0] if failures else None)
 
 
 def _source_files(sources: Sources) -> set[str]:
@@ -181,14 +266,6 @@ def _source_files(sources: Sources) -> set[str]:
     for group in (*sources.bundle_files.values(), *sources.replies.values()):
         files.update(group)
     return files
-
-
-def _touched(path: str, changed: set[str] | None) -> bool:
-    """True when `path`, or a folder holding it, is among `changed` (None: anything may have changed)."""
-    if changed is None:
-        return True
-    parts = path.split("/")
-    return any("/".join(parts[:end]) in changed for end in range(1, len(parts) + 1))
 
 
 def _template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:

@@ -12,14 +12,12 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from .config import Config
-from .discover import Sources
-from .errors import Problem, Report, did_you_mean
+from .discover import bundle_url_path
+from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from .md import Link
 from .md.passages import plain_text
@@ -56,6 +54,12 @@ def doc_id(ident: str, bundle_dir: str) -> str:
     of their footnotes apart there too.
     """
     return f"reply-{ident}-{hashlib.sha1(bundle_dir.encode('utf-8')).hexdigest()[:4]}"
+
+
+def reply_page_path(bundle_dir: str) -> str:
+    """The site path a reply's relative links are relative to: its bundle's essay page,
+    at the URL the folder gives. Known from the reply's own path, so parsing stays pure."""
+    return bundle_url_path(bundle_dir)
 
 
 def _is_author_url(url: str) -> bool:
@@ -119,11 +123,11 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
     return {"author": author, "date": date, "parent": parent, "url": url, **counts}, problems
 
 
-def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config, page_path: str) -> ParsedReply:
+def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> ParsedReply:
     """Parse a reply file; every problem found is returned, none raised.
 
-    `page_path` is the site path of the essay page the reply answers: its relative links
-    are resolved against it, so they still work where the reply is shown elsewhere.
+    Relative links are resolved against the URL of the reply's bundle (`reply_page_path`),
+    so they still work where the reply is shown away from its essay.
     """
     if len(raw) > MAX_BYTES:
         return ParsedReply(None, (Problem(path, None, None, f"reply is {len(raw) / 1024:.0f} KiB; the limit is 64 KiB", "shorten it, or split it into two replies"),))
@@ -141,7 +145,7 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config, page_pat
 
     md = reply_markdown()
     prefix = doc_id(ident, bundle_dir)
-    env: dict = {"base_path": config.base_path, "page_path": page_path, "docId": prefix}
+    env: dict = {"base_path": config.base_path, "page_path": reply_page_path(bundle_dir), "docId": prefix}
     tokens = md.parse(parts.body, env)
     html = sanitise(md.renderer.render(tokens, md.options, env), prefix)
     problems += [Problem(path, line + parts.body_line, None, message, hint, "warning") for line, message, hint in env.get("problems", ())]
@@ -182,31 +186,3 @@ def _quotes(tokens, first_line: int) -> tuple[Quote, ...]:
                 line = (tokens[start].map[0] if tokens[start].map else 0) + first_line
                 quotes.append(Quote(line, text, bool(tokens[start].meta.get("elsewhere"))))
     return tuple(quotes)
-
-
-def load_replies(site_root: Path, sources: Sources, config: Config, report: Report, previous: dict,
-                 page_paths: Mapping[str, str] | None = None) -> tuple[list[Reply], dict]:
-    """Read and parse every reply file, reusing `previous` results for unchanged bytes.
-
-    `page_paths` maps a bundle folder to its essay's URL, which a `slug` may change;
-    without it, each bundle's URL is the one its folder gives.
-    Returns the replies and the cache to pass in next time.
-    """
-    replies, cache = [], {}
-    if page_paths is None:
-        page_paths = {source.bundle_dir: source.url_path for source in sources.essays if source.bundle_dir}
-    for bundle_dir, paths in sorted(sources.replies.items()):
-        page_path = page_paths.get(bundle_dir, "")
-        for path in paths:
-            try:
-                raw = (site_root / path).read_bytes()
-            except OSError as exc:
-                report.error(path, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
-                continue
-            key = (path, hashlib.sha256(raw).hexdigest(), config, page_path)
-            parsed = previous.get(key) or parse_reply(path, bundle_dir, raw, config, page_path)
-            cache[key] = parsed
-            report.extend(parsed.problems)
-            if parsed.reply:
-                replies.append(parsed.reply)
-    return replies, cache

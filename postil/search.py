@@ -5,7 +5,8 @@ in the browser, so search works on any static host. Only essay pages are given t
 Pagefind, and in them only the element marked `data-pagefind-body` (the essay), so the
 site's navigation is never indexed. Pagefind's output depends only on its input (two
 builds give the same bytes), so builds stay reproducible; the last result is kept in
-memory so a dev-server rebuild that changed no essay does not run Pagefind again.
+memory and in the site's cache folder, so a build that changed no essay page does not run
+Pagefind again.
 
 Pagefind is a dependency, but its binary is platform-specific: where it cannot be
 imported the build warns once and the site is built without search.
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
+from .cache import DiskCache
 from .config import CONFIG_FILE, Config
 from .errors import Report
 from .model import Site
@@ -46,7 +48,7 @@ def search_enabled(config: Config) -> bool:
     return config.search and not unavailable_reason()
 
 
-def add_search_index(site: Site, config: Config, files: dict[str, bytes], report: Report) -> None:
+def add_search_index(site: Site, config: Config, files: dict[str, bytes], report: Report, store: DiskCache | None = None) -> None:
     """Add Pagefind's index of the essay pages in `files` to `files`, when search is on."""
     if not config.search or report.errors:
         return
@@ -56,13 +58,13 @@ def add_search_index(site: Site, config: Config, files: dict[str, bytes], report
         return
     essay_pages = {output: files[output] for essay in site.essays if (output := essay.url_path + "index.html") in files}
     try:
-        files.update(build_index(essay_pages, config))
+        files.update(build_index(essay_pages, config, store))
     except RuntimeError as exc:
         report.error(CONFIG_FILE, None, f"the search index could not be built: {exc}",
                      "set search = false in [tool.postil] to build without search")
 
 
-def build_index(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
+def build_index(pages: dict[str, bytes], config: Config, store: DiskCache | None = None) -> dict[str, bytes]:
     """Index `pages` ({output path: HTML}); return Pagefind's files as {output path: bytes}.
 
     Raises RuntimeError when Pagefind fails.
@@ -73,7 +75,13 @@ def build_index(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
         digest.update(output.encode() + b"\0" + hashlib.sha256(pages[output]).digest())
     key = digest.hexdigest()
     if _last is None or _last[0] != key:
-        _last = (key, _run_pagefind(pages, config))
+        stored = store.load() if store else {}
+        if stored.get("key") == key and isinstance(stored.get("files"), dict):
+            _last = (key, stored["files"])
+        else:
+            _last = (key, _run_pagefind(pages, config))
+            if store:
+                store.save({"key": key, "files": _last[1]})
     return dict(_last[1])
 
 

@@ -50,6 +50,10 @@ def template_dirs(site_root: Path, config: Config) -> list[Path]:
     return [root / "templates" for root in theme_roots(site_root, config) if (root / "templates").is_dir()]
 
 
+def theme_dirs(site_root: Path, config: Config) -> list[Path]:
+    return [root / "theme" for root in theme_roots(site_root, config) if (root / "theme").is_dir()]
+
+
 def highlight_css() -> str:
     """Light palette by default, dark under the dark theme and under the OS preference.
 
@@ -103,10 +107,7 @@ def collect_assets(site_root: Path, config: Config, hashed: bool = True) -> Asse
     one file and no page, so the browser can swap the stylesheet without a reload.
     """
     sources: dict[str, bytes] = {}
-    for root in theme_roots(site_root, config):
-        folder = root / "theme"
-        if not folder.is_dir():
-            continue
+    for folder in theme_dirs(site_root, config):
         for path in sorted(folder.rglob("*")):
             name = path.relative_to(folder).as_posix()
             if path.is_file() and not is_editor_leftover(path.name) and name not in sources:

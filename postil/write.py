@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -20,9 +21,12 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path: str, data: bytes) -> bool:
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == data
     except OSError:
         return False
 
@@ -36,15 +40,19 @@ def write_site(out_dir: Path, files: dict[str, bytes]) -> list[str]:
     changed = []
     try:
         os.chmod(staging, DIR_MODE)
-        made: set[Path] = {staging}
+        root, previous_root = str(staging), str(out_dir)
+        had_output = out_dir.is_dir()
+        made = {""}
         for name in sorted(files):
             data = files[name]
-            target = staging / name
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-                made.update(target.parents)
-            previous = out_dir / name
-            if _same_bytes(previous, data):
+            folder = name.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(os.path.join(root, folder), mode=DIR_MODE, exist_ok=True)
+                parts = folder.split("/")
+                made.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))
+            target = f"{root}/{name}"
+            previous = f"{previous_root}/{name}"
+            if had_output and _same_bytes(previous, data):
                 try:
                     os.link(previous, target)
                     continue
@@ -52,14 +60,23 @@ def write_site(out_dir: Path, files: dict[str, bytes]) -> list[str]:
                     pass  # another file system or no hard links: write a copy
             else:
                 changed.append(name)
-            with open(target, "wb") as handle:
-                handle.write(data)
-            os.chmod(target, FILE_MODE)
+            _write_file(target, data)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return changed
+
+
+def _write_file(path: str, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        os.fchmod(descriptor, FILE_MODE)  # whatever the umask: a static host must read it
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
 
 
 def _remove_leftovers(out_dir: Path) -> None:
@@ -97,4 +114,21 @@ def _swap(staging: Path, out_dir: Path) -> None:
     else:
         os.rename(out_dir, retired)
         os.rename(staging, out_dir)
-    shutil.rmtree(retired, ignore_errors=True)
+    _remove_in_background(retired)
+
+
+def _remove_in_background(folder: Path) -> None:
+    """Delete the retired output without making the user wait for it.
+
+    The new output is already in place; if the removal is cut short, the next build's
+    `_remove_leftovers` finishes it.
+    """
+    rm = shutil.which("rm")
+    if rm is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    try:
+        subprocess.Popen([rm, "-rf", "--", str(folder)], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -24,7 +24,7 @@ def test_failed_build_leaves_previous_output_byte_identical(site):
     site.write("content/broken.md", "---\ntitle: [unclosed\ndate: 2026-01-01\n---\n")
     assert site.build() == 1
     assert site.snapshot() == before
-    assert not [p for p in site.root.iterdir() if p.name.startswith(".public.")]
+    assert not [p for p in site.root.iterdir() if p.name.startswith(".public.tmp-")]
 
 
 def test_killed_build_leaves_previous_output_whole(site):

@@ -281,6 +281,18 @@ def test_no_drafts_leaves_drafts_out(site):
         preview.close()
 
 
+def test_preview_builds_no_search_index_even_when_the_site_has_search(site):
+    site.write("pyproject.toml", '[tool.postil]\ntitle = "Test Site"\nbase_url = "https://example.org/"\nsearch = true\n')
+    site.essay("first.md", title="First")
+    preview = Preview(site.root, port=free_port(), out=io.StringIO()).start()
+    try:
+        running = Running(preview)
+        assert running.request("/pagefind/pagefind.js")[0] == 404
+        assert running.html("/first/").css_first("form[role=search], .search-box") is None
+    finally:
+        preview.close()
+
+
 def test_served_links_point_at_the_local_server(running):
     canonical = running.html("/first/").css_first('link[rel="canonical"]').attributes["href"]
     assert canonical == f"http://127.0.0.1:{running.preview.server.port}/first/"

@@ -1,0 +1,138 @@
+"""Parse every essay and reply file, reusing what an earlier build parsed.
+
+A file is parsed again only when its bytes changed. Whether they did is first asked of
+the file system (size, modification time, inode: one `stat`, no read), and only when that
+differs are the bytes read and compared by hash. Parsed results live in memory between
+builds of one process (the dev server) and on disk in `.postil-cache/` between runs, and
+are trusted only for the same config and the same postil code. Files that do need
+parsing are parsed on all cores.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .cache import DiskCache
+from .config import Config
+from .discover import Sources
+from .errors import Report
+from .parallel import map_in_processes
+from .parse import Parsed, parse_essay
+from .replies import ParsedReply, parse_reply
+
+# A file changed less than this before its entry was recorded may have changed again
+# within the same clock tick; its bytes are compared instead of its stat.
+RACY_NANOSECONDS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Entry:
+    stat: tuple[int, int, int]  # size, mtime_ns, inode
+    digest: str
+    recorded_ns: int
+    result: Parsed | ParsedReply
+
+
+@dataclass(frozen=True)
+class _Job:
+    path: str
+    bundle_dir: str | None  # set for replies
+    essay_source: object  # the EssaySource, for essays
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Stands for postil's own code: editing it (even without a new version) voids the cache."""
+    package = Path(__file__).resolve().parent
+    hasher = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        status = path.stat()
+        hasher.update(f"{path.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}\n".encode())
+    return hasher.hexdigest()
+
+
+def _stat_key(status: os.stat_result) -> tuple[int, int, int]:
+    return (status.st_size, status.st_mtime_ns, status.st_ino)
+
+
+class ParsedSources:
+    """The parse results of one site, kept fresh across builds."""
+
+    def __init__(self, site_root: Path):
+        self.site_root = site_root
+        self.disk = DiskCache(site_root, "parsed")
+        self.entries: dict[str, Entry] | None = None
+        self.scope: tuple | None = None
+        self.parsed_last = 0  # files parsed afresh by the last update (for tests and figures)
+
+    def update(self, sources: Sources, config: Config, report: Report) -> tuple[list[Parsed], list[ParsedReply]]:
+        """Parse results for every essay and reply file in `sources`, in discovery order."""
+        scope = (config, code_fingerprint())
+        if self.entries is None:
+            stored = self.disk.load()
+            self.entries = stored.get("entries", {}) if stored.get("scope") == scope else {}
+        elif self.scope != scope:
+            self.entries = {}
+        self.scope = scope
+
+        jobs = [_Job(source.path, None, source) for source in sources.essays]
+        jobs += [_Job(path, bundle, None) for bundle, paths in sorted(sources.replies.items()) for path in paths]
+        fresh: dict[str, Entry] = {}
+        stale: list[_Job] = []
+        for job in jobs:
+            entry = self.entries.get(job.path)
+            try:
+                status = _stat_key(os.stat(self.site_root / job.path))
+            except OSError:
+                status = None
+            if entry is not None and status == entry.stat and status[1] < entry.recorded_ns - RACY_NANOSECONDS:
+                fresh[job.path] = entry
+            else:
+                stale.append(job)
+
+        previous = self.entries
+        self.parsed_last = 0
+        for job, outcome in zip(stale, map_in_processes(_Worker(self.site_root, config, previous), stale)):
+            if isinstance(outcome, str):
+                report.error(job.path, None, f"cannot read file: {outcome}", "check that it exists and is readable")
+            elif outcome.result is None:  # same bytes as before: keep the result, note the new stat
+                fresh[job.path] = Entry(outcome.stat, outcome.digest, outcome.recorded_ns, previous[job.path].result)
+            else:
+                fresh[job.path] = outcome
+                self.parsed_last += 1
+        self.entries = fresh
+        self.disk.save({"scope": scope, "entries": fresh})
+
+        essays = [fresh[job.path].result for job in jobs if job.bundle_dir is None and job.path in fresh]
+        replies = [fresh[job.path].result for job in jobs if job.bundle_dir is not None and job.path in fresh]
+        return essays, replies  # type: ignore[return-value]
+
+
+class _Worker:
+    """Reads, hashes and parses one file; runs in a forked process, so it holds `previous` for free."""
+
+    def __init__(self, site_root: Path, config: Config, previous: dict[str, Entry]):
+        self.site_root, self.config, self.previous = site_root, config, previous
+
+    def __call__(self, job: _Job) -> Entry | str:
+        path = self.site_root / job.path
+        try:
+            status = _stat_key(os.stat(path))
+            raw = path.read_bytes()
+        except OSError as exc:
+            return exc.strerror or str(exc)
+        digest = hashlib.sha256(raw).hexdigest()
+        now = time.time_ns()
+        known = self.previous.get(job.path)
+        if known is not None and known.digest == digest:
+            # Unchanged bytes: send back no result (the parent has it), just the new stat.
+            return Entry(status, digest, now, None)  # type: ignore[arg-type]
+        if job.bundle_dir is None:
+            result: Parsed | ParsedReply = parse_essay(job.essay_source, raw, self.config)  # type: ignore[arg-type]
+        else:
+            result = parse_reply(job.path, job.bundle_dir, raw, self.config)
+        return Entry(status, digest, now, result)

@@ -1,0 +1,89 @@
+"""The on-disk caches between runs: a second build reuses work and still equals a clean build."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from postil.cli import main
+
+
+def clean_build(site, tmp_path) -> dict[str, bytes]:
+    """The same sources built from scratch in another folder, with no cache at all."""
+    copy = tmp_path / "clean"
+    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
+    assert main(["-C", str(copy), "build"]) == 0
+    out = copy / "public"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def cached(site):
+    site.essay("a.md", title="Alpha", tags="[one]", body="First.[^1]\n\n[^1]: Note.\n")
+    site.essay("b.md", title="Beta", date="2025-06-01", tags="[one, two]", body="See [alpha](/a/).\n")
+    site.essay("c/index.md", title="Gamma", date="2024-01-01", body="Third.\n")
+    assert site.build() == 0
+    assert (site.root / ".postil-cache").is_dir()
+    return site
+
+
+def age_sources(site) -> None:
+    """Make every source look older than the cache's racy-clean window, as after a pause."""
+    for path in [site.root / "pyproject.toml", *(site.root / "content").rglob("*")]:
+        status = path.stat()
+        os.utime(path, ns=(status.st_atime_ns - 10**10, status.st_mtime_ns - 10**10))
+
+
+def test_second_build_with_nothing_changed_leaves_the_output_alone(cached, capsys):
+    age_sources(cached)
+    assert cached.build() == 0
+    before = cached.snapshot()
+    stamps = {p: p.stat().st_mtime_ns for p in cached.out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert cached.build() == 0
+    assert "Nothing changed since the last build" in capsys.readouterr().out
+    assert cached.snapshot() == before
+    assert {p: p.stat().st_mtime_ns for p in cached.out.rglob("*") if p.is_file()} == stamps
+
+
+def test_a_damaged_output_is_rebuilt_even_when_sources_did_not_change(cached, capsys):
+    age_sources(cached)
+    assert cached.build() == 0
+    (cached.out / "a/index.html").unlink()
+    assert cached.build() == 0
+    assert "Built " in capsys.readouterr().out.splitlines()[-1]
+    assert (cached.out / "a/index.html").is_file()
+
+
+@pytest.mark.parametrize("change", ["edit", "template", "config", "delete", "corrupt", "new-file"])
+def test_cached_build_equals_a_clean_build_after(cached, tmp_path, change):
+    age_sources(cached)
+    assert cached.build() == 0
+    if change == "edit":
+        cached.essay("a.md", title="Alpha, revised", tags="[two]", body="Changed words.\n")
+    elif change == "template":
+        cached.write("templates/404.html", "{% extends 'base.html' %}{% block main %}<h1>Lost</h1>{% endblock %}\n")
+    elif change == "config":
+        cached.write("pyproject.toml", '[tool.postil]\ntitle = "Renamed"\nbase_url = "https://example.org/blog/"\nsearch = false\n')
+    elif change == "delete":
+        (cached.root / "content/b.md").unlink()
+    elif change == "corrupt":
+        for path in (cached.root / ".postil-cache").glob("*.pickle"):
+            path.write_bytes(b"\x80\x05garbage" + path.read_bytes()[20:40])
+        cached.essay("c/index.md", title="Gamma", date="2024-01-01", body="Third, edited.\n")
+    elif change == "new-file":
+        cached.essay("d.md", title="Delta", tags="[one]")
+    assert cached.build() == 0
+    assert cached.snapshot() == clean_build(cached, tmp_path)
+
+
+def test_a_file_edited_without_changing_its_size_or_mtime_is_still_seen(cached, tmp_path):
+    """Stat alone is trusted only for files that were already old when they were recorded."""
+    path = cached.root / "content/a.md"
+    status = path.stat()
+    text = path.read_text().replace("First.", "Fresh.")
+    path.write_text(text)
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert cached.build() == 0
+    assert "Fresh." in (cached.out / "a/index.html").read_text()
