@@ -10,6 +10,7 @@ Nothing is written unless the whole build succeeded.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import traceback
 from collections.abc import Iterable
@@ -187,7 +188,7 @@ class Builder:
         files = [self.site_root / CONFIG_FILE, *(self.site_root / path for path in sorted(_source_files(sources)))]
         newest = 0
         for folder in [*template_dirs(self.site_root, config), *theme_dirs(self.site_root, config)]:
-            files += sorted(path for path in folder.rglob("*") if path.is_file())
+            files += sorted(folder / name for name in _manifest(folder))
         for path in files:
             try:
                 status = path.stat()
@@ -213,22 +214,12 @@ class Builder:
             return None
         if newest >= record.get("recorded_ns", 0) - RACY_NANOSECONDS:
             return None
-        manifest = record.get("manifest", {})
-        found = {}
-        for path in out_dir.rglob("*"):
-            if path.is_file():
-                status = path.stat()
-                found[path.relative_to(out_dir).as_posix()] = (status.st_size, status.st_mtime_ns)
-        return record if found == manifest else None
+        return record if _manifest(out_dir) == record.get("manifest") else None
 
     def _record_output(self, inputs: tuple[str, int], pages: int, problems: list[Problem]) -> None:
         out_dir = self.options.out_dir
         assert out_dir is not None
-        manifest = {}
-        for path in out_dir.rglob("*"):
-            if path.is_file():
-                status = path.stat()
-                manifest[path.relative_to(out_dir).as_posix()] = (status.st_size, status.st_mtime_ns)
+        manifest = _manifest(out_dir)
         record = {
             "inputs": inputs[0], "recorded_ns": time.time_ns(), "out_dir": str(out_dir.resolve()),
             "manifest": manifest, "pages": pages, "warnings": problems,
@@ -259,6 +250,18 @@ class _PageRenderer:
         failures: list[Problem] = []
         data = render_page(page, self.environment, lambda page, exc: failures.append(_template_problem(page, exc, self.site_root, self.config)))
         return data, (failures[0] if failures else None)
+
+
+def _manifest(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` with its size and modification time."""
+    found = {}
+    for directory, _, names in os.walk(folder):
+        prefix = os.path.relpath(directory, folder).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        for name in names:
+            status = os.stat(os.path.join(directory, name))
+            found[prefix + name] = (status.st_size, status.st_mtime_ns)
+    return found
 
 
 def _source_files(sources: Sources) -> set[str]:
