@@ -14,7 +14,6 @@ from urllib.parse import unquote, urlsplit
 from .discover import CONTENT_DIR, Sources
 from .errors import Report
 from .md.headings import slugify
-from .replies import reply_page_path
 from .model import Essay, Reply, Site, Tag
 from .threads import build_discussions
 
@@ -167,7 +166,7 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
 def check_links(site: Site, output_paths: set[str], report: Report) -> None:
     """Warn about links and images in essays and shown replies that point at nothing the build writes."""
     documents = [(essay.source, essay.url_path, essay.links) for essay in site.essays]
-    documents += [(reply.source, reply_page_path(reply.bundle_dir), reply.links) for reply, _ in site.replies]
+    documents += [(reply.source, reply.page_path, reply.links) for reply, _ in site.replies]
     for source, page_path, links in documents:
         for link in links:
             target = resolve_target(page_path, link.target)

@@ -40,7 +40,7 @@ from .model import Essay, Reply
 from .parse import parse_essay
 from .pipeline import Builder, BuildOptions
 from .render import page_path
-from .replies import parse_reply, reply_page_path
+from .replies import parse_reply
 
 EXTERNAL_CACHE = "external-links.json"
 EXTERNAL_CACHE_SECONDS = 24 * 60 * 60
@@ -129,7 +129,7 @@ class BuiltSite:
         link = _reply_link(reply, url, self.config)
         if link is None:
             return reply_file, None, False
-        return reply_file, link.line, resolve_target(reply_page_path(reply.bundle_dir), link.target) is not None
+        return reply_file, link.line, resolve_target(reply.page_path, link.target) is not None
 
     def shown(self, output: str) -> str:
         """An output file as the user finds it: 'public/tags/index.html'."""
@@ -181,7 +181,7 @@ def _replies(site_root: Path, config: Config, essays: Iterable[Essay]) -> dict[s
             continue
         for path in sorted(folder.glob("*.md")):
             source = path.relative_to(site_root).as_posix()
-            reply = parse_reply(source, essay.bundle_dir, path.read_bytes(), config).reply
+            reply = parse_reply(source, essay.bundle_dir, essay.url_path, path.read_bytes(), config).reply
             if reply:
                 replies[source] = reply
     return replies
@@ -190,7 +190,7 @@ def _replies(site_root: Path, config: Config, essays: Iterable[Essay]) -> dict[s
 def _reply_link(reply: Reply, url: str, config: Config) -> Link | None:
     """The link of `reply` that the HTML shows as `url`."""
     for link in reply.links:
-        if site_target(link.target, config.base_path, reply_page_path(reply.bundle_dir)) == url:
+        if site_target(link.target, config.base_path, reply.page_path) == url:
             return link
     return None
 

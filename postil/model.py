@@ -58,6 +58,7 @@ class Reply:
     source: str
     id: str
     bundle_dir: str
+    page_path: str  # the site path of its essay, which its relative links are relative to
     author: str
     url: str
     date: dt.datetime

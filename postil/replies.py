@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .config import Config
-from .discover import bundle_url_path
 from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from .md import Link
@@ -54,12 +53,6 @@ def doc_id(ident: str, bundle_dir: str) -> str:
     of their footnotes apart there too.
     """
     return f"reply-{ident}-{hashlib.sha1(bundle_dir.encode('utf-8')).hexdigest()[:4]}"
-
-
-def reply_page_path(bundle_dir: str) -> str:
-    """The site path a reply's relative links are relative to: its bundle's essay page,
-    at the URL the folder gives. Known from the reply's own path, so parsing stays pure."""
-    return bundle_url_path(bundle_dir)
 
 
 def _is_author_url(url: str) -> bool:
@@ -123,11 +116,12 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
     return {"author": author, "date": date, "parent": parent, "url": url, **counts}, problems
 
 
-def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> ParsedReply:
+def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: Config) -> ParsedReply:
     """Parse a reply file; every problem found is returned, none raised.
 
-    Relative links are resolved against the URL of the reply's bundle (`reply_page_path`),
-    so they still work where the reply is shown away from its essay.
+    Relative links are resolved against `page_path`, the site path of the reply's essay,
+    so they still work where the reply is shown away from its essay. The result depends
+    on the file, the config and that path only.
     """
     if len(raw) > MAX_BYTES:
         return ParsedReply(None, (Problem(path, None, None, f"reply is {len(raw) / 1024:.0f} KiB; the limit is 64 KiB", "shorten it, or split it into two replies"),))
@@ -145,7 +139,7 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> Parse
 
     md = reply_markdown()
     prefix = doc_id(ident, bundle_dir)
-    env: dict = {"base_path": config.base_path, "page_path": reply_page_path(bundle_dir), "docId": prefix}
+    env: dict = {"base_path": config.base_path, "page_path": page_path, "docId": prefix}
     tokens = md.parse(parts.body, env)
     html = sanitise(md.renderer.render(tokens, md.options, env), prefix)
     problems += [Problem(path, line + parts.body_line, None, message, hint, "warning") for line, message, hint in env.get("problems", ())]
@@ -154,6 +148,7 @@ def parse_reply(path: str, bundle_dir: str, raw: bytes, config: Config) -> Parse
         source=path,
         id=ident,
         bundle_dir=bundle_dir,
+        page_path=page_path,
         author=fields["author"],
         url=fields["url"],
         date=fields["date"],

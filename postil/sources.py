@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from .cache import DiskCache
 from .config import Config
-from .discover import Sources
+from .discover import Sources, bundle_url_path
 from .errors import Report
 from .parallel import map_in_processes
 from .parse import Parsed, parse_essay
@@ -35,6 +35,7 @@ class Entry:
     digest: str
     recorded_ns: int
     result: Parsed | ParsedReply
+    page_path: str = ""  # what a reply was parsed against (see _Job)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class _Job:
     path: str
     bundle_dir: str | None  # set for replies
     essay_source: object  # the EssaySource, for essays
+    page_path: str = ""  # for replies: their essay's site path, which their links are relative to
 
 
 @lru_cache(maxsize=1)
@@ -79,37 +81,54 @@ class ParsedSources:
             self.entries = {}
         self.scope = scope
 
-        jobs = [_Job(source.path, None, source) for source in sources.essays]
-        jobs += [_Job(path, bundle, None) for bundle, paths in sorted(sources.replies.items()) for path in paths]
+        previous = self.entries
         fresh: dict[str, Entry] = {}
+        self.parsed_last = 0
+        essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
+        self._refresh(essay_jobs, config, previous, fresh, report)
+        # Replies come second: their links resolve against their essay's URL, which a slug may move.
+        essay_urls = {
+            entry.result.essay.bundle_dir: entry.result.essay.url_path
+            for job in essay_jobs
+            if (entry := fresh.get(job.path)) and isinstance(entry.result, Parsed) and entry.result.essay and entry.result.essay.bundle_dir
+        }
+        reply_jobs = [
+            _Job(path, bundle, None, essay_urls.get(bundle, bundle_url_path(bundle)))
+            for bundle, paths in sorted(sources.replies.items())
+            for path in paths
+        ]
+        self._refresh(reply_jobs, config, previous, fresh, report)
+        self.entries = fresh
+        self.disk.save({"scope": scope, "entries": fresh})
+
+        essays = [fresh[job.path].result for job in essay_jobs if job.path in fresh]
+        replies = [fresh[job.path].result for job in reply_jobs if job.path in fresh]
+        return essays, replies  # type: ignore[return-value]
+
+    def _refresh(self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry], report: Report) -> None:
+        """Put an entry for every job into `fresh`: from `previous` when the file is unchanged."""
         stale: list[_Job] = []
         for job in jobs:
-            entry = self.entries.get(job.path)
+            entry = previous.get(job.path)
             try:
                 status = _stat_key(os.stat(self.site_root / job.path))
             except OSError:
                 status = None
-            if entry is not None and status == entry.stat and status[1] < entry.recorded_ns - RACY_NANOSECONDS:
+            if (
+                entry is not None and status == entry.stat and entry.page_path == job.page_path
+                and status[1] < entry.recorded_ns - RACY_NANOSECONDS
+            ):
                 fresh[job.path] = entry
             else:
                 stale.append(job)
-
-        previous = self.entries
-        self.parsed_last = 0
         for job, outcome in zip(stale, map_in_processes(_Worker(self.site_root, config, previous), stale)):
             if isinstance(outcome, str):
                 report.error(job.path, None, f"cannot read file: {outcome}", "check that it exists and is readable")
             elif outcome.result is None:  # same bytes as before: keep the result, note the new stat
-                fresh[job.path] = Entry(outcome.stat, outcome.digest, outcome.recorded_ns, previous[job.path].result)
+                fresh[job.path] = replace(outcome, result=previous[job.path].result)
             else:
                 fresh[job.path] = outcome
                 self.parsed_last += 1
-        self.entries = fresh
-        self.disk.save({"scope": scope, "entries": fresh})
-
-        essays = [fresh[job.path].result for job in jobs if job.bundle_dir is None and job.path in fresh]
-        replies = [fresh[job.path].result for job in jobs if job.bundle_dir is not None and job.path in fresh]
-        return essays, replies  # type: ignore[return-value]
 
 
 class _Worker:
@@ -128,11 +147,11 @@ class _Worker:
         digest = hashlib.sha256(raw).hexdigest()
         now = time.time_ns()
         known = self.previous.get(job.path)
-        if known is not None and known.digest == digest:
+        if known is not None and known.digest == digest and known.page_path == job.page_path:
             # Unchanged bytes: send back no result (the parent has it), just the new stat.
-            return Entry(status, digest, now, None)  # type: ignore[arg-type]
+            return Entry(status, digest, now, None, job.page_path)  # type: ignore[arg-type]
         if job.bundle_dir is None:
             result: Parsed | ParsedReply = parse_essay(job.essay_source, raw, self.config)  # type: ignore[arg-type]
         else:
-            result = parse_reply(job.path, job.bundle_dir, raw, self.config)
-        return Entry(status, digest, now, result)
+            result = parse_reply(job.path, job.bundle_dir, job.page_path, raw, self.config)
+        return Entry(status, digest, now, result, job.page_path)

@@ -23,6 +23,8 @@ def cached(site):
     site.essay("a.md", title="Alpha", tags="[one]", body="First.[^1]\n\n[^1]: Note.\n")
     site.essay("b.md", title="Beta", date="2025-06-01", tags="[one, two]", body="See [alpha](/a/).\n")
     site.essay("c/index.md", title="Gamma", date="2024-01-01", body="Third.\n")
+    site.write("content/c/figure.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    site.write("content/c/replies/r1.md", "---\nauthor: Reader\ndate: 2024-02-01\n---\nSee [the figure](figure.svg).\n")
     assert site.build() == 0
     assert (site.root / ".postil-cache").is_dir()
     return site
@@ -56,7 +58,7 @@ def test_a_damaged_output_is_rebuilt_even_when_sources_did_not_change(cached, ca
     assert (cached.out / "a/index.html").is_file()
 
 
-@pytest.mark.parametrize("change", ["edit", "template", "config", "delete", "corrupt", "new-file"])
+@pytest.mark.parametrize("change", ["edit", "template", "config", "delete", "corrupt", "new-file", "slug"])
 def test_cached_build_equals_a_clean_build_after(cached, tmp_path, change):
     age_sources(cached)
     assert cached.build() == 0
@@ -74,6 +76,8 @@ def test_cached_build_equals_a_clean_build_after(cached, tmp_path, change):
         cached.essay("c/index.md", title="Gamma", date="2024-01-01", body="Third, edited.\n")
     elif change == "new-file":
         cached.essay("d.md", title="Delta", tags="[one]")
+    elif change == "slug":  # moves the essay, and with it the target of its replies' relative links
+        cached.essay("c/index.md", title="Gamma", date="2024-01-01", slug="moved", body="Third.\n")
     assert cached.build() == 0
     assert cached.snapshot() == clean_build(cached, tmp_path)
 

@@ -302,7 +302,7 @@ def test_parsed_essays_with_passages_and_parsed_replies_survive_the_disk_cache(t
     from postil.replies import parse_reply
 
     essay = parse_essay(EssaySource("content/talk/index.md", "talk/", "content/talk"), b"---\ntitle: T\ndate: 2026-01-01\n---\nA passage.\n", Config())
-    reply = parse_reply("content/talk/replies/r1.md", "content/talk", b"---\nauthor: A\ndate: 2026-01-02\n---\n> A quote of some length here.\n", Config())
+    reply = parse_reply("content/talk/replies/r1.md", "content/talk", "talk/", b"---\nauthor: A\ndate: 2026-01-02\n---\n> A quote of some length here.\n", Config())
     DiskCache(tmp_path, "parsed").save({"essay": essay, "reply": reply})
     assert DiskCache(tmp_path, "parsed").load() == {"essay": essay, "reply": reply}
 
