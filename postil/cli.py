@@ -21,9 +21,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     build = commands.add_parser("build", help="build the site into a folder (the default command)")
-    build.add_argument("--out", type=Path, default=None, help=f"output folder (default: {DEFAULT_OUT}/)")
-    build.add_argument("--base-url", help="the public URL of the site, overriding [tool.postil] base_url")
-    build.add_argument("--drafts", action="store_true", help="include essays marked draft: true")
+    _add_output_options(build)
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.set_defaults(run=_run_build)
 
@@ -55,9 +53,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     init.set_defaults(run=_run_init)
 
     check = commands.add_parser("check", help="build, then check links, anchors, footnotes, quotes, ids and feeds")
-    check.add_argument("--out", type=Path, default=None, help=f"output folder (default: {DEFAULT_OUT}/)")
-    check.add_argument("--base-url", help="the public URL of the site, overriding [tool.postil] base_url")
-    check.add_argument("--drafts", action="store_true", help="include essays marked draft: true")
+    _add_output_options(check)
     check.add_argument("--external", action="store_true", help="also check links to other sites (cached for a day)")
     check.set_defaults(run=_run_check)
     return parser, commands.choices
@@ -72,6 +68,13 @@ def _run_import(args: argparse.Namespace) -> int:
     written = len(result.written)
     print(f"Imported {written} repl{'y' if written == 1 else 'ies'}; {len(result.skipped)} already existed and were left alone")
     return 0
+
+
+def _add_output_options(command: argparse.ArgumentParser) -> None:
+    """The options of every command that builds into a folder."""
+    command.add_argument("--out", type=Path, default=None, help=f"output folder (default: {DEFAULT_OUT}/)")
+    command.add_argument("--base-url", help="the public URL of the site, overriding [tool.postil] base_url")
+    command.add_argument("--drafts", action="store_true", help="include essays marked draft: true")
 
 
 def _run_build(args: argparse.Namespace) -> int:
