@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Hashable
 from typing import Callable
@@ -80,6 +81,20 @@ class Fingerprints:
         return result
 
 
+# Only for finding references: templates use Jinja's default syntax and no extensions.
+_PARSER = jinja2.Environment()
+
+
+@functools.lru_cache(maxsize=512)
+def _referenced_templates(source: str) -> frozenset[str] | None:
+    """Parsing a template is the slow part of fingerprinting it: done once per source text."""
+    try:
+        found = set(jinja2.meta.find_referenced_templates(_PARSER.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return frozenset()  # rendering reports the syntax error; the source itself is in the digest
+    return None if None in found else frozenset(found)  # type: ignore[arg-type]
+
+
 class TemplateFingerprints:
     """The sources of a template and of every template it pulls in, as one digest."""
 
@@ -95,14 +110,6 @@ class TemplateFingerprints:
             return loader.get_source(self.environment, name)[0]
         except jinja2.TemplateNotFound:
             return None
-
-    def _referenced(self, name: str, source: str) -> set[str] | None:
-        """Templates named in `source`; None when one is chosen at run time."""
-        try:
-            found = set(jinja2.meta.find_referenced_templates(self.environment.parse(source)))
-        except jinja2.TemplateSyntaxError:
-            return set()  # rendering reports the syntax error; the source itself is in the digest
-        return None if None in found else found  # type: ignore[operator]
 
     def digest(self, name: str) -> str | None:
         """None when unsure (a dynamic include): the caller renders the page again."""
@@ -121,7 +128,7 @@ class TemplateFingerprints:
             hasher.update(current.encode() + b"\0" + (source.encode() if source is not None else b"\1missing") + b"\0")
             if source is None:
                 continue
-            referenced = self._referenced(current, source)
+            referenced = _referenced_templates(source)
             if referenced is None:
                 unsure = True
                 break

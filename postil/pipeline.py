@@ -72,7 +72,7 @@ class Builder:
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
 
     def __post_init__(self) -> None:
-        self._sources = ParsedSources(self.site_root)
+        self._sources = ParsedSources(self.site_root, persist=self.options.out_dir is not None)
         self._search_store = DiskCache(self.site_root, "search")
         self._build_store = DiskCache(self.site_root, "build")
 

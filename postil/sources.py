@@ -64,8 +64,11 @@ def _stat_key(status: os.stat_result) -> tuple[int, int, int]:
 class ParsedSources:
     """The parse results of one site, kept fresh across builds."""
 
-    def __init__(self, site_root: Path):
+    def __init__(self, site_root: Path, persist: bool = True):
+        """`persist=False` keeps results in memory only (the dev server: saving after
+        every save of a file would cost more than the parse it spares)."""
         self.site_root = site_root
+        self.persist = persist
         self.disk = DiskCache(site_root, "parsed")
         self.entries: dict[str, Entry] | None = None
         self.scope: tuple | None = None
@@ -75,7 +78,7 @@ class ParsedSources:
         """Parse results for every essay and reply file in `sources`, in discovery order."""
         scope = (config, code_fingerprint())
         if self.entries is None:
-            stored = self.disk.load()
+            stored = self.disk.load() if self.persist else {}
             self.entries = stored.get("entries", {}) if stored.get("scope") == scope else {}
         elif self.scope != scope:
             self.entries = {}
@@ -98,8 +101,10 @@ class ParsedSources:
             for path in paths
         ]
         self._refresh(reply_jobs, config, previous, fresh, report)
+        changed = fresh.keys() != previous.keys() or any(fresh[path] is not previous[path] for path in fresh)
         self.entries = fresh
-        self.disk.save({"scope": scope, "entries": fresh})
+        if self.persist and changed:
+            self.disk.save({"scope": scope, "entries": fresh})
 
         essays = [fresh[job.path].result for job in essay_jobs if job.path in fresh]
         replies = [fresh[job.path].result for job in reply_jobs if job.path in fresh]
