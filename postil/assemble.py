@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
+from functools import lru_cache
 from typing import Sequence
 from urllib.parse import unquote, urlsplit
 
@@ -34,8 +35,12 @@ def resolve_link(essay: Essay, target: str) -> str | None:
     return resolve_target(essay.url_path, target)
 
 
+@lru_cache(maxsize=1 << 16)
 def resolve_target(page_path: str, target: str) -> str | None:
-    """The site path a link on the page at `page_path` points at, or None when it leaves the site."""
+    """The site path a link on the page at `page_path` points at, or None when it leaves the site.
+
+    Cached: every build resolves every link of the site again, and almost all are the same.
+    """
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path:
         return None

@@ -116,7 +116,7 @@ class ParsedSources:
         for job in jobs:
             entry = previous.get(job.path)
             try:
-                status = _stat_key(os.stat(self.site_root / job.path))
+                status = _stat_key(os.stat(os.path.join(self.site_root, job.path)))
             except OSError:
                 status = None
             if (
