@@ -101,7 +101,6 @@ class TemplateFingerprints:
     def __init__(self, environment: jinja2.Environment):
         self.environment = environment
         self._digests: dict[str, str | None] = {}
-        self._references: dict[str, set[str] | None] = {}
 
     def _source(self, name: str) -> str | None:
         loader = self.environment.loader

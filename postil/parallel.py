@@ -40,8 +40,8 @@ def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) 
     Items and results are pickled; `function` is not (workers inherit it), so it may
     hold anything.
     """
-    workers = min(usable_cores(), len(items) // (MIN_ITEMS_FOR_PROCESSES // 2) or 1)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    workers = usable_cores()
+    if workers < 2 or len(items) < MIN_ITEMS_FOR_PROCESSES or "fork" not in multiprocessing.get_all_start_methods():
         return [function(item) for item in items]
     global _task
     chunk = max(1, len(items) // (workers * 8))

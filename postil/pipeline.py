@@ -111,8 +111,9 @@ class Builder:
         known_changed = None if changed is None else set(changed)
         sources = self._discover(known_changed, report)
 
-        inputs = self._inputs_fingerprint(sources, config)
-        unchanged = None if report.errors else self._unchanged_output(inputs)
+        # Only a build that writes a folder records its inputs; the dev server keeps all in memory.
+        inputs = self._inputs_fingerprint(sources, config) if self.options.out_dir is not None else None
+        unchanged = None if report.errors or inputs is None else self._unchanged_output(inputs)
         if unchanged is not None:
             return self._finish_unchanged(unchanged, started)
 
@@ -159,7 +160,7 @@ class Builder:
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             raise PostilError(problems)
-        if self.options.out_dir is not None:
+        if self.options.out_dir is not None and inputs is not None:
             changed_outputs = write_site(self.options.out_dir, files)
             self._record_output(inputs, len(rendered), problems)
         else:

@@ -30,7 +30,8 @@ def test_truncated_cache_is_discarded(tmp_path):
 
 def test_cache_from_another_version_is_discarded(tmp_path):
     cache = DiskCache(tmp_path, "parsed")
-    with open(cache.path.parent.mkdir(parents=True) or cache.path, "wb") as stream:
+    cache.path.parent.mkdir(parents=True)
+    with open(cache.path, "wb") as stream:
         pickle.dump(("postil-cache", 0, "0.0.0", (3, 0)), stream)
         pickle.dump({"x": "stale"}, stream)
     assert cache.load() == {}

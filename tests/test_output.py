@@ -64,7 +64,6 @@ def test_unchanged_files_keep_their_timestamps(site):
     site.essay("a.md", title="A, revised", body="New words.")
     assert site.build() == 0
     assert page.stat().st_mtime_ns == earlier
-    assert "C" in page.read_text()
     assert "revised" in (site.out / "a/index.html").read_text()
 
 
@@ -72,7 +71,8 @@ def test_output_files_are_world_readable(site):
     site.essay("a.md")
     assert site.build() == 0
     for path in site.out.rglob("*"):
-        assert path.stat().st_mode & 0o444 == 0o444 if path.is_file() else path.stat().st_mode & 0o555 == 0o555
+        wanted = 0o444 if path.is_file() else 0o555
+        assert path.stat().st_mode & wanted == wanted, path
 
 
 def _build_copy(source: Path, target: Path, tz: str, lang: str) -> dict[str, bytes]:
