@@ -8,17 +8,22 @@ of plain data classes, so a planted cache file cannot run code.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import pickle
 import sys
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
 
 CACHE_DIR = ".postil-cache"
 FORMAT = 1
+# A file changed less than this before a record of it was made may have changed again
+# within the same clock tick: its stat cannot vouch for its bytes.
+RACY_NANOSECONDS = 2_000_000_000
 _HEADER = ("postil-cache", FORMAT, __version__, sys.version_info[:2])
 
 # Only these may be built while reading: data classes whose construction has no effects.
@@ -38,6 +43,17 @@ _ALLOWED = {
     ("postil.replies", "ParsedReply"),
     ("postil.sources", "Entry"),
 }
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Stands for postil's own code: editing it (even without a new version) voids every cache."""
+    package = Path(__file__).resolve().parent
+    hasher = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        status = path.stat()
+        hasher.update(f"{path.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}\n".encode())
+    return hasher.hexdigest()
 
 
 class _RestrictedUnpickler(pickle.Unpickler):

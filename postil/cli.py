@@ -82,7 +82,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
     site = args.site
     out = args.out if args.out is not None else site / DEFAULT_OUT
-    options = BuildOptions(out_dir=out, drafts=args.drafts, strict=args.strict, base_url=args.base_url, keep_renders=False)
+    options = BuildOptions(out_dir=out, drafts=args.drafts, strict=args.strict, base_url=args.base_url)
     builder = Builder(site, options)
     result = builder.build()
     for warning in result.warnings:
@@ -92,7 +92,7 @@ def _run_build(args: argparse.Namespace) -> int:
     if result.up_to_date:
         print(f"Nothing changed since the last build: {out} is up to date ({result.pages} pages) {said}")
     else:
-        print(f"Built {result.pages} pages ({len(result.files)} files, {len(result.changed)} changed) into {out} {said}")
+        print(f"Built {result.pages} pages ({result.outputs} files, {len(result.changed)} changed) into {out} {said}")
     return 0
 
 

@@ -1,12 +1,14 @@
-"""Which pages must be rendered again: a dependency record per page.
+"""Which pages must be rendered again: a content digest per page.
 
 A page's bytes depend on three things only: its template (with every template it extends,
 includes or imports), the values in its context, and what the Jinja environment exposes
-to every page (the config and the asset names). `RenderCache` remembers, for each output
-path, a fingerprint of those three and the bytes they gave; a page whose fingerprint did
-not change is not rendered again. When it cannot tell what a page depends on (a template
-chosen at run time, a context value of an unknown type) it renders the page again: being
-unsure costs time, never correctness.
+to every page (the config, the asset names, the data in its globals). `RenderCache`
+remembers, for each output path, a digest of those three; a page whose digest did not
+change is not rendered again. The digests are plain strings, so a build into a folder
+can keep them on disk and a later run can reuse the files it wrote (see uptodate.py).
+When it cannot tell what a page depends on (a template chosen at run time, a context
+value of an unknown type) it renders the page again: being unsure costs time, never
+correctness.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Hashable
+from collections.abc import Container
 from typing import Callable
 
 import jinja2
@@ -25,58 +27,60 @@ from .render import Page
 _PLAIN = (str, int, float, bool, type(None), dt.datetime, dt.date)
 
 
-class _Unknown:
-    """A fingerprint part equal to nothing, not even itself: forces a render."""
-
-    def __eq__(self, other: object) -> bool:
-        return False
-
-    __hash__ = None  # type: ignore[assignment]
+def digest_of(*parts: str) -> str:
+    """One digest for several strings; '#' marks it apart from any plain value's repr."""
+    return "#" + hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-class Fingerprints:
-    """Comparable copies of context values' content, computed once per object.
+class Digests:
+    """Content digests of context values, computed once per object.
 
     Within a build, an object met twice (an essay on its page, on the home page, in its
-    tags) is walked once. Across builds, a frozen dataclass that is the very same object
-    as last time (a parsed essay or reply reused from the parse cache) keeps last build's
-    fingerprint; the objects are held here, so their ids cannot be reused meanwhile.
+    tags) is walked once. Objects whose digest is known without a walk are given in
+    `known` (id → (object, digest)): parse results, digested from their source file, and
+    frozen objects digested by the previous build of this process. The objects are held
+    there, so their ids cannot be reused meanwhile. None stands for "unknown": a value of
+    a type this cannot read, which makes its page render again.
     """
 
-    def __init__(self, previous: dict[int, tuple[object, object]] | None = None):
-        self.previous = previous or {}
-        self.frozen: dict[int, tuple[object, object]] = {}  # carried to the next build
-        self._memo: dict[int, object] = {}
+    def __init__(self, known: dict[int, tuple[object, str]] | None = None):
+        self.known = known or {}
+        self.frozen: dict[int, tuple[object, str]] = {}  # carried to the next build
+        self._memo: dict[int, str | None] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
 
-    def of(self, value: object) -> object:
+    def of(self, value: object) -> str | None:
         if isinstance(value, _PLAIN):
-            return value
+            return repr(value)
         key = id(value)
         if key in self._memo:
             return self._memo[key]
         kind = type(value)
         if isinstance(value, (tuple, list)):
-            result: object = (kind.__name__, tuple(self.of(item) for item in value))
+            result = self._combine(kind.__name__, [self.of(item) for item in value])
         elif isinstance(value, dict):
-            result = ("dict", tuple((k, self.of(v)) for k, v in value.items()))
+            result = self._combine("dict", [part for k, v in value.items() for part in (self.of(k), self.of(v))])
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             result = self._dataclass(value, kind)
         else:
-            result = _Unknown()
+            result = None
         self._memo[key] = result
         return result
 
-    def _dataclass(self, value: object, kind: type) -> object:
+    @staticmethod
+    def _combine(label: str, parts: list[str | None]) -> str | None:
+        return None if None in parts else digest_of(label, *parts)  # type: ignore[arg-type]
+
+    def _dataclass(self, value: object, kind: type) -> str | None:
         frozen = kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
-        known = self.previous.get(id(value)) if frozen else None
+        known = self.known.get(id(value)) if frozen else None
         if known is not None and known[0] is value:
-            result = known[1]
+            result: str | None = known[1]
         else:
             if kind not in self._fields:
                 self._fields[kind] = tuple(f.name for f in dataclasses.fields(value))  # type: ignore[arg-type]
-            result = (kind.__qualname__, tuple(self.of(getattr(value, name)) for name in self._fields[kind]))
-        if frozen:
+            result = self._combine(kind.__qualname__, [self.of(getattr(value, name)) for name in self._fields[kind]])
+        if frozen and result is not None:
             self.frozen[id(value)] = (value, result)
         return result
 
@@ -137,62 +141,75 @@ class TemplateFingerprints:
 
 
 @dataclasses.dataclass
-class RenderCache:
-    """Rendered bytes per output path, kept while their inputs stay the same."""
+class Renders:
+    """What a build's pages came to: fresh bytes, and pages whose previous output stands."""
 
-    _environment_key: Hashable = None
-    _pages: dict[str, tuple[object, bytes]] = dataclasses.field(default_factory=dict)
-    _frozen: dict[int, tuple[object, object]] = dataclasses.field(default_factory=dict)
+    files: dict[str, bytes]
+    kept: list[str]  # output paths to take unchanged from the previous output folder
+
+
+@dataclasses.dataclass
+class RenderCache:
+    """Per output path, the digest a page was last rendered from (and, in memory, its bytes).
+
+    With `keep_bytes` (the dev server, which has no output folder) the bytes of every page
+    stay here for the next build. Without it only digests are kept, and an unchanged page
+    is reused from the previous output folder when its file there is intact.
+    """
+
+    keep_bytes: bool = True
+    scope: str = ""
+    digests: dict[str, str] = dataclasses.field(default_factory=dict)
+    _bytes: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    _frozen: dict[int, tuple[object, str]] = dataclasses.field(default_factory=dict)
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
     def render(
         self,
         pages: list[Page],
         environment: jinja2.Environment,
-        environment_key: Hashable,
+        environment_key: str,
         render_many: Callable[[list[Page]], list[bytes | None]],
-        remember: bool = True,
-    ) -> dict[str, bytes]:
-        """Bytes for every page; `render_many` is given only the pages whose inputs changed
-        (and returns None for a page that failed).
+        known: dict[int, tuple[object, str]],
+        on_disk: Container[str] = (),
+    ) -> Renders:
+        """Render the pages whose inputs changed; `render_many` is given only those (and
+        returns None for a page that failed).
 
         `environment_key` stands for what the environment's functions read (config, asset
-        names); data put in the environment's globals is fingerprinted here, as a page may
-        read any of it. With `remember=False` (a one-shot build) nothing is fingerprinted or
-        kept: every page is rendered.
+        names, postil's code); data put in the environment's globals is digested here, as
+        a page may read any of it. `known` gives digests of parse results by object id;
+        `on_disk` names the previous output's files that are intact.
         """
-        if not remember:
-            self._pages, self._frozen, self._environment_key = {}, {}, None
-            results = render_many(pages)
-            self.rendered_last = len(pages)
-            return {page.output: data for page, data in zip(pages, results) if data is not None}
-        fingerprints = Fingerprints(self._frozen)
+        digests = Digests({**self._frozen, **known})
         shared_data = {name: value for name, value in environment.globals.items() if not callable(value)}
-        environment_key = (environment_key, fingerprints.of(shared_data))
-        if environment_key != self._environment_key:
-            self._pages = {}
-            self._environment_key = environment_key
+        scope = digest_of(environment_key, str(digests.of(shared_data)))
+        previous = self.digests if scope == self.scope else {}
         templates = TemplateFingerprints(environment)
-        fingerprinted = []
+        fresh: dict[str, str] = {}
         stale: list[Page] = []
+        kept: list[str] = []
         for page in pages:
-            digest = templates.digest(page.template)
-            fingerprint = (page.template, digest, fingerprints.of(page.context)) if digest else _Unknown()
-            cached = self._pages.get(page.output)
-            fresh = cached is not None and cached[0] == fingerprint
-            fingerprinted.append((page, fingerprint, cached[1] if fresh else None))
-            if not fresh:
+            template = templates.digest(page.template)
+            context = digests.of(page.context) if template else None
+            digest = digest_of(page.template, template, context) if template and context else None
+            unchanged = digest is not None and previous.get(page.output) == digest
+            if unchanged and (page.output in self._bytes or page.output in on_disk):
+                if page.output not in self._bytes:
+                    kept.append(page.output)
+            else:
                 stale.append(page)
+            if digest is not None:
+                fresh[page.output] = digest
         rendered = dict(zip((page.output for page in stale), render_many(stale)))
         self.rendered_last = len(stale)
-        kept: dict[str, tuple[object, bytes]] = {}
-        output: dict[str, bytes] = {}
-        for page, fingerprint, data in fingerprinted:
-            data = data if data is not None else rendered[page.output]
-            if data is None:
-                continue
-            kept[page.output] = (fingerprint, data)
-            output[page.output] = data
-        self._pages = kept
-        self._frozen = fingerprints.frozen
-        return output
+        files: dict[str, bytes] = {}
+        for page in pages:
+            data = rendered[page.output] if page.output in rendered else self._bytes.get(page.output)
+            if data is not None:
+                files[page.output] = data
+            elif page.output in rendered:  # failed: nothing to remember
+                fresh.pop(page.output, None)
+        self.scope, self.digests, self._frozen = scope, fresh, digests.frozen
+        self._bytes = files if self.keep_bytes else {}
+        return Renders(files, kept)

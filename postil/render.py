@@ -4,14 +4,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from urllib.parse import urljoin
+import traceback
 from dataclasses import dataclass
+from urllib.parse import urljoin
 from pathlib import Path
 from typing import Callable, Iterator
 
 import jinja2
 
 from .config import Config
+from .errors import Problem
 from .md.headings import slugify
 from .model import Essay, Site
 from .search import SEARCH_PAGE, search_enabled
@@ -150,3 +152,39 @@ def render_page(page: Page, environment: jinja2.Environment, on_error: Callable[
     except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
         on_error(page, exc)
         return None
+
+
+@dataclass(frozen=True)
+class PageRenderer:
+    """Renders the page at an index of `pages`; runs in forked workers, which inherit all of it."""
+
+    pages: list[Page]
+    environment: jinja2.Environment
+    site_root: Path
+    config: Config
+
+    def __call__(self, index: int) -> tuple[bytes | None, Problem | None]:
+        page = self.pages[index]
+        failures: list[Problem] = []
+        data = render_page(page, self.environment, lambda page, exc: failures.append(_template_problem(page, exc, self.site_root, self.config)))
+        return data, (failures[0] if failures else None)
+
+
+def _template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:
+    """Point a template error at the template file and line, not at Python."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Problem(_shown(exc.filename, site_root), exc.lineno, None, f"template error: {exc.message}", "fix the template")
+    dirs = [str(path) for path in template_dirs(site_root, config)]
+    for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        filename = frame.f_code.co_filename
+        if any(filename.startswith(folder) for folder in dirs):
+            return Problem(_shown(filename, site_root), line, None, f"template error while writing {page.output}: {exc}", "fix the template")
+    return Problem(page.template, None, None, f"template error while writing {page.output}: {exc}", "fix the template")
+
+
+def _shown(filename: str, site_root: Path) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(site_root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -13,20 +13,15 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
-from .cache import DiskCache
+from .cache import RACY_NANOSECONDS, DiskCache, code_fingerprint
 from .config import Config
 from .discover import Sources, bundle_url_path
 from .errors import Report
 from .parallel import map_in_processes
 from .parse import Parsed, parse_essay
 from .replies import ParsedReply, parse_reply
-
-# A file changed less than this before its entry was recorded may have changed again
-# within the same clock tick; its bytes are compared instead of its stat.
-RACY_NANOSECONDS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -44,17 +39,6 @@ class _Job:
     bundle_dir: str | None  # set for replies
     essay_source: object  # the EssaySource, for essays
     page_path: str = ""  # for replies: their essay's site path, which their links are relative to
-
-
-@lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """Stands for postil's own code: editing it (even without a new version) voids the cache."""
-    package = Path(__file__).resolve().parent
-    hasher = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        status = path.stat()
-        hasher.update(f"{path.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}\n".encode())
-    return hasher.hexdigest()
 
 
 def _stat_key(status: os.stat_result) -> tuple[int, int, int]:
@@ -109,6 +93,16 @@ class ParsedSources:
         essays = [fresh[job.path].result for job in essay_jobs if job.path in fresh]
         replies = [fresh[job.path].result for job in reply_jobs if job.path in fresh]
         return essays, replies  # type: ignore[return-value]
+
+    def digests(self) -> dict[int, tuple[object, str]]:
+        """Each parsed essay and reply by id, with a string standing for what it was parsed
+        from (its file's path, bytes and base path; config and code are the caller's scope)."""
+        known: dict[int, tuple[object, str]] = {}
+        for path, entry in (self.entries or {}).items():
+            parsed = entry.result.essay if isinstance(entry.result, Parsed) else entry.result.reply
+            if parsed is not None:
+                known[id(parsed)] = (parsed, f"#{entry.digest}:{path}:{entry.page_path}")
+        return known
 
     def _refresh(self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry], report: Report) -> None:
         """Put an entry for every job into `fresh`: from `previous` when the file is unchanged."""

@@ -12,10 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pygments.formatters import HtmlFormatter
-from pygments.styles import get_style_by_name
-from pygments.token import Token
-
 from .config import CONFIG_FILE, Config
 from .discover import is_editor_leftover
 from .errors import PostilError, Problem
@@ -67,6 +63,11 @@ def highlight_css() -> str:
 
 
 def _code_palette(style_name: str, scope: str) -> str:
+    # Imported here: a build with nothing to do must not pay for loading Pygments.
+    from pygments.formatters import HtmlFormatter
+    from pygments.styles import get_style_by_name
+    from pygments.token import Token
+
     formatter = HtmlFormatter(style=style_name)
     style = get_style_by_name(style_name)
     text_colour = style.style_for_token(Token.Text)["color"] or ("000000" if _is_light(style.background_color) else "ffffff")

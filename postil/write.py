@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 FILE_MODE = 0o644
@@ -31,20 +32,26 @@ def _same_bytes(path: str, data: bytes) -> bool:
         return False
 
 
-def write_site(out_dir: Path, files: dict[str, bytes]) -> list[str]:
-    """Replace `out_dir` with exactly `files`; return the output paths whose bytes changed."""
+def write_site(out_dir: Path, files: dict[str, bytes], kept: Iterable[str] = ()) -> tuple[list[str], dict[str, tuple[int, int]]]:
+    """Replace `out_dir` with exactly `files` plus the `kept` files of the current output.
+
+    `kept` names files known to be unchanged (the caller checked them), which are linked
+    without being read. Returns the output paths whose bytes changed, and every written
+    file's size and modification time.
+    """
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     changed = []
+    written: dict[str, tuple[int, int]] = {}
+    kept = set(kept)
     try:
         os.chmod(staging, DIR_MODE)
         root, previous_root = str(staging), str(out_dir)
         had_output = out_dir.is_dir()
         made = {""}
-        for name in sorted(files):
-            data = files[name]
+        for name in sorted(kept.union(files)):
             folder = name.rpartition("/")[0]
             if folder not in made:
                 os.makedirs(os.path.join(root, folder), mode=DIR_MODE, exist_ok=True)
@@ -52,29 +59,37 @@ def write_site(out_dir: Path, files: dict[str, bytes]) -> list[str]:
                 made.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))
             target = f"{root}/{name}"
             previous = f"{previous_root}/{name}"
-            if had_output and _same_bytes(previous, data):
+            data = files.get(name)
+            if name in kept or (had_output and data is not None and _same_bytes(previous, data)):
                 try:
                     os.link(previous, target)
+                    written[name] = _size_and_mtime(os.stat(target))
                     continue
-                except OSError:
-                    pass  # another file system or no hard links: write a copy
+                except OSError:  # another file system or no hard links: write a copy
+                    if data is None:
+                        data = Path(previous).read_bytes()
             else:
                 changed.append(name)
-            _write_file(target, data)
+            written[name] = _write_file(target, data)
         _swap(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return changed
+    return changed, written
 
 
-def _write_file(path: str, data: bytes) -> None:
+def _size_and_mtime(status: os.stat_result) -> tuple[int, int]:
+    return status.st_size, status.st_mtime_ns
+
+
+def _write_file(path: str, data: bytes) -> tuple[int, int]:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         os.fchmod(descriptor, FILE_MODE)  # whatever the umask: a static host must read it
         view = memoryview(data)
         while view:
             view = view[os.write(descriptor, view):]
+        return _size_and_mtime(os.fstat(descriptor))
     finally:
         os.close(descriptor)
 

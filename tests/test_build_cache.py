@@ -7,6 +7,8 @@ import shutil
 import pytest
 
 from postil.cli import main
+from postil.errors import PostilError
+from postil.pipeline import Builder, BuildOptions
 
 
 def clean_build(site, tmp_path) -> dict[str, bytes]:
@@ -91,3 +93,47 @@ def test_a_file_edited_without_changing_its_size_or_mtime_is_still_seen(cached, 
     os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert cached.build() == 0
     assert "Fresh." in (cached.out / "a/index.html").read_text()
+
+
+def many_essays(site, count: int) -> None:
+    for number in range(count):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-01-{number + 1:02}", body=f"Words {number}.\n")
+
+
+def test_a_new_run_renders_only_the_pages_an_edit_touches(site, tmp_path):
+    """Page digests are kept on disk: a fresh process links unchanged pages from the last output."""
+    many_essays(site, 12)
+    assert site.build() == 0
+    age_sources(site)
+    site.essay("e05.md", title="Essay 5", date="2025-01-06", body="Other words.\n")
+    far = site.out / "e11/index.html"
+    inode = far.stat().st_ino
+    result = Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    # e05, its two neighbours, and the pages listing every essay (home, archive, feed, ...)
+    assert 0 < result.rendered < result.pages / 2
+    assert far.stat().st_ino == inode
+    assert "Other words." in (site.out / "e05/index.html").read_text()
+    assert site.snapshot() == clean_build(site, tmp_path)
+
+
+def test_an_output_file_changed_by_hand_is_rendered_again(site, tmp_path):
+    many_essays(site, 6)
+    assert site.build() == 0
+    age_sources(site)
+    (site.out / "e00/index.html").write_text("edited by hand")
+    site.essay("e03.md", title="Essay 3", date="2025-01-04", body="Revised.\n")
+    assert site.build() == 0
+    assert site.snapshot() == clean_build(site, tmp_path)
+
+
+def test_a_failed_build_does_not_leave_the_next_one_believing_its_pages_were_written(site, tmp_path):
+    many_essays(site, 6)
+    builder = Builder(site.root, BuildOptions(out_dir=site.out))
+    builder.build()
+    site.essay("e02.md", title="Essay 2, renamed", date="2025-01-03", body="New.\n")
+    site.write("content/e04.md", "no front matter\n")
+    with pytest.raises(PostilError):
+        builder.build()
+    site.essay("e04.md", title="Essay 4", date="2025-01-05", body="Words 4.\n")
+    builder.build()
+    assert site.snapshot() == clean_build(site, tmp_path)
