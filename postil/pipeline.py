@@ -190,7 +190,7 @@ class Builder:
                 self._renders.scope, self._renders.digests = record.render_digests
             raise PostilError(problems)
         if out_dir is not None and record is not None and inputs is not None:
-            changed_outputs, written = write_site(out_dir, files, kept)
+            changed_outputs, written = write_site(out_dir, files, kept, record.current())
             record.save(inputs, written, len(renders.files) + len(renders.kept), problems, self._renders.scope, self._renders.digests)
         else:
             previous = self._files

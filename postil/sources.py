@@ -41,6 +41,49 @@ class _Job:
     page_path: str = ""  # for replies: their essay's site path, which their links are relative to
 
 
+class _Store:
+    """Parse results on disk: a large base file, and a small file of the changes since it.
+
+    Rewriting tens of megabytes because one essay changed would cost more than parsing
+    it, so a save writes only the changes, until they are a sizeable share of the whole.
+    The changes name the base they apply to: after an interrupted save, a base and
+    changes that do not belong together are never combined.
+    """
+
+    REWRITE_SHARE = 0.1
+
+    def __init__(self, site_root: Path):
+        self.base = DiskCache(site_root, "parsed")
+        self.changes = DiskCache(site_root, "parsed-changes")
+        self._base: dict = {}  # as last read or written: scope, id, entries
+
+    def load(self, scope: tuple) -> dict[str, Entry]:
+        stored = self.base.load()
+        if stored.get("scope") != scope:
+            return {}
+        self._base = stored
+        entries = dict(stored["entries"])
+        changes = self.changes.load()
+        if changes.get("base") == stored.get("id"):
+            for path, entry in changes["entries"].items():
+                if entry is None:
+                    entries.pop(path, None)
+                else:
+                    entries[path] = entry
+        return entries
+
+    def save(self, scope: tuple, entries: dict[str, Entry]) -> None:
+        base = self._base.get("entries", {}) if self._base.get("scope") == scope else {}
+        changed: dict[str, Entry | None] = {path: entry for path, entry in entries.items() if base.get(path) is not entry}
+        changed.update((path, None) for path in base if path not in entries)
+        if base and len(changed) <= self.REWRITE_SHARE * len(entries):
+            self.changes.save({"base": self._base["id"], "entries": changed})
+            return
+        self._base = {"scope": scope, "id": os.urandom(8).hex(), "entries": entries}
+        self.base.save(self._base)
+        self.changes.save({})
+
+
 def _stat_key(status: os.stat_result) -> tuple[int, int, int]:
     return (status.st_size, status.st_mtime_ns, status.st_ino)
 
@@ -53,7 +96,7 @@ class ParsedSources:
         every save of a file would cost more than the parse it spares)."""
         self.site_root = site_root
         self.persist = persist
-        self.disk = DiskCache(site_root, "parsed")
+        self.disk = _Store(site_root)
         self.entries: dict[str, Entry] | None = None
         self.scope: tuple | None = None
         self.parsed_last = 0  # files parsed afresh by the last update (for tests and figures)
@@ -62,8 +105,7 @@ class ParsedSources:
         """Parse results for every essay and reply file in `sources`, in discovery order."""
         scope = (config, code_fingerprint())
         if self.entries is None:
-            stored = self.disk.load() if self.persist else {}
-            self.entries = stored.get("entries", {}) if stored.get("scope") == scope else {}
+            self.entries = self.disk.load(scope) if self.persist else {}
         elif self.scope != scope:
             self.entries = {}
         self.scope = scope
@@ -88,7 +130,7 @@ class ParsedSources:
         changed = fresh.keys() != previous.keys() or any(fresh[path] is not previous[path] for path in fresh)
         self.entries = fresh
         if self.persist and changed:
-            self.disk.save({"scope": scope, "entries": fresh})
+            self.disk.save(scope, fresh)
 
         essays = [fresh[job.path].result for job in essay_jobs if job.path in fresh]
         replies = [fresh[job.path].result for job in reply_jobs if job.path in fresh]

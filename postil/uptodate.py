@@ -129,6 +129,10 @@ class BuildRecord:
         written = self._saved.get("manifest", {})
         return {name for name, status in self.found.items() if written.get(name) == status}
 
+    def current(self) -> Manifest | None:
+        """The output folder's files, when it is exactly as the last build left it."""
+        return self.found if self.found and self.found == self._saved.get("manifest") else None
+
     def save(self, inputs: Inputs, written: Manifest, pages: int, warnings: list, render_scope: str, render_digests: dict[str, str]) -> None:
         self._saved = {
             "inputs": inputs.digest, "recorded_ns": time.time_ns(), "out_dir": self.out_dir,

@@ -137,3 +137,21 @@ def test_a_failed_build_does_not_leave_the_next_one_believing_its_pages_were_wri
     site.essay("e04.md", title="Essay 4", date="2025-01-05", body="Words 4.\n")
     builder.build()
     assert site.snapshot() == clean_build(site, tmp_path)
+
+
+def test_edits_over_several_runs_and_a_damaged_change_file_still_equal_a_clean_build(site, tmp_path):
+    """Small edits go to a second cache file beside the large one; both must combine right."""
+    many_essays(site, 12)
+    assert site.build() == 0
+    for number in (3, 7, 5):
+        age_sources(site)
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-01-{number + 1:02}", body=f"Edit {number}.\n")
+        (site.root / f"content/e{number + 1:02}.md").unlink()
+        assert site.build() == 0
+        assert site.snapshot() == clean_build(site, tmp_path / str(number))
+    changes = site.root / ".postil-cache/parsed-changes.pickle"
+    assert changes.is_file()
+    changes.write_bytes(changes.read_bytes()[:-30])
+    site.essay("e00.md", title="Essay 0", date="2025-01-01", body="Last edit.\n")
+    assert site.build() == 0
+    assert site.snapshot() == clean_build(site, tmp_path / "last")

@@ -95,3 +95,22 @@ def test_two_builds_are_byte_identical_across_folders_time_zones_locales_and_mti
     assert first.keys() == second.keys()
     assert first == second
     assert len(first) > 20
+
+
+def test_a_small_change_is_applied_in_place_and_equals_a_clean_build(site, tmp_path):
+    """An edit that touches a few pages renames them into the output instead of swapping a new tree in."""
+    for number in range(80):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-{number // 28 + 1:02}-{number % 28 + 1:02}", body=f"Words {number}.")
+    assert site.build() == 0
+    folder = site.out.stat().st_ino
+    site.essay("e40.md", title="Essay 40", date="2025-02-13", body="Words 40, and more.")
+    (site.root / "content/e10.md").unlink()
+    assert site.build() == 0
+    assert site.out.stat().st_ino == folder
+    assert not (site.out / "e10").exists()
+    assert "and more" in (site.out / "e40/index.html").read_text()
+    assert not [p for p in site.root.iterdir() if p.name.startswith(".public.")]
+    copy = tmp_path / "clean"
+    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".postil-cache"))
+    assert subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(copy)], capture_output=True).returncode == 0
+    assert site.snapshot() == snapshot(copy / "public")
