@@ -18,7 +18,7 @@ def small_site(site) -> None:
     site.essay("third.md", title="Third", date="2026-01-03", body="More text.\n\n## A heading\n\nEnd.")
     site.essay("bundle/index.md", title="Bundle", date="2026-01-04", body="![A picture](picture.txt)")
     site.write("content/bundle/picture.txt", "not really a picture\n")
-    site.write("templates/partials/tags.html", '<ul class="tags">{% for tag in essay.tags %}<li>{{ tag }}</li>{% endfor %}</ul>\n')
+    site.write("templates/partials/tags.html", '{% macro tag_list(tags) %}<ul class="tags">{% for tag in tags %}<li>{{ tag }}</li>{% endfor %}</ul>{% endmacro %}\n')
     site.write("theme/extra.css", "p { margin: 0 }\n")
 
 
@@ -30,7 +30,7 @@ CHANGES = {
     "new essay": lambda site: site.essay("fourth.md", title="Fourth", date="2026-01-05", body="Hello."),
     "deleted essay": lambda site: (site.root / "content/third.md").unlink(),
     "draft": lambda site: site.essay("third.md", title="Third", date="2026-01-03", draft="true", body="More text."),
-    "included template": lambda site: site.write("templates/partials/tags.html", '<ol class="tags">{% for tag in essay.tags %}<li>{{ tag }}</li>{% endfor %}</ol>\n'),
+    "included template": lambda site: site.write("templates/partials/tags.html", '{% macro tag_list(tags) %}<ol class="tags">{% for tag in tags %}<li>{{ tag }}</li>{% endfor %}</ol>{% endmacro %}\n'),
     "base template": lambda site: site.write("templates/base.html", "<html><body>{% block main %}{% endblock %}</body></html>\n"),
     "stylesheet": lambda site: site.write("theme/extra.css", "p { margin: 1em }\n"),
     "bundle file": lambda site: site.write("content/bundle/picture.txt", "another picture\n"),
