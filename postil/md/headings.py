@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -12,8 +13,11 @@ from markdown_it.token import Token
 _RESERVED_PREFIXES = ("fn-", "fnref-", "reply-", "replies", "passage-")
 
 
+@lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
-    """Lower-case words joined by hyphens; letters of any script are kept."""
+    """Lower-case words joined by hyphens; letters of any script are kept.
+
+    Cached: templates slug every tag of every essay in every list they show."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"[^\w\s-]", "", text)
     return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
