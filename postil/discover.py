@@ -49,10 +49,6 @@ class Sources:
     replies: dict[str, list[str]] = field(default_factory=dict)  # bundle dir → reply files
 
 
-def _posix(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix()
-
-
 def discover(site_root: Path, report: Report) -> Sources:
     """Walk content/ in a stable order and sort every file into its role."""
     content = site_root / CONTENT_DIR
@@ -60,51 +56,48 @@ def discover(site_root: Path, report: Report) -> Sources:
     if not content.is_dir():
         report.error(CONTENT_DIR, None, "no content folder", f"create {CONTENT_DIR}/ and put an essay in it")
         return sources
-    _walk(content, site_root, sources, report, bundle=None, ancestors=frozenset())
+    _walk(str(content), CONTENT_DIR, sources, report, bundle=None, ancestors=frozenset())
     return sources
 
 
-def _walk(folder: Path, root: Path, sources: Sources, report: Report, bundle: str | None, ancestors: frozenset) -> None:
+def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle: str | None, ancestors: frozenset) -> None:
+    """Sort the files of `folder` (at `rel_folder` from the site root), then its subfolders'."""
     try:
-        real = folder.resolve(strict=True)
+        real = os.path.realpath(folder, strict=True)
     except (OSError, RuntimeError):
-        report.error(_posix(folder, root), None, "symbolic link loop", "point the link at a real folder or remove it")
+        report.error(rel_folder, None, "symbolic link loop", "point the link at a real folder or remove it")
         return
     if real in ancestors:
-        report.error(_posix(folder, root), None, "symbolic link loop: this folder contains itself", "remove the link")
+        report.error(rel_folder, None, "symbolic link loop: this folder contains itself", "remove the link")
         return
     ancestors = ancestors | {real}
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as exc:
-        report.error(_posix(folder, root), None, f"cannot read folder: {exc.strerror}", "check its permissions")
+        report.error(rel_folder, None, f"cannot read folder: {exc.strerror}", "check its permissions")
         return
 
-    names = {entry.name for entry in entries}
-    if bundle is None and "index.md" in names:
-        bundle = _posix(folder, root)
+    if bundle is None and any(entry.name == "index.md" for entry in entries):
+        bundle = rel_folder
 
     for entry in entries:
         if is_editor_leftover(entry.name):
             continue
-        path = Path(entry.path)
-        rel = _posix(path, root)
+        rel = f"{rel_folder}/{entry.name}"
         try:
             is_dir = entry.is_dir()  # follows links
         except OSError:
             is_dir = False
-        if entry.is_symlink() and not path.exists():
+        if entry.is_symlink() and not os.path.exists(entry.path):
             report.error(rel, None, "broken or looping symbolic link", "point the link at an existing file or remove it")
             continue
         if is_dir:
-            if bundle is not None and entry.name == REPLIES_DIR and _posix(folder, root) == bundle:
+            if bundle is not None and entry.name == REPLIES_DIR and rel_folder == bundle:
                 sources.replies[bundle] = sorted(
-                    _posix(reply, root)
-                    for reply in path.iterdir()
-                    if reply.suffix == ".md" and not is_editor_leftover(reply.name)
+                    f"{rel}/{name}" for name in os.listdir(entry.path) if name.endswith(".md") and not is_editor_leftover(name)
                 )
                 continue
-            _walk(path, root, sources, report, bundle, ancestors)
+            _walk(entry.path, rel, sources, report, bundle, ancestors)
         elif entry.name.endswith(".md"):
             sources.essays.append(_essay_source(rel, bundle))
         elif bundle is not None:
