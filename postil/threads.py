@@ -8,11 +8,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable
 
-from .errors import Report
+from .errors import Problem, Report
 from .model import Discussion, Essay, Reply, ReplyNode
 from .quotes import found_in, is_checked
 
 QUOTE_SHOWN = 60
+
+# The last build's discussion of each essay, with what it was made from. The dev server
+# re-parses only edited files, so most essays and replies are the very same objects as
+# last time: their discussion (and every digest of it) is then reused, not rebuilt.
+_previous: dict[str, tuple[Essay, list[Reply], Discussion, list[Problem]]] = {}
 
 
 def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report: Report) -> tuple[dict[str, Discussion], tuple[tuple[Reply, Essay], ...]]:
@@ -22,16 +27,26 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
         by_bundle[reply.bundle_dir].append(reply)
     discussions: dict[str, Discussion] = {}
     shown: list[tuple[Reply, Essay]] = []
+    made: dict[str, tuple[Essay, list[Reply], Discussion, list[Problem]]] = {}
     for essay in essays:
         if not essay.bundle_dir or essay.replies_mode == "hidden":
             continue
         members = sorted(by_bundle.get(essay.bundle_dir, ()), key=_oldest_first)
-        discussion = _discussion(essay, members, report)
+        known = _previous.get(essay.url_path)
+        if known and known[0] is essay and len(known[1]) == len(members) and all(a is b for a, b in zip(known[1], members)):
+            discussion, problems = known[2], known[3]
+        else:
+            found = Report()
+            discussion, problems = _discussion(essay, members, found), found.problems
+        report.extend(problems)
+        made[essay.url_path] = (essay, members, discussion, problems)
         if discussion.count:
             discussions[essay.url_path] = discussion
             in_threads = _ids(discussion.threads)
             shown += [(reply, essay) for reply in members if reply.id in in_threads]
     shown.sort(key=lambda pair: (-pair[0].date.timestamp(), pair[0].source))
+    _previous.clear()
+    _previous.update(made)
     return discussions, tuple(shown)
 
 
