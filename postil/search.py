@@ -13,10 +13,8 @@ imported the build warns once and the site is built without search.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,6 +89,9 @@ def _language(config: Config) -> str:
 
 
 def _run_pagefind(pages: dict[str, bytes], config: Config) -> dict[str, bytes]:
+    import asyncio  # here: most builds (and every preview) never index, and asyncio is slow to import
+    from concurrent.futures import ThreadPoolExecutor
+
     with tempfile.TemporaryDirectory(prefix="postil-search-") as folder:
         staging, bundle = Path(folder) / "site", Path(folder) / "bundle"
         # Result URLs are site paths ('/essay/'); the search page gives Pagefind the base path.
