@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -34,21 +34,33 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result]:
+def map_in_processes(
+    function: Callable[[Item], Result], items: Sequence[Item], each: Callable[[int, Result], None] | None = None
+) -> list[Result]:
     """`[function(item) for item in items]`, in order, on all cores when it pays.
 
     Items and results are pickled; `function` is not (workers inherit it), so it may
-    hold anything.
+    hold anything. `each(index, result)`, if given, is called in this process as results
+    arrive, so that this process can use them while the workers go on.
     """
     workers = usable_cores()
     if workers < 2 or len(items) < MIN_ITEMS_FOR_PROCESSES or "fork" not in multiprocessing.get_all_start_methods():
-        return [function(item) for item in items]
+        return _collect(map(function, items), each)
     global _task
     chunk = max(1, len(items) // (workers * 8))
     context = multiprocessing.get_context("fork")
     _task = function
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(_run_task, items, chunksize=chunk))
+            return _collect(pool.map(_run_task, items, chunksize=chunk), each)
     finally:
         _task = None
+
+
+def _collect(results: Iterable[Result], each: Callable[[int, Result], None] | None) -> list[Result]:
+    collected = []
+    for index, result in enumerate(results):
+        if each is not None:
+            each(index, result)
+        collected.append(result)
+    return collected

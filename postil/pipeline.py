@@ -15,7 +15,7 @@ has work to do: finding that nothing changed must take a fraction of a second.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,7 +126,7 @@ class Builder:
         from .search import add_search_index
         from .sources import ParsedSources
         from .theme import collect_assets
-        from .write import write_site
+        from .write import NewTree, write_site
 
         out_dir, record = self.options.out_dir, self._record
         if self._sources is None:
@@ -153,52 +153,66 @@ class Builder:
         environment.globals["discussions"] = site.discussions
         pages = [*site_pages(site, config), *reply_pages(site, config)]
 
+        # With no intact output to update, pages go into a new tree as they are rendered.
+        tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
+
+        def write_early(stale: list[Page]) -> Callable[[int, tuple[bytes | None, Problem | None]], None] | None:
+            if tree is None:
+                return None
+            return lambda index, result: tree.add(stale[index].output, result[0]) if result[0] is not None else None
+
         def render_many(stale: list[Page]) -> list[bytes | None]:
-            results = map_in_processes(PageRenderer(stale, environment, self.site_root, config), range(len(stale)))
+            renderer = PageRenderer(stale, environment, self.site_root, config)
+            results = map_in_processes(renderer, range(len(stale)), each=write_early(stale))
             report.extend(problem for _, problem in results if problem is not None)
             return [data for data, _ in results]
 
-        environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
-        renders = self._renders.render(
-            pages, environment, environment_key, render_many, self._sources.digests(),
-            record.intact() if record is not None else (),
-        )
-
-        files: dict[str, bytes] = dict(assets.files)
-        for output, source in site.assets.items():
-            try:
-                files[output] = (self.site_root / source).read_bytes()
-            except OSError as exc:
-                report.error(source, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
-        files.update(renders.files)
-        kept = set(renders.kept)
-        if config.search and out_dir is not None:
-            # The index reads every essay page: bring back the ones kept from the last output.
-            for essay in site.essays:
-                if (output := essay.url_path + "index.html") in kept:
-                    files[output] = (out_dir / output).read_bytes()
-                    kept.discard(output)
-        add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
-        check_links(site, set(files) | kept, report)
-
-        problems = report.sorted()
-        if self.options.strict:
-            problems = [problem.as_error() for problem in problems]
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            if record is not None:  # nothing is written: the output keeps the last build's pages
-                self._renders.scope, self._renders.digests = record.render_digests
-            raise PostilError(problems)
-        if out_dir is not None and record is not None and inputs is not None:
-            changed_outputs, written = write_site(out_dir, files, kept, record.current())
-            record.save(inputs, written, len(renders.files) + len(renders.kept), problems, self._renders.scope, self._renders.digests)
-        else:
-            previous = self._files
-            changed_outputs = sorted(
-                [name for name, data in files.items() if previous.get(name) != data]
-                + [name for name in previous if name not in files]
+        try:
+            environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
+            renders = self._renders.render(
+                pages, environment, environment_key, render_many, self._sources.digests(),
+                record.intact() if record is not None else (),
             )
-            self._files = files
+
+            files: dict[str, bytes] = dict(assets.files)
+            for output, source in site.assets.items():
+                try:
+                    files[output] = (self.site_root / source).read_bytes()
+                except OSError as exc:
+                    report.error(source, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
+            files.update(renders.files)
+            kept = set(renders.kept)
+            if config.search and out_dir is not None:
+                # The index reads every essay page: bring back the ones kept from the last output.
+                for essay in site.essays:
+                    if (output := essay.url_path + "index.html") in kept:
+                        files[output] = (out_dir / output).read_bytes()
+                        kept.discard(output)
+            add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
+            check_links(site, set(files) | kept, report)
+
+            problems = report.sorted()
+            if self.options.strict:
+                problems = [problem.as_error() for problem in problems]
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:
+                if record is not None:  # nothing is written: the output keeps the last build's pages
+                    self._renders.scope, self._renders.digests = record.render_digests
+                raise PostilError(problems)
+            if out_dir is not None and record is not None and inputs is not None:
+                changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
+                record.save(inputs, written, len(renders.files) + len(renders.kept), problems, self._renders.scope, self._renders.digests)
+            else:
+                previous = self._files
+                changed_outputs = sorted(
+                    [name for name, data in files.items() if previous.get(name) != data]
+                    + [name for name in previous if name not in files]
+                )
+                self._files = files
+        except BaseException:
+            if tree is not None:
+                tree.discard()
+            raise
         return BuildResult(
             pages=len(renders.files) + len(renders.kept),
             files=files,

@@ -46,23 +46,32 @@ PATCH_MAX_SHARE = 0.1
 Manifest = dict[str, tuple[int, int]]  # output path → (size, mtime_ns)
 
 
-def write_site(out_dir: Path, files: dict[str, bytes], kept: Iterable[str] = (), current: Manifest | None = None) -> tuple[list[str], Manifest]:
+def write_site(out_dir: Path, files: dict[str, bytes], kept: Iterable[str] = (), current: Manifest | None = None, tree: NewTree | None = None) -> tuple[list[str], Manifest]:
     """Make `out_dir` hold exactly `files` plus its own `kept` files.
 
     `kept` names files known to be unchanged (the caller checked them), which are taken
     as they are without being read. `current` (the output folder's files now, as the last
-    build wrote them) allows a small change to be applied in place. Returns the output
+    build wrote them) allows a small change to be applied in place. `tree`, a new tree
+    that already holds some of the files, is completed and swapped in. Returns the output
     paths whose bytes changed, and every output file's size and modification time.
     """
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(out_dir)
     kept = set(kept)
-    if current is not None and out_dir.is_dir():
-        patch = _plan_patch(str(out_dir), files, kept, current)
-        if patch is not None:
-            return _apply_patch(out_dir, files, current, *patch)
-    return _write_new_tree(out_dir, files, kept)
+    if tree is None:
+        out_dir = out_dir.resolve()
+        if current is not None and out_dir.is_dir():
+            _remove_leftovers(out_dir)
+            patch = _plan_patch(str(out_dir), files, kept, current)
+            if patch is not None:
+                return _apply_patch(out_dir, files, current, *patch)
+        tree = NewTree(out_dir)
+    try:
+        for name in sorted(kept.union(files)):
+            if not tree.has(name):
+                tree.add(name, None if name in kept else files[name])
+        return tree.commit()
+    except BaseException:
+        tree.discard()
+        raise
 
 
 def _plan_patch(out_dir: str, files: dict[str, bytes], kept: set[str], current: Manifest) -> tuple[list[str], list[str]] | None:
@@ -121,41 +130,55 @@ def _remove_empty_folders(root: str, removed: list[str]) -> None:
             folder = folder.rpartition("/")[0]
 
 
-def _write_new_tree(out_dir: Path, files: dict[str, bytes], kept: set[str]) -> tuple[list[str], Manifest]:
-    """Write everything into a folder beside the output, then swap it in whole."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    changed = []
-    written: Manifest = {}
-    try:
-        os.chmod(staging, DIR_MODE)
-        root, previous_root = str(staging), str(out_dir)
-        had_output = out_dir.is_dir()
-        made = {""}
-        for name in sorted(kept.union(files)):
-            folder = name.rpartition("/")[0]
-            if folder not in made:
-                os.makedirs(os.path.join(root, folder), mode=DIR_MODE, exist_ok=True)
-                parts = folder.split("/")
-                made.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))
-            target = f"{root}/{name}"
-            previous = f"{previous_root}/{name}"
-            data = files.get(name)
-            if name in kept or (had_output and data is not None and _same_bytes(previous, data)):
-                try:
-                    os.link(previous, target)
-                    written[name] = _size_and_mtime(os.stat(target))
-                    continue
-                except OSError:  # another file system or no hard links: write a copy
-                    if data is None:
-                        data = Path(previous).read_bytes()
-            else:
-                changed.append(name)
-            written[name] = _write_file(target, data)
-        _swap(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return changed, written
+class NewTree:
+    """A whole new output, written file by file into a folder beside it, then swapped in.
+
+    Files may be added as soon as they exist, while other pages are still rendering, so
+    that writing overlaps with rendering. Until `commit`, the output is untouched.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir.resolve()
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(self.out_dir)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
+        os.chmod(self.staging, DIR_MODE)
+        self._root, self._previous_root = str(self.staging), str(self.out_dir)
+        self._had_output = self.out_dir.is_dir()
+        self._made = {""}
+        self.changed: list[str] = []
+        self.written: Manifest = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.written
+
+    def add(self, name: str, data: bytes | None) -> None:
+        """Write one file; None takes the current output's file as it is."""
+        folder = name.rpartition("/")[0]
+        if folder not in self._made:
+            os.makedirs(os.path.join(self._root, folder), mode=DIR_MODE, exist_ok=True)
+            parts = folder.split("/")
+            self._made.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))
+        target = f"{self._root}/{name}"
+        previous = f"{self._previous_root}/{name}"
+        if data is None or (self._had_output and _same_bytes(previous, data)):
+            try:
+                os.link(previous, target)
+                self.written[name] = _size_and_mtime(os.stat(target))
+                return
+            except OSError:  # another file system or no hard links: write a copy
+                if data is None:
+                    data = Path(previous).read_bytes()
+        else:
+            self.changed.append(name)
+        self.written[name] = _write_file(target, data)
+
+    def commit(self) -> tuple[list[str], Manifest]:
+        _swap(self.staging, self.out_dir)
+        return sorted(self.changed), self.written
+
+    def discard(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def _size_and_mtime(status: os.stat_result) -> tuple[int, int]:
