@@ -8,6 +8,7 @@ of plain data classes, so a planted cache file cannot run code.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import os
@@ -75,6 +76,8 @@ class DiskCache:
             data = self.path.read_bytes()
         except OSError:
             return {}
+        paused = gc.isenabled()
+        gc.disable()  # unpickling makes no garbage; collections would only walk what it builds
         try:
             stream = io.BytesIO(data)
             if _RestrictedUnpickler(stream).load() != _HEADER:
@@ -82,6 +85,9 @@ class DiskCache:
             entries = _RestrictedUnpickler(stream).load()
         except Exception:  # any damage at all means: start afresh
             return {}
+        finally:
+            if paused:
+                gc.enable()
         return entries if isinstance(entries, dict) else {}
 
     def save(self, entries: dict) -> None:

@@ -9,6 +9,7 @@ parsing are parsed on all cores.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
@@ -106,6 +107,8 @@ class ParsedSources:
         scope = (config, code_fingerprint())
         if self.entries is None:
             self.entries = self.disk.load(scope) if self.persist else {}
+            if self.persist:
+                gc.freeze()  # see below
         elif self.scope != scope:
             self.entries = {}
         self.scope = scope
@@ -132,6 +135,11 @@ class ParsedSources:
         if self.persist and changed:
             self.disk.save(scope, fresh)
 
+        if self.persist:
+            # A build into a folder is one run: the parse results live until it ends. Freezing
+            # them spares every later garbage collection a walk over a few hundred thousand
+            # objects (~0.2 s at 1,000 essays). The dev server, which runs for hours, does not.
+            gc.freeze()
         essays = [fresh[job.path].result for job in essay_jobs if job.path in fresh]
         replies = [fresh[job.path].result for job in reply_jobs if job.path in fresh]
         return essays, replies  # type: ignore[return-value]
