@@ -146,6 +146,16 @@ class Renders:
 
     files: dict[str, bytes]
     kept: list[str]  # output paths to take unchanged from the previous output folder
+    written: list[str]  # output paths rendered and already handed to the writer (see WRITTEN)
+
+
+class _Written(bytes):
+    """The type of WRITTEN."""
+
+
+# What `render_many` may give for a page whose bytes it handed straight to the output
+# writer, so that a large build does not hold every page in memory until the end.
+WRITTEN = _Written()
 
 
 @dataclasses.dataclass
@@ -204,12 +214,15 @@ class RenderCache:
         rendered = dict(zip((page.output for page in stale), render_many(stale)))
         self.rendered_last = len(stale)
         files: dict[str, bytes] = {}
+        written: list[str] = []
         for page in pages:
             data = rendered[page.output] if page.output in rendered else self._bytes.get(page.output)
-            if data is not None:
+            if data is WRITTEN:
+                written.append(page.output)
+            elif data is not None:
                 files[page.output] = data
             elif page.output in rendered:  # failed: nothing to remember
                 fresh.pop(page.output, None)
         self.scope, self.digests, self._frozen = scope, fresh, digests.frozen
         self._bytes = files if self.keep_bytes else {}
-        return Renders(files, kept)
+        return Renders(files, kept, written)

@@ -35,32 +35,35 @@ def usable_cores() -> int:
 
 
 def map_in_processes(
-    function: Callable[[Item], Result], items: Sequence[Item], each: Callable[[int, Result], None] | None = None
+    function: Callable[[Item], Result], items: Sequence[Item],
+    each: Callable[[int, Result], None] | None = None, keep: bool = True,
 ) -> list[Result]:
     """`[function(item) for item in items]`, in order, on all cores when it pays.
 
     Items and results are pickled; `function` is not (workers inherit it), so it may
     hold anything. `each(index, result)`, if given, is called in this process as results
-    arrive, so that this process can use them while the workers go on.
+    arrive, so that this process can use them while the workers go on; with `keep=False`
+    results are not collected (an empty list is returned), so each can be let go.
     """
     workers = usable_cores()
     if workers < 2 or len(items) < MIN_ITEMS_FOR_PROCESSES or "fork" not in multiprocessing.get_all_start_methods():
-        return _collect(map(function, items), each)
+        return _collect(map(function, items), each, keep)
     global _task
     chunk = max(1, len(items) // (workers * 8))
     context = multiprocessing.get_context("fork")
     _task = function
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return _collect(pool.map(_run_task, items, chunksize=chunk), each)
+            return _collect(pool.map(_run_task, items, chunksize=chunk), each, keep)
     finally:
         _task = None
 
 
-def _collect(results: Iterable[Result], each: Callable[[int, Result], None] | None) -> list[Result]:
+def _collect(results: Iterable[Result], each: Callable[[int, Result], None] | None, keep: bool) -> list[Result]:
     collected = []
     for index, result in enumerate(results):
         if each is not None:
             each(index, result)
-        collected.append(result)
+        if keep:
+            collected.append(result)
     return collected

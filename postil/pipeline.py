@@ -15,7 +15,7 @@ has work to do: finding that nothing changed must take a fraction of a second.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -51,12 +51,12 @@ class BuildResult:
     parsed: int = 0  # essay files parsed afresh by this build
     rendered: int = 0  # pages rendered afresh by this build
     up_to_date: bool = False  # nothing changed since the last build: the output was left as it was
-    kept: int = 0  # unchanged files taken from the previous output folder without rendering
+    on_disk_only: int = 0  # files not in `files`: kept from the previous output, or written as rendered
 
     @property
     def outputs(self) -> int:
         """How many files the site has."""
-        return len(self.files) + self.kept
+        return len(self.files) + self.on_disk_only
 
 
 @dataclass
@@ -119,7 +119,7 @@ class Builder:
 
     def _build(self, config: Config, sources: Sources, report: Report, inputs: Inputs | None, started: float) -> BuildResult:
         from .assemble import assemble, check_links
-        from .incremental import RenderCache
+        from .incremental import WRITTEN, RenderCache
         from .parallel import map_in_processes
         from .render import Page, PageRenderer, make_environment, site_pages
         from .reply_pages import reply_pages
@@ -156,16 +156,24 @@ class Builder:
         # With no intact output to update, pages go into a new tree as they are rendered.
         tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
 
-        def write_early(stale: list[Page]) -> Callable[[int, tuple[bytes | None, Problem | None]], None] | None:
-            if tree is None:
-                return None
-            return lambda index, result: tree.add(stale[index].output, result[0]) if result[0] is not None else None
-
         def render_many(stale: list[Page]) -> list[bytes | None]:
             renderer = PageRenderer(stale, environment, self.site_root, config)
-            results = map_in_processes(renderer, range(len(stale)), each=write_early(stale))
-            report.extend(problem for _, problem in results if problem is not None)
-            return [data for data, _ in results]
+            if tree is None:
+                results = map_in_processes(renderer, range(len(stale)))
+                report.extend(problem for _, problem in results if problem is not None)
+                return [data for data, _ in results]
+            pages_out: list[bytes | None] = [None] * len(stale)
+
+            def write(index: int, result: tuple[bytes | None, Problem | None]) -> None:
+                data, problem = result
+                if problem is not None:
+                    report.problems.append(problem)
+                elif data is not None:
+                    tree.add(stale[index].output, data)
+                    pages_out[index] = WRITTEN
+
+            map_in_processes(renderer, range(len(stale)), each=write, keep=False)
+            return pages_out
 
         try:
             environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
@@ -183,13 +191,16 @@ class Builder:
             files.update(renders.files)
             kept = set(renders.kept)
             if config.search and out_dir is not None:
-                # The index reads every essay page: bring back the ones kept from the last output.
+                # The index reads every essay page: bring back the ones not held in memory.
                 for essay in site.essays:
-                    if (output := essay.url_path + "index.html") in kept:
+                    output = essay.url_path + "index.html"
+                    if output in kept:
                         files[output] = (out_dir / output).read_bytes()
                         kept.discard(output)
+                    elif tree is not None and tree.has(output):
+                        files[output] = tree.read(output)
             add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
-            check_links(site, set(files) | kept, report)
+            check_links(site, set(files) | kept | set(renders.written), report)
 
             problems = report.sorted()
             if self.options.strict:
@@ -201,7 +212,7 @@ class Builder:
                 raise PostilError(problems)
             if out_dir is not None and record is not None and inputs is not None:
                 changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
-                record.save(inputs, written, len(renders.files) + len(renders.kept), problems, self._renders.scope, self._renders.digests)
+                record.save(inputs, written, len(renders.files) + len(renders.kept) + len(renders.written), problems, self._renders.scope, self._renders.digests)
             else:
                 previous = self._files
                 changed_outputs = sorted(
@@ -214,14 +225,14 @@ class Builder:
                 tree.discard()
             raise
         return BuildResult(
-            pages=len(renders.files) + len(renders.kept),
+            pages=len(renders.files) + len(renders.kept) + len(renders.written),
             files=files,
             changed=changed_outputs,
             warnings=problems,
             seconds=time.perf_counter() - started,
             parsed=self._sources.parsed_last,
             rendered=self._renders.rendered_last,
-            kept=len(kept),
+            on_disk_only=len(kept) + len(renders.written),
         )
 
     def _finish_unchanged(self, record: BuildRecord, started: float) -> BuildResult:

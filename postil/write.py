@@ -173,6 +173,10 @@ class NewTree:
             self.changed.append(name)
         self.written[name] = _write_file(target, data)
 
+    def read(self, name: str) -> bytes:
+        """A file as added (which may be a link to the current output's)."""
+        return Path(self._root, name).read_bytes()
+
     def commit(self) -> tuple[list[str], Manifest]:
         _swap(self.staging, self.out_dir)
         return sorted(self.changed), self.written
