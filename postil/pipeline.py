@@ -135,7 +135,7 @@ class Builder:
             self._renders = RenderCache(keep_bytes=out_dir is None)
             if record is not None:
                 self._renders.scope, self._renders.digests = record.render_digests
-        parsed_essays, parsed_replies = self._sources.update(sources, config, report)
+        parsed_essays, parsed_replies = self._sources.update(sources, config, report, inputs.stats if inputs else None)
         essays = []
         for parsed in parsed_essays:
             report.extend(parsed.problems)

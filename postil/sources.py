@@ -102,8 +102,12 @@ class ParsedSources:
         self.scope: tuple | None = None
         self.parsed_last = 0  # files parsed afresh by the last update (for tests and figures)
 
-    def update(self, sources: Sources, config: Config, report: Report) -> tuple[list[Parsed], list[ParsedReply]]:
-        """Parse results for every essay and reply file in `sources`, in discovery order."""
+    def update(
+        self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None
+    ) -> tuple[list[Parsed], list[ParsedReply]]:
+        """Parse results for every essay and reply file in `sources`, in discovery order.
+
+        `stats` may give files' (size, mtime_ns, inode) as the caller just read them."""
         scope = (config, code_fingerprint())
         if self.entries is None:
             self.entries = self.disk.load(scope) if self.persist else {}
@@ -117,7 +121,7 @@ class ParsedSources:
         fresh: dict[str, Entry] = {}
         self.parsed_last = 0
         essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
-        self._refresh(essay_jobs, config, previous, fresh, report)
+        self._refresh(essay_jobs, config, previous, fresh, report, stats or {})
         # Replies come second: their links resolve against their essay's URL, which a slug may move.
         essay_urls = {
             entry.result.essay.bundle_dir: entry.result.essay.url_path
@@ -129,7 +133,7 @@ class ParsedSources:
             for bundle, paths in sorted(sources.replies.items())
             for path in paths
         ]
-        self._refresh(reply_jobs, config, previous, fresh, report)
+        self._refresh(reply_jobs, config, previous, fresh, report, stats or {})
         changed = fresh.keys() != previous.keys() or any(fresh[path] is not previous[path] for path in fresh)
         self.entries = fresh
         if self.persist and changed:
@@ -154,15 +158,20 @@ class ParsedSources:
                 known[id(parsed)] = (parsed, f"#{entry.digest}:{path}:{entry.page_path}")
         return known
 
-    def _refresh(self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry], report: Report) -> None:
+    def _refresh(
+        self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
+        report: Report, stats: dict[str, tuple[int, int, int]],
+    ) -> None:
         """Put an entry for every job into `fresh`: from `previous` when the file is unchanged."""
         stale: list[_Job] = []
         for job in jobs:
             entry = previous.get(job.path)
-            try:
-                status = _stat_key(os.stat(os.path.join(self.site_root, job.path)))
-            except OSError:
-                status = None
+            status = stats.get(job.path)
+            if status is None:
+                try:
+                    status = _stat_key(os.stat(os.path.join(self.site_root, job.path)))
+                except OSError:
+                    status = None
             if (
                 entry is not None and status == entry.stat and entry.page_path == job.page_path
                 and status[1] < entry.recorded_ns - RACY_NANOSECONDS

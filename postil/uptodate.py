@@ -30,6 +30,7 @@ Manifest = dict[str, tuple[int, int]]  # file path inside a folder → (size, mt
 class Inputs:
     digest: str  # of every input's stat, the config, the build options and the code
     newest_ns: int  # the newest modification time among the input files
+    stats: dict[str, tuple[int, int, int]]  # site path of each source file → (size, mtime_ns, inode)
 
 
 def source_files(sources: Sources) -> set[str]:
@@ -44,12 +45,14 @@ def read_inputs(site_root: Path, sources: Sources, config: Config, options: obje
     """Stat everything a build reads: sources, templates, theme files and the config file."""
     hasher = hashlib.sha256(repr((config, options, code_fingerprint())).encode())
     root = str(site_root)
-    paths = [os.path.join(root, CONFIG_FILE), *(os.path.join(root, path) for path in sorted(source_files(sources)))]
+    sources_found = sorted(source_files(sources))
+    paths = [*(os.path.join(root, path) for path in sources_found), os.path.join(root, CONFIG_FILE)]
     for folder in [*template_dirs(site_root, config), *theme_dirs(site_root, config)]:
         paths += (os.path.join(folder, name) for name in sorted(manifest(folder)))
     newest = 0
     lines = []
-    for path in paths:
+    stats = {}
+    for index, path in enumerate(paths):
         try:
             status = os.stat(path)
         except OSError:
@@ -57,8 +60,10 @@ def read_inputs(site_root: Path, sources: Sources, config: Config, options: obje
             continue
         lines.append(f"{path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}")
         newest = max(newest, status.st_mtime_ns)
+        if index < len(sources_found):
+            stats[sources_found[index]] = (status.st_size, status.st_mtime_ns, status.st_ino)
     hasher.update("\n".join(lines).encode())
-    return Inputs(hasher.hexdigest(), newest)
+    return Inputs(hasher.hexdigest(), newest, stats)
 
 
 def manifest(folder: Path | str) -> Manifest:
