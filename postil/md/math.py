@@ -4,7 +4,6 @@ from __future__ import annotations
 from functools import lru_cache
 from html import escape
 
-from latex2mathml.converter import convert
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -12,6 +11,9 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 @lru_cache(maxsize=2048)
 def _to_mathml(latex: str, display: bool) -> str | None:
+    # Imported at the first formula: it takes ~60 ms, and most builds parse no math at all.
+    from latex2mathml.converter import convert
+
     try:
         return convert(latex, display="block" if display else "inline")
     except Exception:  # latex2mathml raises many types for bad input; all mean "cannot convert"
