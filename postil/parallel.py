@@ -6,10 +6,8 @@ batches stay in this process: forking costs more than it saves below a few dozen
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -46,7 +44,13 @@ def map_in_processes(
     results are not collected (an empty list is returned), so each can be let go.
     """
     workers = usable_cores()
-    if workers < 2 or len(items) < MIN_ITEMS_FOR_PROCESSES or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or len(items) < MIN_ITEMS_FOR_PROCESSES:
+        return _collect(map(function, items), each, keep)
+    # Imported only here: a run that needs no pool (an edit, a preview save) skips ~25 ms.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return _collect(map(function, items), each, keep)
     global _task
     chunk = max(1, len(items) // (workers * 8))
