@@ -114,3 +114,13 @@ def test_a_small_change_is_applied_in_place_and_equals_a_clean_build(site, tmp_p
     shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".postil-cache"))
     assert subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(copy)], capture_output=True).returncode == 0
     assert site.snapshot() == snapshot(copy / "public")
+
+
+def test_a_failed_build_with_no_previous_output_leaves_nothing_behind(site):
+    """Pages go into a new tree as they render; a template error later must drop the whole tree."""
+    for number in range(60):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-01-{number % 28 + 1:02}")
+    site.write("templates/tags.html", "{{ no_such_thing.attribute }}\n")
+    assert site.build() == 1
+    assert not site.out.exists()
+    assert not [p for p in site.root.iterdir() if p.name.startswith(".public.")]
