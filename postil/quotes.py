@@ -18,15 +18,16 @@ _TYPOGRAPHY = str.maketrans({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
 })
 _DASHES = re.compile(r"-{2,}")
-_SPACE = re.compile(r"\s+")
 _ELLIPSIS = re.compile(r"\s*\[?\s*\.\.\.\s*\]?\s*")
 
 
 def normalise(text: str) -> str:
     """Text as compared: NFKC (which also turns "…" into "..."), plain quotes and dashes, folded case."""
     text = unicodedata.normalize("NFKC", text).translate(_TYPOGRAPHY)
-    text = _DASHES.sub("-", text)
-    return _SPACE.sub(" ", text).strip().casefold()
+    if "--" in text:
+        text = _DASHES.sub("-", text)
+    # str.split() splits on exactly the characters regex \s matches, and drops the ends.
+    return " ".join(text.split()).casefold()
 
 
 def fragments(quote: str) -> tuple[str, ...]:

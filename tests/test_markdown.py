@@ -178,3 +178,34 @@ def test_documents_sharing_a_page_never_share_an_id():
     assert len(ids) == 12 and len(set(ids)) == len(ids)  # per document: heading, paragraph, note and its reference
     for node in page.css("a[href^='#']"):
         assert page.css_first(f"[id='{node.attributes['href'][1:]}']") is not None
+
+
+def test_every_callout_kind_renders_and_other_names_stay_text():
+    from postil.md import essay_markdown, render_markdown
+
+    text = ":::: warning Careful\n::: note\nInside.\n:::\n::::\n\n::: aside\nBeside.\n:::\n\n::: tip\nNot a callout.\n:::\n"
+    html = render_markdown(essay_markdown(), text, first_line=1, base_path="/").html
+    assert '<aside class="callout callout-warning" role="note">\n<p class="callout-title">Careful</p>\n<aside class="callout callout-note" role="note">' in html
+    assert '<aside class="callout callout-aside" role="note">' in html
+    assert html.count("<aside") == html.count("</aside>") == 3
+    assert "::: tip" in html
+
+
+def test_rendering_block_by_block_gives_the_html_of_rendering_at_once():
+    from postil.md import essay_markdown, render_markdown
+
+    text = "# T\n\nOne.[^1]\n\n- a\n  - b\n\n> q\n\n```python\nx = 1\n```\n\n---\n\n::: note\nN.\n:::\n\n[^1]: Note.\n"
+    md = essay_markdown()
+    rendered = render_markdown(md, text, first_line=1, base_path="/")
+    env: dict = {"base_path": "/"}
+    assert rendered.html == md.renderer.render(md.parse(text, env), md.options, env)
+    assert [passage.text for passage in rendered.passages if passage.text] == ["t", "one.", "a b", "q", "n.", "note."]
+
+
+def test_highlighting_ignores_case_and_attributes_and_falls_back_for_unknown_languages():
+    from postil.md.highlight import highlight_code
+
+    first = highlight_code("x = 1\n", "python")
+    assert highlight_code("x = 1\n", "Python {.wide}") == first
+    assert '<span class="n">x</span>' in first
+    assert highlight_code("<b>\n", "no-such-language") == '<pre class="highlight" data-lang="no-such-language" tabindex="0"><code>&lt;b&gt;\n</code></pre>\n'

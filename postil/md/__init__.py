@@ -19,7 +19,7 @@ from .headings import headings_plugin
 from .highlight import highlight_code
 from .links import links_plugin
 from .math import math_plugin
-from .passages import block_end, passages_plugin
+from .passages import passages_plugin, top_level_blocks
 
 
 @dataclass(frozen=True)
@@ -135,14 +135,11 @@ def _render_passages(md: MarkdownIt, tokens, env: dict, first_line: int) -> tupl
     """
     known = env.get("passages", {})
     passages = []
-    index = 0
-    while index < len(tokens):
-        end = block_end(tokens, index)
-        html = md.renderer.render(tokens[index:end], md.options, env)
-        if index in known:
-            ident, line, text = known[index]
+    for start, end in top_level_blocks(tokens):
+        html = md.renderer.render(tokens[start:end], md.options, env)
+        if start in known:
+            ident, line, text = known[start]
             passages.append(Passage(html, ident, line + first_line, text))
         else:
             passages.append(Passage(html))
-        index = end
     return tuple(passages)

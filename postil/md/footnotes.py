@@ -81,7 +81,7 @@ def _check_loose_ends(state: StateCore) -> None:
         if token.type != "inline" or not token.map:
             continue
         for child in token.children or ():
-            if child.type == "text":
+            if child.type == "text" and "[^" in child.content:
                 for match in _UNDEFINED_REF.finditer(child.content):
                     problems.append((token.map[0], f"footnote reference [^{match[1]}] has no definition", f"add a line '[^{match[1]}]: …' or remove the reference"))
 

@@ -30,14 +30,18 @@ def plain_text(children: list[Token] | None) -> str:
     return "".join(parts)
 
 
-def block_end(tokens: list[Token], start: int) -> int:
-    """The index just past the block that opens at `start`."""
-    depth = 0
-    for index in range(start, len(tokens)):
-        depth += tokens[index].nesting
+def top_level_blocks(tokens: list[Token]) -> list[tuple[int, int]]:
+    """(start, end) token indices of each top-level block, found in one pass over `tokens`."""
+    spans = []
+    start = depth = 0
+    for index, token in enumerate(tokens):
+        depth += token.nesting
         if depth <= 0:
-            return index + 1
-    return len(tokens)
+            spans.append((start, index + 1))
+            start, depth = index + 1, 0
+    if start < len(tokens):
+        spans.append((start, len(tokens)))
+    return spans
 
 
 def passages_plugin(md: MarkdownIt) -> None:
@@ -45,11 +49,9 @@ def passages_plugin(md: MarkdownIt) -> None:
         passages = state.env.setdefault("passages", {})
         used: set[str] = set()
         tokens = state.tokens
-        index = 0
-        while index < len(tokens):
+        for index, end in top_level_blocks(tokens):
             token = tokens[index]
-            end = block_end(tokens, index)
-            text = normalise(" ".join(plain_text(t.children) for t in tokens[index:end] if t.type == "inline"))
+            text = normalise(" ".join([plain_text(t.children) for t in tokens[index:end] if t.type == "inline"]))
             if text and token.level == 0 and token.type not in PASSAGE_TYPES:
                 # Footnotes and asides can be quoted too, but have no element to pin a comment to.
                 passages[index] = ("", token.map[0] if token.map else 0, text)
@@ -64,6 +66,5 @@ def passages_plugin(md: MarkdownIt) -> None:
                     token.attrSet("id", ident)
                 used.add(ident)
                 passages[index] = (ident, token.map[0] if token.map else 0, text)
-            index = end
 
     md.core.ruler.push("passages", assign)
