@@ -52,7 +52,8 @@ def main() -> int:
         essay = essay.parent.parent / "index.md"
     original = essay.read_bytes()
     started = time.perf_counter()
-    preview = Preview(args.corpus, port=free_port(), out=io.StringIO()).start()
+    said = io.StringIO()
+    preview = Preview(args.corpus, port=free_port(), out=said).start()
     print(f"first build: {time.perf_counter() - started:.2f} s")
     source = essay.relative_to(args.corpus).as_posix()
     page_path = essay.parent.relative_to(args.corpus / "content").as_posix() + "/" if essay.name == "index.md" else essay.relative_to(args.corpus / "content").with_suffix("").as_posix() + "/"
@@ -83,6 +84,8 @@ def main() -> int:
     print(f"save → server has the new page: median {statistics.median(served) * 1000:.0f} ms (min {min(served) * 1000:.0f}, max {max(served) * 1000:.0f})")
     print(f"save → browser shows it:        median {statistics.median(shown) * 1000:.0f} ms (min {min(shown) * 1000:.0f}, max {max(shown) * 1000:.0f})")
     print(f"builds per save: {builds}")
+    own = [float(line.split(" in ")[1].split(" s")[0]) for line in said.getvalue().splitlines()[1:] if line.startswith("Built ")]
+    print(f"of which the build itself:       median {statistics.median(own) * 1000:.0f} ms")
     return 0
 
 

@@ -8,6 +8,7 @@ are not hashed (a stylesheet edit then changes one file, swapped in without a re
 """
 from __future__ import annotations
 
+import gc
 import ipaddress
 import sys
 import threading
@@ -63,6 +64,11 @@ class Preview:
             self._say(f"Warning: listening on {self.server.host}, not on loopback: other machines can read your drafts.")
         self.watcher.start()
         self.rebuild(None)
+        # What the first build made (every parsed file) mostly lives for the whole session:
+        # frozen, it is no longer walked by each garbage collection, which cost up to 90 ms
+        # of a save's rebuild at 1,000 essays. Parse results hold no reference cycles, so
+        # those later replaced are still freed; only the first build's few cyclic objects stay.
+        gc.freeze()
         self.server.start()
         self._thread.start()
         return self
