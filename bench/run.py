@@ -91,6 +91,9 @@ def main() -> int:
     postil = [sys.executable, "-m", "postil", "build"]
     env_path = {"PYTHONPATH": str(REPO)}
     os.environ.update(env_path)
+    # An installed postil has its bytecode compiled; run from the source tree, it must be
+    # allowed to write it, or every run would pay for compiling postil again.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     hugo = None if args.skip_hugo else find_hugo()
     if hugo:
         generate(args.generator, hugo_site, args.essays, 0, "hugo")
