@@ -44,7 +44,7 @@ class BuildOptions:
 @dataclass
 class BuildResult:
     pages: int
-    files: dict[str, bytes]  # the whole built site: output path → bytes (without `kept` files)
+    files: dict[str, bytes]  # the built site, output path → bytes, but for the `on_disk_only` files
     changed: list[str]  # output paths added, changed or removed since the previous build (on disk when writing)
     warnings: list[Problem]
     seconds: float
