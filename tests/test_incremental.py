@@ -119,3 +119,19 @@ def test_plain_asset_stylesheet_edit_changes_only_the_stylesheet(site):
     site.write("theme/style.css", "body { color: navy }\n")
     result = builder.build()
     assert (result.rendered, result.changed) == (0, ["assets/style.css"])
+
+
+def test_a_template_included_by_a_variable_name_is_followed_too(site, tmp_path):
+    """A reference postil cannot read (here a computed name) makes its pages render every time."""
+    many_essays(site, 3)
+    site.write("templates/404.html", '{% set part = "partials/" ~ "lost.html" %}{% include part %}\n')
+    site.write("templates/partials/lost.html", "<p>Lost</p>\n")
+    out = tmp_path / "public"
+    builder = Builder(site.root, BuildOptions(out_dir=out))
+    builder.build()
+    site.write("templates/partials/lost.html", "<p>Found nothing</p>\n")
+    builder.build()
+    assert (out / "404.html").read_text() == "<p>Found nothing</p>\n"
+    site.write("templates/partials/lost.html", "<p>Gone</p>\n")
+    Builder(site.root, BuildOptions(out_dir=out)).build()  # a new run, with the digests on disk
+    assert (out / "404.html").read_text() == "<p>Gone</p>\n"
