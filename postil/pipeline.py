@@ -232,7 +232,7 @@ class Builder:
             seconds=time.perf_counter() - started,
             parsed=self._sources.parsed_last,
             rendered=self._renders.rendered_last,
-            on_disk_only=len(kept) + len(renders.written),
+            on_disk_only=len((kept | set(renders.written)) - files.keys()),
         )
 
     def _finish_unchanged(self, record: BuildRecord, started: float) -> BuildResult:

@@ -41,3 +41,13 @@ def test_unknown_option_is_a_usage_error_with_exit_code_2(site, capsys):
 
 def test_unknown_command_is_a_usage_error(site, capsys):
     assert main(["-C", str(site.root), "publish-everything"]) == 2
+
+
+def test_build_counts_each_file_once(site, capsys):
+    """Pages written as soon as rendered, then read back for the search index, are still one file each."""
+    site.write("pyproject.toml", '[tool.postil]\ntitle = "T"\nbase_url = "https://example.org/"\n')
+    for number in range(60):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-01-{number % 28 + 1:02}")
+    assert site.build() == 0
+    files = sum(1 for path in site.out.rglob("*") if path.is_file())
+    assert f"({files} files, {files} changed)" in capsys.readouterr().out
