@@ -76,7 +76,7 @@ class DiskCache:
             data = self.path.read_bytes()
         except OSError:
             return {}
-        paused = gc.isenabled()
+        was_enabled = gc.isenabled()
         gc.disable()  # unpickling makes no garbage; collections would only walk what it builds
         try:
             stream = io.BytesIO(data)
@@ -86,7 +86,7 @@ class DiskCache:
         except Exception:  # any damage at all means: start afresh
             return {}
         finally:
-            if paused:
+            if was_enabled:
                 gc.enable()
         return entries if isinstance(entries, dict) else {}
 

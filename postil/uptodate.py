@@ -144,5 +144,4 @@ class BuildRecord:
             "manifest": written, "pages": pages, "warnings": warnings,
             "render_scope": render_scope, "render_digests": render_digests,
         }
-        self.found = written
         self._store.save(self._saved)

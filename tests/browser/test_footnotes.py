@@ -1,8 +1,6 @@
 """Footnotes as sidenotes on wide screens, popovers on narrow ones, plain links without JS."""
 from __future__ import annotations
 
-import pytest
-
 from .conftest import NARROW, WIDE
 
 ESSAY = "/notes-in-the-margin/"
