@@ -1,6 +1,7 @@
 """Site settings from `[tool.postil]` in pyproject.toml, validated in one pass."""
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -26,9 +27,10 @@ class Config:
     feed_entries: int = 20
     search: bool = True
 
-    @property
+    @functools.cached_property
     def base_path(self) -> str:
-        """The URL path the site lives under, always ending in '/': '/' or '/blog/'."""
+        """The URL path the site lives under, always ending in '/': '/' or '/blog/'.
+        Cached: `href` asks for it on every link of every page."""
         return urlsplit(self.base_url).path or "/"
 
     def absolute(self, site_path: str) -> str:

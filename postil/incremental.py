@@ -21,10 +21,13 @@ from collections.abc import Container
 from typing import Callable
 
 import jinja2
+import markupsafe
 
 from .render import Page
 
 _PLAIN = (str, int, float, bool, type(None), dt.datetime, dt.date)
+_PLAIN_TYPES = frozenset(_PLAIN)
+_UNSEEN = object()
 
 
 def digest_of(*parts: str) -> str:
@@ -50,16 +53,19 @@ class Digests:
         self._fields: dict[type, tuple[str, ...]] = {}
 
     def of(self, value: object) -> str | None:
-        if isinstance(value, _PLAIN):
+        kind = type(value)
+        if kind in _PLAIN_TYPES:  # the exact types first: this runs ~70,000 times a build
             return repr(value)
         key = id(value)
-        if key in self._memo:
-            return self._memo[key]
-        kind = type(value)
+        result = self._memo.get(key, _UNSEEN)
+        if result is not _UNSEEN:
+            return result  # type: ignore[return-value]
         if isinstance(value, (tuple, list)):
             result = self._combine(kind.__name__, [self.of(item) for item in value])
         elif isinstance(value, dict):
             result = self._combine("dict", [part for k, v in value.items() for part in (self.of(k), self.of(v))])
+        elif isinstance(value, _PLAIN):  # subclasses, such as Markup
+            result = repr(value)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             result = self._dataclass(value, kind)
         else:
@@ -86,9 +92,11 @@ class Digests:
 
 
 # `{% extends|include|import|from WHAT ... %}`, WHAT ending where the tag or its own
-# keywords begin. Templates use Jinja's default delimiters.
+# keywords begin; and `cached_partial(WHAT, ...)`. Templates use Jinja's default delimiters.
 _REFERENCE = re.compile(
-    r"{%[-+]?\s*(?:extends|include|import|from)\s+(.*?)\s*(?:[-+]?%}|\s(?:import|as|with|without|ignore)\b)", re.S
+    r"{%[-+]?\s*(?:extends|include|import|from)\s+(.*?)\s*(?:[-+]?%}|\s(?:import|as|with|without|ignore)\b)"
+    r"|\bcached_partial\(\s*([^,)]*?)\s*[,)]",
+    re.S,
 )
 _STRING = re.compile(r"""^(?:"([^"\\]*)"|'([^'\\]*)')$""")
 
@@ -101,7 +109,7 @@ def _referenced_templates(source: str) -> frozenset[str] | None:
     string (a variable, a list, an expression) gives None, "unsure"."""
     found = set()
     for match in _REFERENCE.finditer(source):
-        literal = _STRING.match(match[1])
+        literal = _STRING.match(match[1] if match[1] is not None else match[2])
         if literal is None:
             return None
         found.add(literal[1] if literal[1] is not None else literal[2])
@@ -149,6 +157,53 @@ class TemplateFingerprints:
         return self._digests[name]
 
 
+class Fragments:
+    """`cached_partial(name, **values)` for templates: a partial rendered with only `values`
+    (and the environment's globals) in its context, its output reused while they are the same.
+
+    Lists of every essay (the home page, the archive) are most of what a one-essay edit
+    renders again; with each item a cached partial, such a page is a join of strings but
+    for the item that changed. The key is the build's scope (config, assets, global data,
+    code), the partial's template closure and the digests of the values, so a reused
+    output is always the one rendering would give. Values of unknown digest are rendered
+    every time. Outputs not used by this build or the one before are dropped, and all of
+    them when the scope changes.
+    """
+
+    def __init__(self) -> None:
+        self._outputs: dict[tuple, markupsafe.Markup] = {}
+        self._used: set[tuple] = set()
+        self._used_before: set[tuple] = set()
+        self._scope = ""
+        self._held: list[dict] = []  # values digested by id must outlive the build
+        self._bound: tuple[jinja2.Environment, Digests, TemplateFingerprints] | None = None
+
+    def begin(self, environment: jinja2.Environment, digests: Digests, templates: TemplateFingerprints, scope: str) -> None:
+        if scope != self._scope:
+            self._outputs, self._scope = {}, scope
+        self._bound = (environment, digests, templates)
+        environment.globals["cached_partial"] = self
+
+    def end(self) -> None:
+        kept = self._used | self._used_before
+        self._outputs = {key: output for key, output in self._outputs.items() if key in kept}
+        self._used_before, self._used = self._used, set()
+        self._held, self._bound = [], None
+
+    def __call__(self, name: str, **values: object) -> markupsafe.Markup:
+        assert self._bound is not None, "cached_partial outside a build"
+        environment, digests, templates = self._bound
+        self._held.append(values)
+        key = (name, templates.digest(name), *sorted((key, digests.of(value)) for key, value in values.items()))
+        if key[1] is None or any(digest is None for _, digest in key[2:]):
+            return markupsafe.Markup(environment.get_template(name).render(values))
+        self._used.add(key)
+        output = self._outputs.get(key)
+        if output is None:
+            output = self._outputs[key] = markupsafe.Markup(environment.get_template(name).render(values))
+        return output
+
+
 @dataclasses.dataclass
 class Renders:
     """What a build's pages came to: fresh bytes, and pages whose previous output stands."""
@@ -181,6 +236,7 @@ class RenderCache:
     digests: dict[str, str] = dataclasses.field(default_factory=dict)
     _bytes: dict[str, bytes] = dataclasses.field(default_factory=dict)
     _frozen: dict[int, tuple[object, str]] = dataclasses.field(default_factory=dict)
+    fragments: Fragments = dataclasses.field(default_factory=Fragments)
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
     def render(
@@ -220,7 +276,11 @@ class RenderCache:
                 stale.append(page)
             if digest is not None:
                 fresh[page.output] = digest
-        rendered = dict(zip((page.output for page in stale), render_many(stale)))
+        self.fragments.begin(environment, digests, templates, scope)
+        try:
+            rendered = dict(zip((page.output for page in stale), render_many(stale)))
+        finally:
+            self.fragments.end()
         self.rendered_last = len(stale)
         files: dict[str, bytes] = {}
         written: list[str] = []

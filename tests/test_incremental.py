@@ -31,6 +31,7 @@ CHANGES = {
     "deleted essay": lambda site: (site.root / "content/third.md").unlink(),
     "draft": lambda site: site.essay("third.md", title="Third", date="2026-01-03", draft="true", body="More text."),
     "included template": lambda site: site.write("templates/partials/tags.html", '{% macro tag_list(tags) %}<ol class="tags">{% for tag in tags %}<li>{{ tag }}</li>{% endfor %}</ol>{% endmacro %}\n'),
+    "cached partial": lambda site: site.write("templates/partials/essay_item.html", "<li>{{ essay.title }} ({{ essay.date|date }})</li>\n"),
     "base template": lambda site: site.write("templates/base.html", "<html><body>{% block main %}{% endblock %}</body></html>\n"),
     "stylesheet": lambda site: site.write("theme/extra.css", "p { margin: 1em }\n"),
     "bundle file": lambda site: site.write("content/bundle/picture.txt", "another picture\n"),
@@ -135,3 +136,37 @@ def test_a_template_included_by_a_variable_name_is_followed_too(site, tmp_path):
     site.write("templates/partials/lost.html", "<p>Gone</p>\n")
     Builder(site.root, BuildOptions(out_dir=out)).build()  # a new run, with the digests on disk
     assert (out / "404.html").read_text() == "<p>Gone</p>\n"
+
+
+def test_cached_partial_gives_each_value_its_own_output(site, tmp_path):
+    """Values made in the template (a new dict each turn of the loop) never share an output."""
+    many_essays(site, 3)
+    site.write("templates/404.html", '{% for n in range(40) %}{{ cached_partial("partials/n.html", item={"n": n}) }}{% endfor %}\n')
+    site.write("templates/partials/n.html", "<i>{{ item.n }}</i>")
+    builder = Builder(site.root, BuildOptions(out_dir=tmp_path / "public"))
+    builder.build()
+    assert (tmp_path / "public/404.html").read_text() == "".join(f"<i>{n}</i>" for n in range(40))
+
+
+def test_cached_partial_items_follow_an_edit_in_a_warm_builder(site):
+    """The home page's items are cached partials: an edited title shows, the others stay."""
+    many_essays(site, 5)
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    builder.build()  # nothing changed: every item comes from the cache
+    site.essay("essay-02.md", title="Retitled", date="2025-01-03", body="Text 2.")
+    home = builder.build().files["index.html"].decode()
+    titles = [line.split('">')[-1].split("</a>")[0] for line in home.splitlines() if "essay-item-title" in line]
+    assert titles == ["Essay 4", "Essay 3", "Retitled", "Essay 1", "Essay 0"]
+
+
+def test_cached_partial_named_by_a_variable_is_rendered_every_time(site, tmp_path):
+    many_essays(site, 2)
+    site.write("templates/404.html", '{% set name = "partials/" ~ "x.html" %}{{ cached_partial(name, n=1) }}\n')
+    site.write("templates/partials/x.html", "<p>One</p>")
+    out = tmp_path / "public"
+    builder = Builder(site.root, BuildOptions(out_dir=out))
+    builder.build()
+    site.write("templates/partials/x.html", "<p>Two</p>")
+    builder.build()
+    assert (out / "404.html").read_text() == "<p>Two</p>\n"
