@@ -96,9 +96,10 @@ class Builder:
         """Build the site; raise PostilError (nothing written, caches kept) on any error.
 
         `changed` lists site-relative paths (files or folders) known to have changed since
-        the last build, so that content/ need not be walked again when only known files were
-        edited. None (the default) means "anything may have changed". Either way a source
-        file is read only when its stat differs from the last build's (see sources.py).
+        the last build (the watcher's word), so that content/ need not be walked again when
+        only known files were edited, and no other source is even stat'ed. None (the
+        default) means "anything may have changed": then a source file is read only when
+        its stat differs from the last build's (see sources.py).
         """
         started = time.perf_counter()
         config = self.config()
@@ -115,9 +116,11 @@ class Builder:
                 return self._finish_unchanged(self._record, started)
         elif self._record is not None:  # a warm Builder goes on to build anyway
             self._record.scan()
-        return self._build(config, sources, report, inputs, started)
+        return self._build(config, sources, report, inputs, started, known_changed)
 
-    def _build(self, config: Config, sources: Sources, report: Report, inputs: Inputs | None, started: float) -> BuildResult:
+    def _build(
+        self, config: Config, sources: Sources, report: Report, inputs: Inputs | None, started: float, changed: set[str] | None
+    ) -> BuildResult:
         from .assemble import assemble, check_links
         from .incremental import WRITTEN, RenderCache
         from .parallel import map_in_processes
@@ -135,7 +138,7 @@ class Builder:
             self._renders = RenderCache(keep_bytes=out_dir is None)
             if record is not None:
                 self._renders.scope, self._renders.digests = record.render_digests
-        parsed_essays, parsed_replies = self._sources.update(sources, config, report, inputs.stats if inputs else None)
+        parsed_essays, parsed_replies = self._sources.update(sources, config, report, inputs.stats if inputs else None, changed)
         essays = []
         for parsed in parsed_essays:
             report.extend(parsed.problems)

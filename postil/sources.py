@@ -103,11 +103,14 @@ class ParsedSources:
         self.parsed_last = 0  # files parsed afresh by the last update (for tests and figures)
 
     def update(
-        self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None
+        self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None,
+        changed: set[str] | None = None,
     ) -> tuple[list[Parsed], list[ParsedReply]]:
         """Parse results for every essay and reply file in `sources`, in discovery order.
 
-        `stats` may give files' (size, mtime_ns, inode) as the caller just read them."""
+        `stats` may give files' (size, mtime_ns, inode) as the caller just read them.
+        `changed` may name the only files and folders that changed since the last update
+        (a watcher's word): the others are not even stat'ed."""
         scope = (config, code_fingerprint())
         if self.entries is None:
             self.entries = self.disk.load(scope) if self.persist else {}
@@ -121,7 +124,7 @@ class ParsedSources:
         fresh: dict[str, Entry] = {}
         self.parsed_last = 0
         essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
-        self._refresh(essay_jobs, config, previous, fresh, report, stats or {})
+        self._refresh(essay_jobs, config, previous, fresh, report, stats or {}, changed)
         # Replies come second: their links resolve against their essay's URL, which a slug may move.
         essay_urls = {
             entry.result.essay.bundle_dir: entry.result.essay.url_path
@@ -133,7 +136,7 @@ class ParsedSources:
             for bundle, paths in sorted(sources.replies.items())
             for path in paths
         ]
-        self._refresh(reply_jobs, config, previous, fresh, report, stats or {})
+        self._refresh(reply_jobs, config, previous, fresh, report, stats or {}, changed)
         changed = fresh.keys() != previous.keys() or any(fresh[path] is not previous[path] for path in fresh)
         self.entries = fresh
         if self.persist and changed:
@@ -160,12 +163,15 @@ class ParsedSources:
 
     def _refresh(
         self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
-        report: Report, stats: dict[str, tuple[int, int, int]],
+        report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None,
     ) -> None:
         """Put an entry for every job into `fresh`: from `previous` when the file is unchanged."""
         stale: list[_Job] = []
         for job in jobs:
             entry = previous.get(job.path)
+            if changed is not None and entry is not None and entry.page_path == job.page_path and not _named(job.path, changed):
+                fresh[job.path] = entry
+                continue
             status = stats.get(job.path)
             if status is None:
                 try:
@@ -187,6 +193,15 @@ class ParsedSources:
             else:
                 fresh[job.path] = outcome
                 self.parsed_last += 1
+
+
+def _named(path: str, changed: set[str]) -> bool:
+    """Whether `path` or a folder it is in is among `changed`."""
+    while path:
+        if path in changed:
+            return True
+        path = path.rpartition("/")[0]
+    return False
 
 
 class _Worker:
