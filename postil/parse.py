@@ -190,7 +190,6 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         in_reply_to=in_reply_to,
         replies_mode=replies_mode,
         extra=extra,
-        html=rendered.html,
         headings=rendered.headings,
         links=rendered.links,
         word_count=rendered.word_count,
