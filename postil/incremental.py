@@ -168,6 +168,10 @@ class Fragments:
     output is always the one rendering would give. Values of unknown digest are rendered
     every time. Outputs not used by this build or the one before are dropped, and all of
     them when the scope changes.
+
+    Pages rendered in worker processes send back the outputs they made (`take_added`,
+    `merge`); a build into a folder keeps the outputs on disk for the next run (`saved`,
+    `restore`), so a new process after an edit renders one item, not every list again.
     """
 
     def __init__(self) -> None:
@@ -175,20 +179,42 @@ class Fragments:
         self._used: set[tuple] = set()
         self._used_before: set[tuple] = set()
         self._scope = ""
+        self._added: dict[tuple, markupsafe.Markup] = {}
+        self.changed = False  # outputs were made or dropped by the last build
         self._held: list[dict] = []  # values digested by id must outlive the build
         self._bound: tuple[jinja2.Environment, Digests, TemplateFingerprints] | None = None
 
     def begin(self, environment: jinja2.Environment, digests: Digests, templates: TemplateFingerprints, scope: str) -> None:
-        if scope != self._scope:
+        self.changed = scope != self._scope
+        if self.changed:
             self._outputs, self._scope = {}, scope
         self._bound = (environment, digests, templates)
         environment.globals["cached_partial"] = self
 
     def end(self) -> None:
         kept = self._used | self._used_before
+        count = len(self._outputs)
         self._outputs = {key: output for key, output in self._outputs.items() if key in kept}
+        self.changed = self.changed or len(self._outputs) != count
         self._used_before, self._used = self._used, set()
-        self._held, self._bound = [], None
+        self._held, self._bound, self._added = [], None, {}
+
+    def take_added(self) -> dict[tuple, markupsafe.Markup]:
+        """The outputs made since the last call (in a worker: for the parent to `merge`)."""
+        added, self._added = self._added, {}
+        return added
+
+    def merge(self, outputs: dict[tuple, markupsafe.Markup]) -> None:
+        self._outputs.update(outputs)
+        self._used.update(outputs)
+
+    def saved(self) -> dict:
+        return {"scope": self._scope, "outputs": {key: str(output) for key, output in self._outputs.items()}}
+
+    def restore(self, saved: dict) -> None:
+        self._scope = saved.get("scope", "")
+        self._outputs = {key: markupsafe.Markup(output) for key, output in saved.get("outputs", {}).items()}
+        self._used_before = set(self._outputs)
 
     def __call__(self, name: str, **values: object) -> markupsafe.Markup:
         assert self._bound is not None, "cached_partial outside a build"
@@ -200,7 +226,8 @@ class Fragments:
         self._used.add(key)
         output = self._outputs.get(key)
         if output is None:
-            output = self._outputs[key] = markupsafe.Markup(environment.get_template(name).render(values))
+            output = self._outputs[key] = self._added[key] = markupsafe.Markup(environment.get_template(name).render(values))
+            self.changed = True
         return output
 
 

@@ -138,6 +138,7 @@ class Builder:
             self._renders = RenderCache(keep_bytes=out_dir is None)
             if record is not None:
                 self._renders.scope, self._renders.digests = record.render_digests
+                self._renders.fragments.restore(self._fragments_store().load())
         parsed_essays, parsed_replies = self._sources.update(sources, config, report, inputs.stats if inputs else None, changed)
         essays = []
         for parsed in parsed_essays:
@@ -161,21 +162,22 @@ class Builder:
 
         def render_many(stale: list[Page]) -> list[bytes | None]:
             renderer = PageRenderer(stale, environment, self.site_root, config)
-            if tree is None:
-                results = map_in_processes(renderer, range(len(stale)))
-                report.extend(problem for _, problem in results if problem is not None)
-                return [data for data, _ in results]
+            fragments = self._renders.fragments  # type: ignore[union-attr]
             pages_out: list[bytes | None] = [None] * len(stale)
 
-            def write(index: int, result: tuple[bytes | None, Problem | None]) -> None:
-                data, problem = result
+            def take(index: int, result: tuple[tuple[bytes | None, Problem | None], dict]) -> None:
+                (data, problem), made = result
+                fragments.merge(made)
                 if problem is not None:
                     report.problems.append(problem)
-                elif data is not None:
+                elif data is not None and tree is not None:
                     tree.add(stale[index].output, data)
                     pages_out[index] = WRITTEN
+                else:
+                    pages_out[index] = data
 
-            map_in_processes(renderer, range(len(stale)), each=write, keep=False)
+            # A worker's cached partials go back with its page, for later pages and builds.
+            map_in_processes(lambda index: (renderer(index), fragments.take_added()), range(len(stale)), each=take, keep=False)
             return pages_out
 
         try:
@@ -216,6 +218,8 @@ class Builder:
             if out_dir is not None and record is not None and inputs is not None:
                 changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
                 record.save(inputs, written, len(renders.files) + len(renders.kept) + len(renders.written), problems, self._renders.scope, self._renders.digests)
+                if self._renders.fragments.changed:
+                    self._fragments_store().save(self._renders.fragments.saved())
             else:
                 previous = self._files
                 changed_outputs = sorted(
@@ -237,6 +241,9 @@ class Builder:
             rendered=self._renders.rendered_last,
             on_disk_only=len((kept | set(renders.written)) - files.keys()),
         )
+
+    def _fragments_store(self) -> DiskCache:
+        return DiskCache(self.site_root, "fragments")
 
     def _finish_unchanged(self, record: BuildRecord, started: float) -> BuildResult:
         problems = record.warnings
