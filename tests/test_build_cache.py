@@ -116,6 +116,20 @@ def test_a_new_run_renders_only_the_pages_an_edit_touches(site, tmp_path):
     assert site.snapshot() == clean_build(site, tmp_path)
 
 
+def test_list_items_cached_by_worker_processes_serve_a_later_run(site, tmp_path):
+    """Enough pages for a process pool: the items its workers cached come back to the parent,
+    and a new run after a retitle shows the new title and every other item as before."""
+    for number in range(60):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-{number // 28 + 1:02}-{number % 28 + 1:02}")
+    assert site.build() == 0
+    age_sources(site)
+    site.essay("e30.md", title="Essay thirty, retitled", date="2025-02-03")
+    assert site.build() == 0
+    titles = [a.text() for a in site.html("index.html").css("h2.essay-item-title a")]
+    assert titles == [f"Essay {n}" if n != 30 else "Essay thirty, retitled" for n in reversed(range(60))]
+    assert site.snapshot() == clean_build(site, tmp_path)
+
+
 def test_an_output_file_changed_by_hand_is_rendered_again(site, tmp_path):
     many_essays(site, 6)
     assert site.build() == 0
