@@ -7,6 +7,7 @@ model, never by searching finished HTML.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from functools import lru_cache
 from typing import Sequence
@@ -35,16 +36,25 @@ def resolve_link(essay: Essay, target: str) -> str | None:
     return resolve_target(essay.url_path, target)
 
 
+# A link that is a path alone: no scheme, host, query, fragment or space for urlsplit to find.
+_PLAIN_PATH = re.compile(r"[^:?#\s]+")
+
+
 @lru_cache(maxsize=1 << 16)
 def resolve_target(page_path: str, target: str) -> str | None:
     """The site path a link on the page at `page_path` points at, or None when it leaves the site.
 
     Cached: every build resolves every link of the site again, and almost all are the same.
     """
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path:
+    if target.startswith(("https://", "http://", "mailto:")):  # most links out, without parsing
         return None
-    path = unquote(parts.path)
+    if _PLAIN_PATH.fullmatch(target) and not target.startswith("//"):
+        path = unquote(target)  # what urlsplit would give, at a tenth of the cost
+    else:
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not parts.path:
+            return None
+        path = unquote(parts.path)
     if path.startswith("/"):
         resolved = posixpath.normpath(path.lstrip("/") or ".")
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MINIMUM_QUOTE_LENGTH = 20
 
@@ -30,8 +31,10 @@ def normalise(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+@lru_cache(maxsize=4096)
 def fragments(quote: str) -> tuple[str, ...]:
-    """The pieces of a normalised quote between ellipses, without empty ones."""
+    """The pieces of a normalised quote between ellipses, without empty ones. Cached: a
+    quote is looked for in every passage of its essay."""
     return tuple(piece.strip() for piece in _ELLIPSIS.split(quote) if piece.strip())
 
 
