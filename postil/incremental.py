@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import operator
 import re
 from collections.abc import Container
 from typing import Callable
@@ -157,6 +158,35 @@ class TemplateFingerprints:
         return self._digests[name]
 
 
+def same_data(old: object, new: object) -> bool:
+    """Whether two context values hold the same data, found without digesting them.
+
+    An object met again is taken as unchanged: the site model is never changed once made
+    (parse results and what assembly builds from them are frozen), so a page whose context
+    holds the very objects of the last build needs no walk. New containers are compared
+    item by item, which is mostly a run of identity checks.
+    """
+    if old is new:
+        return True
+    kind = type(old)
+    if kind is not type(new):
+        return False
+    if kind in _PLAIN_TYPES:
+        return old == new
+    if kind is tuple or kind is list:
+        return _same_items(old, new)  # type: ignore[arg-type]
+    if kind is dict:
+        return old.keys() == new.keys() and _same_items(list(old.values()), list(map(new.__getitem__, old)))  # type: ignore[attr-defined]
+    if dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        return all(same_data(getattr(old, field.name), getattr(new, field.name)) for field in dataclasses.fields(kind))
+    return False
+
+
+def _same_items(old: list | tuple, new: list | tuple) -> bool:
+    # The identity checks run in C; most containers hold the very same items as last time.
+    return len(old) == len(new) and (all(map(operator.is_, old, new)) or all(map(same_data, old, new)))
+
+
 class Fragments:
     """`cached_partial(name, **values)` for templates: a partial rendered with only `values`
     (and the environment's globals) in its context, its output reused while they are the same.
@@ -264,7 +294,12 @@ class RenderCache:
     _bytes: dict[str, bytes] = dataclasses.field(default_factory=dict)
     _frozen: dict[int, tuple[object, str]] = dataclasses.field(default_factory=dict)
     fragments: Fragments = dataclasses.field(default_factory=Fragments)
+    _contexts: dict[str, tuple[str, str, dict]] = dataclasses.field(default_factory=dict)  # per output, as last digested
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
+
+    def restore(self, scope: str, digests: dict[str, str]) -> None:
+        """Take the scope and page digests of an earlier build (as kept on disk)."""
+        self.scope, self.digests, self._contexts = scope, digests, {}
 
     def render(
         self,
@@ -291,10 +326,17 @@ class RenderCache:
         fresh: dict[str, str] = {}
         stale: list[Page] = []
         kept: list[str] = []
+        contexts: dict[str, tuple[str, str, dict]] = {}
         for page in pages:
             template = templates.digest(page.template)
-            context = digests.of(page.context) if template else None
-            digest = digest_of(page.template, template, context) if template and context else None
+            seen = self._contexts.get(page.output)
+            if template and seen and page.output in previous and seen[:2] == (page.template, template) and same_data(seen[2], page.context):
+                digest: str | None = previous[page.output]  # the same objects as last time: no walk
+            else:
+                context = digests.of(page.context) if template else None
+                digest = digest_of(page.template, template, context) if template and context else None
+            if digest is not None:
+                contexts[page.output] = (page.template, template, page.context)  # type: ignore[assignment]
             unchanged = digest is not None and previous.get(page.output) == digest
             if unchanged and (page.output in self._bytes or page.output in on_disk):
                 if page.output not in self._bytes:
@@ -319,6 +361,7 @@ class RenderCache:
                 files[page.output] = data
             elif page.output in rendered:  # failed: nothing to remember
                 fresh.pop(page.output, None)
-        self.scope, self.digests, self._frozen = scope, fresh, digests.frozen
+                contexts.pop(page.output, None)
+        self.scope, self.digests, self._frozen, self._contexts = scope, fresh, digests.frozen, contexts
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, kept, written)

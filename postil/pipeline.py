@@ -137,7 +137,7 @@ class Builder:
         if self._renders is None:
             self._renders = RenderCache(keep_bytes=out_dir is None)
             if record is not None:
-                self._renders.scope, self._renders.digests = record.render_digests
+                self._renders.restore(*record.render_digests)
                 self._renders.fragments.restore(self._fragments_store().load())
         parsed_essays, parsed_replies = self._sources.update(sources, config, report, inputs.stats if inputs else None, changed)
         essays = []
@@ -213,7 +213,7 @@ class Builder:
             errors = [p for p in problems if p.severity == "error"]
             if errors:
                 if record is not None:  # nothing is written: the output keeps the last build's pages
-                    self._renders.scope, self._renders.digests = record.render_digests
+                    self._renders.restore(*record.render_digests)
                 raise PostilError(problems)
             if out_dir is not None and record is not None and inputs is not None:
                 changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)

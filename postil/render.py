@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import sys
 import traceback
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -59,7 +60,8 @@ class Page:
 
     def __post_init__(self) -> None:
         # A copy: a context dict handed to several pages must not carry one page's path.
-        object.__setattr__(self, "context", {"page_path": page_path(self.output), **self.context})
+        # Interned, so that the next build's page holds the very same string (see same_data).
+        object.__setattr__(self, "context", {"page_path": sys.intern(page_path(self.output)), **self.context})
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):

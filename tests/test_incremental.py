@@ -170,3 +170,18 @@ def test_cached_partial_named_by_a_variable_is_rendered_every_time(site, tmp_pat
     site.write("templates/partials/x.html", "<p>Two</p>")
     builder.build()
     assert (out / "404.html").read_text() == "<p>Two</p>\n"
+
+
+def test_a_warm_build_sees_a_change_deep_inside_new_containers(site):
+    """Pages whose context holds the same objects as last time are not digested again; a
+    change anywhere inside (here one essay's tags, seen through new Tag objects) still shows."""
+    many_essays(site, 4)
+    site.essay("essay-01.md", title="Essay 1", date="2025-01-02", tags="[old]", body="Text 1.")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    site.essay("essay-01.md", title="Essay 1", date="2025-01-02", tags="[new]", body="Text 1.")
+    result = builder.build()
+    assert "tags/new/index.html" in result.files and "tags/old/index.html" not in result.files
+    assert "Essay 1" in result.files["tags/new/index.html"].decode()
+    untouched = builder.build()
+    assert (untouched.rendered, untouched.changed) == (0, [])
