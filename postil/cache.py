@@ -36,7 +36,6 @@ _ALLOWED = {
     ("postil.config", "Config"),
     ("postil.errors", "Problem"),
     ("postil.md", "Link"),
-    ("postil.md", "Passage"),
     ("postil.model", "Essay"),
     ("postil.model", "Quote"),
     ("postil.model", "Reply"),

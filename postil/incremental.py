@@ -26,7 +26,7 @@ import markupsafe
 
 from .render import Page
 
-_PLAIN = (str, int, float, bool, type(None), dt.datetime, dt.date)
+_PLAIN = (str, bytes, int, float, bool, type(None), dt.datetime, dt.date)
 _PLAIN_TYPES = frozenset(_PLAIN)
 _UNSEEN = object()
 

@@ -14,7 +14,7 @@ from .discover import EssaySource
 from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from .md import essay_markdown, render_markdown
-from .model import Essay
+from .model import Essay, pack_passages
 
 REPLY_MODES = ("open", "closed", "hidden")
 KNOWN_KEYS = (
@@ -195,6 +195,6 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         word_count=rendered.word_count,
         bundle_dir=source.bundle_dir,
         key_lines=parts.key_lines,
-        passages=rendered.passages,
+        body=pack_passages(rendered.passages),
     )
     return Parsed(essay, tuple(problems))
