@@ -1,12 +1,12 @@
-"""The preview server: serves the last good build from memory and tells browsers to reload.
+"""The preview server: serves the last good build from memory and tells browsers to update.
 
 It knows nothing of Markdown or of how the site is built: it is handed whole builds
 (`publish`) or a failure (`publish_error`), swaps them in under a lock, and so never
 serves a half-built site. Pages are served from a dict, so no request path ever reaches
 the file system (no traversal, no symbolic links to follow). HTML responses get one
 script tag (never written to disk) that keeps one Server-Sent Events connection per
-browser, reloads the tabs whose page changed, swaps changed stylesheets in place and
-shows build errors in an overlay.
+browser, updates the tabs whose page changed (in place, or by a reload when that is not
+safe), swaps changed stylesheets in place and shows build errors in an overlay.
 """
 from __future__ import annotations
 

@@ -9,6 +9,20 @@
   var HOVER_DELAY = 120;
   var HIDE_DELAY = 250;
 
+  /* What this page attached outside its body (to window, document, media queries,
+     observers), undone by stop() when `postil serve` swaps the body for a new one. */
+  var cleanups = [];
+
+  function listen(target, type, handler) {
+    target.addEventListener(type, handler);
+    cleanups.push(function () { target.removeEventListener(type, handler); });
+  }
+
+  function observe(observer, elements) {
+    elements.forEach(function (element) { observer.observe(element); });
+    cleanups.push(function () { observer.disconnect(); });
+  }
+
   /* Theme: auto (no data-theme, CSS follows the OS) → light → dark → auto. The inline
      script in <head> has already applied a stored choice before first paint. */
   var THEME_KEY = "theme";
@@ -54,8 +68,8 @@
       var next = THEME_ORDER[(THEME_ORDER.indexOf(button.dataset.state) + 1) % THEME_ORDER.length];
       setTheme(next, true);
     });
-    osDark.addEventListener("change", function () { labelToggle(storedTheme()); });
-    window.addEventListener("storage", function (event) {
+    listen(osDark, "change", function () { labelToggle(storedTheme()); });
+    listen(window, "storage", function (event) {
       if (event.key === THEME_KEY || event.key === null) setTheme(storedTheme(), false);
     });
     labelToggle(storedTheme());
@@ -93,7 +107,7 @@
      none overlaps another note or a `.side-comment` marker. */
   var OBSTACLES = ".side-comment, .side-comments";  // reply markers in the margin
   var sidenotes = [];
-  var essayBody = document.querySelector(".essay-body");
+  var essayBody = null;
 
   function buildSidenotes() {
     if (!essayBody) return;
@@ -326,32 +340,54 @@
       if (current) byId[current.id].setAttribute("aria-current", "location");
     }
     var observer = new IntersectionObserver(update, { rootMargin: "0px 0px -66% 0px" });
-    headings.forEach(function (heading) { observer.observe(heading); });
+    observe(observer, headings);
   }
 
   function initDismissal() {
-    document.addEventListener("keydown", function (event) {
+    listen(document, "keydown", function (event) {
       if (event.key === "Escape" && popover) closePopover(true);
     });
-    document.addEventListener("pointerdown", function (event) {
+    listen(document, "pointerdown", function (event) {
       if (popover && !popover.contains(event.target) && !popoverOwner.contains(event.target)) closePopover(false);
     });
-    window.addEventListener("resize", function () { closePopover(false); });
+    listen(window, "resize", function () { closePopover(false); });
   }
 
   var script = document.currentScript;
-  initTheme();
-  buildSidenotes();
-  initFootnoteLinks();
-  initPreviews(script && script.dataset.previews);
-  initDismissal();
-  initTocTracking();
-  if (sidenotes.length) {
-    layoutSidenotes();
-    window.addEventListener("resize", scheduleLayout);
-    WIDE.addEventListener("change", scheduleLayout);
-    window.addEventListener("load", scheduleLayout);
-    if (document.fonts) document.fonts.ready.then(scheduleLayout);
-    if (window.ResizeObserver) new ResizeObserver(scheduleLayout).observe(essayBody);
+
+  function start() {
+    essayBody = document.querySelector(".essay-body");
+    sidenotes = [];
+    previewIndex = null;  // previews.json may have changed with the page
+    initTheme();
+    buildSidenotes();
+    initFootnoteLinks();
+    initPreviews(script && script.dataset.previews);
+    initDismissal();
+    initTocTracking();
+    if (sidenotes.length) {
+      layoutSidenotes();
+      listen(window, "resize", scheduleLayout);
+      listen(WIDE, "change", scheduleLayout);
+      listen(window, "load", scheduleLayout);
+      if (document.fonts) document.fonts.ready.then(scheduleLayout);
+      if (window.ResizeObserver) observe(new ResizeObserver(scheduleLayout), [essayBody]);
+    }
+  }
+
+  function stop() {
+    closePopover(false);
+    cleanups.splice(0).forEach(function (undo) { undo(); });
+  }
+
+  start();
+  /* `postil serve` replaces the body in place when the page is saved (postil/devserver.js):
+     agree, stop, and start again on the new body. */
+  if (script) {
+    script.addEventListener("postil:update", function (event) {
+      event.preventDefault();
+      stop();
+    });
+    document.addEventListener("postil:updated", start);
   }
 })();

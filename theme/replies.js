@@ -2,63 +2,75 @@
 // (by default the reader's previous visit to this page, remembered in localStorage).
 (function () {
   "use strict";
-  var section = document.getElementById("replies");
-  if (!section) return;
-  var storageKey = "postil:last-visit:" + location.pathname;
-  var DAY = 24 * 60 * 60 * 1000;
+  var script = document.currentScript;
 
-  function readVisit() {
-    try { return Number(localStorage.getItem(storageKey)) || 0; } catch (error) { return 0; }
-  }
-  function rememberVisit(now) {
-    try { localStorage.setItem(storageKey, String(now)); } catch (error) { /* private mode: nothing to remember */ }
-  }
-  function replyTime(reply) { return Date.parse(reply.getAttribute("data-date")) || 0; }
-  function replyScore(reply) { return Number(reply.getAttribute("data-score")) || 0; }
-  function containers() {
-    return [section.querySelector(".reply-list")].concat(Array.prototype.slice.call(section.querySelectorAll(".reply-children")));
-  }
+  function start() {
+    var section = document.getElementById("replies");
+    if (!section) return;
+    var storageKey = "postil:last-visit:" + location.pathname;
+    var DAY = 24 * 60 * 60 * 1000;
 
-  var orders = {
-    old: function (a, b) { return replyTime(a) - replyTime(b); },
-    new: function (a, b) { return replyTime(b) - replyTime(a); },
-    top: function (a, b) { return replyScore(b) - replyScore(a) || replyTime(a) - replyTime(b); }
-  };
-  function sortReplies(order) {
-    containers().forEach(function (container) {
-      if (!container) return;
-      var replies = Array.prototype.filter.call(container.children, function (child) { return child.classList.contains("reply"); });
-      replies.sort(orders[order] || orders.old).forEach(function (reply) { container.appendChild(reply); });
+    function readVisit() {
+      try { return Number(localStorage.getItem(storageKey)) || 0; } catch (error) { return 0; }
+    }
+    function rememberVisit(now) {
+      try { localStorage.setItem(storageKey, String(now)); } catch (error) { /* private mode: nothing to remember */ }
+    }
+    function replyTime(reply) { return Date.parse(reply.getAttribute("data-date")) || 0; }
+    function replyScore(reply) { return Number(reply.getAttribute("data-score")) || 0; }
+    function containers() {
+      return [section.querySelector(".reply-list")].concat(Array.prototype.slice.call(section.querySelectorAll(".reply-children")));
+    }
+
+    var orders = {
+      old: function (a, b) { return replyTime(a) - replyTime(b); },
+      new: function (a, b) { return replyTime(b) - replyTime(a); },
+      top: function (a, b) { return replyScore(b) - replyScore(a) || replyTime(a) - replyTime(b); }
+    };
+    function sortReplies(order) {
+      containers().forEach(function (container) {
+        if (!container) return;
+        var replies = Array.prototype.filter.call(container.children, function (child) { return child.classList.contains("reply"); });
+        replies.sort(orders[order] || orders.old).forEach(function (reply) { container.appendChild(reply); });
+      });
+    }
+
+    function highlightSince(since) {
+      section.querySelectorAll(".reply").forEach(function (reply) {
+        reply.classList.toggle("reply-new", since > 0 && replyTime(reply) > since);
+      });
+    }
+
+    var previousVisit = readVisit();
+    var now = Date.now();
+    rememberVisit(now);
+
+    var since = section.querySelector(".replies-since");
+    var choices = [["visit", previousVisit ? "your last visit (" + new Date(previousVisit).toLocaleString() + ")" : "your last visit (first visit)"],
+                   ["day", "a day ago"], ["week", "a week ago"], ["month", "a month ago"], ["none", "never (no highlight)"]];
+    choices.forEach(function (choice) {
+      var option = document.createElement("option");
+      option.value = choice[0];
+      option.textContent = choice[1];
+      since.appendChild(option);
     });
+    function sinceValue(choice) {
+      return { visit: previousVisit, day: now - DAY, week: now - 7 * DAY, month: now - 30 * DAY, none: 0 }[choice] || 0;
+    }
+    since.addEventListener("change", function () { highlightSince(sinceValue(since.value)); });
+
+    var sort = section.querySelector(".replies-sort");
+    sort.addEventListener("change", function () { sortReplies(sort.value); });
+
+    section.querySelector(".replies-controls").hidden = false;
+    highlightSince(previousVisit);
   }
 
-  function highlightSince(since) {
-    section.querySelectorAll(".reply").forEach(function (reply) {
-      reply.classList.toggle("reply-new", since > 0 && replyTime(reply) > since);
-    });
+  start();
+  // `postil serve` replaces the body in place when the page is saved (postil/devserver.js);
+  // nothing here is attached outside the body, so this script just starts again.
+  if (script) {
+    script.addEventListener("postil:update", function (event) { event.preventDefault(); });
+    document.addEventListener("postil:updated", start);
   }
-
-  var previousVisit = readVisit();
-  var now = Date.now();
-  rememberVisit(now);
-
-  var since = section.querySelector(".replies-since");
-  var choices = [["visit", previousVisit ? "your last visit (" + new Date(previousVisit).toLocaleString() + ")" : "your last visit (first visit)"],
-                 ["day", "a day ago"], ["week", "a week ago"], ["month", "a month ago"], ["none", "never (no highlight)"]];
-  choices.forEach(function (choice) {
-    var option = document.createElement("option");
-    option.value = choice[0];
-    option.textContent = choice[1];
-    since.appendChild(option);
-  });
-  function sinceValue(choice) {
-    return { visit: previousVisit, day: now - DAY, week: now - 7 * DAY, month: now - 30 * DAY, none: 0 }[choice] || 0;
-  }
-  since.addEventListener("change", function () { highlightSince(sinceValue(since.value)); });
-
-  var sort = section.querySelector(".replies-sort");
-  sort.addEventListener("change", function () { sortReplies(sort.value); });
-
-  section.querySelector(".replies-controls").hidden = false;
-  highlightSince(previousVisit);
 })();
