@@ -15,6 +15,11 @@ Result = TypeVar("Result")
 
 MIN_ITEMS_FOR_PROCESSES = 48
 
+# Items sent to a worker at once. A chunk's results come back as one message, held whole
+# until they are used: at 5,000 essays, chunks of a thousand rendered pages held up to
+# 140 MB at a time. Small chunks cost a message each, a few microseconds.
+MAX_CHUNK = 32
+
 # The function being mapped. Workers are forked after it is set, so they find it here
 # without its being pickled (it may hold a Jinja environment or a large cache).
 _task: Callable | None = None
@@ -53,7 +58,7 @@ def map_in_processes(
     if "fork" not in multiprocessing.get_all_start_methods():
         return _collect(map(function, items), each, keep)
     global _task
-    chunk = max(1, len(items) // (workers * 8))
+    chunk = max(1, min(len(items) // (workers * 8), MAX_CHUNK))
     context = multiprocessing.get_context("fork")
     _task = function
     try:
