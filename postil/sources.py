@@ -20,6 +20,7 @@ from .cache import RACY_NANOSECONDS, DiskCache, code_fingerprint
 from .config import Config
 from .discover import Sources, bundle_url_path
 from .errors import Report
+from .md.highlight import pack_blocks, reusing
 from .parallel import map_in_processes
 from .parse import Parsed, parse_essay
 from .replies import ParsedReply, parse_reply
@@ -32,6 +33,7 @@ class Entry:
     recorded_ns: int
     result: Parsed | ParsedReply
     page_path: str = ""  # what a reply was parsed against (see _Job)
+    highlights: bytes = b""  # its code blocks as highlighted, for the next parse (see md/highlight.py)
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ class ParsedSources:
             if isinstance(outcome, str):
                 report.error(job.path, None, f"cannot read file: {outcome}", "check that it exists and is readable")
             elif outcome.result is None:  # same bytes as before: keep the result, note the new stat
-                fresh[job.path] = replace(outcome, result=previous[job.path].result)
+                fresh[job.path] = replace(outcome, result=previous[job.path].result, highlights=previous[job.path].highlights)
             else:
                 fresh[job.path] = outcome
                 self.parsed_last += 1
@@ -223,8 +225,9 @@ class _Worker:
         if known is not None and known.digest == digest and known.page_path == job.page_path:
             # Unchanged bytes: send back no result (the parent has it), just the new stat.
             return Entry(status, digest, now, None, job.page_path)  # type: ignore[arg-type]
-        if job.bundle_dir is None:
-            result: Parsed | ParsedReply = parse_essay(job.essay_source, raw, self.config)  # type: ignore[arg-type]
-        else:
-            result = parse_reply(job.path, job.bundle_dir, job.page_path, raw, self.config)
-        return Entry(status, digest, now, result, job.page_path)
+        with reusing(known.highlights if known is not None else b"") as used:
+            if job.bundle_dir is None:
+                result: Parsed | ParsedReply = parse_essay(job.essay_source, raw, self.config)  # type: ignore[arg-type]
+            else:
+                result = parse_reply(job.path, job.bundle_dir, job.page_path, raw, self.config)
+        return Entry(status, digest, now, result, job.page_path, pack_blocks(used))
