@@ -64,7 +64,8 @@ class Digests:
         if isinstance(value, (tuple, list)):
             result = self._combine(kind.__name__, [self.of(item) for item in value])
         elif isinstance(value, dict):
-            result = self._combine("dict", [part for k, v in value.items() for part in (self.of(k), self.of(v))])
+            # Keys are nearly always strings (every page context): their repr, without a call.
+            result = self._combine("dict", [part for k, v in value.items() for part in (repr(k) if type(k) is str else self.of(k), self.of(v))])
         elif isinstance(value, _PLAIN):  # subclasses, such as Markup
             result = repr(value)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):

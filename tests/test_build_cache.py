@@ -169,3 +169,17 @@ def test_edits_over_several_runs_and_a_damaged_change_file_still_equal_a_clean_b
     site.essay("e00.md", title="Essay 0", date="2025-01-01", body="Last edit.\n")
     assert site.build() == 0
     assert site.snapshot() == clean_build(site, tmp_path / "last")
+
+
+def test_code_blocks_are_highlighted_anew_only_where_they_changed(site, tmp_path):
+    """A re-parse reuses the last highlighting of unchanged blocks; an edited block shows its new code."""
+    fence = "```python\ndef {name}():\n    return {value}\n```\n"
+    site.essay("code.md", title="Code", body="Intro.\n\n" + fence.format(name="first", value=1) + "\n" + fence.format(name="second", value=2))
+    assert site.build() == 0
+    age_sources(site)
+    site.essay("code.md", title="Code", body="Intro, edited.\n\n" + fence.format(name="first", value=1) + "\n" + fence.format(name="second", value=3))
+    assert site.build() == 0
+    blocks = [pre.text() for pre in site.html("code/index.html").css("pre.highlight")]
+    assert blocks == ["def first():\n    return 1\n", "def second():\n    return 3\n"]
+    assert site.html("code/index.html").css_first("pre.highlight span.k").text() == "def"
+    assert site.snapshot() == clean_build(site, tmp_path)
