@@ -16,8 +16,11 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import io
 import operator
+import pickle
 import re
+import types
 from collections.abc import Container
 from typing import Callable
 
@@ -28,6 +31,10 @@ from .render import Page
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dt.datetime, dt.date)
 _PLAIN_TYPES = frozenset(_PLAIN)
+_PICKLED_AS_IS = _PLAIN_TYPES | {tuple, list, dict}
+# Types whose pickle is their value (subclasses too: named tuples, Markup), and the
+# classes and functions pickle names on the way.
+_VALUES = (*_PLAIN, tuple, list, dict, dt.time, dt.timedelta, dt.tzinfo, type, types.FunctionType, types.BuiltinFunctionType)
 _UNSEEN = object()
 
 
@@ -36,60 +43,75 @@ def digest_of(*parts: str) -> str:
     return "#" + hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-class Digests:
-    """Content digests of context values, computed once per object.
+class _Unknown(Exception):
+    """A value of a type whose pickle may not stand for its content."""
 
-    Within a build, an object met twice (an essay on its page, on the home page, in its
-    tags) is walked once. Objects whose digest is known without a walk are given in
-    `known` (id → (object, digest)): parse results, digested from their source file, and
-    frozen objects digested by the previous build of this process. The objects are held
-    there, so their ids cannot be reused meanwhile. None stands for "unknown": a value of
-    a type this cannot read, which makes its page render again.
+
+class _ContextPickler(pickle.Pickler):
+    """Pickles a context value for its digest: a parse result stands as the digest of its
+    source file, and a dataclass as its type's name and its fields, so its pickle does not
+    hang on what else its instance holds (such as a cached property)."""
+
+    def __init__(self, stream: io.BytesIO, known: dict[int, tuple[object, str]]):
+        super().__init__(stream, protocol=5)
+        self.fast = True  # no memo: equal values pickle the same, however they are shared
+        self.known = known
+        self._fields: dict[type, tuple[str, ...]] = {}
+
+    def persistent_id(self, value: object) -> object:
+        kind = type(value)
+        if kind in _PICKLED_AS_IS:
+            return None
+        known = self.known.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        if dataclasses.is_dataclass(kind):
+            if kind not in self._fields:
+                self._fields[kind] = tuple(field.name for field in dataclasses.fields(kind))
+            return (kind.__module__, kind.__qualname__, *(getattr(value, name) for name in self._fields[kind]))
+        if isinstance(value, _VALUES):
+            return None
+        raise _Unknown(kind.__qualname__)
+
+
+class Digests:
+    """Content digests of context values: a digest of each value's pickle.
+
+    Pickling walks a context in C, several times faster than a walk in Python (3,400
+    pages at 1,000 essays: 40 ms, not 100). Parse results stand in it as the digests of
+    their source files (`known`: id → (object, digest); the objects are held there, so
+    their ids cannot be reused meanwhile). Within a build each value is digested once.
+    None stands for "unknown": a value of a type this cannot read, whose page is then
+    rendered again.
     """
 
     def __init__(self, known: dict[int, tuple[object, str]] | None = None):
         self.known = known or {}
-        self.frozen: dict[int, tuple[object, str]] = {}  # carried to the next build
         self._memo: dict[int, str | None] = {}
-        self._fields: dict[type, tuple[str, ...]] = {}
+        self._buffer = io.BytesIO()
+        self._pickler = _ContextPickler(self._buffer, self.known)
 
     def of(self, value: object) -> str | None:
         kind = type(value)
-        if kind in _PLAIN_TYPES:  # the exact types first: this runs ~70,000 times a build
+        if kind in _PLAIN_TYPES:
             return repr(value)
         key = id(value)
         result = self._memo.get(key, _UNSEEN)
         if result is not _UNSEEN:
             return result  # type: ignore[return-value]
-        if isinstance(value, (tuple, list)):
-            result = self._combine(kind.__name__, [self.of(item) for item in value])
-        elif isinstance(value, dict):
-            # Keys are nearly always strings (every page context): their repr, without a call.
-            result = self._combine("dict", [part for k, v in value.items() for part in (repr(k) if type(k) is str else self.of(k), self.of(v))])
-        elif isinstance(value, _PLAIN):  # subclasses, such as Markup
-            result = repr(value)
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            result = self._dataclass(value, kind)
-        else:
-            result = None
-        self._memo[key] = result
-        return result
-
-    @staticmethod
-    def _combine(label: str, parts: list[str | None]) -> str | None:
-        return None if None in parts else digest_of(label, *parts)  # type: ignore[arg-type]
-
-    def _dataclass(self, value: object, kind: type) -> str | None:
-        frozen = kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
-        known = self.known.get(id(value)) if frozen else None
+        known = self.known.get(key)
         if known is not None and known[0] is value:
-            result: str | None = known[1]
+            result = known[1]
         else:
-            if kind not in self._fields:
-                self._fields[kind] = tuple(f.name for f in dataclasses.fields(value))  # type: ignore[arg-type]
-            result = self._combine(kind.__qualname__, [self.of(getattr(value, name)) for name in self._fields[kind]])
-        if frozen and result is not None:
-            self.frozen[id(value)] = (value, result)
+            self._buffer.seek(0)
+            self._buffer.truncate()
+            try:
+                self._pickler.dump(value)
+                result = "#" + hashlib.blake2b(self._buffer.getvalue(), digest_size=16).hexdigest()
+            except (_Unknown, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+                result = None
+                self._pickler = _ContextPickler(self._buffer, self.known)  # a failed dump may leave it mid-frame
+        self._memo[key] = result
         return result
 
 
@@ -293,7 +315,6 @@ class RenderCache:
     scope: str = ""
     digests: dict[str, str] = dataclasses.field(default_factory=dict)
     _bytes: dict[str, bytes] = dataclasses.field(default_factory=dict)
-    _frozen: dict[int, tuple[object, str]] = dataclasses.field(default_factory=dict)
     fragments: Fragments = dataclasses.field(default_factory=Fragments)
     _contexts: dict[str, tuple[str, str, dict]] = dataclasses.field(default_factory=dict)  # per output, as last digested
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
@@ -319,7 +340,7 @@ class RenderCache:
         a page may read any of it. `known` gives digests of parse results by object id;
         `on_disk` names the previous output's files that are intact.
         """
-        digests = Digests({**self._frozen, **known})
+        digests = Digests(known)
         shared_data = {name: value for name, value in environment.globals.items() if not callable(value)}
         scope = digest_of(environment_key, str(digests.of(shared_data)))
         previous = self.digests if scope == self.scope else {}
@@ -363,6 +384,6 @@ class RenderCache:
             elif page.output in rendered:  # failed: nothing to remember
                 fresh.pop(page.output, None)
                 contexts.pop(page.output, None)
-        self.scope, self.digests, self._frozen, self._contexts = scope, fresh, digests.frozen, contexts
+        self.scope, self.digests, self._contexts = scope, fresh, contexts
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, kept, written)
