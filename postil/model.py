@@ -9,23 +9,24 @@ from dataclasses import dataclass, field
 from .md import Link, Passage
 
 
-def pack_passages(passages: tuple[Passage, ...]) -> bytes:
-    """An essay's body as compressed bytes: a fifth of its size as strings, and one object.
+def pack_passages(passages: tuple[Passage, ...]) -> tuple[bytes, bytes]:
+    """An essay's body as two compressed values: its passages' HTML, and their ids, lines
+    and texts (all the quote check reads). A fifth of its size as strings, and two objects.
 
     Bodies are most of what a site's parse results weigh (at 5,000 essays, hundreds of
     megabytes held for the whole build); each is read back only when its page is rendered
     or its quotes are checked. Rendered text never holds NUL (markdown-it replaces it), so
     NUL separates the fields.
     """
-    fields = [part for passage in passages for part in (passage.html, passage.id, str(passage.line), passage.text)]
-    return zlib.compress("\0".join(fields).encode("utf-8"), 1) if fields else b""
+    if not passages:
+        return b"", b""
+    html = "\0".join(passage.html for passage in passages)
+    index = "\0".join(part for passage in passages for part in (passage.id, str(passage.line), passage.text))
+    return zlib.compress(html.encode("utf-8"), 1), zlib.compress(index.encode("utf-8"), 1)
 
 
-def unpack_passages(body: bytes) -> tuple[Passage, ...]:
-    if not body:
-        return ()
-    fields = zlib.decompress(body).decode("utf-8").split("\0")
-    return tuple(Passage(fields[i], fields[i + 1], int(fields[i + 2]), fields[i + 3]) for i in range(0, len(fields), 4))
+def _unpack(packed: bytes) -> list[str]:
+    return zlib.decompress(packed).decode("utf-8").split("\0") if packed else []
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,25 @@ class Essay:
     word_count: int
     bundle_dir: str | None
     key_lines: dict[str, int] = field(default_factory=dict)
-    body: bytes = b""  # the passages, packed (see pack_passages)
+    body: bytes = b""  # the passages' HTML, packed (see pack_passages)
+    passage_index: bytes = b""  # the passages' ids, lines and texts, packed
 
     @property
     def passages(self) -> tuple[Passage, ...]:
         """The body block by block, for side comments."""
-        return unpack_passages(self.body)
+        index = _unpack(self.passage_index)
+        return tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(_unpack(self.body)))
+
+    @property
+    def passage_texts(self) -> list[tuple[str, str]]:
+        """Each passage's id and normalised text, without unpacking its HTML."""
+        index = _unpack(self.passage_index)
+        return [(index[i], index[i + 2]) for i in range(0, len(index), 3)]
 
     @property
     def html(self) -> str:
         """The rendered body: its passages joined."""
-        return "".join(passage.html for passage in self.passages)
+        return "".join(_unpack(self.body))
 
     def reading_minutes(self, words_per_minute: int) -> int:
         return max(1, math.ceil(self.word_count / words_per_minute))

@@ -175,6 +175,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
     if not summary:
         words = rendered.first_paragraph.split()
         summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
+    body, passage_index = pack_passages(rendered.passages)
     essay = Essay(
         source=path,
         url_path=_url_path(source, slug),
@@ -195,6 +196,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         word_count=rendered.word_count,
         bundle_dir=source.bundle_dir,
         key_lines=parts.key_lines,
-        body=pack_passages(rendered.passages),
+        body=body,
+        passage_index=passage_index,
     )
     return Parsed(essay, tuple(problems))

@@ -117,15 +117,15 @@ def _report_cycles(parent_of: dict[str, str], by_id: dict[str, Reply], report: R
 def _check_quotes(essay: Essay, replies: list[Reply], by_id: dict[str, Reply], parent_of: dict[str, str], report: Report) -> dict[str, tuple[Reply, ...]]:
     """Pin quotes of the essay beside their passage; warn about quotes of nothing in reach."""
     side_comments: dict[str, list[Reply]] = defaultdict(list)
-    passages = [passage for passage in essay.passages if passage.text]
+    passages = [(ident, text) for ident, text in essay.passage_texts if text]
     for reply in replies:
         for quote in reply.quotes:
             if quote.elsewhere or not is_checked(quote.text):
                 continue
-            passage = next((p for p in passages if found_in(quote.text, p.text)), None)
-            if passage is not None:
-                if passage.id and reply not in side_comments[passage.id]:
-                    side_comments[passage.id].append(reply)
+            ident = next((ident for ident, text in passages if found_in(quote.text, text)), None)
+            if ident is not None:
+                if ident and reply not in side_comments[ident]:
+                    side_comments[ident].append(reply)
                 continue
             if any(found_in(quote.text, ancestor.text) for ancestor in _ancestors(reply, by_id, parent_of)):
                 continue
