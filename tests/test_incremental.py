@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.pipeline import Builder, BuildOptions
 
@@ -122,20 +123,24 @@ def test_plain_asset_stylesheet_edit_changes_only_the_stylesheet(site):
     assert (result.rendered, result.changed) == (0, ["assets/style.css"])
 
 
-def test_a_template_included_by_a_variable_name_is_followed_too(site, tmp_path):
+@pytest.mark.parametrize("use", [
+    '{% set part = "partials/" ~ "lost.html" %}{% include part %}\n',
+    '{% set part = "partials/" ~ "lost.html" %}{{ cached_partial(part) }}\n',
+], ids=["include", "cached_partial"])
+def test_a_template_named_by_a_variable_is_followed_too(site, tmp_path, use):
     """A reference postil cannot read (here a computed name) makes its pages render every time."""
     many_essays(site, 3)
-    site.write("templates/404.html", '{% set part = "partials/" ~ "lost.html" %}{% include part %}\n')
+    site.write("templates/404.html", use)
     site.write("templates/partials/lost.html", "<p>Lost</p>\n")
     out = tmp_path / "public"
     builder = Builder(site.root, BuildOptions(out_dir=out))
     builder.build()
     site.write("templates/partials/lost.html", "<p>Found nothing</p>\n")
     builder.build()
-    assert (out / "404.html").read_text() == "<p>Found nothing</p>\n"
+    assert (out / "404.html").read_text().strip() == "<p>Found nothing</p>"
     site.write("templates/partials/lost.html", "<p>Gone</p>\n")
     Builder(site.root, BuildOptions(out_dir=out)).build()  # a new run, with the digests on disk
-    assert (out / "404.html").read_text() == "<p>Gone</p>\n"
+    assert (out / "404.html").read_text().strip() == "<p>Gone</p>"
 
 
 def test_cached_partial_gives_each_value_its_own_output(site, tmp_path):
@@ -155,21 +160,9 @@ def test_cached_partial_items_follow_an_edit_in_a_warm_builder(site):
     builder.build()
     builder.build()  # nothing changed: every item comes from the cache
     site.essay("essay-02.md", title="Retitled", date="2025-01-03", body="Text 2.")
-    home = builder.build().files["index.html"].decode()
-    titles = [line.split('">')[-1].split("</a>")[0] for line in home.splitlines() if "essay-item-title" in line]
+    home = HTMLParser(builder.build().files["index.html"].decode())
+    titles = [link.text() for link in home.css("h2.essay-item-title a")]
     assert titles == ["Essay 4", "Essay 3", "Retitled", "Essay 1", "Essay 0"]
-
-
-def test_cached_partial_named_by_a_variable_is_rendered_every_time(site, tmp_path):
-    many_essays(site, 2)
-    site.write("templates/404.html", '{% set name = "partials/" ~ "x.html" %}{{ cached_partial(name, n=1) }}\n')
-    site.write("templates/partials/x.html", "<p>One</p>")
-    out = tmp_path / "public"
-    builder = Builder(site.root, BuildOptions(out_dir=out))
-    builder.build()
-    site.write("templates/partials/x.html", "<p>Two</p>")
-    builder.build()
-    assert (out / "404.html").read_text() == "<p>Two</p>\n"
 
 
 def test_a_warm_build_sees_a_change_deep_inside_new_containers(site):
