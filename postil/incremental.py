@@ -9,6 +9,10 @@ can keep them on disk and a later run can reuse the files it wrote (see uptodate
 When it cannot tell what a page depends on (a template chosen at run time, a context
 value of an unknown type) it renders the page again: being unsure costs time, never
 correctness.
+
+Within one process (the dev server) a page whose context holds the very objects of the
+last build is not even digested (`same_data`). Inside pages, `cached_partial` reuses the
+output of a partial, such as one item of a long list, on the same principle (`Fragments`).
 """
 from __future__ import annotations
 
