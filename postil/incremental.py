@@ -262,8 +262,10 @@ class Fragments:
         return added
 
     def merge(self, outputs: dict[tuple, markupsafe.Markup]) -> None:
-        self._outputs.update(outputs)
-        self._used.update(outputs)
+        if outputs:
+            self._outputs.update(outputs)
+            self._used.update(outputs)
+            self.changed = True
 
     def saved(self) -> dict:
         return {"scope": self._scope, "outputs": {key: str(output) for key, output in self._outputs.items()}}
