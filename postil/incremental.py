@@ -271,8 +271,12 @@ class Fragments:
         return {"scope": self._scope, "outputs": {key: str(output) for key, output in self._outputs.items()}}
 
     def restore(self, saved: dict) -> None:
-        self._scope = saved.get("scope", "")
-        self._outputs = {key: markupsafe.Markup(output) for key, output in saved.get("outputs", {}).items()}
+        """Take the outputs `saved` gave; anything but what it writes is ignored."""
+        scope, outputs = saved.get("scope"), saved.get("outputs")
+        if not isinstance(scope, str) or not isinstance(outputs, dict):
+            return
+        self._scope = scope
+        self._outputs = {key: markupsafe.Markup(output) for key, output in outputs.items() if isinstance(key, tuple) and isinstance(output, str)}
         self._used_before = set(self._outputs)
 
     def __call__(self, name: str, **values: object) -> markupsafe.Markup:

@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from postil.cache import DiskCache
 from postil.cli import main
 from postil.errors import PostilError
 from postil.pipeline import Builder, BuildOptions
@@ -183,3 +184,15 @@ def test_code_blocks_are_highlighted_anew_only_where_they_changed(site, tmp_path
     assert blocks == ["def first():\n    return 1\n", "def second():\n    return 3\n"]
     assert site.html("code/index.html").css_first("pre.highlight span.k").text() == "def"
     assert site.snapshot() == clean_build(site, tmp_path)
+
+
+def test_a_cached_partials_file_of_the_wrong_shape_is_ignored(cached, tmp_path):
+    """A cache file that unpickles fine but holds something else is not trusted either."""
+    age_sources(cached)
+    DiskCache(cached.root, "fragments").save({"scope": 7, "outputs": ["not", "a", "mapping"]})
+    cached.essay("a.md", title="Alpha, again", tags="[one]", body="First.\n")
+    assert cached.build() == 0
+    DiskCache(cached.root, "fragments").save({"scope": "x", "outputs": {"key": 3}})
+    cached.essay("b.md", title="Beta, again", date="2025-06-01", tags="[one, two]", body="See [alpha](/a/).\n")
+    assert cached.build() == 0
+    assert cached.snapshot() == clean_build(cached, tmp_path)

@@ -70,7 +70,9 @@ def pack_blocks(blocks: dict[tuple[str, str, str], str]) -> bytes:
 
 
 def unpack_blocks(packed: bytes) -> dict[tuple[str, str, str], str]:
-    if not packed:
+    """The blocks `pack_blocks` packed; none when they are damaged (they only save time)."""
+    try:
+        fields = zlib.decompress(packed).decode("utf-8").split("\0") if packed else []
+    except (zlib.error, UnicodeDecodeError):
         return {}
-    fields = zlib.decompress(packed).decode("utf-8").split("\0")
-    return {(fields[i], fields[i + 1], fields[i + 2]): fields[i + 3] for i in range(0, len(fields), 4)}
+    return {(fields[i], fields[i + 1], fields[i + 2]): fields[i + 3] for i in range(0, len(fields) - 3, 4)}
