@@ -25,13 +25,13 @@ import operator
 import pickle
 import re
 import types
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from typing import Callable
 
 import jinja2
 import markupsafe
 
-from .render import Page
+from .render import ALL_DISCUSSIONS, ANY_DISCUSSION, Discussions, Page, note_reads, noting_reads
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dt.datetime, dt.date)
 _PLAIN_TYPES = frozenset(_PLAIN)
@@ -232,20 +232,20 @@ class Fragments:
     """
 
     def __init__(self) -> None:
-        self._outputs: dict[tuple, markupsafe.Markup] = {}
+        self._outputs: dict[tuple, _Fragment] = {}
         self._used: set[tuple] = set()
         self._used_before: set[tuple] = set()
         self._scope = ""
-        self._added: dict[tuple, markupsafe.Markup] = {}
+        self._added: dict[tuple, _Fragment] = {}
         self.changed = False  # outputs were made or dropped by the last build
         self._held: list[dict] = []  # values digested by id must outlive the build
-        self._bound: tuple[jinja2.Environment, Digests, TemplateFingerprints] | None = None
+        self._bound: tuple[jinja2.Environment, Digests, TemplateFingerprints, DiscussionReads] | None = None
 
-    def begin(self, environment: jinja2.Environment, digests: Digests, templates: TemplateFingerprints, scope: str) -> None:
+    def begin(self, environment: jinja2.Environment, digests: Digests, templates: TemplateFingerprints, scope: str, reads: DiscussionReads) -> None:
         self.changed = scope != self._scope
         if self.changed:
             self._outputs, self._scope = {}, scope
-        self._bound = (environment, digests, templates)
+        self._bound = (environment, digests, templates, reads)
         environment.globals["cached_partial"] = self
 
     def end(self) -> None:
@@ -256,19 +256,19 @@ class Fragments:
         self._used_before, self._used = self._used, set()
         self._held, self._bound, self._added = [], None, {}
 
-    def take_added(self) -> dict[tuple, markupsafe.Markup]:
+    def take_added(self) -> dict[tuple, _Fragment]:
         """The outputs made since the last call (in a worker: for the parent to `merge`)."""
         added, self._added = self._added, {}
         return added
 
-    def merge(self, outputs: dict[tuple, markupsafe.Markup]) -> None:
+    def merge(self, outputs: dict[tuple, _Fragment]) -> None:
         if outputs:
             self._outputs.update(outputs)
             self._used.update(outputs)
             self.changed = True
 
     def saved(self) -> dict:
-        return {"scope": self._scope, "outputs": {key: str(output) for key, output in self._outputs.items()}}
+        return {"scope": self._scope, "outputs": {key: (str(output), reads, digest) for key, (output, reads, digest) in self._outputs.items()}}
 
     def restore(self, saved: dict) -> None:
         """Take the outputs `saved` gave; anything but what it writes is ignored."""
@@ -276,22 +276,59 @@ class Fragments:
         if not isinstance(scope, str) or not isinstance(outputs, dict):
             return
         self._scope = scope
-        self._outputs = {key: markupsafe.Markup(output) for key, output in outputs.items() if isinstance(key, tuple) and isinstance(output, str)}
+        self._outputs = {
+            key: (markupsafe.Markup(value[0]), value[1], value[2])
+            for key, value in outputs.items()
+            if isinstance(key, tuple) and isinstance(value, tuple) and len(value) == 3
+            and isinstance(value[0], str) and isinstance(value[1], tuple) and isinstance(value[2], str)
+        }
         self._used_before = set(self._outputs)
 
     def __call__(self, name: str, **values: object) -> markupsafe.Markup:
         assert self._bound is not None, "cached_partial outside a build"
-        environment, digests, templates = self._bound
+        environment, digests, templates, discussion_reads = self._bound
         self._held.append(values)
         key = (name, templates.digest(name), *sorted((key, digests.of(value)) for key, value in values.items()))
         if key[1] is None or any(digest is None for _, digest in key[2:]):
             return markupsafe.Markup(environment.get_template(name).render(values))
         self._used.add(key)
-        output = self._outputs.get(key)
-        if output is None:
-            output = self._outputs[key] = self._added[key] = markupsafe.Markup(environment.get_template(name).render(values))
+        found = self._outputs.get(key)
+        # What the partial read of `discussions` is part of its key, checked on each use.
+        if found is not None and discussion_reads.digest(found[1]) == found[2]:
+            note_reads(found[1])
+            return found[0]
+        with noting_reads() as reads:
+            output = markupsafe.Markup(environment.get_template(name).render(values))
+        digest = discussion_reads.digest(reads)
+        if digest is not None:
+            self._outputs[key] = self._added[key] = (output, tuple(sorted(reads)), digest)
             self.changed = True
         return output
+
+
+# A cached partial: its output, what it read of `discussions`, and the digest of that.
+_Fragment = tuple[markupsafe.Markup, tuple[str, ...], str]
+
+
+class DiscussionReads:
+    """Digests of what a page (or a cached partial) read of the `discussions` global."""
+
+    def __init__(self, entries: dict, digests: Digests):
+        self.entries, self.digests = entries, digests
+        self._memo: dict[frozenset[str], str | None] = {}
+
+    def digest(self, reads: Iterable[str]) -> str | None:
+        key = frozenset(reads)
+        if key not in self._memo:
+            parts = [self._part(read) for read in sorted(key)]
+            self._memo[key] = None if None in parts else digest_of("reads", *parts)  # type: ignore[arg-type]
+        return self._memo[key]
+
+    def _part(self, read: str) -> str | None:
+        if read == ANY_DISCUSSION:
+            return f"{read}:{bool(self.entries)}"
+        value = self.digests.of(self.entries if read == ALL_DISCUSSIONS else self.entries.get(read))
+        return None if value is None else f"{read}:{value}"
 
 
 @dataclasses.dataclass
@@ -324,60 +361,65 @@ class RenderCache:
     keep_bytes: bool = True
     scope: str = ""
     digests: dict[str, str] = dataclasses.field(default_factory=dict)
+    reads: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # per output: what it read of `discussions`
     _bytes: dict[str, bytes] = dataclasses.field(default_factory=dict)
     fragments: Fragments = dataclasses.field(default_factory=Fragments)
-    _contexts: dict[str, tuple[str, str, dict]] = dataclasses.field(default_factory=dict)  # per output, as last digested
+    _contexts: dict[str, tuple[str, str, dict, str]] = dataclasses.field(default_factory=dict)  # per output, as last digested
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
-    def restore(self, scope: str, digests: dict[str, str]) -> None:
-        """Take the scope and page digests of an earlier build (as kept on disk)."""
-        self.scope, self.digests, self._contexts = scope, digests, {}
+    def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]]) -> None:
+        """Take the scope, page digests and reads of an earlier build (as kept on disk)."""
+        self.scope, self.digests, self.reads, self._contexts = scope, digests, reads, {}
 
     def render(
         self,
         pages: list[Page],
         environment: jinja2.Environment,
         environment_key: str,
-        render_many: Callable[[list[Page]], list[bytes | None]],
+        render_many: Callable[[list[Page]], list[tuple[bytes | None, frozenset[str]]]],
         known: dict[int, tuple[object, str]],
         on_disk: Container[str] = (),
     ) -> Renders:
-        """Render the pages whose inputs changed; `render_many` is given only those (and
-        returns None for a page that failed).
+        """Render the pages whose inputs changed; `render_many` is given only those and
+        returns, for each, its bytes (None when it failed) and what it read of `discussions`.
 
         `environment_key` stands for what the environment's functions read (config, asset
         names, postil's code); data put in the environment's globals is digested here, as
-        a page may read any of it. `known` gives digests of parse results by object id;
-        `on_disk` names the previous output's files that are intact.
+        a page may read any of it, but for `discussions`: a page's digest covers only the
+        discussions it read last time it was rendered. `known` gives digests of parse
+        results by object id; `on_disk` names the previous output's files that are intact.
         """
         digests = Digests(known)
-        shared_data = {name: value for name, value in environment.globals.items() if not callable(value)}
+        discussions = environment.globals.get("discussions")
+        discussion_reads = DiscussionReads(discussions.entries if isinstance(discussions, Discussions) else {}, digests)
+        shared_data = {name: value for name, value in environment.globals.items() if not callable(value) and not isinstance(value, Discussions)}
         scope = digest_of(environment_key, str(digests.of(shared_data)))
         previous = self.digests if scope == self.scope else {}
         templates = TemplateFingerprints(environment)
         fresh: dict[str, str] = {}
         stale: list[Page] = []
         kept: list[str] = []
-        contexts: dict[str, tuple[str, str, dict]] = {}
+        contexts: dict[str, tuple[str, str, dict, str]] = {}
         for page in pages:
             template = templates.digest(page.template)
             seen = self._contexts.get(page.output)
-            if template and seen and page.output in previous and seen[:2] == (page.template, template) and same_data(seen[2], page.context):
-                digest: str | None = previous[page.output]  # the same objects as last time: no walk
+            if template and seen and seen[:2] == (page.template, template) and same_data(seen[2], page.context):
+                context: str | None = seen[3]  # the same objects as last time: no walk
             else:
                 context = digests.of(page.context) if template else None
-                digest = digest_of(page.template, template, context) if template and context else None
-            if digest is not None:
-                contexts[page.output] = (page.template, template, page.context)  # type: ignore[assignment]
+            if template and context:
+                contexts[page.output] = (page.template, template, page.context, context)
+            reads = self.reads.get(page.output) if page.output in previous else None
+            read = discussion_reads.digest(reads) if reads is not None else None
+            digest = digest_of(page.template, template, context, read) if template and context and read else None
             unchanged = digest is not None and previous.get(page.output) == digest
             if unchanged and (page.output in self._bytes or page.output in on_disk):
                 if page.output not in self._bytes:
                     kept.append(page.output)
+                fresh[page.output] = digest  # type: ignore[assignment]
             else:
                 stale.append(page)
-            if digest is not None:
-                fresh[page.output] = digest
-        self.fragments.begin(environment, digests, templates, scope)
+        self.fragments.begin(environment, digests, templates, scope, discussion_reads)
         try:
             rendered = dict(zip((page.output for page in stale), render_many(stale)))
         finally:
@@ -385,15 +427,25 @@ class RenderCache:
         self.rendered_last = len(stale)
         files: dict[str, bytes] = {}
         written: list[str] = []
+        new_reads: dict[str, tuple[str, ...]] = {}
         for page in pages:
-            data = rendered[page.output] if page.output in rendered else self._bytes.get(page.output)
+            if page.output in rendered:
+                data, reads_now = rendered[page.output]
+                inputs = contexts.get(page.output)
+                read = discussion_reads.digest(reads_now)
+                if data is not None and inputs is not None and read is not None:
+                    fresh[page.output] = digest_of(page.template, inputs[1], inputs[3], read)
+                    new_reads[page.output] = tuple(sorted(reads_now))
+            else:
+                data = self._bytes.get(page.output)
+                if page.output in fresh:
+                    new_reads[page.output] = self.reads[page.output]
             if data is WRITTEN:
                 written.append(page.output)
             elif data is not None:
                 files[page.output] = data
-            elif page.output in rendered:  # failed: nothing to remember
-                fresh.pop(page.output, None)
+            if page.output not in fresh:
                 contexts.pop(page.output, None)
-        self.scope, self.digests, self._contexts = scope, fresh, contexts
+        self.scope, self.digests, self.reads, self._contexts = scope, fresh, new_reads, contexts
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, kept, written)

@@ -124,7 +124,7 @@ class Builder:
         from .assemble import assemble, check_links
         from .incremental import WRITTEN, RenderCache
         from .parallel import map_in_processes
-        from .render import Page, PageRenderer, make_environment, site_pages
+        from .render import Discussions, Page, PageRenderer, make_environment, site_pages
         from .reply_pages import reply_pages
         from .search import add_search_index
         from .sources import ParsedSources
@@ -154,27 +154,27 @@ class Builder:
         site = assemble(essays, sources, report, replies)
         assets = collect_assets(self.site_root, config, hashed=self.options.hashed_assets)
         environment = make_environment(self.site_root, config, assets)
-        environment.globals["discussions"] = site.discussions
+        environment.globals["discussions"] = Discussions(site.discussions)
         pages = [*site_pages(site, config), *reply_pages(site, config)]
 
         # With no intact output to update, pages go into a new tree as they are rendered.
         tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
 
-        def render_many(stale: list[Page]) -> list[bytes | None]:
+        def render_many(stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
             renderer = PageRenderer(stale, environment, self.site_root, config)
             fragments = self._renders.fragments  # type: ignore[union-attr]
-            pages_out: list[bytes | None] = [None] * len(stale)
+            pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
 
-            def take(index: int, result: tuple[tuple[bytes | None, Problem | None], dict]) -> None:
-                (data, problem), made = result
+            def take(index: int, result: tuple[tuple[bytes | None, Problem | None, frozenset[str]], dict]) -> None:
+                (data, problem, reads), made = result
                 fragments.merge(made)
                 if problem is not None:
                     report.problems.append(problem)
                 elif data is not None and tree is not None:
                     tree.add(stale[index].output, data)
-                    pages_out[index] = WRITTEN
+                    pages_out[index] = (WRITTEN, reads)
                 else:
-                    pages_out[index] = data
+                    pages_out[index] = (data, reads)
 
             # A worker's cached partials go back with its page, for later pages and builds.
             map_in_processes(lambda index: (renderer(index), fragments.take_added()), range(len(stale)), each=take, keep=False)
@@ -217,7 +217,10 @@ class Builder:
                 raise PostilError(problems)
             if out_dir is not None and record is not None and inputs is not None:
                 changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
-                record.save(inputs, written, len(renders.files) + len(renders.kept) + len(renders.written), problems, self._renders.scope, self._renders.digests)
+                record.save(
+                    inputs, written, len(renders.files) + len(renders.kept) + len(renders.written), problems,
+                    self._renders.scope, self._renders.digests, self._renders.reads,
+                )
                 if self._renders.fragments.changed:
                     self._fragments_store().save(self._renders.fragments.saved())
             else:

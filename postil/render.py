@@ -9,6 +9,8 @@ import traceback
 from dataclasses import dataclass
 from urllib.parse import urljoin
 from pathlib import Path
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from typing import Callable, Iterator
 
 import jinja2
@@ -17,7 +19,7 @@ import jinja2.bccache
 from .config import Config
 from .errors import Problem
 from .md.headings import slugify
-from .model import Essay, Site
+from .model import Discussion, Essay, Site
 from .search import SEARCH_PAGE, search_enabled
 from .theme import Assets, template_dirs
 
@@ -181,6 +183,67 @@ def render_page(page: Page, environment: jinja2.Environment, on_error: Callable[
         return None
 
 
+# Markers among the discussions a page read (see Discussions); keys are site paths.
+ANY_DISCUSSION = "\0any"  # only whether there are any
+ALL_DISCUSSIONS = "\0all"  # all of them: iterated or counted
+
+_reads: set[str] | None = None  # what the page being rendered read of `discussions`
+
+
+class Discussions(Mapping):
+    """The `discussions` global, noting what each page reads of it.
+
+    A new reply changes one essay's discussion. A page that read only other essays'
+    discussions, or only whether there are any, need not be rendered again: its digest
+    covers what it read (see incremental.py), not the whole mapping.
+    """
+
+    def __init__(self, entries: dict[str, Discussion]):
+        self.entries = entries
+
+    def __getitem__(self, key: str) -> Discussion:
+        note_reads((key,))
+        return self.entries[key]
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        note_reads((key,))
+        return self.entries.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        note_reads((str(key),))
+        return key in self.entries
+
+    def __iter__(self) -> Iterator[str]:
+        note_reads((ALL_DISCUSSIONS,))
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        note_reads((ALL_DISCUSSIONS,))
+        return len(self.entries)
+
+    def __bool__(self) -> bool:
+        note_reads((ANY_DISCUSSION,))
+        return bool(self.entries)
+
+
+def note_reads(keys: Iterable[str]) -> None:
+    if _reads is not None:
+        _reads.update(keys)
+
+
+@contextmanager
+def noting_reads() -> Iterator[set[str]]:
+    """Collect what is read of `discussions` meanwhile; what a partial inside a page reads
+    counts for the page too."""
+    global _reads
+    outer, _reads = _reads, set()
+    try:
+        yield _reads
+    finally:
+        inner, _reads = _reads, outer
+        note_reads(inner)
+
+
 @dataclass(frozen=True)
 class PageRenderer:
     """Renders the page at an index of `pages`; runs in forked workers, which inherit all of it."""
@@ -190,11 +253,12 @@ class PageRenderer:
     site_root: Path
     config: Config
 
-    def __call__(self, index: int) -> tuple[bytes | None, Problem | None]:
+    def __call__(self, index: int) -> tuple[bytes | None, Problem | None, frozenset[str]]:
         page = self.pages[index]
         failures: list[Problem] = []
-        data = render_page(page, self.environment, lambda page, exc: failures.append(_template_problem(page, exc, self.site_root, self.config)))
-        return data, (failures[0] if failures else None)
+        with noting_reads() as reads:
+            data = render_page(page, self.environment, lambda page, exc: failures.append(_template_problem(page, exc, self.site_root, self.config)))
+        return data, (failures[0] if failures else None), frozenset(reads)
 
 
 def _template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:

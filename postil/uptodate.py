@@ -112,9 +112,9 @@ class BuildRecord:
         return list(self._saved.get("warnings", ()))
 
     @property
-    def render_digests(self) -> tuple[str, dict[str, str]]:
-        """The scope and per-page digests the last build rendered from."""
-        return self._saved.get("render_scope", ""), self._saved.get("render_digests", {})
+    def render_digests(self) -> tuple[str, dict[str, str], dict[str, tuple[str, ...]]]:
+        """The scope, per-page digests and reads of `discussions` the last build rendered from."""
+        return self._saved.get("render_scope", ""), self._saved.get("render_digests", {}), self._saved.get("render_reads", {})
 
     def unchanged(self, inputs: Inputs) -> bool:
         """True when neither the inputs nor the output changed since the record was made.
@@ -138,10 +138,13 @@ class BuildRecord:
         """The output folder's files, when it is exactly as the last build left it."""
         return self.found if self.found and self.found == self._saved.get("manifest") else None
 
-    def save(self, inputs: Inputs, written: Manifest, pages: int, warnings: list, render_scope: str, render_digests: dict[str, str]) -> None:
+    def save(
+        self, inputs: Inputs, written: Manifest, pages: int, warnings: list,
+        render_scope: str, render_digests: dict[str, str], render_reads: dict[str, tuple[str, ...]],
+    ) -> None:
         self._saved = {
             "inputs": inputs.digest, "recorded_ns": time.time_ns(), "out_dir": self.out_dir,
             "manifest": written, "pages": pages, "warnings": warnings,
-            "render_scope": render_scope, "render_digests": render_digests,
+            "render_scope": render_scope, "render_digests": render_digests, "render_reads": render_reads,
         }
         self._store.save(self._saved)

@@ -178,3 +178,49 @@ def test_a_warm_build_sees_a_change_deep_inside_new_containers(site):
     assert "Essay 1" in result.files["tags/new/index.html"].decode()
     untouched = builder.build()
     assert (untouched.rendered, untouched.changed) == (0, [])
+
+
+def reply(site, bundle: str, name: str, author: str, text: str) -> None:
+    site.write(f"content/{bundle}/replies/{name}.md", f'---\nauthor: "{author}"\ndate: 2026-01-05\n---\n{text}\n')
+
+
+def clean_files(site) -> dict[str, bytes]:
+    return Builder(site.root, BuildOptions(out_dir=None)).build().files
+
+
+def test_a_new_reply_renders_only_the_pages_that_show_it(site):
+    """Pages depend on the discussions they read, not on every discussion of the site."""
+    many_essays(site, 6)
+    for bundle in ("a", "b"):
+        site.essay(f"{bundle}/index.md", title=f"Bundle {bundle}", date="2026-01-04", body="Text.")
+        reply(site, bundle, "r1", "First Reader", "A first reply.")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    first = builder.build()
+    reply(site, "a", "r2", "Second Reader", "A second reply.")
+    second = builder.build()
+    assert second.rendered < first.rendered / 2
+    assert "a/index.html" in second.changed and "b/index.html" not in second.changed
+    assert second.files == clean_files(site)
+
+
+def test_a_page_that_reads_every_discussion_follows_a_new_reply(site):
+    many_essays(site, 2)
+    site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.")
+    reply(site, "a", "r1", "First Reader", "A first reply.")
+    site.write("templates/404.html", "{% for path in discussions %}{{ path }}={{ discussions[path].count }};{% endfor %}\n")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    reply(site, "a", "r2", "Second Reader", "A second reply.")
+    assert builder.build().files["404.html"] == b"a/=2;"
+
+
+def test_the_first_reply_brings_the_replies_link_to_every_page(site, tmp_path):
+    many_essays(site, 3)
+    site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.")
+    out = tmp_path / "public"
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    assert 'href="/replies/"' not in (out / "essay-01/index.html").read_text()
+    reply(site, "a", "r1", "First Reader", "A first reply.")
+    Builder(site.root, BuildOptions(out_dir=out)).build()  # a new run, with what each page read on disk
+    assert 'href="/replies/"' in (out / "essay-01/index.html").read_text()
+    assert tree(out) == clean_files(site)
