@@ -199,31 +199,39 @@ class Discussions(Mapping):
     """
 
     def __init__(self, entries: dict[str, Discussion]):
-        self.entries = entries
+        self._entries = entries
+
+    @property
+    def entries(self) -> dict[str, Discussion]:
+        note_reads((ALL_DISCUSSIONS,))
+        return self._entries
 
     def __getitem__(self, key: str) -> Discussion:
         note_reads((key,))
-        return self.entries[key]
+        return self._entries[key]
 
     def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
         note_reads((key,))
-        return self.entries.get(key, default)
+        return self._entries.get(key, default)
 
     def __contains__(self, key: object) -> bool:
         note_reads((str(key),))
-        return key in self.entries
+        return key in self._entries
 
     def __iter__(self) -> Iterator[str]:
         note_reads((ALL_DISCUSSIONS,))
-        return iter(self.entries)
+        return iter(self._entries)
 
     def __len__(self) -> int:
         note_reads((ALL_DISCUSSIONS,))
-        return len(self.entries)
+        return len(self._entries)
 
     def __bool__(self) -> bool:
         note_reads((ANY_DISCUSSION,))
-        return bool(self.entries)
+        return bool(self._entries)
+
+    def __repr__(self) -> str:
+        return repr(self.entries)
 
 
 def note_reads(keys: Iterable[str]) -> None:
