@@ -221,9 +221,9 @@ class Fragments:
     Lists of every essay (the home page, the archive) are most of what a one-essay edit
     renders again; with each item a cached partial, such a page is a join of strings but
     for the item that changed. The key is the build's scope (config, assets, global data,
-    code), the partial's template closure and the digests of the values, so a reused
-    output is always the one rendering would give. Values of unknown digest are rendered
-    every time. Outputs not used by this build or the one before are dropped, and all of
+    code), the partial's template closure and the digests of the values; what the partial
+    read of `discussions` is checked on each use. So a reused output is always the one
+    rendering would give. Values of unknown digest are rendered every time. Outputs not used by this build or the one before are dropped, and all of
     them when the scope changes.
 
     Pages rendered in worker processes send back the outputs they made (`take_added`,
