@@ -3,30 +3,23 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import zlib
 from dataclasses import dataclass, field
 
 from .md import Link, Passage
+from .packed import pack, unpack
 
 
 def pack_passages(passages: tuple[Passage, ...]) -> tuple[bytes, bytes]:
-    """An essay's body as two compressed values: its passages' HTML, and their ids, lines
-    and texts (all the quote check reads). A fifth of its size as strings, and two objects.
+    """An essay's body as two packed values: its passages' HTML, and their ids, lines and
+    texts (all the quote check reads).
 
     Bodies are most of what a site's parse results weigh (at 5,000 essays, hundreds of
     megabytes held for the whole build); each is read back only when its page is rendered
-    or its quotes are checked. Rendered text never holds NUL (markdown-it replaces it), so
-    NUL separates the fields.
+    or its quotes are checked.
     """
-    if not passages:
-        return b"", b""
-    html = "\0".join(passage.html for passage in passages)
-    index = "\0".join(part for passage in passages for part in (passage.id, str(passage.line), passage.text))
-    return zlib.compress(html.encode("utf-8"), 1), zlib.compress(index.encode("utf-8"), 1)
-
-
-def _unpack(packed: bytes) -> list[str]:
-    return zlib.decompress(packed).decode("utf-8").split("\0") if packed else []
+    html = [passage.html for passage in passages]
+    index = [part for passage in passages for part in (passage.id, str(passage.line), passage.text)]
+    return pack(html), pack(index)
 
 
 @dataclass(frozen=True)
@@ -62,19 +55,19 @@ class Essay:
     @property
     def passages(self) -> tuple[Passage, ...]:
         """The body block by block, for side comments."""
-        index = _unpack(self.passage_index)
-        return tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(_unpack(self.body)))
+        index = unpack(self.passage_index)
+        return tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(unpack(self.body)))
 
     @property
     def passage_texts(self) -> list[tuple[str, str]]:
         """Each passage's id and normalised text, without unpacking its HTML."""
-        index = _unpack(self.passage_index)
+        index = unpack(self.passage_index)
         return [(index[i], index[i + 2]) for i in range(0, len(index), 3)]
 
     @property
     def html(self) -> str:
         """The rendered body: its passages joined."""
-        return "".join(_unpack(self.body))
+        return "".join(unpack(self.body))
 
     def reading_minutes(self, words_per_minute: int) -> int:
         return max(1, math.ceil(self.word_count / words_per_minute))

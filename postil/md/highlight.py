@@ -13,6 +13,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from ..packed import pack, unpack
+
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
@@ -63,16 +65,13 @@ def reusing(blocks: bytes) -> Iterator[dict[tuple[str, str, str], str]]:
 
 
 def pack_blocks(blocks: dict[tuple[str, str, str], str]) -> bytes:
-    """Highlighted blocks as compressed bytes; markdown-it turns NUL in sources into U+FFFD,
-    so NUL can separate the fields."""
-    fields = [part for (code, language, attrs), block in blocks.items() for part in (code, language, attrs, block)]
-    return zlib.compress("\0".join(fields).encode("utf-8"), 1) if fields else b""
+    return pack([part for (code, language, attrs), block in blocks.items() for part in (code, language, attrs, block)])
 
 
 def unpack_blocks(packed: bytes) -> dict[tuple[str, str, str], str]:
     """The blocks `pack_blocks` packed; none when they are damaged (they only save time)."""
     try:
-        fields = zlib.decompress(packed).decode("utf-8").split("\0") if packed else []
+        fields = unpack(packed)
     except (zlib.error, UnicodeDecodeError):
         return {}
     return {(fields[i], fields[i + 1], fields[i + 2]): fields[i + 3] for i in range(0, len(fields) - 3, 4)}
