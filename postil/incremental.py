@@ -339,6 +339,10 @@ class Renders:
     kept: list[str]  # output paths to take unchanged from the previous output folder
     written: list[str]  # output paths rendered and already handed to the writer (see WRITTEN)
 
+    @property
+    def pages(self) -> int:
+        return len(self.files) + len(self.kept) + len(self.written)
+
 
 class _Written(bytes):
     """The type of WRITTEN."""

@@ -217,10 +217,7 @@ class Builder:
                 raise PostilError(problems)
             if out_dir is not None and record is not None and inputs is not None:
                 changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
-                record.save(
-                    inputs, written, len(renders.files) + len(renders.kept) + len(renders.written), problems,
-                    self._renders.scope, self._renders.digests, self._renders.reads,
-                )
+                record.save(inputs, written, renders.pages, problems, self._renders.scope, self._renders.digests, self._renders.reads)
                 if self._renders.fragments.changed:
                     self._fragments_store().save(self._renders.fragments.saved())
             else:
@@ -235,7 +232,7 @@ class Builder:
                 tree.discard()
             raise
         return BuildResult(
-            pages=len(renders.files) + len(renders.kept) + len(renders.written),
+            pages=renders.pages,
             files=files,
             changed=changed_outputs,
             warnings=problems,
