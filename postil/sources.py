@@ -103,6 +103,9 @@ class ParsedSources:
         self.entries: dict[str, Entry] | None = None
         self.scope: tuple | None = None
         self.parsed_last = 0  # files parsed afresh by the last update (for tests and figures)
+        self._jobs: tuple[Sources, list[_Job], list[_Job]] | None = None  # the last update's
+        self._known: dict[int, tuple[object, str]] | None = None  # see digests()
+        self._job_index: tuple[tuple, dict[str, _Job]] | None = None
 
     def update(
         self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None,
@@ -119,14 +122,20 @@ class ParsedSources:
             if self.persist:
                 gc.freeze()  # see below
         elif self.scope != scope:
-            self.entries = {}
+            self.entries, self._jobs = {}, None
         self.scope = scope
 
         previous = self.entries
-        fresh: dict[str, Entry] = {}
         self.parsed_last = 0
+        reusable = previous  # entries a parse may be taken from
+        if changed is not None and self._jobs is not None and self._jobs[0] is sources:
+            edited, complete = self._edited(config, previous, report, changed)
+            if complete:
+                return self._finish(scope, previous, edited, self._jobs[1], self._jobs[2])
+            reusable = edited
+        fresh: dict[str, Entry] = {}
         essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
-        self._refresh(essay_jobs, config, previous, fresh, report, stats or {}, changed)
+        self._refresh(essay_jobs, config, reusable, fresh, report, stats or {}, changed)
         # Replies come second: their links resolve against their essay's URL, which a slug may move.
         essay_urls = {
             entry.result.essay.bundle_dir: entry.result.essay.url_path
@@ -138,7 +147,43 @@ class ParsedSources:
             for bundle, paths in sorted(sources.replies.items())
             for path in paths
         ]
-        self._refresh(reply_jobs, config, previous, fresh, report, stats or {}, changed)
+        self._refresh(reply_jobs, config, reusable, fresh, report, stats or {}, changed)
+        self._jobs = (sources, essay_jobs, reply_jobs)
+        self._known = None
+        return self._finish(scope, previous, fresh, essay_jobs, reply_jobs)
+
+    def _edited(self, config: Config, previous: dict[str, Entry], report: Report, changed: set[str]) -> tuple[dict[str, Entry], bool]:
+        """The entries after an edit of files the last update knew (`changed`, the watcher's
+        word, with the same sources found): only those files are looked at, so a save costs
+        the parse of what was saved, not a walk over every entry. Not complete when an
+        essay's URL moved, as its replies' links then resolve anew: the caller goes the
+        long way, taking the parses made here."""
+        named = [job for path in sorted(changed) if (job := self._job(path)) is not None]
+        fresh = dict(previous)
+        for job in named:
+            fresh.pop(job.path, None)  # a file that cannot be read has no entry
+        self._refresh(named, config, previous, fresh, report, {}, None)
+        if any(job.bundle_dir is None and _bundle_url(previous.get(job.path)) != _bundle_url(fresh.get(job.path)) for job in named):
+            return fresh, False
+        if self._known is not None:
+            self._known = known = dict(self._known)
+            for job in named:
+                for entry in (previous.get(job.path), fresh.get(job.path)):
+                    if entry is not None and (parsed := _parsed(entry)) is not None:
+                        known.pop(id(parsed), None)
+                if (entry := fresh.get(job.path)) is not None and (parsed := _parsed(entry)) is not None:
+                    known[id(parsed)] = (parsed, _digest_text(job.path, entry))
+        return fresh, True
+
+    def _job(self, path: str) -> _Job | None:
+        assert self._jobs is not None
+        if self._job_index is None or self._job_index[0] is not self._jobs:
+            self._job_index = (self._jobs, {job.path: job for job in (*self._jobs[1], *self._jobs[2])})
+        return self._job_index[1].get(path)
+
+    def _finish(
+        self, scope: tuple, previous: dict[str, Entry], fresh: dict[str, Entry], essay_jobs: list[_Job], reply_jobs: list[_Job]
+    ) -> tuple[list[Parsed], list[ParsedReply]]:
         changed = fresh.keys() != previous.keys() or any(fresh[path] is not previous[path] for path in fresh)
         self.entries = fresh
         if self.persist and changed:
@@ -156,12 +201,12 @@ class ParsedSources:
     def digests(self) -> dict[int, tuple[object, str]]:
         """Each parsed essay and reply by id, with a string standing for what it was parsed
         from (its file's path, bytes and base path; config and code are the caller's scope)."""
-        known: dict[int, tuple[object, str]] = {}
-        for path, entry in (self.entries or {}).items():
-            parsed = entry.result.essay if isinstance(entry.result, Parsed) else entry.result.reply
-            if parsed is not None:
-                known[id(parsed)] = (parsed, f"#{entry.digest}:{path}:{entry.page_path}")
-        return known
+        if self._known is None:
+            self._known = {}
+            for path, entry in (self.entries or {}).items():
+                if (parsed := _parsed(entry)) is not None:
+                    self._known[id(parsed)] = (parsed, _digest_text(path, entry))
+        return self._known
 
     def _refresh(
         self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
@@ -195,6 +240,21 @@ class ParsedSources:
             else:
                 fresh[job.path] = outcome
                 self.parsed_last += 1
+
+
+def _parsed(entry: Entry) -> object:
+    """The essay or reply an entry holds, if its file parsed."""
+    return entry.result.essay if isinstance(entry.result, Parsed) else entry.result.reply
+
+
+def _digest_text(path: str, entry: Entry) -> str:
+    return f"#{entry.digest}:{path}:{entry.page_path}"
+
+
+def _bundle_url(entry: Entry | None) -> str | None:
+    """The URL an essay's bundle gives its replies' links (None: the folder's own)."""
+    essay = entry.result.essay if entry is not None and isinstance(entry.result, Parsed) else None
+    return essay.url_path if essay is not None and essay.bundle_dir else None
 
 
 def _named(path: str, changed: set[str]) -> bool:
