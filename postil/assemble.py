@@ -25,6 +25,7 @@ RESERVED_PATHS = ("", "404.html", "feed.xml", "sitemap.xml", "robots.txt", "prev
 RESERVED_FOLDERS = ("tags/", "archive/", "assets/", "replies/", "search/", "pagefind/")
 
 
+@lru_cache(maxsize=1 << 14)
 def _reserved_folder(url_path: str) -> str | None:
     """The theme's folder that `url_path` is or lies inside, if any."""
     key = url_path.casefold()
@@ -64,6 +65,19 @@ def resolve_target(page_path: str, target: str) -> str | None:
     if resolved.startswith(".."):
         return None
     return resolved + "/" if path.endswith("/") else resolved
+
+
+# Each essay's link targets as last found. In the dev server most essays are the very
+# same objects from one build to the next, and their links need not be resolved again.
+_targets: dict[int, tuple[Essay, tuple[str, ...]]] = {}
+
+
+def _link_targets(essay: Essay) -> tuple[str, ...]:
+    """The site paths an essay's links (not its images) point at, sorted, each once."""
+    known = _targets.get(id(essay))
+    if known is not None and known[0] is essay:
+        return known[1]
+    return tuple(sorted({target for link in essay.links if not link.is_image and (target := resolve_link(essay, link.target)) is not None}))
 
 
 def _check_collisions(essays: list[Essay], report: Report) -> list[Essay]:
@@ -151,10 +165,13 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
 
     backlinks: dict[str, list[Essay]] = defaultdict(list)
     responses: dict[str, list[Essay]] = defaultdict(list)
+    found: dict[int, tuple[Essay, tuple[str, ...]]] = {}
     for essay in ordered:
-        targets = {resolve_link(essay, link.target) for link in essay.links if not link.is_image}
-        for target in sorted(t for t in targets if t in by_url and t != essay.url_path):
-            backlinks[target].append(essay)
+        targets = _link_targets(essay)
+        found[id(essay)] = (essay, targets)
+        for target in targets:
+            if target in by_url and target != essay.url_path:
+                backlinks[target].append(essay)
         if essay.in_reply_to:
             target = resolve_link(essay, essay.in_reply_to)
             if target in by_url:
@@ -165,6 +182,8 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
                     f"in_reply_to {essay.in_reply_to!r} is not an essay of this site",
                     "write the answered essay's path, such as '/its-slug/', or a full https:// URL",
                 )
+    _targets.clear()
+    _targets.update(found)
     discussions, shown_replies = build_discussions(ordered, replies, report)
     return Site(
         essays=ordered,

@@ -5,7 +5,9 @@ files: its parent, and the essay whose passages it quotes.
 """
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Iterable
 
 from .errors import Problem, Report
@@ -16,8 +18,18 @@ QUOTE_SHOWN = 60
 
 # The last build's discussion of each essay, with what it was made from. The dev server
 # re-parses only edited files, so most essays and replies are the very same objects as
-# last time: their discussion (and every digest of it) is then reused, not rebuilt.
-_previous: dict[str, tuple[Essay, list[Reply], Discussion, list[Problem]]] = {}
+# last time: their discussion (and every digest of it) is then reused, not rebuilt, and so
+# are the (reply, essay) pairs of the replies it shows.
+_previous: dict[str, _Made] = {}
+
+
+@dataclass(frozen=True)
+class _Made:
+    essay: Essay
+    replies: list[Reply]  # as found, before sorting
+    discussion: Discussion
+    problems: list[Problem]
+    shown: list[tuple[tuple, tuple[Reply, Essay]]]  # the replies in its threads, with their essay, by sort key
 
 
 def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report: Report) -> tuple[dict[str, Discussion], tuple[tuple[Reply, Essay], ...]]:
@@ -26,28 +38,32 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
     for reply in replies:
         by_bundle[reply.bundle_dir].append(reply)
     discussions: dict[str, Discussion] = {}
-    shown: list[tuple[Reply, Essay]] = []
-    made: dict[str, tuple[Essay, list[Reply], Discussion, list[Problem]]] = {}
+    shown: list[tuple[tuple, tuple[Reply, Essay]]] = []
+    made: dict[str, _Made] = {}
     for essay in essays:
         if not essay.bundle_dir or essay.replies_mode == "hidden":
             continue
-        members = sorted(by_bundle.get(essay.bundle_dir, ()), key=_oldest_first)
+        found = by_bundle.get(essay.bundle_dir, [])
         known = _previous.get(essay.url_path)
-        if known and known[0] is essay and len(known[1]) == len(members) and all(a is b for a, b in zip(known[1], members)):
-            discussion, problems = known[2], known[3]
-        else:
-            found = Report()
-            discussion, problems = _discussion(essay, members, found), found.problems
-        report.extend(problems)
-        made[essay.url_path] = (essay, members, discussion, problems)
-        if discussion.count:
-            discussions[essay.url_path] = discussion
+        if not (known and known.essay is essay and len(known.replies) == len(found) and all(map(operator.is_, known.replies, found))):
+            members = sorted(found, key=_oldest_first)
+            problems = Report()
+            discussion = _discussion(essay, members, problems)
             in_threads = _ids(discussion.threads)
-            shown += [(reply, essay) for reply in members if reply.id in in_threads]
-    shown.sort(key=lambda pair: (-pair[0].date.timestamp(), pair[0].source))
+            known = _Made(essay, found, discussion, problems.problems, [(_newest_first(reply), (reply, essay)) for reply in members if reply.id in in_threads])
+        report.extend(known.problems)
+        made[essay.url_path] = known
+        if known.discussion.count:
+            discussions[essay.url_path] = known.discussion
+            shown += known.shown
+    shown.sort()  # by key alone: no two replies share a source
     _previous.clear()
     _previous.update(made)
-    return discussions, tuple(shown)
+    return discussions, tuple(pair for _, pair in shown)
+
+
+def _newest_first(reply: Reply) -> tuple:
+    return (-reply.date.timestamp(), reply.source)
 
 
 def _oldest_first(reply: Reply) -> tuple:
