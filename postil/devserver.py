@@ -51,6 +51,8 @@ class DevServer:
         self.server_id = secrets.token_hex(8)
         self._condition = threading.Condition()
         self._state = _State(0, {}, None)
+        self._early: dict[str, bytes] = {}  # pages served from a build still under way
+        self._good: dict[str, bytes] = {}  # the last whole build's files, while there are such pages
         self._messages: list[tuple[int, dict]] = []  # (sequence number, message), oldest first
         self._sequence = 0
         self._closed = False
@@ -78,17 +80,36 @@ class DevServer:
     def publish(self, files: dict[str, bytes], changed: list[str]) -> None:
         """Serve `files` from now on; tell tabs showing one of `changed` (output paths) to update."""
         with self._condition:
-            build = self._state.build + 1
-            urls = sorted({url for name in changed for url in self._urls(name)})
-            self._state = _State(build, files, None)
-            self._tell({"server": self.server_id, "build": build, "changed": urls, "error": None})
+            early, self._early = self._early, {}
+            # Tabs already told of a page published early need not fetch the same bytes again.
+            told = [name for name in changed if name not in early or files.get(name) != early[name]]
+            self._set(files, None, told)
+
+    def publish_early(self, files: dict[str, bytes]) -> None:
+        """Serve these pages of a build still under way (the page just edited) over the last
+        build's, and lift an error shown, as they come from a build without one so far. The
+        build's `publish` or `publish_error` follows."""
+        with self._condition:
+            if not self._early:
+                self._good = self._state.files
+            self._early = {**self._early, **files}
+            self._set({**self._state.files, **files}, None, list(files))
 
     def publish_error(self, text: str) -> None:
         """Keep serving the last good build; show `text` over every open page."""
         with self._condition:
+            early, self._early = self._early, {}
+            if early:  # pages published early came from this failed build: take them back
+                self._set(self._good, None, list(early))
             state = self._state
             self._state = _State(state.build, state.files, text)
             self._tell({"server": self.server_id, "build": state.build, "changed": [], "error": text})
+
+    def _set(self, files: dict[str, bytes], error: str | None, changed: list[str]) -> None:
+        build = self._state.build + 1
+        urls = sorted({url for name in changed for url in self._urls(name)})
+        self._state = _State(build, files, error)
+        self._tell({"server": self.server_id, "build": build, "changed": urls, "error": error})
 
     def _tell(self, message: dict) -> None:
         self._sequence += 1

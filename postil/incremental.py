@@ -377,12 +377,14 @@ class RenderCache:
 
     def render(
         self,
-        pages: list[Page],
+        pages: Iterable[Page],
         environment: jinja2.Environment,
         environment_key: str,
         render_many: Callable[[list[Page]], list[tuple[bytes | None, frozenset[str]]]],
         known: dict[int, tuple[object, str]],
         on_disk: Container[str] = (),
+        first: list[Page] | None = None,
+        early: Callable[[dict[str, bytes]], None] | None = None,
     ) -> Renders:
         """Render the pages whose inputs changed; `render_many` is given only those and
         returns, for each, its bytes (None when it failed) and what it read of `discussions`.
@@ -392,6 +394,10 @@ class RenderCache:
         a page may read any of it, but for `discussions`: a page's digest covers only the
         discussions it read last time it was rendered. `known` gives digests of parse
         results by object id; `on_disk` names the previous output's files that are intact.
+
+        `first` (pages also in `pages`, such as the one just edited) are seen to before
+        all others, and the bytes of those rendered afresh handed to `early`, so that they
+        can be shown while the rest of the site is checked.
         """
         digests = Digests(known)
         discussions = environment.globals.get("discussions")
@@ -401,10 +407,10 @@ class RenderCache:
         previous = self.digests if scope == self.scope else {}
         templates = TemplateFingerprints(environment)
         fresh: dict[str, str] = {}
-        stale: list[Page] = []
         kept: list[str] = []
         contexts: dict[str, tuple[str, str, dict, str]] = {}
-        for page in pages:
+
+        def is_stale(page: Page) -> bool:
             template = templates.digest(page.template)
             seen = self._contexts.get(page.output)
             if template and seen and seen[:2] == (page.template, template) and same_data(seen[2], page.context):
@@ -421,11 +427,21 @@ class RenderCache:
                 if page.output not in self._bytes:
                     kept.append(page.output)
                 fresh[page.output] = digest  # type: ignore[assignment]
-            else:
-                stale.append(page)
+                return False
+            return True
+
         self.fragments.begin(environment, digests, templates, scope, discussion_reads)
         try:
-            rendered = dict(zip((page.output for page in stale), render_many(stale)))
+            stale = [page for page in first or () if is_stale(page)]
+            rendered = dict(zip((page.output for page in stale), render_many(stale))) if stale else {}
+            shown = {output: data for output, (data, _) in rendered.items() if data is not None and data is not WRITTEN}
+            if early is not None and shown:
+                early(shown)
+            pages = list(pages)  # made only now: `first` need not wait for every page to be listed
+            done = {page.output for page in first or ()}
+            rest = [page for page in pages if page.output not in done and is_stale(page)]
+            rendered.update(zip((page.output for page in rest), render_many(rest)))
+            stale += rest
         finally:
             self.fragments.end()
         self.rendered_last = len(stale)

@@ -14,8 +14,9 @@ has work to do: finding that nothing changed must take a fraction of a second.
 """
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from .uptodate import BuildRecord, Inputs, read_inputs, source_files
 
 if TYPE_CHECKING:
     from .incremental import RenderCache
+    from .model import Site
     from .sources import ParsedSources
 
 
@@ -92,7 +94,7 @@ class Builder:
         report.extend(found.problems)
         return sources
 
-    def build(self, changed: Iterable[str] | None = None) -> BuildResult:
+    def build(self, changed: Iterable[str] | None = None, early: Callable[[dict[str, bytes]], None] | None = None) -> BuildResult:
         """Build the site; raise PostilError (nothing written, caches kept) on any error.
 
         `changed` lists site-relative paths (files or folders) known to have changed since
@@ -100,6 +102,11 @@ class Builder:
         only known files were edited, and no other source is even stat'ed. None (the
         default) means "anything may have changed": then a source file is read only when
         its stat differs from the last build's (see sources.py).
+
+        `early`, with `changed`, is handed the new pages of the essays edited (or whose
+        replies were) as soon as they are rendered, before the rest of the site is looked
+        at, when the build has found no problem that would fail it so far. The build may
+        still fail later (a template error in another page); its result says so as usual.
         """
         started = time.perf_counter()
         config = self.config()
@@ -116,15 +123,16 @@ class Builder:
                 return self._finish_unchanged(self._record, started)
         elif self._record is not None:  # a warm Builder goes on to build anyway
             self._record.scan()
-        return self._build(config, sources, report, inputs, started, known_changed)
+        return self._build(config, sources, report, inputs, started, known_changed, early)
 
     def _build(
-        self, config: Config, sources: Sources, report: Report, inputs: Inputs | None, started: float, changed: set[str] | None
+        self, config: Config, sources: Sources, report: Report, inputs: Inputs | None, started: float, changed: set[str] | None,
+        early: Callable[[dict[str, bytes]], None] | None,
     ) -> BuildResult:
         from .assemble import assemble, check_links
         from .incremental import WRITTEN, RenderCache
         from .parallel import map_in_processes
-        from .render import Discussions, Page, PageRenderer, make_environment, site_pages
+        from .render import Discussions, Page, PageRenderer, essay_pages, make_environment, site_pages
         from .reply_pages import reply_pages
         from .search import add_search_index
         from .sources import ParsedSources
@@ -155,7 +163,8 @@ class Builder:
         assets = collect_assets(self.site_root, config, hashed=self.options.hashed_assets)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)
-        pages = [*site_pages(site, config), *reply_pages(site, config)]
+        first = list(essay_pages(site, _edited_essays(site, changed))) if early is not None and changed else []
+        pages = itertools.chain(site_pages(site, config), reply_pages(site, config))
 
         # With no intact output to update, pages go into a new tree as they are rendered.
         tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
@@ -184,7 +193,7 @@ class Builder:
             environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
             renders = self._renders.render(
                 pages, environment, environment_key, render_many, self._sources.digests(),
-                record.intact() if record is not None else (),
+                record.intact() if record is not None else (), first, early and self._guarded(early, report),
             )
 
             files: dict[str, bytes] = dict(assets.files)
@@ -242,6 +251,13 @@ class Builder:
             on_disk_only=len((kept | set(renders.written)) - files.keys()),
         )
 
+    def _guarded(self, early: Callable[[dict[str, bytes]], None], report: Report) -> Callable[[dict[str, bytes]], None]:
+        """`early`, called only while no problem found so far would fail the build."""
+        def guarded(files: dict[str, bytes]) -> None:
+            if not any(problem.severity == "error" or self.options.strict for problem in report.problems):
+                early(files)
+        return guarded
+
     def _fragments_store(self) -> DiskCache:
         return DiskCache(self.site_root, "fragments")
 
@@ -253,3 +269,15 @@ class Builder:
             pages=record.pages, files={}, changed=[], warnings=problems,
             seconds=time.perf_counter() - started, up_to_date=True,
         )
+
+
+def _edited_essays(site: Site, changed: set[str]) -> set[str]:
+    """The site paths of the essays whose file, or a file in whose bundle, is in `changed`."""
+    folders = {parent for path in changed for parent in _parents(path)}
+    return {essay.url_path for essay in site.essays if essay.source in changed or (essay.bundle_dir and essay.bundle_dir in folders)}
+
+
+def _parents(path: str) -> Iterator[str]:
+    while "/" in path:
+        path = path.rpartition("/")[0]
+        yield path

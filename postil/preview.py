@@ -91,7 +91,9 @@ class Preview:
             base_path = load_config(self.site_root).base_path
             self.server.base_path = base_path
             self.builder.options = replace(self.builder.options, base_url=self.server.origin + base_path)
-            result = self.builder.build(None if batch is None or batch.rescan else self._relative(batch))
+            changed = None if batch is None or batch.rescan else self._relative(batch)
+            # The page just saved is served as soon as it is rendered; lists follow with the build.
+            result = self.builder.build(changed, early=self.server.publish_early)
         except PostilError as exc:
             text = "\n".join(str(problem) for problem in exc.problems)
             if text != self._last_failure:

@@ -9,7 +9,7 @@ import traceback
 from dataclasses import dataclass
 from urllib.parse import urljoin
 from pathlib import Path
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -116,11 +116,14 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
     return env
 
 
-def essay_pages(site: Site) -> Iterator[Page]:
+def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
+    """The essays' own pages; with `only`, those of the essays at these site paths."""
     essays = site.essays
     by_url = {essay.url_path: essay for essay in essays}
     answered = {reply.url_path: by_url[target] for target, replies in site.responses.items() for reply in replies}
     for index, essay in enumerate(essays):
+        if only is not None and essay.url_path not in only:
+            continue
         yield Page(
             essay.url_path + "index.html",
             "essay.html",

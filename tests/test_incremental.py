@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from postil.errors import PostilError
 from postil.pipeline import Builder, BuildOptions
 
 
@@ -224,3 +225,65 @@ def test_the_first_reply_brings_the_replies_link_to_every_page(site, tmp_path):
     Builder(site.root, BuildOptions(out_dir=out)).build()  # a new run, with what each page read on disk
     assert 'href="/replies/"' in (out / "essay-01/index.html").read_text()
     assert tree(out) == clean_files(site)
+
+
+def test_told_slug_change_moves_the_links_of_the_essays_replies(site):
+    """An edit told by the watcher re-reads only that file, unless it moves the essay:
+    its replies' relative links then resolve against the new URL."""
+    many_essays(site, 3)
+    site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.")
+    site.write("content/a/picture.txt", "a picture\n")
+    reply(site, "a", "r1", "First Reader", "See [the picture](picture.txt).")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.", slug="moved")
+    moved = builder.build(changed={"content/a/index.md"})
+    assert moved.files == clean_files(site)
+    link = HTMLParser(moved.files["moved/index.html"].decode()).css_first(".reply a[href$='picture.txt']")
+    assert link is not None and link.attributes["href"] == "/moved/picture.txt"
+
+
+def test_told_edit_of_a_reply_equals_a_clean_build(site):
+    many_essays(site, 3)
+    site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.")
+    reply(site, "a", "r1", "First Reader", "A first reply.")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    reply(site, "a", "r1", "First Reader", "A reply, reworded.")
+    result = builder.build(changed={"content/a/replies/r1.md"})
+    assert (result.parsed, result.files) == (1, clean_files(site))
+    assert "A reply, reworded." in HTMLParser(result.files["a/index.html"].decode()).css_first(".reply").text()
+
+
+def test_early_pages_are_the_edited_essays_final_pages(site):
+    """The preview shows an edited essay's page before the rest of the site is looked at."""
+    many_essays(site, 6)
+    site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.")
+    reply(site, "a", "r1", "First Reader", "A first reply.")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    shown: list[dict[str, bytes]] = []
+    site.essay("essay-02.md", title="Essay 2", date="2025-01-03", body="Edited early.")
+    result = builder.build(changed={"content/essay-02.md"}, early=shown.append)
+    assert [list(files) for files in shown] == [["essay-02/index.html"]]
+    assert shown[0]["essay-02/index.html"] == result.files["essay-02/index.html"]
+    assert "Edited early." in HTMLParser(shown[0]["essay-02/index.html"].decode()).css_first("main").text()
+    assert result.files == clean_files(site)
+
+    reply(site, "a", "r2", "Second Reader", "A second reply.")  # a new reply: its essay's page comes first
+    shown.clear()
+    builder.build(changed={"content/a/replies/r2.md"}, early=shown.append)
+    assert [list(files) for files in shown] == [["a/index.html"]]
+    assert "A second reply." in HTMLParser(shown[0]["a/index.html"].decode()).css_first("main").text()
+
+
+def test_no_early_pages_from_a_build_that_has_already_failed(site):
+    many_essays(site, 3)
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    shown: list[dict[str, bytes]] = []
+    site.essay("essay-01.md", title="Essay 1", date="2025-01-02", body="Fine.")
+    site.write("content/essay-02.md", "---\ntitle: [unclosed\n---\nBroken front matter.\n")
+    with pytest.raises(PostilError):
+        builder.build(changed={"content/essay-01.md", "content/essay-02.md"}, early=shown.append)
+    assert shown == []

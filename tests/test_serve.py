@@ -165,10 +165,10 @@ def test_edit_during_a_build_is_not_lost(running, site):
     started, release = threading.Event(), threading.Event()
     original = running.preview.builder.build
 
-    def held_build(changed=None):
+    def held_build(changed=None, **options):
         started.set()
         release.wait(5)  # hold the build open while the second edit is saved
-        return original(changed)
+        return original(changed, **options)
 
     running.preview.builder.build = held_build
     path.write_text(essay_text("Edit one."), encoding="utf-8")
@@ -227,6 +227,43 @@ def test_events_stream_tells_of_an_error_then_of_the_fix(running, site):
     fixed = next_message()
     assert fixed["error"] is None and "/first/" in fixed["changed"]
     connection.close()
+
+
+def test_the_saved_page_comes_first_and_tabs_are_told_of_it_once(running, site):
+    """The page just saved is served before the rest of the build; the build's own
+    message then does not send tabs to fetch the same bytes again."""
+    connection = http.client.HTTPConnection("127.0.0.1", running.preview.server.port, timeout=10)
+    connection.request("GET", "/__postil/events")
+    response = connection.getresponse()
+
+    def next_message() -> dict:
+        while True:
+            line = response.fp.readline().decode()
+            if line.startswith("data: "):
+                return json.loads(line[len("data: "):])
+
+    assert next_message()["hello"] is True
+    running.save(lambda: (site.root / "content/first.md").write_text(essay_text("Saved and shown first."), encoding="utf-8"))
+    early, whole = next_message(), next_message()
+    assert early["changed"] == ["/first/", "/first/index.html"] and early["error"] is None
+    assert whole["build"] == early["build"] + 1 and "/first/" not in whole["changed"]
+    assert "/" in whole["changed"]  # the home page's summary of the essay changed with it
+    assert "Saved and shown first." in body_of(running, "/first/")
+    connection.close()
+
+
+def test_a_build_failing_after_its_early_page_takes_that_page_back(site):
+    site.essay("first.md", title="First", date="2026-01-01", body="The first text.")
+    preview = Preview(site.root, port=free_port(), out=io.StringIO(), strict=True).start()
+    running = Running(preview)
+    try:
+        # A link to nowhere is found once pages are rendered, after the essay's page was served;
+        # with --strict it fails the build, so the last good page must come back.
+        running.save(lambda: site.essay("first.md", title="First", date="2026-01-01", body="See [nowhere](/nowhere/)."))
+        assert "points at no page" in preview.server.state.error
+        assert "The first text." in body_of(running, "/first/")
+    finally:
+        preview.close()
 
 
 def test_template_error_names_the_template_and_line(running, site):
