@@ -32,6 +32,9 @@ from watchdog.observers import Observer
 from .discover import is_editor_leftover
 
 QUIET_SECONDS = 0.05
+# Once every path's last event finished it (a file closed after writing, or renamed into
+# place), the save is whole: wait only for the other files of the same save.
+SETTLED_QUIET_SECONDS = 0.02
 # Once a batch holds many paths a burst is under way (a checkout, a copy); on a busy
 # machine its writes can pause longer than a single save's events, so wait longer.
 BURST_PATHS = 20
@@ -72,6 +75,7 @@ class Watcher:
         self.quiet = quiet
         self._condition = threading.Condition()
         self._pending: set[Path] = set()
+        self._unsettled: set[Path] = set()  # pending paths whose last event may be followed by more writes
         self._rescan = False
         self._last_event = 0.0
         self._closed = False
@@ -112,11 +116,16 @@ class Watcher:
             self._unwatched.discard(path)
             self._observer.schedule(self._handler, str(path), recursive=True, follow_symlink=True)
 
-    def add(self, paths: list[Path]) -> None:
+    def add(self, paths: list[Path], settled: bool = False) -> None:
+        """Note changes to `paths`; `settled` when the event left them whole (see `_quiet`)."""
         relevant = {path for path in paths if self._relevant(path)}
         if relevant:
             with self._condition:
                 self._pending |= relevant
+                if settled:
+                    self._unsettled -= relevant
+                else:
+                    self._unsettled |= relevant
                 self._last_event = time.monotonic()
                 self._condition.notify_all()
 
@@ -127,7 +136,9 @@ class Watcher:
             self._condition.notify_all()
 
     def _quiet(self) -> float:
-        return max(self.quiet, BURST_QUIET_SECONDS) if len(self._pending) >= BURST_PATHS else self.quiet
+        if len(self._pending) >= BURST_PATHS:
+            return max(self.quiet, BURST_QUIET_SECONDS)
+        return self.quiet if self._unsettled or self._rescan else min(self.quiet, SETTLED_QUIET_SECONDS)
 
     def next_batch(self, timeout: float | None = None) -> Batch | None:
         """Wait for changes, then for a quiet moment; None when `timeout` passed or the watcher closed."""
@@ -141,7 +152,7 @@ class Watcher:
             while (quiet_left := self._last_event + self._quiet() - time.monotonic()) > 0 and not self._closed:
                 self._condition.wait(quiet_left)
             batch = Batch(frozenset(self._pending), self._rescan)
-            self._pending, self._rescan = set(), False
+            self._pending, self._unsettled, self._rescan = set(), set(), False
         return batch
 
 
@@ -157,4 +168,6 @@ class _Handler(FileSystemEventHandler):
         paths = [Path(str(path)) for path in (event.src_path, getattr(event, "dest_path", "")) if path]
         if event.is_directory and event.event_type in (EVENT_TYPE_CREATED, EVENT_TYPE_MOVED):
             self.watcher.folder_created(paths[-1])
-        self.watcher.add(paths)
+        # Closed after writing, or renamed into place: that file's save is done. A file just
+        # created, written or deleted may have more to come (delete-then-create saves).
+        self.watcher.add(paths, settled=event.event_type in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED))
