@@ -39,6 +39,7 @@ class Preview:
         self._last_failure = ""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="postil-rebuild", daemon=True)
+        self._switch_interval = sys.getswitchinterval()
         self.watcher = Watcher(self._watched_folders(), [self.site_root / CONFIG_FILE], ignore=self._ignored)
 
     def _watched_folders(self) -> list[Path]:
@@ -69,6 +70,11 @@ class Preview:
         # of a save's rebuild at 1,000 essays. Parse results hold no reference cycles, so
         # those later replaced are still freed; only the first build's few cyclic objects stay.
         gc.freeze()
+        # Requests are served by other threads while a build runs; with Python's default
+        # 5 ms switch interval each request waits several turns for the interpreter lock,
+        # so the page published early reached a tab ~50 ms late. Builds barely notice.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)
         self.server.start()
         self._thread.start()
         return self
@@ -78,6 +84,7 @@ class Preview:
         self.watcher.close()
         self._thread.join(timeout=10)
         self.server.close()
+        sys.setswitchinterval(self._switch_interval)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
