@@ -87,10 +87,16 @@ class Digests:
     their ids cannot be reused meanwhile). Within a build each value is digested once.
     None stands for "unknown": a value of a type this cannot read, whose page is then
     rendered again.
+
+    The site model is never changed once made, so a frozen dataclass met again (a
+    discussion the dev server's last build made from the same replies) keeps the digest
+    it had: `carried` gives those of the last build, and `frozen` holds this build's.
     """
 
-    def __init__(self, known: dict[int, tuple[object, str]] | None = None):
+    def __init__(self, known: dict[int, tuple[object, str]] | None = None, carried: dict[int, tuple[object, str | None]] | None = None):
         self.known = known or {}
+        self.carried = carried or {}
+        self.frozen: dict[int, tuple[object, str | None]] = {}
         self._memo: dict[int, str | None] = {}
         self._buffer = io.BytesIO()
         self._pickler = _ContextPickler(self._buffer, self.known)
@@ -103,7 +109,7 @@ class Digests:
         result = self._memo.get(key, _UNSEEN)
         if result is not _UNSEEN:
             return result  # type: ignore[return-value]
-        known = self.known.get(key)
+        known = self.known.get(key) or self.carried.get(key)
         if known is not None and known[0] is value:
             result = known[1]
         else:
@@ -116,6 +122,8 @@ class Digests:
                 result = None
                 self._pickler = _ContextPickler(self._buffer, self.known)  # a failed dump may leave it mid-frame
         self._memo[key] = result
+        if dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+            self.frozen[key] = (value, result)
         return result
 
 
@@ -369,6 +377,7 @@ class RenderCache:
     _bytes: dict[str, bytes] = dataclasses.field(default_factory=dict)
     fragments: Fragments = dataclasses.field(default_factory=Fragments)
     _contexts: dict[str, tuple[str, str, dict, str]] = dataclasses.field(default_factory=dict)  # per output, as last digested
+    _frozen: dict[int, tuple[object, str | None]] = dataclasses.field(default_factory=dict)  # see Digests
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
     def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]]) -> None:
@@ -399,7 +408,7 @@ class RenderCache:
         all others, and the bytes of those rendered afresh handed to `early`, so that they
         can be shown while the rest of the site is checked.
         """
-        digests = Digests(known)
+        digests = Digests(known, self._frozen)
         discussions = environment.globals.get("discussions")
         discussion_reads = DiscussionReads(discussions.entries if isinstance(discussions, Discussions) else {}, digests)
         shared_data = {name: value for name, value in environment.globals.items() if not callable(value) and not isinstance(value, Discussions)}
@@ -467,5 +476,6 @@ class RenderCache:
             if page.output not in fresh:
                 contexts.pop(page.output, None)
         self.scope, self.digests, self.reads, self._contexts = scope, fresh, new_reads, contexts
+        self._frozen = digests.frozen
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, kept, written)
