@@ -109,22 +109,29 @@ class Digests:
         result = self._memo.get(key, _UNSEEN)
         if result is not _UNSEEN:
             return result  # type: ignore[return-value]
-        known = self.known.get(key) or self.carried.get(key)
+        known = self.known.get(key)
         if known is not None and known[0] is value:
             result = known[1]
         else:
-            self._buffer.seek(0)
-            self._buffer.truncate()
-            try:
-                self._pickler.dump(value)
-                result = "#" + hashlib.blake2b(self._buffer.getvalue(), digest_size=16).hexdigest()
-            except (_Unknown, pickle.PicklingError, TypeError, AttributeError, RecursionError):
-                result = None
-                self._pickler = _ContextPickler(self._buffer, self.known)  # a failed dump may leave it mid-frame
+            carried = self.carried.get(key)
+            if carried is not None and carried[0] is value:
+                result = carried[1]
+            else:
+                result = self._pickled(value)
+            if dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+                self.frozen[key] = (value, result)
         self._memo[key] = result
-        if dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
-            self.frozen[key] = (value, result)
         return result
+
+    def _pickled(self, value: object) -> str | None:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        try:
+            self._pickler.dump(value)
+            return "#" + hashlib.blake2b(self._buffer.getvalue(), digest_size=16).hexdigest()
+        except (_Unknown, pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            self._pickler = _ContextPickler(self._buffer, self.known)  # a failed dump may leave it mid-frame
+            return None
 
 
 # `{% extends|include|import|from WHAT ... %}`, WHAT ending where the tag or its own
@@ -319,24 +326,41 @@ _Fragment = tuple[markupsafe.Markup, tuple[str, ...], str]
 
 
 class DiscussionReads:
-    """Digests of what a page (or a cached partial) read of the `discussions` global."""
+    """Digests of what a page (or a cached partial) read of the `discussions` global.
 
-    def __init__(self, entries: dict, digests: Digests):
+    A list of every essay reads each one's discussion, a thousand different reads in all;
+    `carried` gives the last build's digests with the discussions they were made from, so
+    that reads of the very same discussions are not digested again.
+    """
+
+    def __init__(self, entries: dict, digests: Digests, carried: dict[frozenset[str], tuple[tuple, str | None]] | None = None):
         self.entries, self.digests = entries, digests
-        self._memo: dict[frozenset[str], str | None] = {}
+        self.carried = carried or {}
+        self.memo: dict[frozenset[str], tuple[tuple, str | None]] = {}
 
     def digest(self, reads: Iterable[str]) -> str | None:
         key = frozenset(reads)
-        if key not in self._memo:
-            parts = [self._part(read) for read in sorted(key)]
-            self._memo[key] = None if None in parts else digest_of("reads", *parts)  # type: ignore[arg-type]
-        return self._memo[key]
+        found = self.memo.get(key)
+        if found is None:
+            names = sorted(key)
+            values = tuple(map(self._value, names))
+            found = self.carried.get(key)
+            if found is None or not all(map(operator.is_, found[0], values)):
+                parts = list(map(self._part, names, values))
+                found = (values, None if None in parts else digest_of("reads", *parts))  # type: ignore[arg-type]
+            self.memo[key] = found
+        return found[1]
 
-    def _part(self, read: str) -> str | None:
+    def _value(self, read: str) -> object:
         if read == ANY_DISCUSSION:
-            return f"{read}:{bool(self.entries)}"
-        value = self.digests.of(self.entries if read == ALL_DISCUSSIONS else self.entries.get(read))
-        return None if value is None else f"{read}:{value}"
+            return bool(self.entries)
+        return self.entries if read == ALL_DISCUSSIONS else self.entries.get(read)
+
+    def _part(self, read: str, value: object) -> str | None:
+        if read == ANY_DISCUSSION:
+            return f"{read}:{value}"
+        digest = self.digests.of(value)
+        return None if digest is None else f"{read}:{digest}"
 
 
 @dataclasses.dataclass
@@ -378,6 +402,7 @@ class RenderCache:
     fragments: Fragments = dataclasses.field(default_factory=Fragments)
     _contexts: dict[str, tuple[str, str, dict, str]] = dataclasses.field(default_factory=dict)  # per output, as last digested
     _frozen: dict[int, tuple[object, str | None]] = dataclasses.field(default_factory=dict)  # see Digests
+    _read_digests: dict[frozenset[str], tuple[tuple, str | None]] = dataclasses.field(default_factory=dict)  # see DiscussionReads
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
     def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]]) -> None:
@@ -410,7 +435,7 @@ class RenderCache:
         """
         digests = Digests(known, self._frozen)
         discussions = environment.globals.get("discussions")
-        discussion_reads = DiscussionReads(discussions.entries if isinstance(discussions, Discussions) else {}, digests)
+        discussion_reads = DiscussionReads(discussions.entries if isinstance(discussions, Discussions) else {}, digests, self._read_digests)
         shared_data = {name: value for name, value in environment.globals.items() if not callable(value) and not isinstance(value, Discussions)}
         scope = digest_of(environment_key, str(digests.of(shared_data)))
         previous = self.digests if scope == self.scope else {}
@@ -476,6 +501,6 @@ class RenderCache:
             if page.output not in fresh:
                 contexts.pop(page.output, None)
         self.scope, self.digests, self.reads, self._contexts = scope, fresh, new_reads, contexts
-        self._frozen = digests.frozen
+        self._frozen, self._read_digests = digests.frozen, discussion_reads.memo
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, kept, written)
