@@ -6,6 +6,7 @@ model, never by searching finished HTML.
 """
 from __future__ import annotations
 
+import operator
 import posixpath
 import re
 from collections import defaultdict
@@ -67,9 +68,12 @@ def resolve_target(page_path: str, target: str) -> str | None:
     return resolved + "/" if path.endswith("/") else resolved
 
 
-# Each essay's link targets as last found. In the dev server most essays are the very
-# same objects from one build to the next, and their links need not be resolved again.
+# Each essay's link targets as last found, and the last build's backlinks. In the dev
+# server most essays are the very same objects from one build to the next: their links
+# need not be resolved again, and a page's backlinks, when they are the same essays, are
+# the same tuple as last time, which tells a page's digest at a glance that they did not change.
 _targets: dict[int, tuple[Essay, tuple[str, ...]]] = {}
+_backlinks: dict[str, tuple[Essay, ...]] = {}
 
 
 def _link_targets(essay: Essay) -> tuple[str, ...]:
@@ -78,6 +82,13 @@ def _link_targets(essay: Essay) -> tuple[str, ...]:
     if known is not None and known[0] is essay:
         return known[1]
     return tuple(sorted({target for link in essay.links if not link.is_image and (target := resolve_link(essay, link.target)) is not None}))
+
+
+def _same_or_new(before: tuple[Essay, ...] | None, items: list[Essay]) -> tuple[Essay, ...]:
+    """`items` as a tuple: `before` itself when it holds the very same essays."""
+    if before is not None and len(before) == len(items) and all(map(operator.is_, before, items)):
+        return before
+    return tuple(items)
 
 
 def _check_collisions(essays: list[Essay], report: Report) -> list[Essay]:
@@ -184,12 +195,15 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
                 )
     _targets.clear()
     _targets.update(found)
+    linked = {url: _same_or_new(_backlinks.get(url), items) for url, items in backlinks.items()}
+    _backlinks.clear()
+    _backlinks.update(linked)
     discussions, shown_replies = build_discussions(ordered, replies, report)
     return Site(
         essays=ordered,
         tags=_tags(ordered),
         years=_years(ordered),
-        backlinks={url: tuple(items) for url, items in backlinks.items()},
+        backlinks=linked,
         responses={url: tuple(items) for url, items in responses.items()},
         assets=_files(kept, sources),
         discussions=discussions,
