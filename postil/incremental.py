@@ -400,7 +400,9 @@ class RenderCache:
     reads: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # per output: what it read of `discussions`
     _bytes: dict[str, bytes] = dataclasses.field(default_factory=dict)
     fragments: Fragments = dataclasses.field(default_factory=Fragments)
-    _contexts: dict[str, tuple[str, str, dict, str]] = dataclasses.field(default_factory=dict)  # per output, as last digested
+    # Per output, as last digested: template, its digest, the context, its digest, and the
+    # digest of what the page read of `discussions`.
+    _contexts: dict[str, tuple[str, str, dict, str, str | None]] = dataclasses.field(default_factory=dict)
     _frozen: dict[int, tuple[object, str | None]] = dataclasses.field(default_factory=dict)  # see Digests
     _read_digests: dict[frozenset[str], tuple[tuple, str | None]] = dataclasses.field(default_factory=dict)  # see DiscussionReads
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
@@ -442,20 +444,21 @@ class RenderCache:
         templates = TemplateFingerprints(environment)
         fresh: dict[str, str] = {}
         kept: list[str] = []
-        contexts: dict[str, tuple[str, str, dict, str]] = {}
+        contexts: dict[str, tuple[str, str, dict, str, str | None]] = {}
 
         def is_stale(page: Page) -> bool:
             template = templates.digest(page.template)
             seen = self._contexts.get(page.output)
-            if template and seen and seen[:2] == (page.template, template) and same_data(seen[2], page.context):
-                context: str | None = seen[3]  # the same objects as last time: no walk
-            else:
-                context = digests.of(page.context) if template else None
-            if template and context:
-                contexts[page.output] = (page.template, template, page.context, context)
             reads = self.reads.get(page.output) if page.output in previous else None
             read = discussion_reads.digest(reads) if reads is not None else None
-            digest = digest_of(page.template, template, context, read) if template and context and read else None
+            same = bool(template and seen and seen[:2] == (page.template, template) and same_data(seen[2], page.context))
+            context = seen[3] if same else digests.of(page.context) if template else None  # type: ignore[index]
+            if template and context:
+                contexts[page.output] = (page.template, template, page.context, context, read)
+            digest = None
+            if template and context and read:
+                # The same inputs as when the last build took this digest: no need to hash them.
+                digest = previous.get(page.output) if same and read == seen[4] else digest_of(page.template, template, context, read)  # type: ignore[index]
             unchanged = digest is not None and previous.get(page.output) == digest
             if unchanged and (page.output in self._bytes or page.output in on_disk):
                 if page.output not in self._bytes:
@@ -490,6 +493,7 @@ class RenderCache:
                 if data is not None and inputs is not None and read is not None:
                     fresh[page.output] = digest_of(page.template, inputs[1], inputs[3], read)
                     new_reads[page.output] = tuple(sorted(reads_now))
+                    contexts[page.output] = (*inputs[:4], read)
             else:
                 data = self._bytes.get(page.output)
                 if page.output in fresh:
