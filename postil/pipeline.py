@@ -30,6 +30,7 @@ from .uptodate import BuildRecord, Inputs, read_inputs, source_files
 if TYPE_CHECKING:
     from .incremental import RenderCache
     from .model import Site
+    from .theme import Assets
     from .sources import ParsedSources
 
 
@@ -72,6 +73,7 @@ class Builder:
     _record: BuildRecord | None = None
     _files: dict[str, bytes] = field(default_factory=dict)
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
+    _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
 
     def config(self) -> Config:
         config = load_config(self.site_root)
@@ -136,7 +138,6 @@ class Builder:
         from .reply_pages import reply_pages
         from .search import add_search_index
         from .sources import ParsedSources
-        from .theme import collect_assets
         from .write import NewTree, write_site
 
         out_dir, record = self.options.out_dir, self._record
@@ -160,7 +161,7 @@ class Builder:
                 replies.append(parsed.reply)
 
         site = assemble(essays, sources, report, replies)
-        assets = collect_assets(self.site_root, config, hashed=self.options.hashed_assets)
+        assets = self._collect_assets(config, changed)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)
         first = list(essay_pages(site, _edited_essays(site, changed))) if early is not None and changed else []
@@ -250,6 +251,20 @@ class Builder:
             rendered=self._renders.rendered_last,
             on_disk_only=len((kept | set(renders.written)) - files.keys()),
         )
+
+    def _collect_assets(self, config: Config, changed: set[str] | None) -> Assets:
+        """The theme's files, read again unless the watcher's changes are all outside them."""
+        from .theme import collect_assets, theme_roots
+
+        key = (config, self.options.hashed_assets)
+        if changed is not None and self._assets is not None and self._assets[0] == key:
+            folders = [root / "theme" for root in theme_roots(self.site_root, config)]
+            paths = [self.site_root / path for path in changed]
+            if not any(folder == path or folder in path.parents for path in paths for folder in folders):
+                return self._assets[1]
+        assets = collect_assets(self.site_root, config, hashed=self.options.hashed_assets)
+        self._assets = (key, assets)
+        return assets
 
     def _guarded(self, early: Callable[[dict[str, bytes]], None], report: Report) -> Callable[[dict[str, bytes]], None]:
         """`early`, called only while no problem found so far would fail the build."""

@@ -63,6 +63,8 @@ TOLD = {
     "deleted essay": ("content/third.md", lambda site: (site.root / "content/third.md").unlink()),
     "new bundle file": ("content/bundle/other.txt", lambda site: site.write("content/bundle/other.txt", "another file\n")),
     "edited template": ("templates/partials/tags.html", CHANGES["included template"]),
+    "edited stylesheet": ("theme/extra.css", CHANGES["stylesheet"]),
+    "new stylesheet": ("theme/more.css", lambda site: site.write("theme/more.css", "h1 { margin: 0 }\n")),
 }
 
 
