@@ -254,12 +254,15 @@ class Fragments:
         self._added: dict[tuple, _Fragment] = {}
         self.changed = False  # outputs were made or dropped by the last build
         self._held: list[dict] = []  # values digested by id must outlive the build
+        # Keys by the identity of the values (held with them), of this build and the last.
+        self._keys: dict[tuple, tuple[tuple, tuple]] = {}
+        self._keys_now: dict[tuple, tuple[tuple, tuple]] = {}
         self._bound: tuple[jinja2.Environment, Digests, TemplateFingerprints, DiscussionReads] | None = None
 
     def begin(self, environment: jinja2.Environment, digests: Digests, templates: TemplateFingerprints, scope: str, reads: DiscussionReads) -> None:
         self.changed = scope != self._scope
         if self.changed:
-            self._outputs, self._scope = {}, scope
+            self._outputs, self._scope, self._keys = {}, scope, {}
         self._bound = (environment, digests, templates, reads)
         environment.globals["cached_partial"] = self
 
@@ -269,6 +272,7 @@ class Fragments:
         self._outputs = {key: output for key, output in self._outputs.items() if key in kept}
         self.changed = self.changed or len(self._outputs) != count
         self._used_before, self._used = self._used, set()
+        self._keys, self._keys_now = self._keys_now, {}
         self._held, self._bound, self._added = [], None, {}
 
     def take_added(self) -> dict[tuple, _Fragment]:
@@ -302,10 +306,17 @@ class Fragments:
     def __call__(self, name: str, **values: object) -> markupsafe.Markup:
         assert self._bound is not None, "cached_partial outside a build"
         environment, digests, templates, discussion_reads = self._bound
-        self._held.append(values)
-        key = (name, templates.digest(name), *sorted((key, digests.of(value)) for key, value in values.items()))
-        if key[1] is None or any(digest is None for _, digest in key[2:]):
-            return markupsafe.Markup(environment.get_template(name).render(values))
+        # The very values of an earlier call (a thousand list items, most unchanged): same key.
+        ident = (name, tuple(values), *map(id, values.values()))
+        known = self._keys.get(ident)
+        if known is not None and all(map(operator.is_, known[0], values.values())) and known[1][1] == templates.digest(name):
+            key = known[1]
+        else:
+            self._held.append(values)
+            key = (name, templates.digest(name), *sorted((key, digests.of(value)) for key, value in values.items()))
+            if key[1] is None or any(digest is None for _, digest in key[2:]):
+                return markupsafe.Markup(environment.get_template(name).render(values))
+        self._keys_now[ident] = (tuple(values.values()), key)
         self._used.add(key)
         found = self._outputs.get(key)
         # What the partial read of `discussions` is part of its key, checked on each use.
@@ -333,16 +344,17 @@ class DiscussionReads:
     that reads of the very same discussions are not digested again.
     """
 
-    def __init__(self, entries: dict, digests: Digests, carried: dict[frozenset[str], tuple[tuple, str | None]] | None = None):
+    def __init__(self, entries: dict, digests: Digests, carried: dict[tuple[str, ...], tuple[tuple, str | None]] | None = None):
         self.entries, self.digests = entries, digests
         self.carried = carried or {}
-        self.memo: dict[frozenset[str], tuple[tuple, str | None]] = {}
+        self.memo: dict[tuple[str, ...], tuple[tuple, str | None]] = {}
 
     def digest(self, reads: Iterable[str]) -> str | None:
-        key = frozenset(reads)
+        """The digest of what `reads` names (as kept: a sorted tuple, or any iterable)."""
+        key = reads if type(reads) is tuple else tuple(sorted(set(reads)))
         found = self.memo.get(key)
         if found is None:
-            names = sorted(key)
+            names = sorted(set(key))
             values = tuple(map(self._value, names))
             found = self.carried.get(key)
             if found is None or not all(map(operator.is_, found[0], values)):
@@ -404,7 +416,7 @@ class RenderCache:
     # digest of what the page read of `discussions`.
     _contexts: dict[str, tuple[str, str, dict, str, str | None]] = dataclasses.field(default_factory=dict)
     _frozen: dict[int, tuple[object, str | None]] = dataclasses.field(default_factory=dict)  # see Digests
-    _read_digests: dict[frozenset[str], tuple[tuple, str | None]] = dataclasses.field(default_factory=dict)  # see DiscussionReads
+    _read_digests: dict[tuple[str, ...], tuple[tuple, str | None]] = dataclasses.field(default_factory=dict)  # see DiscussionReads
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
     def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]]) -> None:
