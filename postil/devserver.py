@@ -90,6 +90,9 @@ class DevServer:
         build's, and lift an error shown, as they come from a build without one so far. The
         build's `publish` or `publish_error` follows."""
         with self._condition:
+            files = {name: data for name, data in files.items() if self._state.files.get(name) != data}
+            if not files:
+                return
             if not self._early:
                 self._good = self._state.files
             self._early = {**self._early, **files}

@@ -431,7 +431,7 @@ class RenderCache:
         render_many: Callable[[list[Page]], list[tuple[bytes | None, frozenset[str]]]],
         known: dict[int, tuple[object, str]],
         on_disk: Container[str] = (),
-        first: list[Page] | None = None,
+        first: list[list[Page]] | None = None,
         early: Callable[[dict[str, bytes]], None] | None = None,
     ) -> Renders:
         """Render the pages whose inputs changed; `render_many` is given only those and
@@ -443,9 +443,10 @@ class RenderCache:
         discussions it read last time it was rendered. `known` gives digests of parse
         results by object id; `on_disk` names the previous output's files that are intact.
 
-        `first` (pages also in `pages`, such as the one just edited) are seen to before
-        all others, and the bytes of those rendered afresh handed to `early`, so that they
-        can be shown while the rest of the site is checked.
+        `first` holds groups of pages (also in `pages`), such as the one just edited and
+        then the lists it is in, seen to in order before all others; the bytes of each
+        group's pages rendered afresh are handed to `early`, so that they can be shown
+        while the rest of the site is checked.
         """
         digests = Digests(known, self._frozen)
         discussions = environment.globals.get("discussions")
@@ -481,13 +482,21 @@ class RenderCache:
 
         self.fragments.begin(environment, digests, templates, scope, discussion_reads)
         try:
-            stale = [page for page in first or () if is_stale(page)]
-            rendered = dict(zip((page.output for page in stale), render_many(stale))) if stale else {}
-            shown = {output: data for output, (data, _) in rendered.items() if data is not None and data is not WRITTEN}
-            if early is not None and shown:
-                early(shown)
+            stale: list[Page] = []
+            rendered: dict[str, tuple[bytes | None, frozenset[str]]] = {}
+            done: set[str] = set()
+            for group in first or ():
+                group_stale = [page for page in group if page.output not in done and is_stale(page)]
+                done.update(page.output for page in group)
+                if not group_stale:
+                    continue
+                made = dict(zip((page.output for page in group_stale), render_many(group_stale)))
+                shown = {output: data for output, (data, _) in made.items() if data is not None and data is not WRITTEN}
+                if early is not None and shown:
+                    early(shown)
+                stale += group_stale
+                rendered.update(made)
             pages = list(pages)  # made only now: `first` need not wait for every page to be listed
-            done = {page.output for page in first or ()}
             rest = [page for page in pages if page.output not in done and is_stale(page)]
             rendered.update(zip((page.output for page in rest), render_many(rest)))
             stale += rest

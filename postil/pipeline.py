@@ -107,8 +107,9 @@ class Builder:
 
         `early`, with `changed`, is handed the new pages of the essays edited (or whose
         replies were) as soon as they are rendered, before the rest of the site is looked
-        at, when the build has found no problem that would fail it so far. The build may
-        still fail later (a template error in another page); its result says so as usual.
+        at, and then the home page and the pages of those essays' tags, when the build has
+        found no problem that would fail it so far. The build may still fail later (a
+        template error in another page); its result says so as usual.
         """
         started = time.perf_counter()
         config = self.config()
@@ -134,7 +135,7 @@ class Builder:
         from .assemble import assemble, check_links
         from .incremental import WRITTEN, RenderCache
         from .parallel import map_in_processes
-        from .render import Discussions, Page, PageRenderer, essay_pages, make_environment, site_pages
+        from .render import Discussions, Page, PageRenderer, essay_pages, home_page, make_environment, site_pages, tag_pages
         from .reply_pages import reply_pages
         from .search import add_search_index
         from .sources import ParsedSources
@@ -164,7 +165,9 @@ class Builder:
         assets = self._collect_assets(config, changed)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)
-        first = list(essay_pages(site, _edited_essays(site, changed))) if early is not None and changed else []
+        # The saved essay's page first, then the lists a reader finds it in.
+        edited = _edited_essays(site, changed) if early is not None and changed else set()
+        first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
         pages = itertools.chain(site_pages(site, config), reply_pages(site, config))
 
         # With no intact output to update, pages go into a new tree as they are rendered.

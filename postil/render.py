@@ -138,13 +138,23 @@ def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page
         )
 
 
+def home_page(site: Site) -> Page:
+    return Page("index.html", "home.html", {"essays": site.essays})
+
+
+def tag_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
+    """A page per tag; with `only`, those of the tags of the essays at these site paths."""
+    for tag in site.tags:
+        if only is None or any(essay.url_path in only for essay in tag.essays):
+            yield Page(f"tags/{tag.slug}/index.html", "tag.html", {"tag": tag})
+
+
 def site_pages(site: Site, config: Config) -> Iterator[Page]:
     """Every page of the site, in a stable order."""
-    yield Page("index.html", "home.html", {"essays": site.essays})
+    yield home_page(site)
     yield from essay_pages(site)
     yield Page("tags/index.html", "tags.html", {"tags": site.tags})
-    for tag in site.tags:
-        yield Page(f"tags/{tag.slug}/index.html", "tag.html", {"tag": tag})
+    yield from tag_pages(site)
     yield Page("archive/index.html", "archive.html", {"years": site.years})
     yield Page("404.html", "404.html", {})
     yield Page("previews.json", "previews.json", {"previews": link_previews(site, config)})
