@@ -7,13 +7,15 @@ Each run appends a unique sentence to one essay (restored at the end) and measur
 the moment the file is written: until the server answers the page with the sentence in it
 (served before the rest of the build), until a Chromium tab open on that page shows it (no
 manual reload), the difference being the browser's part, and until the whole build is
-served (the lists and feeds the essay appears in too). Medians of the runs.
+served (the lists and feeds the essay appears in too). Then as many runs give the essay a
+new title and measure until its page and the home page show it. Medians of the runs.
 """
 from __future__ import annotations
 
 import argparse
 import http.client
 import io
+import re
 import socket
 import statistics
 import sys
@@ -60,10 +62,24 @@ def main() -> int:
     source = essay.relative_to(args.corpus).as_posix()
     page_path = essay.parent.relative_to(args.corpus / "content").as_posix() + "/" if essay.name == "index.md" else essay.relative_to(args.corpus / "content").with_suffix("").as_posix() + "/"
     url = preview.url + page_path
-    served, shown, builds, whole = [], [], [], []
+    served, shown, builds, whole, retitled, listed = [], [], [], [], [], []
     finished: list[float] = []  # when each rebuild ended: the whole site, lists and all, served
     rebuild = preview.rebuild
     preview.rebuild = lambda batch: (rebuild(batch), finished.append(time.perf_counter()))  # type: ignore[method-assign]
+
+    def save_and_wait(content: bytes, marker: str, paths: list[str]) -> list[float]:
+        """Save; the time until each of `paths` is served with `marker` in it."""
+        told, _ = preview.server.hello()
+        saved = time.perf_counter()
+        essay.write_bytes(content)
+        times = []
+        for path in paths:
+            while not page_has(preview.server.port, path, marker):
+                # Woken by the server's next message to tabs (a page or a build published).
+                told = max([told, *(sequence for sequence, _ in preview.server.wait_for_messages(told, timeout=0.05))])
+            times.append(time.perf_counter() - saved)
+        return [saved, *times]
+
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
@@ -72,19 +88,23 @@ def main() -> int:
             for run in range(args.runs):
                 marker = f"Benchmark sentence number {run}."
                 before = preview.builds
-                told, _ = preview.server.hello()
-                saved = time.perf_counter()
-                essay.write_bytes(original + f"\n\n{marker}\n".encode())
-                while not page_has(preview.server.port, "/" + page_path, marker):
-                    # Woken by the server's next message to tabs (a page or a build published).
-                    told = max([told, *(sequence for sequence, _ in preview.server.wait_for_messages(told, timeout=0.05))])
-                served.append(time.perf_counter() - saved)
+                saved, took = save_and_wait(original + f"\n\n{marker}\n".encode(), marker, ["/" + page_path])
+                served.append(took)
                 tab.wait_for_function(f"() => document.body.innerText.includes({marker!r})", polling="raf", timeout=30_000)
                 shown.append(time.perf_counter() - saved)
                 preview.wait_for_builds(before + 1)
                 builds.append(preview.builds - before)
                 whole.append(min(moment for moment in finished if moment > saved) - saved)
                 preview.wait_for_builds(preview.builds + 1, timeout=0.3)  # let stragglers settle
+            for run in range(args.runs):  # a new title shows on the essay's page and on the home page
+                title = f"Benchmark title {run}"
+                content = re.sub(rb"(?m)^title: .*$", f'title: "{title}"'.encode(), original, count=1)
+                before = preview.builds
+                _, on_page, on_home = save_and_wait(content, title, ["/" + page_path, "/"])
+                retitled.append(on_page)
+                listed.append(on_home)
+                preview.wait_for_builds(before + 1)
+                preview.wait_for_builds(preview.builds + 1, timeout=0.3)
             browser.close()
     finally:
         essay.write_bytes(original)
@@ -95,6 +115,7 @@ def main() -> int:
     browser = [after - before for before, after in zip(served, shown)]
     print(f"of which the browser's part:     median {statistics.median(browser) * 1000:.0f} ms (min {min(browser) * 1000:.0f}, max {max(browser) * 1000:.0f})")
     print(f"save → whole build served:       median {statistics.median(whole) * 1000:.0f} ms (lists, tags, feeds updated too)")
+    print(f"new title → essay page served:  median {statistics.median(retitled) * 1000:.0f} ms; → home page served: median {statistics.median(listed) * 1000:.0f} ms")
     print(f"builds per save: {builds}")
     own = [float(line.split(" in ")[1].split(" s")[0]) for line in said.getvalue().splitlines()[1:] if line.startswith("Built ")]
     print(f"of which the build itself:       median {statistics.median(own) * 1000:.0f} ms")
