@@ -5,6 +5,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from .blobs import Stored, load
 from .md import Link, Passage
 from .packed import pack, unpack
 
@@ -49,25 +50,25 @@ class Essay:
     word_count: int
     bundle_dir: str | None
     key_lines: dict[str, int] = field(default_factory=dict)
-    body: bytes = b""  # the passages' HTML, packed (see pack_passages)
-    passage_index: bytes = b""  # the passages' ids, lines and texts, packed
+    body: bytes | Stored = b""  # the passages' HTML, packed (see pack_passages); in a file once parsing hands it over
+    passage_index: bytes | Stored = b""  # the passages' ids, lines and texts, packed
 
     @property
     def passages(self) -> tuple[Passage, ...]:
         """The body block by block, for side comments."""
-        index = unpack(self.passage_index)
-        return tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(unpack(self.body)))
+        index = unpack(load(self.passage_index))
+        return tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(unpack(load(self.body))))
 
     @property
     def passage_texts(self) -> list[tuple[str, str]]:
         """Each passage's id and normalised text, without unpacking its HTML."""
-        index = unpack(self.passage_index)
+        index = unpack(load(self.passage_index))
         return [(index[i], index[i + 2]) for i in range(0, len(index), 3)]
 
     @property
     def html(self) -> str:
         """The rendered body: its passages joined."""
-        return "".join(unpack(self.body))
+        return "".join(unpack(load(self.body)))
 
     def reading_minutes(self, words_per_minute: int) -> int:
         return max(1, math.ceil(self.word_count / words_per_minute))
