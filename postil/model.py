@@ -23,7 +23,7 @@ def pack_passages(passages: tuple[Passage, ...]) -> tuple[bytes, bytes]:
     return pack(html), pack(index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Essay:
     """One essay, parsed. Depends only on its own file and the config, so it can be cached.
 
@@ -74,7 +74,7 @@ class Essay:
         return max(1, math.ceil(self.word_count / words_per_minute))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A top-level blockquote of a reply: its normalised text and the file line it starts on."""
 
@@ -83,7 +83,7 @@ class Quote:
     elsewhere: bool  # marked `{.elsewhere}`: quotes something outside the thread
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One reader reply, parsed. Like Essay, it depends only on its own file."""
 
@@ -104,7 +104,7 @@ class Reply:
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReplyNode:
     """A reply in its thread: the replies answering it, and how deep it sits (0 = top level)."""
 
@@ -113,7 +113,7 @@ class ReplyNode:
     depth: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Discussion:
     """An essay's replies as the page shows them."""
 

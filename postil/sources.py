@@ -28,7 +28,7 @@ from .parse import Parsed, parse_essay
 from .replies import ParsedReply, parse_reply
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     stat: tuple[int, int, int]  # size, mtime_ns, inode
     digest: str
