@@ -165,14 +165,14 @@ class Builder:
             fragments = self._renders.fragments  # type: ignore[union-attr]
             pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
 
-            def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict]:
+            def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]:
                 data, problem, reads = renderer(index)
                 if tree is not None and problem is None and data is not None:
                     # Written where it is rendered: a page's bytes need not travel back.
                     return (tree.put(stale[index].output, data), problem, reads), fragments.take_added()
                 return (data, problem, reads), fragments.take_added()
 
-            def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict]) -> None:
+            def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]) -> None:
                 (data, problem, reads), made = result
                 fragments.merge(made)
                 if problem is not None:

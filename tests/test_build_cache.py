@@ -195,6 +195,10 @@ def test_a_cached_partials_file_of_the_wrong_shape_is_ignored(cached, tmp_path):
     DiskCache(cached.root, "fragments").save({"scope": "x", "outputs": {"key": 3}})
     cached.essay("b.md", title="Beta, again", date="2025-06-01", tags="[one, two]", body="See [alpha](/a/).\n")
     assert cached.build() == 0
+    saved = DiskCache(cached.root, "fragments").load()
+    DiskCache(cached.root, "fragments").save({**saved, "packed": [b"not packed", b"x\x9c\x03\x00"]})
+    cached.essay("c/index.md", title="Gamma, again", date="2024-01-01", body="Third.\n")
+    assert cached.build() == 0
     assert cached.snapshot() == clean_build(cached, tmp_path)
 
 
@@ -241,3 +245,17 @@ def test_a_new_run_renders_unchanged_essays_from_bodies_the_last_run_kept(site, 
     assert result.parsed == 1
     assert "Body of essay 12." in site.html("e12/index.html").css_first("div.edited").text()
     assert site.snapshot() == clean_build(site, tmp_path)
+
+
+def test_list_items_made_by_workers_serve_the_next_build_in_the_same_process(site, tmp_path):
+    """The dev server builds again and again in one process: the items its workers sent back
+    (packed) are reused, and the next build still shows every title as a clean build does."""
+    for number in range(60):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-{number // 28 + 1:02}-{number % 28 + 1:02}")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    site.essay("e30.md", title="Essay thirty, retitled", date="2025-02-03")
+    result = builder.build()
+    assert 0 < result.rendered < result.pages / 2
+    clean = clean_build(site, tmp_path)
+    assert result.files["index.html"] == clean["index.html"]
