@@ -5,6 +5,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from .blobs import Stored, load
 from .md import Link, Passage
 from .packed import pack, unpack
 
@@ -22,7 +23,7 @@ def pack_passages(passages: tuple[Passage, ...]) -> tuple[bytes, bytes]:
     return pack(html), pack(index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Essay:
     """One essay, parsed. Depends only on its own file and the config, so it can be cached.
 
@@ -49,31 +50,31 @@ class Essay:
     word_count: int
     bundle_dir: str | None
     key_lines: dict[str, int] = field(default_factory=dict)
-    body: bytes = b""  # the passages' HTML, packed (see pack_passages)
-    passage_index: bytes = b""  # the passages' ids, lines and texts, packed
+    body: bytes | Stored = b""  # the passages' HTML, packed (see pack_passages); in a file once parsing hands it over
+    passage_index: bytes | Stored = b""  # the passages' ids, lines and texts, packed
 
     @property
     def passages(self) -> tuple[Passage, ...]:
         """The body block by block, for side comments."""
-        index = unpack(self.passage_index)
-        return tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(unpack(self.body)))
+        index = unpack(load(self.passage_index))
+        return tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(unpack(load(self.body))))
 
     @property
     def passage_texts(self) -> list[tuple[str, str]]:
         """Each passage's id and normalised text, without unpacking its HTML."""
-        index = unpack(self.passage_index)
+        index = unpack(load(self.passage_index))
         return [(index[i], index[i + 2]) for i in range(0, len(index), 3)]
 
     @property
     def html(self) -> str:
         """The rendered body: its passages joined."""
-        return "".join(unpack(self.body))
+        return "".join(unpack(load(self.body)))
 
     def reading_minutes(self, words_per_minute: int) -> int:
         return max(1, math.ceil(self.word_count / words_per_minute))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A top-level blockquote of a reply: its normalised text and the file line it starts on."""
 
@@ -82,7 +83,7 @@ class Quote:
     elsewhere: bool  # marked `{.elsewhere}`: quotes something outside the thread
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One reader reply, parsed. Like Essay, it depends only on its own file."""
 
@@ -103,7 +104,7 @@ class Reply:
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReplyNode:
     """A reply in its thread: the replies answering it, and how deep it sits (0 = top level)."""
 
@@ -112,7 +113,7 @@ class ReplyNode:
     depth: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Discussion:
     """An essay's replies as the page shows them."""
 

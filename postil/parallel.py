@@ -7,8 +7,12 @@ batches stay in this process: forking costs more than it saves below a few dozen
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -20,14 +24,20 @@ MIN_ITEMS_FOR_PROCESSES = 48
 # 140 MB at a time. Small chunks cost a message each, a few microseconds.
 MAX_CHUNK = 32
 
+# Chunks handed out per worker before the first of them is used. More would only pile up
+# results in this process when it is slower to use them than the workers are to make
+# them (an executor's `map` hands out every chunk at once: at 5,000 essays, rendered
+# pages waiting to be written held over 100 MB).
+CHUNKS_PER_WORKER = 2
+
 # The function being mapped. Workers are forked after it is set, so they find it here
 # without its being pickled (it may hold a Jinja environment or a large cache).
 _task: Callable | None = None
 
 
-def _run_task(item):
+def _run_chunk(items: Sequence) -> list:
     assert _task is not None
-    return _task(item)
+    return [_task(item) for item in items]
 
 
 def usable_cores() -> int:
@@ -63,9 +73,21 @@ def map_in_processes(
     _task = function
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return _collect(pool.map(_run_task, items, chunksize=chunk), each, keep)
+            return _collect(_in_order(pool, items, chunk, workers * CHUNKS_PER_WORKER), each, keep)
     finally:
         _task = None
+
+
+def _in_order(pool: Executor, items: Sequence[Item], chunk: int, in_flight: int) -> Iterator:
+    """The results of `_task` over `items`, in order, with no more than `in_flight`
+    chunks handed out and not yet used."""
+    pending: deque[Future] = deque()
+    for start in range(0, len(items), chunk):
+        pending.append(pool.submit(_run_chunk, items[start:start + chunk]))
+        if len(pending) >= in_flight:
+            yield from pending.popleft().result()
+    while pending:
+        yield from pending.popleft().result()
 
 
 def _collect(results: Iterable[Result], each: Callable[[int, Result], None] | None, keep: bool) -> list[Result]:

@@ -24,7 +24,7 @@ KNOWN_KEYS = (
 SUMMARY_WORDS = 40
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Parsed:
     essay: Essay | None
     problems: tuple[Problem, ...]

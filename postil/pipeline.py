@@ -139,7 +139,7 @@ class Builder:
         from .reply_pages import reply_pages
         from .search import add_search_index
         from .sources import ParsedSources
-        from .write import NewTree, write_site
+        from .write import Added, NewTree, write_site
 
         out_dir, record = self.options.out_dir, self._record
         if self._sources is None:
@@ -178,19 +178,26 @@ class Builder:
             fragments = self._renders.fragments  # type: ignore[union-attr]
             pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
 
-            def take(index: int, result: tuple[tuple[bytes | None, Problem | None, frozenset[str]], dict]) -> None:
+            def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]:
+                data, problem, reads = renderer(index)
+                if tree is not None and problem is None and data is not None:
+                    # Written where it is rendered: a page's bytes need not travel back.
+                    return (tree.put(stale[index].output, data), problem, reads), fragments.take_added()
+                return (data, problem, reads), fragments.take_added()
+
+            def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]) -> None:
                 (data, problem, reads), made = result
                 fragments.merge(made)
                 if problem is not None:
                     report.problems.append(problem)
-                elif data is not None and tree is not None:
-                    tree.add(stale[index].output, data)
+                elif isinstance(data, Added):
+                    tree.record(stale[index].output, data)  # type: ignore[union-attr]
                     pages_out[index] = (WRITTEN, reads)
                 else:
                     pages_out[index] = (data, reads)
 
             # A worker's cached partials go back with its page, for later pages and builds.
-            map_in_processes(lambda index: (renderer(index), fragments.take_added()), range(len(stale)), each=take, keep=False)
+            map_in_processes(render, range(len(stale)), each=take, keep=False)
             return pages_out
 
         try:

@@ -34,7 +34,7 @@ REPLY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedReply:
     reply: Reply | None
     problems: tuple[Problem, ...]

@@ -13,10 +13,12 @@ import gc
 import hashlib
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .cache import RACY_NANOSECONDS, DiskCache, code_fingerprint
+from .blobs import BlobFile, Stored, load
+from .cache import CACHE_DIR, RACY_NANOSECONDS, DiskCache, code_fingerprint
 from .config import Config
 from .discover import Sources, bundle_url_path
 from .errors import Report
@@ -26,14 +28,14 @@ from .parse import Parsed, parse_essay
 from .replies import ParsedReply, parse_reply
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     stat: tuple[int, int, int]  # size, mtime_ns, inode
     digest: str
     recorded_ns: int
     result: Parsed | ParsedReply
     page_path: str = ""  # what a reply was parsed against (see _Job)
-    highlights: bytes = b""  # its code blocks as highlighted, for the next parse (see md/highlight.py)
+    highlights: bytes | Stored = b""  # its code blocks as highlighted, for the next parse (see md/highlight.py)
 
 
 @dataclass(frozen=True)
@@ -45,29 +47,42 @@ class _Job:
 
 
 class _Store:
-    """Parse results on disk: a large base file, and a small file of the changes since it.
+    """Parse results on disk: a large base file, and a small file of the changes since it,
+    both pointing into a file of their bulky values (see blobs.py).
 
     Rewriting tens of megabytes because one essay changed would cost more than parsing
     it, so a save writes only the changes, until they are a sizeable share of the whole.
     The changes name the base they apply to: after an interrupted save, a base and
-    changes that do not belong together are never combined.
+    changes that do not belong together are never combined. The values file is started
+    afresh when it has grown to more than twice what the entries point at.
     """
 
     REWRITE_SHARE = 0.1
+    MAX_GARBAGE_SHARE = 0.5
 
     def __init__(self, site_root: Path):
-        self.base = DiskCache(site_root, "parsed")
-        self.changes = DiskCache(site_root, "parsed-changes")
+        self.blobs = BlobFile(site_root / CACHE_DIR / "blobs")
+        self.base = DiskCache(site_root, "parsed", {"blobs": self.blobs}, tree=True)
+        self.changes = DiskCache(site_root, "parsed-changes", {"blobs": self.blobs}, tree=True)
         self._base: dict = {}  # as last read or written: scope, id, entries
 
     def load(self, scope: tuple) -> dict[str, Entry]:
+        """The stored entries for `scope`, or none (and a new values file) when they are not to be trusted."""
+        entries = self._load(scope)
+        if not entries or self.blobs.size > _stored_size(entries.values()) / (1 - self.MAX_GARBAGE_SHARE) + 2**20:
+            self._base = {}
+            self.blobs.start()
+            return {}
+        return entries
+
+    def _load(self, scope: tuple) -> dict[str, Entry]:
         stored = self.base.load()
-        if stored.get("scope") != scope:
+        if stored.get("scope") != scope or not self.blobs.resume(stored.get("blobs")):
             return {}
         self._base = stored
         entries = dict(stored["entries"])
         changes = self.changes.load()
-        if changes.get("base") == stored.get("id"):
+        if changes.get("base") == stored.get("id") and self.blobs.holds(changes.get("blobs")):
             for path, entry in changes["entries"].items():
                 if entry is None:
                     entries.pop(path, None)
@@ -80,11 +95,22 @@ class _Store:
         changed: dict[str, Entry | None] = {path: entry for path, entry in entries.items() if base.get(path) is not entry}
         changed.update((path, None) for path in base if path not in entries)
         if base and len(changed) <= self.REWRITE_SHARE * len(entries):
-            self.changes.save({"base": self._base["id"], "entries": changed})
+            self.changes.save({"base": self._base["id"], "blobs": self.blobs.mark(), "entries": changed})
             return
-        self._base = {"scope": scope, "id": os.urandom(8).hex(), "entries": entries}
+        self._base = {"scope": scope, "id": os.urandom(8).hex(), "blobs": self.blobs.mark(), "entries": entries}
         self.base.save(self._base)
         self.changes.save({})
+
+
+def _stored_size(entries: Iterable[Entry]) -> int:
+    """How many bytes of the values file `entries` point at."""
+    total = 0
+    for entry in entries:
+        essay = entry.result.essay if isinstance(entry.result, Parsed) else None
+        for value in (entry.highlights, *((essay.body, essay.passage_index) if essay else ())):
+            if isinstance(value, Stored):
+                total += value.length
+    return total
 
 
 def _stat_key(status: os.stat_result) -> tuple[int, int, int]:
@@ -232,14 +258,28 @@ class ParsedSources:
                 fresh[job.path] = entry
             else:
                 stale.append(job)
-        for job, outcome in zip(stale, map_in_processes(_Worker(self.site_root, config, previous), stale)):
+
+        def take(index: int, outcome: Entry | str) -> None:
+            job = stale[index]
             if isinstance(outcome, str):
                 report.error(job.path, None, f"cannot read file: {outcome}", "check that it exists and is readable")
             elif outcome.result is None:  # same bytes as before: keep the result, note the new stat
                 fresh[job.path] = replace(outcome, result=previous[job.path].result, highlights=previous[job.path].highlights)
             else:
-                fresh[job.path] = outcome
+                fresh[job.path] = self._stored(outcome)
                 self.parsed_last += 1
+
+        # Taken as they come, so that only a few results at a time hold their bulky values.
+        map_in_processes(_Worker(self.site_root, config, previous), stale, each=take, keep=False)
+
+    def _stored(self, entry: Entry) -> Entry:
+        """`entry` with its bulky values moved to the values file (when there is one)."""
+        add = self.disk.blobs.add
+        result = entry.result
+        if isinstance(result, Parsed) and result.essay is not None:
+            essay = replace(result.essay, body=add(result.essay.body), passage_index=add(result.essay.passage_index))  # type: ignore[arg-type]
+            result = replace(result, essay=essay)
+        return replace(entry, result=result, highlights=add(entry.highlights))  # type: ignore[arg-type]
 
 
 def _parsed(entry: Entry) -> object:
@@ -285,7 +325,11 @@ class _Worker:
         if known is not None and known.digest == digest and known.page_path == job.page_path:
             # Unchanged bytes: send back no result (the parent has it), just the new stat.
             return Entry(status, digest, now, None, job.page_path)  # type: ignore[arg-type]
-        with reusing(known.highlights if known is not None else b"") as used:
+        try:
+            highlighted = load(known.highlights) if known is not None else b""
+        except OSError:  # the values file was cut short: highlight afresh
+            highlighted = b""
+        with reusing(highlighted) as used:
             if job.bundle_dir is None:
                 result: Parsed | ParsedReply = parse_essay(job.essay_source, raw, self.config)  # type: ignore[arg-type]
             else:

@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 FILE_MODE = 0o644
@@ -130,6 +131,14 @@ def _remove_empty_folders(root: str, removed: list[str]) -> None:
             folder = folder.rpartition("/")[0]
 
 
+@dataclass(frozen=True)
+class Added:
+    """One file written into a NewTree: its size and mtime, and whether its bytes are new."""
+
+    status: tuple[int, int]
+    changed: bool
+
+
 class NewTree:
     """A whole new output, written file by file into a folder beside it, then swapped in.
 
@@ -154,6 +163,11 @@ class NewTree:
 
     def add(self, name: str, data: bytes | None) -> None:
         """Write one file; None takes the current output's file as it is."""
+        self.record(name, self.put(name, data))
+
+    def put(self, name: str, data: bytes | None) -> Added:
+        """Write one file without noting it: a forked worker may write pages this way,
+        so that their bytes never travel to the tree's own process, which `record`s them."""
         folder = name.rpartition("/")[0]
         if folder not in self._made:
             os.makedirs(os.path.join(self._root, folder), mode=DIR_MODE, exist_ok=True)
@@ -164,14 +178,16 @@ class NewTree:
         if data is None or (self._had_output and _same_bytes(previous, data)):
             try:
                 os.link(previous, target)
-                self.written[name] = _size_and_mtime(os.stat(target))
-                return
+                return Added(_size_and_mtime(os.stat(target)), changed=False)
             except OSError:  # another file system or no hard links: write a copy
-                if data is None:
-                    data = Path(previous).read_bytes()
-        else:
+                return Added(_write_file(target, Path(previous).read_bytes() if data is None else data), changed=False)
+        return Added(_write_file(target, data), changed=True)
+
+    def record(self, name: str, added: Added) -> None:
+        """Note a file `put` wrote, here or in a worker."""
+        self.written[name] = added.status
+        if added.changed:
             self.changed.append(name)
-        self.written[name] = _write_file(target, data)
 
     def read(self, name: str) -> bytes:
         """A file as added (which may be a link to the current output's)."""

@@ -195,4 +195,67 @@ def test_a_cached_partials_file_of_the_wrong_shape_is_ignored(cached, tmp_path):
     DiskCache(cached.root, "fragments").save({"scope": "x", "outputs": {"key": 3}})
     cached.essay("b.md", title="Beta, again", date="2025-06-01", tags="[one, two]", body="See [alpha](/a/).\n")
     assert cached.build() == 0
+    saved = DiskCache(cached.root, "fragments").load()
+    DiskCache(cached.root, "fragments").save({**saved, "packed": [b"not packed", b"x\x9c\x03\x00"]})
+    cached.essay("c/index.md", title="Gamma, again", date="2024-01-01", body="Third.\n")
+    assert cached.build() == 0
     assert cached.snapshot() == clean_build(cached, tmp_path)
+
+
+def essays_over_months(site, count: int) -> None:
+    for number in range(count):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-{number // 28 + 1:02}-{number % 28 + 1:02}",
+                   body=f"Body of essay {number}.\n\n```python\nx = {number}\n```\n")
+
+
+@pytest.mark.parametrize("damage", ["missing", "cut-short", "another-site's"])
+def test_a_parse_cache_whose_values_file_is_damaged_is_discarded(site, tmp_path, damage):
+    """Essay bodies lie in .postil-cache/blobs, which the parse cache points into: with that
+    file gone, cut short or replaced, every file is parsed afresh and the output is right."""
+    essays_over_months(site, 60)  # enough for worker processes, which read the bodies from the file
+    assert site.build() == 0
+    values = site.root / ".postil-cache/blobs"
+    if damage == "missing":
+        values.unlink()
+    elif damage == "cut-short":
+        values.write_bytes(values.read_bytes()[: values.stat().st_size // 2])
+    else:
+        other = tmp_path / "other"
+        shutil.copytree(site.root, other, ignore=shutil.ignore_patterns("public", ".postil-cache"))
+        (other / "content/e00.md").write_text((other / "content/e00.md").read_text() + "\nA longer body.\n" * 100)
+        assert main(["-C", str(other), "build"]) == 0
+        shutil.copyfile(other / ".postil-cache/blobs", values)
+    age_sources(site)
+    site.essay("e05.md", title="Essay 5", date="2025-01-06", body="Other words.\n")
+    result = Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    assert result.parsed == 60
+    assert "Other words." in (site.out / "e05/index.html").read_text()
+    assert site.snapshot() == clean_build(site, tmp_path)
+
+
+def test_a_new_run_renders_unchanged_essays_from_bodies_the_last_run_kept(site, tmp_path):
+    """After an edit, a new process parses one file and renders the other essays' pages from
+    the bodies the first run kept on disk."""
+    essays_over_months(site, 60)
+    assert site.build() == 0
+    age_sources(site)
+    site.write("templates/partials/essay_body.html", "<div class='edited'>{{ essay.html|safe }}</div>\n")
+    site.essay("e30.md", title="Essay 30", date="2025-02-03", body="Edited body.\n")
+    result = Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    assert result.parsed == 1
+    assert "Body of essay 12." in site.html("e12/index.html").css_first("div.edited").text()
+    assert site.snapshot() == clean_build(site, tmp_path)
+
+
+def test_list_items_made_by_workers_serve_the_next_build_in_the_same_process(site, tmp_path):
+    """The dev server builds again and again in one process: the items its workers sent back
+    (packed) are reused, and the next build still shows every title as a clean build does."""
+    for number in range(60):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-{number // 28 + 1:02}-{number % 28 + 1:02}")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    site.essay("e30.md", title="Essay thirty, retitled", date="2025-02-03")
+    result = builder.build()
+    assert 0 < result.rendered < result.pages / 2
+    clean = clean_build(site, tmp_path)
+    assert result.files["index.html"] == clean["index.html"]
