@@ -165,9 +165,9 @@ class Builder:
         assets = self._collect_assets(config, changed)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)
-        # The saved essay's page first, then the lists a reader finds it in.
+        # The saved essay's page first, then the lists a reader finds it in, each as soon as it is ready.
         edited = _edited_essays(site, changed) if early is not None and changed else set()
-        first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
+        first = [list(essay_pages(site, edited)), [home_page(site)], list(tag_pages(site, edited))] if edited else []
         pages = itertools.chain(site_pages(site, config), reply_pages(site, config))
 
         # With no intact output to update, pages go into a new tree as they are rendered.
