@@ -333,7 +333,8 @@ class Fragments:
             key = (name, templates.digest(name), *sorted((key, digests.of(value)) for key, value in values.items()))
             if key[1] is None or any(digest is None for _, digest in key[2:]):
                 return markupsafe.Markup(environment.get_template(name).render(values))
-        self._keys_now[ident] = (tuple(values.values()), key)
+        if self._owner == os.getpid():  # a worker's keys would die with it, and weigh on it meanwhile
+            self._keys_now[ident] = (tuple(values.values()), key)
         self._used.add(key)
         found = self._outputs.get(key)
         # What the partial read of `discussions` is part of its key, checked on each use.

@@ -174,7 +174,9 @@ class ParsedSources:
             for path in paths
         ]
         self._refresh(reply_jobs, config, reusable, fresh, report, stats or {}, changed)
-        self._jobs = (sources, essay_jobs, reply_jobs)
+        # Kept for the next update told what changed (the dev server); a build into a folder
+        # has no next one, and would hold a job per file meanwhile.
+        self._jobs = None if self.persist else (sources, essay_jobs, reply_jobs)
         self._known = None
         return self._finish(scope, previous, fresh, essay_jobs, reply_jobs)
 

@@ -29,7 +29,7 @@ class _Made:
     replies: list[Reply]  # as found, before sorting
     discussion: Discussion
     problems: list[Problem]
-    shown: list[tuple[tuple, tuple[Reply, Essay]]]  # the replies in its threads, with their essay, by sort key
+    shown: list[tuple[Reply, Essay]]  # the replies in its threads, with their essay
 
 
 def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report: Report) -> tuple[dict[str, Discussion], tuple[tuple[Reply, Essay], ...]]:
@@ -38,7 +38,7 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
     for reply in replies:
         by_bundle[reply.bundle_dir].append(reply)
     discussions: dict[str, Discussion] = {}
-    shown: list[tuple[tuple, tuple[Reply, Essay]]] = []
+    shown: list[tuple[Reply, Essay]] = []
     made: dict[str, _Made] = {}
     for essay in essays:
         if not essay.bundle_dir or essay.replies_mode == "hidden":
@@ -50,20 +50,20 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
             problems = Report()
             discussion = _discussion(essay, members, problems)
             in_threads = _ids(discussion.threads)
-            known = _Made(essay, found, discussion, problems.problems, [(_newest_first(reply), (reply, essay)) for reply in members if reply.id in in_threads])
+            known = _Made(essay, found, discussion, problems.problems, [(reply, essay) for reply in members if reply.id in in_threads])
         report.extend(known.problems)
         made[essay.url_path] = known
         if known.discussion.count:
             discussions[essay.url_path] = known.discussion
             shown += known.shown
-    shown.sort()  # by key alone: no two replies share a source
+    shown.sort(key=_newest_first)
     _previous.clear()
     _previous.update(made)
-    return discussions, tuple(pair for _, pair in shown)
+    return discussions, tuple(shown)
 
 
-def _newest_first(reply: Reply) -> tuple:
-    return (-reply.date.timestamp(), reply.source)
+def _newest_first(pair: tuple[Reply, Essay]) -> tuple:
+    return (-pair[0].date.timestamp(), pair[0].source)
 
 
 def _oldest_first(reply: Reply) -> tuple:
