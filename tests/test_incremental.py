@@ -245,12 +245,18 @@ def test_told_slug_change_moves_the_links_of_the_essays_replies(site):
     assert link is not None and link.attributes["href"] == "/moved/picture.txt"
 
 
-def test_told_edit_of_a_reply_equals_a_clean_build(site):
-    many_essays(site, 3)
+def built_with_a_reply(site, essays: int) -> Builder:
+    """A dev-server builder after its first build of `essays` essays and a bundle with a reply."""
+    many_essays(site, essays)
     site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.")
     reply(site, "a", "r1", "First Reader", "A first reply.")
     builder = Builder(site.root, BuildOptions(out_dir=None))
     builder.build()
+    return builder
+
+
+def test_told_edit_of_a_reply_equals_a_clean_build(site):
+    builder = built_with_a_reply(site, 3)
     reply(site, "a", "r1", "First Reader", "A reply, reworded.")
     result = builder.build(changed={"content/a/replies/r1.md"})
     assert (result.parsed, result.files) == (1, clean_files(site))
@@ -259,11 +265,7 @@ def test_told_edit_of_a_reply_equals_a_clean_build(site):
 
 def test_early_pages_are_the_edited_essays_final_pages(site):
     """The preview shows an edited essay's page before the rest of the site is looked at."""
-    many_essays(site, 6)
-    site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.")
-    reply(site, "a", "r1", "First Reader", "A first reply.")
-    builder = Builder(site.root, BuildOptions(out_dir=None))
-    builder.build()
+    builder = built_with_a_reply(site, 6)
     shown: list[dict[str, bytes]] = []
     site.essay("essay-02.md", title="Essay 2, retitled", date="2025-01-03", body="Edited early.", tags="[early]")
     result = builder.build(changed={"content/essay-02.md"}, early=shown.append)

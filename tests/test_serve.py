@@ -207,51 +207,48 @@ def test_fixing_the_error_clears_it_and_serves_the_fix(running, site):
     assert "Fixed." in body_of(running, "/first/")
 
 
-def test_events_stream_tells_of_an_error_then_of_the_fix(running, site):
-    connection = http.client.HTTPConnection("127.0.0.1", running.preview.server.port, timeout=10)
-    connection.request("GET", "/__postil/events")
-    response = connection.getresponse()
+class EventStream:
+    """The server's stream of messages to tabs, read over HTTP as a tab's EventSource would."""
 
-    def next_message() -> dict:
+    def __init__(self, running: Running):
+        self.connection = http.client.HTTPConnection("127.0.0.1", running.preview.server.port, timeout=10)
+        self.connection.request("GET", "/__postil/events")
+        self.response = self.connection.getresponse()
+
+    def next(self) -> dict:
         while True:
-            line = response.fp.readline().decode()
+            line = self.response.fp.readline().decode()
             if line.startswith("data: "):
                 return json.loads(line[len("data: "):])
 
-    assert next_message()["hello"] is True
+
+def test_events_stream_tells_of_an_error_then_of_the_fix(running, site):
+    events = EventStream(running)
+    assert events.next()["hello"] is True
     path = site.root / "content/first.md"
     path.write_text("---\ntitle: [unclosed\n---\nBroken.\n", encoding="utf-8")
-    broken = next_message()
+    broken = events.next()
     assert broken["error"].startswith("content/first.md:")
     path.write_text(essay_text("Fixed."), encoding="utf-8")
-    fixed = next_message()
+    fixed = events.next()
     assert fixed["error"] is None and "/first/" in fixed["changed"]
-    connection.close()
+    events.connection.close()
 
 
 def test_the_saved_page_comes_first_and_tabs_are_told_of_it_once(running, site):
     """The page just saved is served before the rest of the build, the home page next;
     the build's own message then does not send tabs to fetch the same bytes again."""
-    connection = http.client.HTTPConnection("127.0.0.1", running.preview.server.port, timeout=10)
-    connection.request("GET", "/__postil/events")
-    response = connection.getresponse()
-
-    def next_message() -> dict:
-        while True:
-            line = response.fp.readline().decode()
-            if line.startswith("data: "):
-                return json.loads(line[len("data: "):])
-
-    hello = next_message()
+    events = EventStream(running)
+    hello = events.next()
     running.save(lambda: (site.root / "content/first.md").write_text(essay_text("Saved and shown first."), encoding="utf-8"))
-    messages = [next_message() for _ in range(running.preview.server.state.build - hello["build"])]
+    messages = [events.next() for _ in range(running.preview.server.state.build - hello["build"])]
     assert messages[0]["changed"] == ["/first/", "/first/index.html"] and messages[0]["error"] is None
     assert messages[1]["changed"] == ["/", "/index.html"]  # its summary on the home page changed with it
     assert [message["build"] for message in messages] == list(range(hello["build"] + 1, hello["build"] + 4))
     told = [url for message in messages for url in message["changed"]]
     assert told.count("/first/") == 1 and told.count("/") == 1
     assert "Saved and shown first." in body_of(running, "/first/")
-    connection.close()
+    events.connection.close()
 
 
 def test_a_build_failing_after_its_early_page_takes_that_page_back(site):
