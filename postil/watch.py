@@ -169,5 +169,10 @@ class _Handler(FileSystemEventHandler):
         if event.is_directory and event.event_type in (EVENT_TYPE_CREATED, EVENT_TYPE_MOVED):
             self.watcher.folder_created(paths[-1])
         # Closed after writing, or renamed into place: that file's save is done. A file just
-        # created, written or deleted may have more to come (delete-then-create saves).
-        self.watcher.add(paths, settled=event.event_type in (EVENT_TYPE_CLOSED, EVENT_TYPE_MOVED))
+        # created, written, deleted or renamed away may have more to come (editors that move
+        # the old file to a backup, or delete it, before writing the new one).
+        if event.event_type == EVENT_TYPE_MOVED:
+            self.watcher.add(paths[:1])
+            self.watcher.add(paths[1:], settled=True)
+        else:
+            self.watcher.add(paths, settled=event.event_type == EVENT_TYPE_CLOSED)

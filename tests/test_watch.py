@@ -1,6 +1,7 @@
 """The watcher on real files: a finished save is handed over at once, an unfinished one waits."""
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -53,3 +54,24 @@ def test_a_file_still_being_written_waits_for_the_quiet_period(watcher, content)
         unfinished.write("---\ntitle: Half")
         unfinished.flush()
         assert waited_for(watcher, content / "essay.md", began) >= QUIET * 0.9
+
+
+def test_a_file_renamed_away_waits_for_the_new_one(watcher, content):
+    """Editors that keep a backup rename the old file away, then write the new one: the
+    batch, taken as the preview takes it (while the editor is at work), comes after both."""
+    essay = content / "essay.md"
+    essay.write_text("Old.\n", encoding="utf-8")
+    assert watcher.next_batch(timeout=10) is not None
+    taken: list[str | None] = []
+
+    def take() -> None:
+        watcher.next_batch(timeout=10)
+        taken.append(essay.read_text(encoding="utf-8") if essay.exists() else None)
+
+    taker = threading.Thread(target=take)
+    taker.start()
+    essay.rename(content / "essay.md~")  # the backup: an editor's leftover, not content
+    time.sleep(0.2)  # the editor writes the new file a moment later
+    essay.write_text("New.\n", encoding="utf-8")
+    taker.join(timeout=10)
+    assert taken == ["New.\n"]
