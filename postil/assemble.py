@@ -6,7 +6,6 @@ model, never by searching finished HTML.
 """
 from __future__ import annotations
 
-import operator
 import posixpath
 import re
 from collections import defaultdict
@@ -17,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from .discover import CONTENT_DIR, Sources
 from .errors import Report
 from .md.headings import slugify
-from .model import Essay, Reply, Site, Tag
+from .model import Essay, Reply, Site, Tag, same_objects
 from .threads import build_discussions
 
 # Pages the theme writes itself; an essay or alias may not take their place.
@@ -86,7 +85,7 @@ def _link_targets(essay: Essay) -> tuple[str, ...]:
 
 def _same_or_new(before: tuple[Essay, ...] | None, items: list[Essay]) -> tuple[Essay, ...]:
     """`items` as a tuple: `before` itself when it holds the very same essays."""
-    if before is not None and len(before) == len(items) and all(map(operator.is_, before, items)):
+    if before is not None and same_objects(before, items):
         return before
     return tuple(items)
 

@@ -22,7 +22,6 @@ import functools
 import hashlib
 import io
 import json
-import operator
 import os
 import pickle
 import re
@@ -34,6 +33,7 @@ from typing import Callable
 import jinja2
 import markupsafe
 
+from .model import same_objects
 from .render import ALL_DISCUSSIONS, ANY_DISCUSSION, Discussions, Page, note_reads, noting_reads
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dt.datetime, dt.date)
@@ -229,7 +229,7 @@ def same_data(old: object, new: object) -> bool:
 
 def _same_items(old: list | tuple, new: list | tuple) -> bool:
     # The identity checks run in C; most containers hold the very same items as last time.
-    return len(old) == len(new) and (all(map(operator.is_, old, new)) or all(map(same_data, old, new)))
+    return same_objects(old, new) or (len(old) == len(new) and all(map(same_data, old, new)))
 
 
 class Fragments:
@@ -326,7 +326,7 @@ class Fragments:
         # The very values of an earlier call (a thousand list items, most unchanged): same key.
         ident = (name, tuple(values), *map(id, values.values()))
         known = self._keys.get(ident)
-        if known is not None and all(map(operator.is_, known[0], values.values())) and known[1][1] == templates.digest(name):
+        if known is not None and same_objects(known[0], values.values()) and known[1][1] == templates.digest(name):
             key = known[1]
         else:
             self._held.append(values)
@@ -405,7 +405,7 @@ class DiscussionReads:
             names = sorted(set(key))
             values = tuple(map(self._value, names))
             found = self.carried.get(key)
-            if found is None or not all(map(operator.is_, found[0], values)):
+            if found is None or not same_objects(found[0], values):
                 parts = list(map(self._part, names, values))
                 found = (values, None if None in parts else digest_of("reads", *parts))  # type: ignore[arg-type]
             self.memo[key] = found

@@ -5,13 +5,12 @@ files: its parent, and the essay whose passages it quotes.
 """
 from __future__ import annotations
 
-import operator
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
 from .errors import Problem, Report
-from .model import Discussion, Essay, Reply, ReplyNode
+from .model import Discussion, Essay, Reply, ReplyNode, same_objects
 from .quotes import found_in, is_checked
 
 QUOTE_SHOWN = 60
@@ -45,7 +44,7 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
             continue
         found = by_bundle.get(essay.bundle_dir, [])
         known = _previous.get(essay.url_path)
-        if not (known and known.essay is essay and len(known.replies) == len(found) and all(map(operator.is_, known.replies, found))):
+        if not (known and known.essay is essay and same_objects(known.replies, found)):
             members = sorted(found, key=_oldest_first)
             problems = Report()
             discussion = _discussion(essay, members, problems)
