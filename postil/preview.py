@@ -73,7 +73,6 @@ class Preview:
         # Requests are served by other threads while a build runs; with Python's default
         # 5 ms switch interval each request waits several turns for the interpreter lock,
         # so the page published early reached a tab ~50 ms late. Builds barely notice.
-        self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)
         self.server.start()
         self._thread.start()

@@ -46,6 +46,16 @@ class _Job:
     page_path: str = ""  # for replies: their essay's site path, which their links are relative to
 
 
+@dataclass(frozen=True)
+class _Jobs:
+    """An update's jobs, kept for the next update told what changed (the dev server)."""
+
+    sources: Sources  # what they were made from: the next update may reuse them only for these very sources
+    essays: list[_Job]
+    replies: list[_Job]
+    by_path: dict[str, _Job]
+
+
 class _Store:
     """Parse results on disk: a large base file, and a small file of the changes since it,
     both pointing into a file of their bulky values (see blobs.py).
@@ -129,9 +139,8 @@ class ParsedSources:
         self.entries: dict[str, Entry] | None = None
         self.scope: tuple | None = None
         self.parsed_last = 0  # files parsed afresh by the last update (for tests and figures)
-        self._jobs: tuple[Sources, list[_Job], list[_Job]] | None = None  # the last update's
+        self._jobs: _Jobs | None = None  # the last update's (see _Jobs)
         self._known: dict[int, tuple[object, str]] | None = None  # see digests()
-        self._job_index: tuple[tuple, dict[str, _Job]] | None = None
 
     def update(
         self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None,
@@ -154,10 +163,10 @@ class ParsedSources:
         previous = self.entries
         self.parsed_last = 0
         reusable = previous  # entries a parse may be taken from
-        if changed is not None and self._jobs is not None and self._jobs[0] is sources:
+        if changed is not None and self._jobs is not None and self._jobs.sources is sources:
             edited, complete = self._edited(config, previous, report, changed)
             if complete:
-                return self._finish(scope, previous, edited, self._jobs[1], self._jobs[2])
+                return self._finish(scope, previous, edited, self._jobs.essays, self._jobs.replies)
             reusable = edited
         fresh: dict[str, Entry] = {}
         essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
@@ -174,9 +183,8 @@ class ParsedSources:
             for path in paths
         ]
         self._refresh(reply_jobs, config, reusable, fresh, report, stats or {}, changed)
-        # Kept for the next update told what changed (the dev server); a build into a folder
-        # has no next one, and would hold a job per file meanwhile.
-        self._jobs = None if self.persist else (sources, essay_jobs, reply_jobs)
+        # A build into a folder has no next update, and would hold a job per file meanwhile.
+        self._jobs = None if self.persist else _Jobs(sources, essay_jobs, reply_jobs, {job.path: job for job in (*essay_jobs, *reply_jobs)})
         self._known = None
         return self._finish(scope, previous, fresh, essay_jobs, reply_jobs)
 
@@ -186,7 +194,8 @@ class ParsedSources:
         the parse of what was saved, not a walk over every entry. Not complete when an
         essay's URL moved, as its replies' links then resolve anew: the caller goes the
         long way, taking the parses made here."""
-        named = [job for path in sorted(changed) if (job := self._job(path)) is not None]
+        assert self._jobs is not None
+        named = [self._jobs.by_path[path] for path in sorted(changed) if path in self._jobs.by_path]
         fresh = dict(previous)
         for job in named:
             fresh.pop(job.path, None)  # a file that cannot be read has no entry
@@ -202,12 +211,6 @@ class ParsedSources:
                 if (entry := fresh.get(job.path)) is not None and (parsed := _parsed(entry)) is not None:
                     known[id(parsed)] = (parsed, _digest_text(job.path, entry))
         return fresh, True
-
-    def _job(self, path: str) -> _Job | None:
-        assert self._jobs is not None
-        if self._job_index is None or self._job_index[0] is not self._jobs:
-            self._job_index = (self._jobs, {job.path: job for job in (*self._jobs[1], *self._jobs[2])})
-        return self._job_index[1].get(path)
 
     def _finish(
         self, scope: tuple, previous: dict[str, Entry], fresh: dict[str, Entry], essay_jobs: list[_Job], reply_jobs: list[_Job]
