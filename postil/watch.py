@@ -34,7 +34,7 @@ from .discover import is_editor_leftover
 QUIET_SECONDS = 0.05
 # Once every path's last event finished it (a file closed after writing, or renamed into
 # place), the save is whole: wait only for the other files of the same save.
-SETTLED_QUIET_SECONDS = 0.02
+SETTLED_QUIET_SECONDS = 0.005
 # Once a batch holds many paths a burst is under way (a checkout, a copy); on a busy
 # machine its writes can pause longer than a single save's events, so wait longer.
 BURST_PATHS = 20
