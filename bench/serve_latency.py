@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import io
+import json
 import re
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from postil.devserver import CONTROL_PREFIX  # noqa: E402
 from postil.preview import Preview  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -43,6 +46,36 @@ def page_has(port: int, path: str, marker: str) -> bool:
     body = connection.getresponse().read()
     connection.close()
     return marker.encode() in body
+
+
+def read_pages(port: int) -> None:
+    """Report when pages are served with a marker, fetching each, like a tab open on it,
+    once the server's messages say it changed; in a process of its own, as a browser is
+    (a client in the server's process would slow the build it measures).
+
+    Each job, a line of JSON on stdin: [marker, paths, the last build before the save].
+    Each answer, on stdout: the moments (`time.perf_counter`, one clock for all processes
+    on Linux) each path was served with the marker.
+    """
+    events = http.client.HTTPConnection("127.0.0.1", port)
+    events.request("GET", CONTROL_PREFIX + "events")
+    stream = events.getresponse()
+    print("listening", flush=True)
+    for job in sys.stdin:
+        marker, paths, build = json.loads(job)
+        print("ready", flush=True)
+        moments: dict[str, float] = {}
+        while len(moments) < len(paths):
+            line = stream.readline()
+            if not line.startswith(b"data: "):
+                continue
+            message = json.loads(line[len(b"data: "):])
+            if message["build"] <= build:
+                continue
+            for path in paths:
+                if path not in moments and path in message["changed"] and page_has(port, path, marker):
+                    moments[path] = time.perf_counter()
+        print(json.dumps([moments[path] for path in paths]), flush=True)
 
 
 def main() -> int:
@@ -67,18 +100,19 @@ def main() -> int:
     rebuild = preview.rebuild
     preview.rebuild = lambda batch: (rebuild(batch), finished.append(time.perf_counter()))  # type: ignore[method-assign]
 
+    reader = subprocess.Popen([sys.executable, __file__, "--reader", str(preview.server.port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert reader.stdin is not None and reader.stdout is not None
+    reader.stdout.readline()  # it listens to the server's messages
+
     def save_and_wait(content: bytes, marker: str, paths: list[str]) -> list[float]:
-        """Save; the time until each of `paths` is served with `marker` in it."""
-        told, _ = preview.server.hello()
+        """Save; the time until each of `paths` is served with `marker` in it, as `read_pages` saw."""
+        _, state = preview.server.hello()
+        reader.stdin.write(json.dumps([marker, paths, state["build"]]) + "\n")
+        reader.stdin.flush()
+        reader.stdout.readline()  # it has the job
         saved = time.perf_counter()
         essay.write_bytes(content)
-        times = []
-        for path in paths:
-            while not page_has(preview.server.port, path, marker):
-                # Woken by the server's next message to tabs (a page or a build published).
-                told = max([told, *(sequence for sequence, _ in preview.server.wait_for_messages(told, timeout=0.05))])
-            times.append(time.perf_counter() - saved)
-        return [saved, *times]
+        return [saved, *(moment - saved for moment in json.loads(reader.stdout.readline()))]
 
     try:
         with sync_playwright() as playwright:
@@ -108,6 +142,7 @@ def main() -> int:
             browser.close()
     finally:
         essay.write_bytes(original)
+        reader.kill()
         preview.close()
     print(f"essay edited: {source} ({args.runs} runs)")
     print(f"save → server has the new page: median {statistics.median(served) * 1000:.0f} ms (min {min(served) * 1000:.0f}, max {max(served) * 1000:.0f})")
@@ -123,4 +158,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--reader"]:
+        raise SystemExit(read_pages(int(sys.argv[2])))
     raise SystemExit(main())
