@@ -156,6 +156,30 @@ def test_cached_partial_gives_each_value_its_own_output(site, tmp_path):
     assert (tmp_path / "public/404.html").read_text() == "".join(f"<i>{n}</i>" for n in range(40))
 
 
+def test_cached_partial_each_renders_every_item_in_order_and_follows_edits(site):
+    """The home page renders its list with one call; a warm build keeps every item but the edited one."""
+    many_essays(site, 4)
+    site.write("templates/404.html", '{{ cached_partial_each("partials/n.html", item=[{"n": 1}, {"n": 2}, {"n": 1}]) }}\n')
+    site.write("templates/partials/n.html", "<i>{{ item.n }}</i>")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    assert builder.build().files["404.html"] == b"<i>1</i><i>2</i><i>1</i>\n"
+    site.essay("essay-01.md", title="Retitled", date="2025-01-02", body="Text 1.")
+    home = HTMLParser(builder.build().files["index.html"].decode())
+    assert [link.text() for link in home.css("h2.essay-item-title a")] == ["Essay 3", "Essay 2", "Retitled", "Essay 0"]
+    site.write("templates/partials/essay_item.html", "<li class=item>{{ essay.title }}</li>\n")
+    home = HTMLParser(builder.build().files["index.html"].decode())
+    assert [item.text() for item in home.css("li.item")] == ["Essay 3", "Essay 2", "Retitled", "Essay 0"]
+
+
+def test_cached_partial_each_with_two_names_is_a_clear_error(site):
+    many_essays(site, 1)
+    site.write("templates/404.html", '{{ cached_partial_each("partials/n.html", a=[1], b=[2]) }}\n')
+    site.write("templates/partials/n.html", "{{ a }}")
+    with pytest.raises(PostilError) as failure:
+        Builder(site.root, BuildOptions(out_dir=None)).build()
+    assert "cached_partial_each takes one keyword argument" in str(failure.value)
+
+
 def test_cached_partial_items_follow_an_edit_in_a_warm_builder(site):
     """The home page's items are cached partials: an edited title shows, the others stay."""
     many_essays(site, 5)
