@@ -20,10 +20,13 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import pickled_as_call
+
 _MAGIC = b"postil-blobs\n"
 _ID_BYTES = 16
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Stored:
     """Where one value lies in a `BlobFile`."""

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from .blobs import Stored, load
+from .cache import pickled_as_call
 from .md import Link, Passage
 from .packed import pack, unpack
 
@@ -35,6 +36,7 @@ def pack_passages(passages: tuple[Passage, ...]) -> tuple[bytes, bytes]:
     return pack(html), pack(index)
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Essay:
     """One essay, parsed. Depends only on its own file and the config, so it can be cached.
@@ -86,6 +88,7 @@ class Essay:
         return max(1, math.ceil(self.word_count / words_per_minute))
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Quote:
     """A top-level blockquote of a reply: its normalised text and the file line it starts on."""
@@ -95,6 +98,7 @@ class Quote:
     elsewhere: bool  # marked `{.elsewhere}`: quotes something outside the thread
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One reader reply, parsed. Like Essay, it depends only on its own file."""
@@ -116,6 +120,7 @@ class Reply:
     key_lines: dict[str, int] = field(default_factory=dict)
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class ReplyNode:
     """A reply in its thread: the replies answering it, and how deep it sits (0 = top level)."""
@@ -125,6 +130,7 @@ class ReplyNode:
     depth: int
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Discussion:
     """An essay's replies as the page shows them."""

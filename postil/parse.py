@@ -9,6 +9,7 @@ import datetime as dt
 import posixpath
 from dataclasses import dataclass
 
+from .cache import pickled_as_call
 from .config import Config
 from .discover import EssaySource
 from .errors import Problem, did_you_mean
@@ -24,6 +25,7 @@ KNOWN_KEYS = (
 SUMMARY_WORDS = 40
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Parsed:
     essay: Essay | None

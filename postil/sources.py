@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .blobs import BlobFile, Stored, load
-from .cache import CACHE_DIR, RACY_NANOSECONDS, DiskCache, code_fingerprint
+from .cache import CACHE_DIR, RACY_NANOSECONDS, DiskCache, code_fingerprint, pickled_as_call
 from .config import Config
 from .discover import Sources, bundle_url_path
 from .errors import Report
@@ -28,6 +28,7 @@ from .parse import Parsed, parse_essay
 from .replies import ParsedReply, parse_reply
 
 
+@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Entry:
     stat: tuple[int, int, int]  # size, mtime_ns, inode
