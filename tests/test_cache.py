@@ -7,6 +7,7 @@ import pickle
 
 from postil.cache import DiskCache
 from postil.errors import Problem
+from postil.model import Quote, Reply
 
 
 def test_saved_entries_come_back(tmp_path):
@@ -14,6 +15,20 @@ def test_saved_entries_come_back(tmp_path):
     entries = {"content/a.md": (dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), Problem("a", 1, None, "m"))}
     cache.save(entries)
     assert DiskCache(tmp_path, "parsed").load() == entries
+
+
+def test_parse_results_come_back_whole_from_a_tree_saved_without_memo(tmp_path):
+    """Slotted model classes are saved as calls of their class: every field comes back."""
+    reply = Reply(
+        source="content/a/replies/r1.md", id="r1", bundle_dir="content/a", page_path="a/", author="Reader",
+        url="https://example.org/", date=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), parent="",
+        score=3, agreement=-1, html="<p>Hi</p>", text="hi", quotes=(Quote(4, "a passage", False),),
+        links=(), key_lines={"author": 2},
+    )
+    entries = {"content/a/replies/r1.md": (reply, reply.quotes)}
+    DiskCache(tmp_path, "parsed", tree=True).save(entries)
+    loaded = DiskCache(tmp_path, "parsed", tree=True).load()
+    assert loaded == entries and type(loaded["content/a/replies/r1.md"][0].quotes[0]) is Quote
 
 
 def test_cache_folder_ignores_itself_for_git(tmp_path):
