@@ -6,17 +6,15 @@ model, never by searching finished HTML.
 """
 from __future__ import annotations
 
-import posixpath
-import re
 from collections import defaultdict
 from functools import lru_cache
 from typing import Sequence
-from urllib.parse import unquote, urlsplit
 
 from .discover import CONTENT_DIR, Sources
 from .errors import Report
 from .md.headings import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
+from .sitepaths import resolve_link, resolve_target
 from .threads import build_discussions
 
 # Pages the theme writes itself; an essay or alias may not take their place.
@@ -32,55 +30,10 @@ def _reserved_folder(url_path: str) -> str | None:
     return next((folder for folder in RESERVED_FOLDERS if key.startswith(folder)), None)
 
 
-def resolve_link(essay: Essay, target: str) -> str | None:
-    """The site path a link in `essay` points at ('other/'), or None when it leaves the site."""
-    return resolve_target(essay.url_path, target)
-
-
-# A link that is a path alone: no scheme, host, query, fragment or space for urlsplit to find.
-_PLAIN_PATH = re.compile(r"[^:?#\s]+")
-
-
-@lru_cache(maxsize=1 << 16)
-def resolve_target(page_path: str, target: str) -> str | None:
-    """The site path a link on the page at `page_path` points at, or None when it leaves the site.
-
-    Cached: every build resolves every link of the site again, and almost all are the same.
-    """
-    if target.startswith(("https://", "http://", "mailto:")):  # most links out, without parsing
-        return None
-    if _PLAIN_PATH.fullmatch(target) and not target.startswith("//"):
-        path = unquote(target)  # what urlsplit would give, at a tenth of the cost
-    else:
-        parts = urlsplit(target)
-        if parts.scheme or parts.netloc or not parts.path:
-            return None
-        path = unquote(parts.path)
-    if path.startswith("/"):
-        resolved = posixpath.normpath(path.lstrip("/") or ".")
-    else:
-        resolved = posixpath.normpath(posixpath.join(page_path or ".", path))
-    if resolved == ".":
-        return ""
-    if resolved.startswith(".."):
-        return None
-    return resolved + "/" if path.endswith("/") else resolved
-
-
-# Each essay's link targets as last found, and the last build's backlinks. In the dev
-# server most essays are the very same objects from one build to the next: their links
-# need not be resolved again, and a page's backlinks, when they are the same essays, are
-# the same tuple as last time, which tells a page's digest at a glance that they did not change.
-_targets: dict[int, tuple[Essay, tuple[str, ...]]] = {}
+# The last build's backlinks. In the dev server most essays are the very same objects
+# from one build to the next: a page's backlinks, when they are the same essays, are the
+# same tuple as last time, which tells a page's digest at a glance that they did not change.
 _backlinks: dict[str, tuple[Essay, ...]] = {}
-
-
-def _link_targets(essay: Essay) -> tuple[str, ...]:
-    """The site paths an essay's links (not its images) point at, sorted, each once."""
-    known = _targets.get(id(essay))
-    if known is not None and known[0] is essay:
-        return known[1]
-    return tuple(sorted({target for link in essay.links if not link.is_image and (target := resolve_link(essay, link.target)) is not None}))
 
 
 def _same_or_new(before: tuple[Essay, ...] | None, items: list[Essay]) -> tuple[Essay, ...]:
@@ -175,11 +128,8 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
 
     backlinks: dict[str, list[Essay]] = defaultdict(list)
     responses: dict[str, list[Essay]] = defaultdict(list)
-    found: dict[int, tuple[Essay, tuple[str, ...]]] = {}
     for essay in ordered:
-        targets = _link_targets(essay)
-        found[id(essay)] = (essay, targets)
-        for target in targets:
+        for target in essay.link_targets:
             if target in by_url and target != essay.url_path:
                 backlinks[target].append(essay)
         if essay.in_reply_to:
@@ -192,8 +142,6 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
                     f"in_reply_to {essay.in_reply_to!r} is not an essay of this site",
                     "write the answered essay's path, such as '/its-slug/', or a full https:// URL",
                 )
-    _targets.clear()
-    _targets.update(found)
     linked = {url: _same_or_new(_backlinks.get(url), items) for url, items in backlinks.items()}
     _backlinks.clear()
     _backlinks.update(linked)

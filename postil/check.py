@@ -29,7 +29,6 @@ from urllib.request import Request, urlopen
 
 from selectolax.lexbor import LexborHTMLParser
 
-from .assemble import resolve_link, resolve_target
 from .cache import CACHE_DIR
 from .config import Config
 from .discover import REPLIES_DIR, discover
@@ -41,6 +40,7 @@ from .parse import parse_essay
 from .pipeline import Builder, BuildOptions
 from .render import page_path
 from .replies import parse_reply
+from .sitepaths import resolve_link, resolve_target
 
 EXTERNAL_CACHE = "external-links.json"
 EXTERNAL_CACHE_SECONDS = 24 * 60 * 60

@@ -64,6 +64,7 @@ class Essay:
     word_count: int
     bundle_dir: str | None
     key_lines: dict[str, int] = field(default_factory=dict)
+    link_targets: tuple[str, ...] = ()  # the site paths its links (not images) point at, sorted, each once
     body: bytes | Stored = b""  # the passages' HTML, packed (see pack_passages); in a file once parsing hands it over
     passage_index: bytes | Stored = b""  # the passages' ids, lines and texts, packed
 

@@ -16,6 +16,7 @@ from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from .md import essay_markdown, render_markdown
 from .model import Essay, pack_passages
+from .sitepaths import link_targets
 
 REPLY_MODES = ("open", "closed", "hidden")
 KNOWN_KEYS = (
@@ -178,9 +179,10 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         words = rendered.first_paragraph.split()
         summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
     body, passage_index = pack_passages(rendered.passages)
+    url_path = _url_path(source, slug)
     essay = Essay(
         source=path,
-        url_path=_url_path(source, slug),
+        url_path=url_path,
         title=title,
         date=date,
         updated=updated,
@@ -198,6 +200,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         word_count=rendered.word_count,
         bundle_dir=source.bundle_dir,
         key_lines=parts.key_lines,
+        link_targets=link_targets(url_path, rendered.links),
         body=body,
         passage_index=passage_index,
     )
