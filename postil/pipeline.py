@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import DiskCache, code_fingerprint
+from .cache import CACHE_DIR, DiskCache, code_fingerprint
 from .config import Config, load_config
 from .discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
@@ -133,6 +133,7 @@ class Builder:
         early: Callable[[dict[str, bytes]], None] | None,
     ) -> BuildResult:
         from .assemble import assemble, check_links
+        from .compiled_templates import COMPILED
         from .incremental import WRITTEN, RenderCache
         from .parallel import map_in_processes
         from .render import Discussions, Page, PageRenderer, essay_pages, home_page, make_environment, site_pages, tag_pages
@@ -165,6 +166,8 @@ class Builder:
         assets = self._collect_assets(config, changed)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)
+        if out_dir is not None:  # templates compiled by the last run into a folder
+            COMPILED.use_folder(self.site_root / CACHE_DIR)
         # The saved essay's page first, then the lists a reader finds it in, each as soon as it is ready.
         edited = _edited_essays(site, changed) if early is not None and changed else set()
         first = [list(essay_pages(site, edited)), [home_page(site)], list(tag_pages(site, edited))] if edited else []
@@ -240,6 +243,7 @@ class Builder:
                 record.save(inputs, written, renders.pages, problems, self._renders.scope, self._renders.digests, self._renders.reads)
                 if self._renders.fragments.changed:
                     self._fragments_store().save(self._renders.fragments.saved())
+                COMPILED.save()
             else:
                 previous = self._files
                 changed_outputs = sorted(

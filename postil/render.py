@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 import jinja2
-import jinja2.bccache
 
+from .compiled_templates import COMPILED
 from .config import Config
 from .errors import Problem
 from .md.headings import slugify
@@ -66,30 +66,9 @@ class Page:
         object.__setattr__(self, "context", {"page_path": sys.intern(page_path(self.output)), **self.context})
 
 
-class _CompiledTemplates(jinja2.BytecodeCache):
-    """Compiled templates kept in this process's memory, by name and source checksum.
-
-    Each build makes a new environment (config and assets may change), which would
-    otherwise compile every template again; the dev server builds on every save. Nothing
-    goes to disk: code read back from a file would run with the build's rights.
-    """
-
-    def __init__(self) -> None:
-        self._code: dict[tuple[str, str], object] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        bucket.code = self._code.get((bucket.key, bucket.checksum))  # type: ignore[assignment]
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._code[(bucket.key, bucket.checksum)] = bucket.code
-
-
-_COMPILED = _CompiledTemplates()
-
-
 def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.Environment:
     env = jinja2.Environment(
-        bytecode_cache=_COMPILED,
+        bytecode_cache=COMPILED,
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs(site_root, config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,

@@ -9,6 +9,17 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.cli import main
+from postil.compiled_templates import user_key
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_user_cache(tmp_path_factory):
+    """The user's cache folder (where postil keeps its signing key) is the test run's own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
+        user_key.cache_clear()
+        yield
+    user_key.cache_clear()
 
 
 @dataclass

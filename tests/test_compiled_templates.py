@@ -1,0 +1,101 @@
+"""Compiled templates kept on disk: reused by the next run, and never run unless signed here."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import marshal
+import secrets
+
+import jinja2
+import pytest
+
+from postil.compiled_templates import COMPILED, FILE_NAME
+from postil.pipeline import Builder, BuildOptions
+
+
+def tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def new_process(monkeypatch):
+    """What a new process starts with: no template compiled in memory."""
+    def forget() -> None:
+        monkeypatch.setattr(COMPILED, "_code", {})
+        monkeypatch.setattr(COMPILED, "_folder", None)
+    return forget
+
+
+@pytest.fixture
+def compiles(monkeypatch) -> list[str]:
+    names: list[str] = []
+    compile_template = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        names.append(name)
+        return compile_template(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    return names
+
+
+def two_essays(site) -> None:
+    site.essay("first.md", title="First", date="2026-01-01", body="Links to [the second](/second/).")
+    site.essay("second.md", title="Second", date="2026-01-02", tags="[reading]", body="Plain text.")
+
+
+def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, new_process, compiles):
+    two_essays(site)
+    out = tmp_path / "public"
+    new_process()
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    assert compiles and (site.root / ".postil-cache" / FILE_NAME).exists()
+    new_process()
+    compiles.clear()
+    site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    assert compiles == []
+    assert tree(out) == tree_of_clean_build(site, tmp_path)
+
+
+def test_an_edited_template_is_compiled_again_by_a_new_run(site, tmp_path, new_process, compiles):
+    two_essays(site)
+    out = tmp_path / "public"
+    new_process()
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    new_process()
+    compiles.clear()
+    site.write("templates/partials/essay_item.html", "<li class=item>{{ essay.title }}</li>\n")
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    assert "partials/essay_item.html" in compiles
+    assert tree(out) == tree_of_clean_build(site, tmp_path)
+
+
+@pytest.mark.parametrize("forgery", ["signed with another key", "changed after signing"])
+def test_compiled_code_from_elsewhere_is_never_run(site, tmp_path, new_process, forgery):
+    """A cache folder that came with a site must not make postil run its code."""
+    two_essays(site)
+    out = tmp_path / "public"
+    new_process()
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    stored = site.root / ".postil-cache" / FILE_NAME
+    signed = stored.read_bytes()
+    signature, data = signed[:32], signed[32:]
+    made_by, code = marshal.loads(data)
+    marker = tmp_path / "pwned"
+    evil = compile(f"open({str(marker)!r}, 'w').close()", "evil", "exec")
+    data = marshal.dumps((made_by, {key: (checksum, evil) for key, (checksum, _) in code.items()}))
+    if forgery == "signed with another key":
+        signature = hmac.new(secrets.token_bytes(32), data, hashlib.sha256).digest()
+    stored.write_bytes(signature + data)
+    new_process()
+    site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    assert not marker.exists()
+    assert tree(out) == tree_of_clean_build(site, tmp_path)
+
+
+def tree_of_clean_build(site, tmp_path):
+    clean = tmp_path / "clean"
+    Builder(site.root, BuildOptions(out_dir=clean)).build()
+    return tree(clean)
