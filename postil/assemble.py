@@ -160,18 +160,28 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
 
 def check_links(site: Site, output_paths: set[str], report: Report) -> None:
     """Warn about links and images in essays and shown replies that point at nothing the build writes."""
-    documents = [(essay.source, essay.url_path, essay.links) for essay in site.essays]
+    # An essay whose links (resolved when it was parsed) all point at pages, and that shows
+    # no image, needs no closer look: most essays, and ~6,000 links at 1,000 essays.
+    documents = [
+        (essay.source, essay.url_path, essay.links) for essay in site.essays
+        if not all(target in output_paths or _page_of(target) in output_paths for target in essay.link_targets)
+        or any(link.is_image for link in essay.links)
+    ]
     documents += [(reply.source, reply.page_path, reply.links) for reply, _ in site.replies]
     for source, page_path, links in documents:
         for link in links:
             target = resolve_target(page_path, link.target)
             if target is None:
                 continue
-            page = (target.rstrip("/") + "/index.html").lstrip("/")
-            if target not in output_paths and page not in output_paths:
+            if target not in output_paths and _page_of(target) not in output_paths:
                 kind = "image" if link.is_image else "link"
                 report.warning(
                     source, link.line,
                     f"{kind} to {link.target!r} points at no page or file of the site",
                     "fix the path (site paths look like '/essay-slug/') or remove the " + kind,
                 )
+
+
+def _page_of(target: str) -> str:
+    """The page a site path such as 'essay/' stands for: 'essay/index.html'."""
+    return (target.rstrip("/") + "/index.html").lstrip("/")
