@@ -20,6 +20,7 @@ QUOTE_SHOWN = 60
 # last time: their discussion (and every digest of it) is then reused, not rebuilt, and so
 # are the (reply, essay) pairs of the replies it shows.
 _previous: dict[str, _Made] = {}
+_previous_shown: tuple[tuple[Reply, Essay], ...] = ()  # the last build's shown replies, newest first
 
 
 @dataclass(frozen=True)
@@ -39,26 +40,39 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
     discussions: dict[str, Discussion] = {}
     shown: list[tuple[Reply, Essay]] = []
     made: dict[str, _Made] = {}
+    renewed: list[_Made] = []  # made again, showing the very replies it showed last time
+    same_replies = True  # every essay shows the very replies it showed last time
     for essay in essays:
         if not essay.bundle_dir or essay.replies_mode == "hidden":
             continue
         found = by_bundle.get(essay.bundle_dir, [])
-        known = _previous.get(essay.url_path)
+        known = before = _previous.get(essay.url_path)
         if not (known and known.essay is essay and same_objects(known.replies, found)):
             members = sorted(found, key=_oldest_first)
             problems = Report()
             discussion = _discussion(essay, members, problems)
             in_threads = _ids(discussion.threads)
             known = _Made(essay, found, discussion, problems.problems, [(reply, essay) for reply in members if reply.id in in_threads])
+            if before is not None and same_objects([reply for reply, _ in before.shown], [reply for reply, _ in known.shown]):
+                renewed.append(known)
+            elif before is not None or known.shown:
+                same_replies = False
         report.extend(known.problems)
         made[essay.url_path] = known
         if known.discussion.count:
             discussions[essay.url_path] = known.discussion
             shown += known.shown
-    shown.sort(key=_newest_first)
+    global _previous_shown
+    if same_replies and len(shown) == len(_previous_shown):
+        # The same replies in the same order: only the essays of those made again are new.
+        pairs = {id(pair[0]): pair for known in renewed for pair in known.shown}
+        ordered = tuple(pairs.get(id(pair[0]), pair) for pair in _previous_shown) if pairs else _previous_shown
+    else:
+        ordered = tuple(sorted(shown, key=_newest_first))
     _previous.clear()
     _previous.update(made)
-    return discussions, tuple(shown)
+    _previous_shown = ordered
+    return discussions, ordered
 
 
 def _newest_first(pair: tuple[Reply, Essay]) -> tuple:

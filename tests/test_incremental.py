@@ -1,6 +1,7 @@
 """Incremental builds give the same bytes as a clean build, and redo only what changed."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -285,6 +286,26 @@ def test_told_edit_of_a_reply_equals_a_clean_build(site):
     result = builder.build(changed={"content/a/replies/r1.md"})
     assert (result.parsed, result.files) == (1, clean_files(site))
     assert "A reply, reworded." in HTMLParser(result.files["a/index.html"].decode()).css_first(".reply").text()
+
+
+def test_retitled_essay_with_replies_shows_its_new_title_beside_them(site):
+    """The list of replies, newest first, is kept between builds of the same replies; the
+    essay each one answers is still the edited one."""
+    builder = built_with_a_reply(site, 3)
+    reply(site, "a", "r2", "Second Reader", "A second reply.")
+    site.essay("b/index.md", title="Bundle b", date="2026-01-05", body="Text.")
+    reply(site, "b", "r1", "Third Reader", "A reply to b.")
+    builder.build()
+    site.essay("a/index.md", title="Bundle a, retitled", date="2026-01-04", body="Text.")
+    result = builder.build(changed={"content/a/index.md"})
+    assert result.files == clean_files(site)
+    listed = HTMLParser(result.files["replies/index.html"].decode()).text()
+    assert "Bundle a, retitled" in listed and "Bundle b" in listed
+    reply(site, "a", "r2", "Second Reader", "A second reply, reworded.")
+    listed = HTMLParser(builder.build(changed={"content/a/replies/r2.md"}).files["replies/index.html"].decode()).text()
+    assert "A second reply, reworded." in listed
+    shutil.rmtree(site.root / "content/b")  # an essay gone with its replies
+    assert "A reply to b." not in builder.build(changed={"content/b/index.md", "content/b/replies/r1.md"}).files["replies/index.html"].decode()
 
 
 def test_early_pages_are_the_edited_essays_final_pages(site):
