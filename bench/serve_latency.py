@@ -8,7 +8,7 @@ the moment the file is written: until the server answers the page with the sente
 (served before the rest of the build), until a Chromium tab open on that page shows it (no
 manual reload), the difference being the browser's part, and until the whole build is
 served (the lists and feeds the essay appears in too). Then as many runs give the essay a
-new title and measure until its page and the home page show it. Medians of the runs.
+new title and measure until its page, the home page and its tag pages show it. Medians of the runs.
 """
 from __future__ import annotations
 
@@ -26,9 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import yaml  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from postil.devserver import CONTROL_PREFIX  # noqa: E402
+from postil.md.headings import slugify  # noqa: E402
 from postil.preview import Preview  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -40,12 +42,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def page_has(port: int, path: str, marker: str) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def page_has(connection: http.client.HTTPConnection, path: str, marker: str) -> bool:
+    """Whether the page is served with `marker` in it, asked on a kept-alive connection, as a browser does."""
     connection.request("GET", path)
-    body = connection.getresponse().read()
-    connection.close()
-    return marker.encode() in body
+    return marker.encode() in connection.getresponse().read()
 
 
 def read_pages(port: int) -> None:
@@ -61,6 +61,7 @@ def read_pages(port: int) -> None:
     events.request("GET", CONTROL_PREFIX + "events")
     stream = events.getresponse()
     print("listening", flush=True)
+    pages = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     for job in sys.stdin:
         marker, paths, build = json.loads(job)
         print("ready", flush=True)
@@ -73,7 +74,7 @@ def read_pages(port: int) -> None:
             if message["build"] <= build:
                 continue
             for path in paths:
-                if path not in moments and path in message["changed"] and page_has(port, path, marker):
+                if path not in moments and path in message["changed"] and page_has(pages, path, marker):
                     moments[path] = time.perf_counter()
         print(json.dumps([moments[path] for path in paths]), flush=True)
 
@@ -95,7 +96,9 @@ def main() -> int:
     source = essay.relative_to(args.corpus).as_posix()
     page_path = essay.parent.relative_to(args.corpus / "content").as_posix() + "/" if essay.name == "index.md" else essay.relative_to(args.corpus / "content").with_suffix("").as_posix() + "/"
     url = preview.url + page_path
-    served, shown, builds, whole, retitled, listed = [], [], [], [], [], []
+    served, shown, builds, whole, retitled, listed, tagged = [], [], [], [], [], [], []
+    front_matter = yaml.safe_load(original.decode().split("---", 2)[1])
+    tag_paths = [f"/tags/{slugify(str(tag))}/" for tag in front_matter.get("tags") or ()]
     finished: list[float] = []  # when each rebuild ended: the whole site, lists and all, served
     rebuild = preview.rebuild
     preview.rebuild = lambda batch: (rebuild(batch), finished.append(time.perf_counter()))  # type: ignore[method-assign]
@@ -134,9 +137,10 @@ def main() -> int:
                 title = f"Benchmark title {run}"
                 content = re.sub(rb"(?m)^title: .*$", f'title: "{title}"'.encode(), original, count=1)
                 before = preview.builds
-                _, on_page, on_home = save_and_wait(content, title, ["/" + page_path, "/"])
+                _, on_page, on_home, *on_tags = save_and_wait(content, title, ["/" + page_path, "/", *tag_paths])
                 retitled.append(on_page)
                 listed.append(on_home)
+                tagged.append(max(on_tags, default=0.0))
                 preview.wait_for_builds(before + 1)
                 preview.wait_for_builds(preview.builds + 1, timeout=0.3)
             browser.close()
@@ -151,6 +155,8 @@ def main() -> int:
     print(f"of which the browser's part:     median {statistics.median(browser) * 1000:.0f} ms (min {min(browser) * 1000:.0f}, max {max(browser) * 1000:.0f})")
     print(f"save → whole build served:       median {statistics.median(whole) * 1000:.0f} ms (lists, tags, feeds updated too)")
     print(f"new title → essay page served:  median {statistics.median(retitled) * 1000:.0f} ms; → home page served: median {statistics.median(listed) * 1000:.0f} ms")
+    if tag_paths:
+        print(f"            → its {len(tag_paths)} tag pages served: median {statistics.median(tagged) * 1000:.0f} ms (the last of them)")
     print(f"builds per save: {builds}")
     own = [float(line.split(" in ")[1].split(" s")[0]) for line in said.getvalue().splitlines()[1:] if line.startswith("Built ")]
     print(f"of which the build itself:       median {statistics.median(own) * 1000:.0f} ms")
