@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -51,7 +52,8 @@ def page_has(connection: http.client.HTTPConnection, path: str, marker: str) -> 
 def read_pages(port: int) -> None:
     """Report when pages are served with a marker, fetching each, like a tab open on it,
     once the server's messages say it changed; in a process of its own, as a browser is
-    (a client in the server's process would slow the build it measures).
+    (a client in the server's process would slow the build it measures). Each path has a
+    connection of its own and pages named at once are fetched at once, as tabs would.
 
     Each job, a line of JSON on stdin: [marker, paths, the last build before the save].
     Each answer, on stdout: the moments (`time.perf_counter`, one clock for all processes
@@ -61,22 +63,30 @@ def read_pages(port: int) -> None:
     events.request("GET", CONTROL_PREFIX + "events")
     stream = events.getresponse()
     print("listening", flush=True)
-    pages = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    for job in sys.stdin:
-        marker, paths, build = json.loads(job)
-        print("ready", flush=True)
-        moments: dict[str, float] = {}
-        while len(moments) < len(paths):
-            line = stream.readline()
-            if not line.startswith(b"data: "):
-                continue
-            message = json.loads(line[len(b"data: "):])
-            if message["build"] <= build:
-                continue
-            for path in paths:
-                if path not in moments and path in message["changed"] and page_has(pages, path, marker):
-                    moments[path] = time.perf_counter()
-        print(json.dumps([moments[path] for path in paths]), flush=True)
+    tabs: dict[str, http.client.HTTPConnection] = {}
+
+    def served(path: str, marker: str) -> float | None:
+        """When the page was served with the marker, if it was."""
+        tab = tabs.setdefault(path, http.client.HTTPConnection("127.0.0.1", port, timeout=10))
+        return time.perf_counter() if page_has(tab, path, marker) else None
+
+    with ThreadPoolExecutor(max_workers=8) as fetch:
+        for job in sys.stdin:
+            marker, paths, build = json.loads(job)
+            print("ready", flush=True)
+            moments: dict[str, float] = {}
+            while len(moments) < len(paths):
+                line = stream.readline()
+                if not line.startswith(b"data: "):
+                    continue
+                message = json.loads(line[len(b"data: "):])
+                if message["build"] <= build:
+                    continue
+                named = [path for path in paths if path not in moments and path in message["changed"]]
+                for path, moment in zip(named, fetch.map(served, named, [marker] * len(named))):
+                    if moment is not None:
+                        moments[path] = moment
+            print(json.dumps([moments[path] for path in paths]), flush=True)
 
 
 def main() -> int:
