@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .cache import pickled_as_call
 from .config import Config
 from .discover import EssaySource
 from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
-from .md import essay_markdown, render_markdown
+from .md import Rendered, essay_markdown, render_markdown
 from .model import Essay, pack_passages
 from .sitepaths import link_targets
 
@@ -31,6 +32,14 @@ SUMMARY_WORDS = 40
 class Parsed:
     essay: Essay | None
     problems: tuple[Problem, ...]
+
+
+@lru_cache(maxsize=4)
+def _render_body(body: str, first_line: int, base_path: str) -> Rendered:
+    """An essay's body rendered; the last few are kept, so that a save which changed only
+    the front matter (a title, tags, a summary: the preview then re-parses the file)
+    renders nothing again. Few: each worker of a cold build keeps them too."""
+    return render_markdown(essay_markdown(), body, first_line=first_line, base_path=base_path)
 
 
 def to_datetime(value: object) -> dt.datetime | None:
@@ -173,7 +182,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
     if any(p.severity == "error" for p in fields.problems):
         return Parsed(None, tuple(fields.problems))
 
-    rendered = render_markdown(essay_markdown(), parts.body, first_line=parts.body_line, base_path=config.base_path)
+    rendered = _render_body(parts.body, parts.body_line, config.base_path)
     problems = fields.problems + [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
     if not summary:
         words = rendered.first_paragraph.split()
