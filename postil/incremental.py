@@ -27,7 +27,7 @@ import pickle
 import re
 import types
 import zlib
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable
 from typing import Callable
 
 import jinja2
@@ -526,7 +526,7 @@ class RenderCache:
         render_many: Callable[[list[Page]], list[tuple[bytes | None, frozenset[str]]]],
         known: dict[int, tuple[object, str]],
         on_disk: Container[str] = (),
-        first: Sequence[Page] = (),
+        first: list[list[Page]] | None = None,
         early: Callable[[dict[str, bytes]], None] | None = None,
     ) -> Renders:
         """Render the pages whose inputs changed; `render_many` is given only those and
@@ -538,9 +538,10 @@ class RenderCache:
         discussions it read last time it was rendered. `known` gives digests of parse
         results by object id; `on_disk` names the previous output's files that are intact.
 
-        `first` holds pages (also in `pages`), such as the one just edited and the lists it
-        is in, seen to before all others; the bytes of those rendered afresh are handed to
-        `early` at once, so that they can be shown while the rest of the site is checked.
+        `first` holds groups of pages (also in `pages`), such as the one just edited and
+        then the lists it is in, seen to in order before all others; the bytes of each
+        group's pages rendered afresh are handed to `early`, so that they can be shown
+        while the rest of the site is checked.
         """
         digests = Digests(known, self._frozen)
         discussions = environment.globals.get("discussions")
@@ -576,14 +577,20 @@ class RenderCache:
 
         self.fragments.begin(environment, digests, templates, scope, discussion_reads)
         try:
+            stale: list[Page] = []
             rendered: dict[str, tuple[bytes | None, frozenset[str]]] = {}
-            done = {page.output for page in first}
-            stale = [page for page in {page.output: page for page in first}.values() if is_stale(page)]
-            if stale:
-                rendered.update(zip((page.output for page in stale), render_many(stale)))
-                shown = {output: data for output, (data, _) in rendered.items() if data is not None and data is not WRITTEN}
+            done: set[str] = set()
+            for group in first or ():
+                group_stale = [page for page in group if page.output not in done and is_stale(page)]
+                done.update(page.output for page in group)
+                if not group_stale:
+                    continue
+                made = dict(zip((page.output for page in group_stale), render_many(group_stale)))
+                shown = {output: data for output, (data, _) in made.items() if data is not None and data is not WRITTEN}
                 if early is not None and shown:
                     early(shown)
+                stale += group_stale
+                rendered.update(made)
             pages = list(pages)  # made only now: `first` need not wait for every page to be listed
             rest = [page for page in pages if page.output not in done and is_stale(page)]
             rendered.update(zip((page.output for page in rest), render_many(rest)))

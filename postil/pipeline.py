@@ -168,11 +168,11 @@ class Builder:
         environment.globals["discussions"] = Discussions(site.discussions)
         if out_dir is not None:  # templates compiled by the last run into a folder
             COMPILED.use_folder(self.site_root / CACHE_DIR)
-        # The saved essay's page and the lists a reader finds it in come first, served at once:
-        # served one by one, each drew the open tabs' fetching and drawing onto the
-        # machine's cores while the next was still being rendered.
+        # The saved essay's page first, then the lists a reader finds it in, served together:
+        # served one by one, each set the open tabs fetching and drawing while the next was
+        # still being rendered.
         edited = _edited_essays(site, changed) if early is not None and changed else set()
-        first = [*essay_pages(site, edited), home_page(site), *tag_pages(site, edited)] if edited else []
+        first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
         pages = itertools.chain(site_pages(site, config), reply_pages(site, config))
 
         # With no intact output to update, pages go into a new tree as they are rendered.

@@ -236,15 +236,15 @@ def test_events_stream_tells_of_an_error_then_of_the_fix(running, site):
 
 
 def test_the_saved_page_comes_first_and_tabs_are_told_of_it_once(running, site):
-    """The page just saved is served before the rest of the build, with the home page;
+    """The page just saved is served before the rest of the build, the home page next;
     the build's own message then does not send tabs to fetch the same bytes again."""
     events = EventStream(running)
     hello = events.next()
     running.save(lambda: (site.root / "content/first.md").write_text(essay_text("Saved and shown first."), encoding="utf-8"))
     messages = [events.next() for _ in range(running.preview.server.state.build - hello["build"])]
-    # Its summary on the home page changed with it.
-    assert messages[0]["changed"] == ["/", "/first/", "/first/index.html", "/index.html"] and messages[0]["error"] is None
-    assert [message["build"] for message in messages] == list(range(hello["build"] + 1, hello["build"] + 3))
+    assert messages[0]["changed"] == ["/first/", "/first/index.html"] and messages[0]["error"] is None
+    assert messages[1]["changed"] == ["/", "/index.html"]  # its summary on the home page changed with it
+    assert [message["build"] for message in messages] == list(range(hello["build"] + 1, hello["build"] + 4))
     told = [url for message in messages for url in message["changed"]]
     assert told.count("/first/") == 1 and told.count("/") == 1
     assert "Saved and shown first." in body_of(running, "/first/")
