@@ -69,12 +69,12 @@ def pickled_as_call(cls: type) -> type:
     half the time of reading a site's parse cache.
     """
     names = tuple(field.name for field in dataclasses.fields(cls))
+    assert len(names) > 1, "attrgetter of one name gives the value, not a tuple"
     values = operator.attrgetter(*names)
 
     def __reduce__(self: object) -> tuple[type, tuple]:
         return cls, values(self)
 
-    assert len(names) > 1, "attrgetter of one name gives the value, not a tuple"
     cls.__reduce__ = __reduce__  # type: ignore[method-assign]
     return cls
 

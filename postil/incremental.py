@@ -351,7 +351,6 @@ class Fragments:
             self.changed = True
         return output
 
-
     def each(self, name: str, **values: Iterable) -> markupsafe.Markup:
         """`cached_partial(name, item=value)` for each value of one iterable, joined:
         `cached_partial_each("partials/essay_item.html", essay=essays)`.
