@@ -27,10 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import yaml  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from postil.devserver import CONTROL_PREFIX  # noqa: E402
+from postil.frontmatter import decode, split  # noqa: E402
 from postil.md.headings import slugify  # noqa: E402
 from postil.preview import Preview  # noqa: E402
 
@@ -107,7 +107,7 @@ def main() -> int:
     page_path = essay.parent.relative_to(args.corpus / "content").as_posix() + "/" if essay.name == "index.md" else essay.relative_to(args.corpus / "content").with_suffix("").as_posix() + "/"
     url = preview.url + page_path
     served, shown, builds, whole, retitled, listed, tagged = [], [], [], [], [], [], []
-    front_matter = yaml.safe_load(original.decode().split("---", 2)[1])
+    front_matter = split(decode(original, source), source).meta
     tag_paths = [f"/tags/{slugify(str(tag))}/" for tag in front_matter.get("tags") or ()]
     finished: list[float] = []  # when each rebuild ended: the whole site, lists and all, served
     rebuild = preview.rebuild
