@@ -371,6 +371,8 @@ class Fragments:
         parts: list[str] = []
         reads: set[str] = set()
         for item in items:
+            # `__call__`'s reuse check, inlined: the same identity keys, so each path finds
+            # what the other kept; anything else goes through `__call__` itself.
             ident = (name, fields, id(item))
             known = keys.get(ident)
             if known is not None and known[0][0] is item and known[1][1] == template_digest:

@@ -52,7 +52,12 @@ class Site:
 
     def snapshot(self) -> dict[str, bytes]:
         """Every output file's bytes, keyed by its path inside the output folder."""
-        return {p.relative_to(self.out).as_posix(): p.read_bytes() for p in sorted(self.out.rglob("*")) if p.is_file()}
+        return files_in(self.out)
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes under `folder`, keyed by its posix path inside it."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import shutil
 
 import pytest
 
+from conftest import files_in
+
 from postil.cache import DiskCache
 from postil.cli import main
 from postil.errors import PostilError
@@ -17,8 +19,7 @@ def clean_build(site, tmp_path) -> dict[str, bytes]:
     copy = tmp_path / "clean"
     shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
     assert main(["-C", str(copy), "build"]) == 0
-    out = copy / "public"
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return files_in(copy / "public")
 
 
 @pytest.fixture

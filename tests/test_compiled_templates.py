@@ -9,12 +9,10 @@ import secrets
 import jinja2
 import pytest
 
+from conftest import files_in
+
 from postil.compiled_templates import COMPILED, FILE_NAME
 from postil.pipeline import Builder, BuildOptions
-
-
-def tree(folder):
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -55,7 +53,7 @@ def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, ne
     site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert compiles == []
-    assert tree(out) == tree_of_clean_build(site, tmp_path)
+    assert files_in(out) == tree_of_clean_build(site, tmp_path)
 
 
 def test_an_edited_template_is_compiled_again_by_a_new_run(site, tmp_path, new_process, compiles):
@@ -68,7 +66,7 @@ def test_an_edited_template_is_compiled_again_by_a_new_run(site, tmp_path, new_p
     site.write("templates/partials/essay_item.html", "<li class=item>{{ essay.title }}</li>\n")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert "partials/essay_item.html" in compiles
-    assert tree(out) == tree_of_clean_build(site, tmp_path)
+    assert files_in(out) == tree_of_clean_build(site, tmp_path)
 
 
 @pytest.mark.parametrize("forgery", ["signed with another key", "changed after signing"])
@@ -92,10 +90,10 @@ def test_compiled_code_from_elsewhere_is_never_run(site, tmp_path, new_process, 
     site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert not marker.exists()
-    assert tree(out) == tree_of_clean_build(site, tmp_path)
+    assert files_in(out) == tree_of_clean_build(site, tmp_path)
 
 
 def tree_of_clean_build(site, tmp_path):
     clean = tmp_path / "clean"
     Builder(site.root, BuildOptions(out_dir=clean)).build()
-    return tree(clean)
+    return files_in(clean)

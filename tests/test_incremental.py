@@ -2,17 +2,14 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from conftest import files_in
+
 from postil.errors import PostilError
 from postil.pipeline import Builder, BuildOptions
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def small_site(site) -> None:
@@ -55,7 +52,7 @@ def test_incremental_build_after_change_equals_clean_build(site, tmp_path, chang
     CHANGES[change](site)
     incremental.build()
     Builder(site.root, BuildOptions(out_dir=tmp_path / "clean", hashed_assets=hashed)).build()
-    assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
+    assert files_in(tmp_path / "incremental") == files_in(tmp_path / "clean")
 
 
 TOLD = {
@@ -78,7 +75,7 @@ def test_incremental_build_told_what_changed_equals_clean_build(site, tmp_path, 
     action(site)
     incremental.build(changed={path})
     Builder(site.root, BuildOptions(out_dir=tmp_path / "clean")).build()
-    assert tree(tmp_path / "incremental") == tree(tmp_path / "clean")
+    assert files_in(tmp_path / "incremental") == files_in(tmp_path / "clean")
 
 
 def many_essays(site, count: int) -> None:
@@ -251,7 +248,7 @@ def test_the_first_reply_brings_the_replies_link_to_every_page(site, tmp_path):
     reply(site, "a", "r1", "First Reader", "A first reply.")
     Builder(site.root, BuildOptions(out_dir=out)).build()  # a new run, with what each page read on disk
     assert 'href="/replies/"' in (out / "essay-01/index.html").read_text()
-    assert tree(out) == clean_files(site)
+    assert files_in(out) == clean_files(site)
 
 
 def test_told_slug_change_moves_the_links_of_the_essays_replies(site):

@@ -9,11 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import files_in
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_failed_build_leaves_previous_output_byte_identical(site):
@@ -82,7 +80,7 @@ def _build_copy(source: Path, target: Path, tz: str, lang: str) -> dict[str, byt
     env = {**os.environ, "TZ": tz, "LC_ALL": lang, "LANG": lang, "PYTHONHASHSEED": str(len(tz))}
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(target)], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    return snapshot(target / "public")
+    return files_in(target / "public")
 
 
 def test_two_builds_are_byte_identical_across_folders_time_zones_locales_and_mtimes(tmp_path):
@@ -113,7 +111,7 @@ def test_a_small_change_is_applied_in_place_and_equals_a_clean_build(site, tmp_p
     copy = tmp_path / "clean"
     shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".postil-cache"))
     assert subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(copy)], capture_output=True).returncode == 0
-    assert site.snapshot() == snapshot(copy / "public")
+    assert site.snapshot() == files_in(copy / "public")
 
 
 def test_a_failed_build_with_no_previous_output_leaves_nothing_behind(site):
