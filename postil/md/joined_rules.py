@@ -1,0 +1,150 @@
+"""Pygments' regex lexers with each state's rules tried in one regular expression.
+
+A RegexLexer tries the rules of its current state one by one at each position, a
+`re.match` call per rule: on our essays' Python and JavaScript, ~25 calls per token and
+most of the time spent highlighting. Joined into one alternation, `(r1)|(r2)|…`, which
+the regex engine tries in the same order and settles on the first that matches, a state
+costs one call per token; the winning rule's own pattern runs again only when its action
+needs the match's groups. Rules, actions and state changes stay Pygments' own, and so do
+the tokens. A state whose rules cannot be joined without changing what they mean
+(numbered back-references, clashing group names, other flags) keeps Pygments' loop.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from pygments.lexer import Lexer, RegexLexer
+from pygments.token import Error, Whitespace, _TokenType
+
+Rule = tuple[Callable, object, object]  # (bound `match` of a compiled pattern, action, new state)
+Joined = tuple[Callable, list[Rule | None]]  # (the alternation's `match`, rule by outer group)
+
+_SCOPED_FLAGS = (("i", re.IGNORECASE), ("m", re.MULTILINE), ("s", re.DOTALL), ("x", re.VERBOSE))
+_SCOPABLE = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
+_LEADING_FLAGS = re.compile(r"^(?:\(\?[aiLmsux]+\))+")
+# Group numbers shift in an alternation; rules that might refer to one are not joined.
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+_joined: dict[tuple[type, str], Joined | None] = {}
+
+
+def joins(lexer: Lexer) -> bool:
+    """Whether `lexer` tokenises with Pygments' plain RegexLexer loop, which `tokens` stands in for."""
+    return isinstance(lexer, RegexLexer) and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed
+
+
+def tokens(lexer: RegexLexer, text: str, stack: tuple[str, ...] = ("root",)) -> Iterator[tuple[int, object, str]]:
+    """What `lexer.get_tokens_unprocessed(text, stack)` yields, found with joined rules."""
+    definitions = lexer._tokens
+    states = list(stack)
+    name = states[-1]
+    rules, joined = definitions[name], _joined_state(lexer, name)
+    position = 0
+    while True:
+        match = None
+        if joined is not None:
+            match = joined[0](text, position)
+            if match:
+                group = match.lastindex
+                rule_match, action, new_state = joined[1][group]  # type: ignore[misc]
+                if action is not None:
+                    if type(action) is _TokenType:
+                        yield position, action, match.group(group)
+                    else:
+                        yield from action(lexer, rule_match(text, position))
+                position = match.end(group)
+        else:
+            for rule_match, action, new_state in rules:
+                match = rule_match(text, position)
+                if match:
+                    if action is not None:
+                        if type(action) is _TokenType:
+                            yield position, action, match.group()
+                        else:
+                            yield from action(lexer, match)
+                    position = match.end()
+                    break
+        if match:
+            if new_state is not None:
+                _change_state(states, new_state)
+                name = states[-1]
+                rules, joined = definitions[name], _joined_state(lexer, name)
+            continue
+        # No rule matched: as Pygments does, a newline goes back to the root state, and
+        # anything else is one character of error.
+        if position >= len(text):
+            break
+        if text[position] == "\n":
+            states = ["root"]
+            rules, joined = definitions["root"], _joined_state(lexer, "root")
+            yield position, Whitespace, "\n"
+        else:
+            yield position, Error, text[position]
+        position += 1
+
+
+def _change_state(states: list[str], new_state: object) -> None:
+    """Pygments' state transitions: '#pop', '#push', a state's name, a tuple of them, or -n."""
+    if isinstance(new_state, tuple):
+        for state in new_state:
+            if state == "#pop":
+                if len(states) > 1:
+                    states.pop()
+            elif state == "#push":
+                states.append(states[-1])
+            else:
+                states.append(state)
+    elif isinstance(new_state, int):
+        # Pop, but keep at least one state: unexpected pops must not raise.
+        if abs(new_state) >= len(states):
+            del states[1:]
+        else:
+            del states[new_state:]
+    elif new_state == "#push":
+        states.append(states[-1])
+    else:
+        raise ValueError(f"wrong state definition: {new_state!r}")
+
+
+def _joined_state(lexer: RegexLexer, name: str) -> Joined | None:
+    key = (type(lexer), name)
+    if key not in _joined:
+        _joined[key] = _join(lexer._tokens[name])
+    return _joined[key]
+
+
+def _join(rules: list[Rule]) -> Joined | None:
+    """One pattern for a state's rules, with each rule's outer group; None if they do not join."""
+    patterns = []
+    for rule_match, _action, _new_state in rules:
+        pattern = getattr(rule_match, "__self__", None)
+        if not isinstance(pattern, re.Pattern) or rule_match.__name__ != "match" or _GROUP_REFERENCE.search(pattern.pattern):
+            return None
+        patterns.append(pattern)
+    if not patterns:
+        return None
+    base = patterns[0].flags
+    alternatives = []
+    for pattern in patterns:
+        if (pattern.flags ^ base) & ~_SCOPABLE:
+            return None
+        # A pattern's own leading flags are in its .flags: they become a scoped group here.
+        text = _LEADING_FLAGS.sub("", pattern.pattern)
+        if pattern.flags & re.VERBOSE:
+            text = f"\n{text}\n"  # a comment on its last line must not swallow the ")"
+        added = "".join(letter for letter, flag in _SCOPED_FLAGS if pattern.flags & flag and not base & flag)
+        removed = "".join(letter for letter, flag in _SCOPED_FLAGS if base & flag and not pattern.flags & flag)
+        if added or removed:
+            text = f"(?{added}{'-' + removed if removed else ''}:{text})"
+        alternatives.append(f"({text})")
+    try:
+        joined = re.compile("|".join(alternatives), base)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    by_group: list[Rule | None] = [None] * (joined.groups + 1)
+    group = 1
+    for pattern, rule in zip(patterns, rules):
+        by_group[group] = rule
+        group += 1 + pattern.groups
+    return joined.match, by_group
