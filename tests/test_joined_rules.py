@@ -12,6 +12,7 @@ from pygments.lexer import RegexLexer, bygroups, default, include
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Keyword, Name, Punctuation, String, Text
 
+from postil.md import joined_rules
 from postil.md.joined_rules import joins, tokens
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,6 +54,14 @@ SCRAMBLED = "".join(PUNCTUATION[(i * 7919) % len(PUNCTUATION)] for i in range(20
 def _samples() -> list[str]:
     own = [REPO / "postil" / "write.py", REPO / "theme" / "postil.js", REPO / "theme" / "style.css", REPO / "templates" / "base.html"]
     return [MIXED, SCRAMBLED, *(path.read_text(encoding="utf-8")[:5000] for path in own)]
+
+
+@pytest.fixture(autouse=True, params=[1, 50], ids=["joined-at-once", "joined-midway"])
+def join_after(request, monkeypatch):
+    """States joined from their first token, or after some, so that both loops and the
+    switch from one to the other are checked (a build joins only states that are hot)."""
+    monkeypatch.setattr(joined_rules, "JOIN_AFTER", request.param)
+    monkeypatch.setattr(joined_rules, "_states", {})
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
