@@ -135,8 +135,8 @@ class Builder:
         from .assemble import assemble, check_links
         from .compiled_templates import COMPILED
         from .incremental import WRITTEN, RenderCache
-        from .parallel import map_in_processes
-        from .render import Discussions, Page, PageRenderer, essay_pages, home_page, make_environment, site_pages, tag_pages
+        from .parallel import MIN_ITEMS_FOR_PROCESSES, map_in_processes
+        from .render import Discussions, Page, PageRenderer, compile_templates, essay_pages, home_page, make_environment, site_pages, tag_pages
         from .reply_pages import reply_pages
         from .search import add_search_index
         from .sources import ParsedSources
@@ -179,6 +179,8 @@ class Builder:
         tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
 
         def render_many(stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
+            if len(stale) >= MIN_ITEMS_FOR_PROCESSES:
+                compile_templates(environment)
             renderer = PageRenderer(stale, environment, self.site_root, config)
             fragments = self._renders.fragments  # type: ignore[union-attr]
             pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)

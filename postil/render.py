@@ -244,6 +244,18 @@ def noting_reads() -> Iterator[set[str]]:
         note_reads(inner)
 
 
+def compile_templates(environment: jinja2.Environment) -> None:
+    """Compile every template now, before pages are rendered in forked workers: compiled
+    here, they are compiled once rather than in each worker, and saved for the next run
+    (a worker's compiled code dies with it). A template that fails is left for rendering
+    to report."""
+    for name in environment.list_templates():
+        try:
+            environment.get_template(name)
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            continue
+
+
 @dataclass(frozen=True)
 class PageRenderer:
     """Renders the page at an index of `pages`; runs in forked workers, which inherit all of it."""

@@ -11,7 +11,9 @@ import pytest
 
 from conftest import files_in
 
+import postil.parallel
 from postil.compiled_templates import COMPILED, FILE_NAME
+from postil.parallel import MIN_ITEMS_FOR_PROCESSES
 from postil.pipeline import Builder, BuildOptions
 
 
@@ -51,6 +53,22 @@ def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, ne
     new_process()
     compiles.clear()
     site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    assert compiles == []
+    assert files_in(out) == tree_of_clean_build(site, tmp_path)
+
+
+def test_templates_compiled_for_forked_workers_are_kept_for_the_next_run(site, tmp_path, new_process, compiles, monkeypatch):
+    """Pages rendered in worker processes: code a worker compiled would die with it."""
+    monkeypatch.setattr(postil.parallel, "usable_cores", lambda: 2)
+    for number in range(MIN_ITEMS_FOR_PROCESSES):
+        site.essay(f"e{number}.md", title=f"Essay {number}", date="2026-01-01", body="Text.")
+    out = tmp_path / "public"
+    new_process()
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    new_process()
+    compiles.clear()
+    site.essay("e1.md", title="Essay 1, edited", date="2026-01-01", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert compiles == []
     assert files_in(out) == tree_of_clean_build(site, tmp_path)
