@@ -68,26 +68,36 @@ def map_in_processes(
     if "fork" not in multiprocessing.get_all_start_methods():
         return _collect(map(function, items), each, keep)
     global _task
-    chunk = max(1, min(len(items) // (workers * 8), MAX_CHUNK))
     context = multiprocessing.get_context("fork")
     _task = function
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return _collect(_in_order(pool, items, chunk, workers * CHUNKS_PER_WORKER), each, keep)
+            return _collect(_in_order(pool, items, workers), each, keep)
     finally:
         _task = None
 
 
-def _in_order(pool: Executor, items: Sequence[Item], chunk: int, in_flight: int) -> Iterator:
-    """The results of `_task` over `items`, in order, with no more than `in_flight`
-    chunks handed out and not yet used."""
+def _in_order(pool: Executor, items: Sequence[Item], workers: int) -> Iterator:
+    """The results of `_task` over `items`, in order, with no more than CHUNKS_PER_WORKER
+    chunks per worker handed out and not yet used."""
     pending: deque[Future] = deque()
-    for start in range(0, len(items), chunk):
-        pending.append(pool.submit(_run_chunk, items[start:start + chunk]))
-        if len(pending) >= in_flight:
+    for start, end in _chunks(len(items), workers):
+        pending.append(pool.submit(_run_chunk, items[start:end]))
+        if len(pending) >= workers * CHUNKS_PER_WORKER:
             yield from pending.popleft().result()
     while pending:
         yield from pending.popleft().result()
+
+
+def _chunks(count: int, workers: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each chunk: smaller as fewer items remain, so that workers finish
+    together. With equal chunks, one worker sat idle for up to a chunk's time (0.3 s of a
+    cold build's parsing at 1,000 essays) while the other finished the last one."""
+    start = 0
+    while start < count:
+        size = max(1, min((count - start) // (workers * 4), MAX_CHUNK))
+        yield start, start + size
+        start += size
 
 
 def _collect(results: Iterable[Result], each: Callable[[int, Result], None] | None, keep: bool) -> list[Result]:
