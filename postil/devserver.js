@@ -51,7 +51,14 @@
     else window.addEventListener("load", run, { once: true });
   }
 
+  // Once a reload is under way, later messages change nothing. A second reload would
+  // unload the page twice: a tab told of a restart by the tab holding the stream could,
+  // before its own reload took effect, take over the stream as that tab reloaded, and be
+  // told again.
+  let reloading = false;
   function reload() {
+    if (reloading) return;
+    reloading = true;
     sessionStorage.setItem(scrollKey, String(window.scrollY));
     sessionStorage.setItem(blocksKey, JSON.stringify(blockTexts()));
     location.reload();
@@ -206,6 +213,7 @@
   }
 
   function handle(message) {
+    if (reloading) return;
     if (message.server !== serverId) return reload(); // the server restarted
     if (message.hello && message.build > seenBuild) return reload(); // builds went by unseen
     showError(message.error);
