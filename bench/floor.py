@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -30,7 +31,7 @@ FORMATTER = HtmlFormatter()
 
 
 @lru_cache(maxsize=None)
-def lexer(name: str):
+def lexer(name: str) -> Lexer | None:
     try:
         return get_lexer_by_name(name)
     except ClassNotFound:

@@ -1,7 +1,6 @@
 """Highlighting with each lexer state's rules joined gives exactly Pygments' own tokens."""
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 
@@ -119,4 +118,4 @@ def test_essay_code_block_is_pygments_own_highlighting(site):
     pre = site.html("e/index.html").css_first(".essay-body pre.highlight code")
     plain = get_lexer_by_name("python", stripnl=False, ensurenl=False)
     expected = highlight(code, plain, HtmlFormatter(nowrap=True))
-    assert re.sub(r"\s+", " ", pre.html) == re.sub(r"\s+", " ", f"<code>{expected}</code>")
+    assert pre.html == f"<code>{expected}</code>"
