@@ -1,11 +1,17 @@
-"""The command line: `postil build` (the default). The one place that catches PostilError."""
+"""The command line: `postil build` (the default). The one place that catches PostilError.
+
+Like git, postil acts on the site it is in: the nearest folder, here or above, whose
+pyproject.toml has a [tool.postil] table. Paths typed on the command line are relative
+to where postil was started (or to `-C DIR`), as a shell would take them.
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from .errors import PostilError, UsageError
+from .errors import PostilError, Problem, UsageError, describe
 
 DEFAULT_OUT = "public"
 
@@ -17,7 +23,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = _Parser(prog="postil", description="Build a static site of annotated essays.")
-    parser.add_argument("-C", "--site", type=Path, default=Path("."), help="the site folder (default: here)")
+    parser.add_argument("-C", "--directory", type=Path, default=Path("."), metavar="DIR",
+                        help="run as if postil was started in DIR, as git -C and make -C do")
+    parser.add_argument("--version", action="store_true", help="print the versions of postil and of the libraries it builds with")
+    # Every command runs inside a site (found from where postil runs) unless it sets needs_site=False.
+    parser.set_defaults(needs_site=True)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     build = commands.add_parser("build", help="build the site into a folder (the default command)")
@@ -50,7 +60,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 
     init = commands.add_parser("init", help="create a new site in a folder")
     init.add_argument("folder", type=Path)
-    init.set_defaults(run=_run_init)
+    init.add_argument("--no-workflow", dest="workflow", action="store_false",
+                      help="leave out .github/workflows/pages.yml, the GitHub Pages workflow")
+    init.set_defaults(run=_run_init, needs_site=False)
 
     check = commands.add_parser("check", help="build, then check links, anchors, footnotes, quotes, ids and feeds")
     _add_output_options(check)
@@ -62,7 +74,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 def _run_import(args: argparse.Namespace) -> int:
     from .staticman import import_staticman
 
-    result = import_staticman(args.site, args.folder, args.to)
+    to = args.here / args.to if args.to is not None else None
+    result = import_staticman(args.site, args.here / args.folder, to)
     for path in result.skipped:
         print(f"{path}: kept the existing file", file=sys.stderr)
     written = len(result.written)
@@ -81,19 +94,37 @@ def _run_build(args: argparse.Namespace) -> int:
     from .pipeline import Builder, BuildOptions
 
     site = args.site
-    out = args.out if args.out is not None else site / DEFAULT_OUT
+    out = _output_folder(args)
     options = BuildOptions(out_dir=out, drafts=args.drafts, strict=args.strict, base_url=args.base_url)
     builder = Builder(site, options)
     result = builder.build()
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
+    if result.warnings:
+        print(describe(result.warnings, site), file=sys.stderr)
     warnings = len(result.warnings)
-    said = f"with {warnings} warning{'s' if warnings != 1 else ''} in {result.seconds:.2f} s"
+    counted = f"{warnings} warning{'s' if warnings != 1 else ''}"
+    said = f"with {counted} in {result.seconds:.2f} s"
     if result.up_to_date:
-        print(f"Nothing changed since the last build: {out} is up to date ({result.pages} pages) {said}")
+        print(f"Nothing changed since the last build: {_shown(out)} is up to date ({result.pages} pages) {said}")
     else:
-        print(f"Built {result.pages} pages ({result.outputs} files, {len(result.changed)} changed) into {out} {said}")
+        print(f"Built {result.pages} pages ({result.outputs} files, {len(result.changed)} changed) into {_shown(out)} {said}")
+    if warnings:
+        print(f"{counted} — run `postil check` before you publish")
     return 0
+
+
+def _output_folder(args: argparse.Namespace) -> Path:
+    """--out as typed (relative to where postil runs), or public/ in the site."""
+    return args.here / args.out if args.out is not None else args.site / DEFAULT_OUT
+
+
+def _shown(path: Path) -> str:
+    """A path as the user can type it: relative to the working folder when it lies inside it,
+    or when the user works inside the site (git's ../ paths); absolute otherwise."""
+    path = Path(os.path.abspath(path))
+    cwd = Path.cwd()
+    if path.is_relative_to(cwd):
+        return str(path.relative_to(cwd)) if path != cwd else "."
+    return str(path)
 
 
 def _run_new(args: argparse.Namespace) -> int:
@@ -102,38 +133,44 @@ def _run_new(args: argparse.Namespace) -> int:
     if args.reply:
         if args.title or args.tags or args.bundle or args.reply_to:
             raise UsageError("--reply makes a reply: give only --author and --parent with it")
-        path = scaffold.new_reply(args.site, args.reply, args.author, parent=args.parent)
+        reply = scaffold.new_reply(args.site, args.reply, args.author, parent=args.parent, here=args.here)
+        if reply.moved:
+            moved_from, moved_to = reply.moved
+            print(f"Moved {_shown(moved_from)} to {_shown(moved_to)} so that the essay can hold replies (its URL is the same)")
+        path = reply.path
     else:
         if not args.title:
             raise UsageError('give a title: new "My essay" (or --reply ESSAY --author NAME)')
         if args.author or args.parent:
             raise UsageError("--author and --parent go with --reply")
         tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
-        path = scaffold.new_essay(args.site, args.title, tags=tags, bundle=args.bundle, reply_to=args.reply_to)
-    print(path)
+        path = scaffold.new_essay(args.site, args.title, tags=tags, bundle=args.bundle, reply_to=args.reply_to, here=args.here)
+    print(_shown(path))
     return 0
 
 
 def _run_init(args: argparse.Namespace) -> int:
     from .scaffold import init_site
 
-    for path in init_site(args.folder):
-        print(path)
-    print(f"Build it with: postil -C {args.folder} build")
+    folder = args.here / args.folder
+    for path in init_site(folder, workflow=args.workflow):
+        print(_shown(path))
+    shown = _shown(folder)
+    go = "" if shown == "." else f"cd {shown} && "
+    print(f"Preview it with: {go}postil serve")
     return 0
 
 
 def _run_check(args: argparse.Namespace) -> int:
     from .check import check_site
 
-    out = args.out if args.out is not None else args.site / DEFAULT_OUT
+    out = _output_folder(args)
     problems = check_site(args.site, out, drafts=args.drafts, base_url=args.base_url, external=args.external)
-    for problem in problems:
-        print(problem, file=sys.stderr)
     if problems:
+        print(describe(problems, args.site), file=sys.stderr)
         print(f"Check found {len(problems)} problem{'s' if len(problems) != 1 else ''}.", file=sys.stderr)
         return 1
-    print(f"Checked {out}: no problems.")
+    print(f"Checked {_shown(out)}: no problems.")
     return 0
 
 
@@ -147,17 +184,23 @@ def main(argv: list[str] | None = None) -> int:
     """Run a command; return the process exit code (0 ok, 1 content errors, 2 usage)."""
     argv = sys.argv[1:] if argv is None else argv
     parser, commands = _parser()
-    command = "build"
+    command, site = None, Path.cwd()
     try:
         args = parser.parse_args(_with_default_command(commands, argv))
+        if args.version:
+            _print_versions()
+            return 0
+        args.here = _start_folder(args.directory)
+        if args.needs_site:
+            args.site = _site_root(args.here)
+            site = args.site
         command = args.command
         return args.run(args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
     except PostilError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        print(describe(exc.problems, site), file=sys.stderr)
         errors = sum(problem.severity == "error" for problem in exc.problems)
         if command in ("build", "check"):
             print(f"Build failed: {errors} error{'s' if errors != 1 else ''}; the previous output was left as it was.", file=sys.stderr)
@@ -170,9 +213,53 @@ def main(argv: list[str] | None = None) -> int:
 def _with_default_command(commands: dict, argv: list[str]) -> list[str]:
     """Insert 'build' when no command is named, after any leading `-C DIR`."""
     start = 0
-    while start + 1 < len(argv) and argv[start] in ("-C", "--site"):
-        start += 2
+    while start < len(argv) and argv[start].startswith(("-C", "--directory")):
+        start += 1 if argv[start] not in ("-C", "--directory") else 2
     rest = argv[start:]
-    if rest and (rest[0] in commands or rest[0] in ("-h", "--help")):
+    if rest and (rest[0] in commands or rest[0] in ("-h", "--help", "--version")):
         return argv
     return [*argv[:start], "build", *rest]
+
+
+def _start_folder(directory: Path) -> Path:
+    """Where postil acts from: the working folder, or -C DIR taken from it."""
+    here = Path.cwd() / directory
+    if not here.is_dir():
+        raise UsageError(f"cannot run in {str(directory)!r}: no such folder")
+    return here.resolve()
+
+
+def _site_root(here: Path) -> Path:
+    """The site postil was started in; outside any site, a message saying how to make one."""
+    from .config import CONFIG_FILE, find_site_root
+
+    root = find_site_root(here)
+    if root is not None:
+        return root
+    where = f"in {here} or any folder above it"
+    if (here / CONFIG_FILE).is_file():
+        hint = ("this pyproject.toml has no [tool.postil] table: add one (see Settings in postil's README) "
+                "to make this folder a site, or start a site in a new folder with `postil init DIR`")
+    elif (here / "content").is_dir():
+        hint = "make this folder a site by adding a pyproject.toml with a [tool.postil] table (see Settings in postil's README)"
+    else:
+        hint = "run postil in your site's folder (or name it with `postil -C DIR ...`), or start a site here with `postil init .`"
+    raise PostilError([Problem("postil", None, None, f"not inside a postil site: no pyproject.toml with [tool.postil] {where}", hint)])
+
+
+def _print_versions() -> None:
+    """postil's version and its libraries', the first thing a bug report needs."""
+    import platform
+    from importlib import metadata
+
+    from . import __version__
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    print(f"postil {__version__} (Python {platform.python_version()}, {platform.system()} {platform.machine()})")
+    for name, package in (("markdown-it-py", "markdown-it-py"), ("Jinja", "jinja2"), ("Pygments", "pygments"), ("Pagefind", "pagefind")):
+        print(f"{name} {version(package)}")

@@ -79,6 +79,27 @@ def _check_value(name: str, value: object, expected: type) -> str | None:
     return None
 
 
+_POSTIL_TABLE = re.compile(r"^\s*\[\s*tool\s*\.\s*postil\s*[\].]", re.MULTILINE)
+
+
+def find_site_root(start: Path) -> Path | None:
+    """The nearest folder, `start` or one above it, whose pyproject.toml has a [tool.postil]
+    table (as git finds .git); None outside any site. A pyproject.toml of some other
+    project is passed by, so a site may live in a subfolder of a Python project."""
+    for folder in (start, *start.parents):
+        try:
+            text = (folder / CONFIG_FILE).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        try:
+            if "postil" in tomllib.loads(text).get("tool", {}):
+                return folder
+        except tomllib.TOMLDecodeError:
+            if _POSTIL_TABLE.search(text):  # a site with a typo in its config: load_config will say where
+                return folder
+    return None
+
+
 def load_config(site_root: Path) -> Config:
     """Read and validate `[tool.postil]`; raise PostilError listing every problem at once."""
     path = site_root / CONFIG_FILE

@@ -200,8 +200,25 @@
       document.body.append(overlay);
     }
     const pre = overlay.querySelector("pre");
-    pre.style.whiteSpace = "pre-wrap";
-    pre.textContent = text;
+    pre.replaceChildren(...errorBlocks(text));
+  }
+
+  // Messages wrap; a quoted source line and its caret ("    2 | text", "      |   ^") never
+  // do, so the caret stays under its column: they scroll sideways together instead.
+  function errorBlocks(text) {
+    const blocks = [];
+    for (const line of text.split("\n")) {
+      const source = /^ *\d* \| /.test(line);
+      let block = blocks[blocks.length - 1];
+      if (!block || block.source !== source) {
+        block = { source, element: document.createElement("div") };
+        block.element.style.cssText = source ? "white-space:pre;overflow-x:auto;opacity:.85" : "white-space:pre-wrap";
+        if (source) block.element.className = "postil-error-source";
+        blocks.push(block);
+      }
+      block.element.textContent += (block.element.textContent ? "\n" : "") + line;
+    }
+    return blocks.map((block) => block.element);
   }
 
   function swapStylesheet(link, url, build) {

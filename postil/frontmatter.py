@@ -50,6 +50,44 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 }
 
 
+# A quote, [list] or {mapping} left open: PyYAML's problem is where it gave up looking for
+# the end (often the end of the front matter); the mistake is where the thing was opened.
+_LEFT_OPEN = {
+    "quoted scalar": ("the quoted value that starts here is never closed", "end it with the quote it starts with"),
+    "flow sequence": ("the list that starts here with '[' is never closed", "end it with ']'"),
+    "flow mapping": ("the mapping that starts here with '{' is never closed", "end it with '}'"),
+}
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, path: str) -> Problem:
+    """A YAML syntax error at the line and column of the mistake, in file lines (the YAML starts on line 2)."""
+    problem, context = exc.problem_mark, exc.context_mark
+
+    def where(mark: yaml.Mark) -> tuple[int, int]:
+        return mark.line + 2, mark.column + 1
+
+    left_open = next((value for key, value in _LEFT_OPEN.items() if key in (exc.context or "")), None)
+    if left_open and context and problem and (problem.line > context.line or "end of stream" in (exc.problem or "")):
+        line, col = where(context)
+        at_line, at_col = where(problem)
+        found = "the front matter ends first" if "end of stream" in (exc.problem or "") else f"{exc.problem} at line {at_line}, column {at_col}"
+        return Problem(path, line, col, f"invalid YAML: {left_open[0]} ({found})", left_open[1])
+    mark = problem or context
+    line, col = where(mark) if mark else (None, None)
+    message = f"invalid YAML: {exc.problem or exc.context}"
+    if exc.context and context and context is not mark:
+        message += f" ({exc.context} at line {where(context)[0]}, column {where(context)[1]})"
+    return Problem(path, line, col, message, _yaml_hint(exc.problem or ""))
+
+
+def _yaml_hint(problem: str) -> str:
+    if "mapping values are not allowed" in problem:
+        return "put a value that holds ': ' in quotes (title: \"Margins: a defence\"), and start each key at the start of its line"
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    return "fix the front matter syntax"
+
+
 def split(text: str, path: str) -> Split:
     """Separate `---` fenced YAML from the body; raise FrontMatterError with the file position."""
     lines = text.split("\n")
@@ -67,13 +105,7 @@ def split(text: str, path: str) -> Split:
     try:
         meta = yaml.load(yaml_text, Loader=_TextDatesLoader)  # noqa: S506 (a SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else None
-        col = mark.column + 1 if mark else None
-        message = f"invalid YAML: {exc.problem or exc.context}"
-        if exc.context and exc.context_mark and exc.context_mark is not mark:
-            message += f" ({exc.context} at line {exc.context_mark.line + 2}, column {exc.context_mark.column + 1})"
-        raise FrontMatterError(Problem(path, line, col, message, "fix the front matter syntax")) from None
+        raise FrontMatterError(_yaml_problem(exc, path)) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(Problem(path, 2, None, f"invalid YAML: {exc}", "fix the front matter syntax")) from None
     if meta is None:

@@ -20,7 +20,7 @@ from typing import TextIO
 from .config import CONFIG_FILE, load_config
 from .devserver import DevServer
 from .discover import CONTENT_DIR
-from .errors import PostilError
+from .errors import PostilError, describe
 from .pipeline import Builder, BuildOptions
 from .theme import theme_roots
 from .watch import Batch, Watcher
@@ -101,7 +101,7 @@ class Preview:
             # The page just saved is served as soon as it is rendered; lists follow with the build.
             result = self.builder.build(changed, early=self.server.publish_early)
         except PostilError as exc:
-            text = "\n".join(str(problem) for problem in exc.problems)
+            text = describe(exc.problems, self.site_root)
             if text != self._last_failure:
                 self._say(text + "\nBuild failed; still serving the last good build.")
             self._last_failure = text
@@ -111,8 +111,8 @@ class Preview:
             self._say(text)
             self.server.publish_error(text)
         else:
-            for warning in result.warnings:
-                self._say(str(warning))
+            if result.warnings:
+                self._say(describe(result.warnings, self.site_root))
             self._last_failure = ""
             self.server.publish(result.files, result.changed)
             self._say(f"Built {result.pages} pages in {result.seconds:.2f} s ({len(result.changed)} files changed)")

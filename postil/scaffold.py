@@ -7,7 +7,10 @@ between the check and the write is never clobbered.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,11 +64,11 @@ def _create(path: Path, text: str, root: Path) -> None:
         raise _refuse(path, root, "file already exists", "nothing was written; choose another title or remove the file") from None
 
 
-def _in_reply_to(value: str, site_root: Path) -> str:
+def _in_reply_to(value: str, site_root: Path, here: Path) -> str:
     """A URL, a site path ('/essay/'), or an essay file (content/essay.md) turned into its site path."""
     if urlsplit(value).scheme in ("http", "https"):
         return value
-    file = Path(value) if Path(value).is_absolute() else site_root / value
+    file = here / value
     if file.is_file() or (file / "index.md").is_file():
         relative = _shown(file.resolve(), (site_root / CONTENT_DIR).resolve())
         stem = relative.removesuffix(".md").removesuffix("index").rstrip("/")
@@ -77,8 +80,9 @@ def _in_reply_to(value: str, site_root: Path) -> str:
 
 
 def new_essay(site_root: Path, title: str, *, tags: list[str] | None = None, bundle: bool = False,
-              reply_to: str = "", today: dt.date | None = None) -> Path:
-    """Create a draft essay for `title`; return its path. Refuses if its file or URL is taken."""
+              reply_to: str = "", today: dt.date | None = None, here: Path | None = None) -> Path:
+    """Create a draft essay for `title`; return its path. Refuses if its file or URL is taken.
+    A file given as `reply_to` is relative to `here` (where the user is; the site root by default)."""
     today = today or dt.date.today()
     if not title.strip():
         raise PostilError([Problem("postil", None, None, "the title is empty", 'give a title: new "My essay"')])
@@ -94,15 +98,15 @@ def new_essay(site_root: Path, title: str, *, tags: list[str] | None = None, bun
     if tags:
         meta["tags"] = tags
     if reply_to:
-        meta["in_reply_to"] = _in_reply_to(reply_to, site_root)
+        meta["in_reply_to"] = _in_reply_to(reply_to, site_root, here or site_root)
     path = folder / "index.md" if bundle else single
     _create(path, _front_matter(meta) + "\nWrite here.\n", site_root)
     return path
 
 
-def _find_essay(site_root: Path, essay: str) -> Path:
-    """An essay file from a file path, a bundle folder or a site path ('/essay/')."""
-    given = Path(essay) if Path(essay).is_absolute() else site_root / essay
+def _find_essay(site_root: Path, essay: str, here: Path) -> Path:
+    """An essay file from a file path or bundle folder (relative to `here`) or a site path ('/essay/')."""
+    given = here / essay
     for candidate in (given, given / "index.md"):
         if candidate.is_file() and candidate.suffix == ".md":
             return candidate
@@ -138,25 +142,36 @@ def _fresh_reply_id(replies: Path, author: str, today: dt.date) -> str:
     return candidate
 
 
-def new_reply(site_root: Path, essay: str, author: str, *, parent: str = "", now: dt.datetime | None = None) -> Path:
-    """Create a reply to `essay` (moving a single-file essay into a bundle first); return its path."""
+@dataclass(frozen=True)
+class NewReply:
+    """A reply file just made, and the essay's move into a bundle when it needed one."""
+
+    path: Path
+    moved: tuple[Path, Path] | None = None  # (content/x.md, content/x/index.md)
+
+
+def new_reply(site_root: Path, essay: str, author: str, *, parent: str = "", now: dt.datetime | None = None,
+              here: Path | None = None) -> NewReply:
+    """Create a reply to `essay` (moving a single-file essay into a bundle first). A file
+    or folder given as `essay` is relative to `here` (the site root by default)."""
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     if not author.strip():
         raise PostilError([Problem("postil", None, None, "the author is empty", "give --author NAME")])
-    essay_file = _find_essay(site_root, essay)
+    essay_file = _find_essay(site_root, essay, here or site_root)
     replies = essay_file.parent / REPLIES_DIR if essay_file.name == "index.md" else essay_file.with_suffix("") / REPLIES_DIR
     if parent and not (replies / f"{parent}.md").is_file():
         known = sorted(path.stem for path in replies.glob("*.md")) if replies.is_dir() else []
         hint = f"known replies: {', '.join(known)}" if known else "this essay has no replies yet; leave out --parent"
         raise PostilError([Problem(_shown(replies, site_root), None, None, f"no reply {parent!r} to answer", hint)])
-    essay_file = _into_bundle(essay_file, site_root)
-    replies = essay_file.parent / REPLIES_DIR
+    bundled = _into_bundle(essay_file, site_root)
+    moved = (essay_file, bundled) if bundled != essay_file else None
+    replies = bundled.parent / REPLIES_DIR
     meta: dict = {"author": author.strip(), "date": now}
     if parent:
         meta["parent"] = parent
     path = replies / f"{_fresh_reply_id(replies, author, now.date())}.md"
     _create(path, _front_matter(meta) + "\nWrite the reply here.\n", site_root)
-    return path
+    return NewReply(path, moved)
 
 
 SITE_CONFIG = """\
@@ -169,27 +184,164 @@ description = ""
 language = "en"
 """
 
+GITIGNORE = """\
+# What postil builds and keeps beside the site: made again by every build, never committed.
+/public/
+/.public.*
+/.postil-cache/
+/.venv/
+"""
+
 FIRST_ESSAY = """\
-This is your first essay. Edit it, or write another with `postil new "A title"`.
+This is the first essay of your site, `content/hello/index.md`. Its folder is a bundle:
+it holds the essay, its images and the replies of its readers. Edit it, or start
+another with `postil new "A title"`.
 
-Footnotes work like this.[^first] Link to another essay by its site path, such as `/its-slug/`.
+A footnote is written where it is cited.[^margin] On a wide screen it is shown in the
+margin beside the line that cites it; on a narrower one it waits at the end of the essay,
+and tapping its number opens it over the text.
 
-[^first]: A footnote, shown at the end of the essay.
+Replies are files too, one per reply in the essay's `replies/` folder, shown in threads
+under the essay. A reply that opens by quoting a sentence of the essay is also pinned
+beside the paragraph it quotes, as a side comment.
+
+Link to another essay by its site path, as in `[an earlier essay](/earlier/)`, and run
+`postil check` before you publish: it finds every link that leads nowhere.
+
+[^margin]: Like this one. Write `[^name]` where the note is cited and `[^name]: the note` on a line of its own.
+"""
+
+FIRST_REPLY = """\
+> A reply that opens by quoting a sentence of the essay is also pinned beside the paragraph it quotes
+
+Like this one: it is shown beside that paragraph (in the margin on a wide screen, under it on
+a narrow one) and in the thread below the essay. Write one with
+`postil new --reply /hello/ --author "Your Name"`.
+"""
+
+ANSWER = """\
+An answer to a reply names it as its `parent` and is shown under it. Delete these two
+files when you no longer need them.
+"""
+
+PAGES_WORKFLOW = """\
+# Check the site and publish it with GitHub Pages on every push to main.
+# Once, in the repository's Settings → Pages, set Source to "GitHub Actions".
+name: Publish to GitHub Pages
+
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+
+concurrency:
+  group: pages
+  cancel-in-progress: false
+
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - id: pages
+        uses: actions/configure-pages@v5
+{install}
+      # The last build's cache and output: only what changed since is built again.
+      - uses: actions/cache@v4
+        with:
+          path: |
+            .postil-cache
+            public
+          key: postil-${{{{ runner.os }}}}-${{{{ github.sha }}}}
+          restore-keys: postil-${{{{ runner.os }}}}-
+      # The Pages address (https://USER.github.io/REPO) becomes base_url; a failed check publishes nothing.
+      - run: postil check --base-url "${{{{ steps.pages.outputs.base_url }}}}/"
+      - uses: actions/upload-pages-artifact@v3
+        with:
+          path: public
+
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    environment:
+      name: github-pages
+      url: ${{{{ steps.deployment.outputs.page_url }}}}
+    steps:
+      - id: deployment
+        uses: actions/deploy-pages@v4
 """
 
 
-def init_site(folder: Path, today: dt.date | None = None) -> list[Path]:
-    """Create a site in `folder`: pyproject.toml and a first essay. Refuses if either exists."""
-    today = today or dt.date.today()
-    config, essay = folder / CONFIG_FILE, folder / CONTENT_DIR / "hello.md"
-    for existing in (config, folder / CONTENT_DIR):
+def install_requirement() -> tuple[str, str]:
+    """What `pip install` needs to get this very postil on another machine, and a comment
+    saying where it came from when that differs from the requirement.
+
+    From PEP 610's direct_url.json: a git (or other VCS) install gives `postil @
+    git+URL@COMMIT`, pinned to the commit; a download gives `postil @ URL`. A local folder
+    or file (an editable checkout included) cannot be reached from another machine, so it
+    gives the version, `postil==X`, with a comment naming the folder. An install from an
+    index gives the version.
+    """
+    distribution = metadata.distribution("postil")
+    pinned = f"postil=={distribution.version}"
+    try:
+        origin = json.loads(distribution.read_text("direct_url.json") or "null")
+    except json.JSONDecodeError:
+        origin = None
+    if not isinstance(origin, dict) or not isinstance(origin.get("url"), str):
+        return pinned, ""
+    url = origin["url"]
+    if isinstance(origin.get("vcs_info"), dict):
+        vcs = origin["vcs_info"]
+        revision = vcs.get("commit_id") or vcs.get("requested_revision")
+        return f"postil @ {vcs.get('vcs', 'git')}+{url}" + (f"@{revision}" if revision else ""), ""
+    if url.startswith("file:"):
+        return pinned, f"postil was installed from {url} here, which GitHub's runners cannot reach: install it from where it is published"
+    return f"postil @ {url}", ""
+
+
+def _pages_workflow() -> str:
+    requirement, comment = install_requirement()
+    lines = [f"      # {comment}"] if comment else []
+    lines.append(f"      - run: python -m pip install '{requirement}'")
+    return PAGES_WORKFLOW.format(install="\n".join(lines))
+
+
+def init_site(folder: Path, *, workflow: bool = True, now: dt.datetime | None = None) -> list[Path]:
+    """Create a site in `folder` that can be pushed as it is: pyproject.toml, .gitignore, a
+    GitHub Pages workflow (unless `workflow` is false) and a first essay with a footnote, a
+    reply and a side comment. Refuses, writing nothing, if any of these exists."""
+    now = now or dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    essay = folder / CONTENT_DIR / "hello" / "index.md"
+    replies = essay.parent / REPLIES_DIR
+    files = {
+        folder / CONFIG_FILE: SITE_CONFIG.format(title=_toml_string(_site_title(folder))),
+        folder / ".gitignore": GITIGNORE,
+        essay: _front_matter({"title": "Hello", "date": now.date(), "summary": "What a postil site does, in one short essay.",
+                              "tags": ["meta"]}) + "\n" + FIRST_ESSAY,
+        replies / "first-reader.md": _front_matter({"author": "A first reader", "date": now}) + "\n" + FIRST_REPLY,
+        replies / "the-author.md": _front_matter({"author": "The author", "date": now, "parent": "first-reader"}) + "\n" + ANSWER,
+    }
+    if workflow:
+        files[folder / ".github" / "workflows" / "pages.yml"] = _pages_workflow()
+    for existing in (*files, folder / CONTENT_DIR):
         if existing.exists():
             raise _refuse(existing, Path.cwd(), "already exists; init never overwrites", "pick an empty or new folder")
-    title = folder.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My essays"
-    _create(config, SITE_CONFIG.format(title=_toml_string(title)), Path.cwd())
-    meta = {"title": "Hello", "date": today, "tags": ["meta"]}
-    _create(essay, _front_matter(meta) + "\n" + FIRST_ESSAY, Path.cwd())
-    return [config, essay]
+    for path, text in files.items():
+        _create(path, text, Path.cwd())
+    return list(files)
+
+
+def _site_title(folder: Path) -> str:
+    return folder.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My essays"
 
 
 def _toml_string(text: str) -> str:

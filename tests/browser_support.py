@@ -1,13 +1,15 @@
 """The one way the real-browser tests start Debian's Chromium and find their tools.
 
 Without /usr/bin/chromium, Playwright or axe-core these tests skip, unless CI is set: CI
-installs them all, so there a missing one is a failure, not a skip.
+installs them all, so there a missing one is a failure, not a skip. axe-core comes with the
+test dependencies, inside the axe-playwright-python package, so no npm step is needed.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import NoReturn
 
@@ -18,7 +20,6 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync",
 ]
-AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def missing(what: str, hint: str) -> NoReturn:
@@ -46,7 +47,9 @@ def launched_chromium() -> Iterator[object]:
 
 
 def axe_source() -> str:
-    """axe-core's script, to inject into a page."""
-    if not AXE.exists():
-        missing(str(AXE), "run `npm ci` in tests/")
-    return AXE.read_text(encoding="utf-8")
+    """axe-core's script, to inject into a page: the copy axe-playwright-python ships."""
+    try:
+        script = resources.files("axe_playwright_python").joinpath("axe.min.js")
+    except ModuleNotFoundError:
+        missing("axe-core (from axe-playwright-python)", "install the project's test dependencies: pip install -e '.[test]'")
+    return script.read_text(encoding="utf-8")
