@@ -27,8 +27,10 @@ def built(site, capsys):
 def test_invalid_yaml_reports_line_and_column(built, capsys):
     built.write("content/bad.md", "---\ntitle: ok\ndate: 2026-01-01\ntags: [a, b\n---\nBody\n", dedent=False)
     err = failing_build(built, capsys)
-    assert "content/bad.md:5:1: error: invalid YAML: did not find expected ',' or ']'" in err
-    assert "while parsing a flow sequence at line 4, column 7" in err
+    # The mistake is the '[' never closed on line 4, not where PyYAML gave up (5:1).
+    assert "content/bad.md:4:7: error: invalid YAML: the list that starts here with '[' is never closed" in err
+    assert "(did not find expected ',' or ']' at line 5, column 1)" in err
+    assert "\n    4 | tags: [a, b\n      |       ^\n" in err
     assert built.snapshot() == built.before
 
 

@@ -20,9 +20,10 @@ def test_plain_build_py_builds_into_public(site):
 def test_summary_line_counts_pages_warnings_and_time(site, capsys):
     site.essay("a.md", body="A [dangling](/nowhere/) link.")
     assert site.build() == 0
-    out = capsys.readouterr().out.strip().splitlines()[-1]
-    assert out.startswith("Built ") and " pages " in out
-    assert "with 1 warning in" in out and out.endswith(" s")
+    summary, advice = capsys.readouterr().out.strip().splitlines()[-2:]
+    assert summary.startswith("Built ") and " pages " in summary
+    assert "with 1 warning in" in summary and summary.endswith(" s")
+    assert advice == "1 warning — run `postil check` before you publish"
 
 
 def test_out_option_chooses_the_folder(site, tmp_path):

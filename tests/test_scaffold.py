@@ -143,11 +143,12 @@ def test_reply_to_an_unknown_essay_is_refused(site, capsys):
     assert "no essay '/nothing-here/'" in capsys.readouterr().err
 
 
-def test_init_creates_only_a_config_and_a_first_essay_that_build(tmp_path, capsys):
+def test_init_creates_a_config_gitignore_workflow_and_a_first_essay_with_replies_that_build(tmp_path, capsys):
     folder = tmp_path / "my-essays"
     assert main(["init", str(folder)]) == 0
     created = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
-    assert created == ["content/hello.md", "pyproject.toml"]
+    assert created == [".github/workflows/pages.yml", ".gitignore", "content/hello/index.md",
+                       "content/hello/replies/first-reader.md", "content/hello/replies/the-author.md", "pyproject.toml"]
     assert 'title = "My Essays"' in (folder / "pyproject.toml").read_text()
     assert main(["-C", str(folder), "build"]) == 0
     assert (folder / "public" / "hello" / "index.html").is_file()

@@ -195,7 +195,7 @@ def test_build_error_keeps_last_good_build_and_reports_once(running, site):
     running.save(lambda: path.write_text("---\ntitle: [unclosed\ndate: 2026-01-01\n---\nBroken.\n", encoding="utf-8"))
     assert "The first text." in body_of(running, "/first/")
     overlay = running.preview.server.state.error
-    assert overlay.startswith("content/first.md:3:5: error: invalid YAML")
+    assert overlay.startswith("content/first.md:2:8: error: invalid YAML: the list that starts here with '[' is never closed")
     assert running.output.getvalue().count(overlay) == 1
 
 
