@@ -104,9 +104,9 @@ def _run_build(args: argparse.Namespace) -> int:
     counted = f"{warnings} warning{'s' if warnings != 1 else ''}"
     said = f"with {counted} in {result.seconds:.2f} s"
     if result.up_to_date:
-        print(f"Nothing changed since the last build: {_shown(out)} is up to date ({result.pages} pages) {said}")
+        print(f"Nothing changed since the last build: {_shown(out, args.site)} is up to date ({result.pages} pages) {said}")
     else:
-        print(f"Built {result.pages} pages ({result.outputs} files, {len(result.changed)} changed) into {_shown(out)} {said}")
+        print(f"Built {result.pages} pages ({result.outputs} files, {len(result.changed)} changed) into {_shown(out, args.site)} {said}")
     if warnings:
         print(f"{counted} — run `postil check` before you publish")
     return 0
@@ -117,13 +117,12 @@ def _output_folder(args: argparse.Namespace) -> Path:
     return args.here / args.out if args.out is not None else args.site / DEFAULT_OUT
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, site: Path | None = None) -> str:
     """A path as the user can type it: relative to the working folder when it lies inside it,
-    or when the user works inside the site (git's ../ paths); absolute otherwise."""
-    path = Path(os.path.abspath(path))
-    cwd = Path.cwd()
-    if path.is_relative_to(cwd):
-        return str(path.relative_to(cwd)) if path != cwd else "."
+    or when both lie inside the site (git's ../ paths); absolute otherwise."""
+    path, cwd = Path(os.path.abspath(path)), Path.cwd().resolve()
+    if path.is_relative_to(cwd) or (site is not None and path.is_relative_to(site) and cwd.is_relative_to(site)):
+        return os.path.relpath(path, cwd)
     return str(path)
 
 
@@ -136,7 +135,7 @@ def _run_new(args: argparse.Namespace) -> int:
         reply = scaffold.new_reply(args.site, args.reply, args.author, parent=args.parent, here=args.here)
         if reply.moved:
             moved_from, moved_to = reply.moved
-            print(f"Moved {_shown(moved_from)} to {_shown(moved_to)} so that the essay can hold replies (its URL is the same)")
+            print(f"Moved {_shown(moved_from, args.site)} to {_shown(moved_to, args.site)} so that the essay can hold replies (its URL is the same)")
         path = reply.path
     else:
         if not args.title:
@@ -145,7 +144,7 @@ def _run_new(args: argparse.Namespace) -> int:
             raise UsageError("--author and --parent go with --reply")
         tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
         path = scaffold.new_essay(args.site, args.title, tags=tags, bundle=args.bundle, reply_to=args.reply_to, here=args.here)
-    print(_shown(path))
+    print(_shown(path, args.site))
     return 0
 
 
@@ -170,7 +169,7 @@ def _run_check(args: argparse.Namespace) -> int:
         print(describe(problems, args.site), file=sys.stderr)
         print(f"Check found {len(problems)} problem{'s' if len(problems) != 1 else ''}.", file=sys.stderr)
         return 1
-    print(f"Checked {_shown(out)}: no problems.")
+    print(f"Checked {_shown(out, args.site)}: no problems.")
     return 0
 
 

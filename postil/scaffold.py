@@ -280,7 +280,7 @@ jobs:
 """
 
 
-def install_requirement() -> tuple[str, str]:
+def install_requirement(distribution: metadata.Distribution | None = None) -> tuple[str, str]:
     """What `pip install` needs to get this very postil on another machine, and a comment
     saying where it came from when that differs from the requirement.
 
@@ -290,7 +290,7 @@ def install_requirement() -> tuple[str, str]:
     gives the version, `postil==X`, with a comment naming the folder. An install from an
     index gives the version.
     """
-    distribution = metadata.distribution("postil")
+    distribution = distribution or metadata.distribution("postil")
     pinned = f"postil=={distribution.version}"
     try:
         origin = json.loads(distribution.read_text("direct_url.json") or "null")
