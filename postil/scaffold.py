@@ -193,9 +193,9 @@ GITIGNORE = """\
 """
 
 FIRST_ESSAY = """\
-This is the first essay of your site, `content/hello/index.md`. Its folder is a bundle:
-it holds the essay, its images and the replies of its readers. Edit it, or start
-another with `postil new "A title"`.
+This is the first essay of your site. Its file is `content/hello/index.md`, in a folder
+of its own (a bundle) that holds the essay, its images and the replies of its readers.
+Edit it, or start another with `postil new "A title"`.
 
 A footnote is written where it is cited.[^margin] On a wide screen it is shown in the
 margin beside the line that cites it; on a narrower one it waits at the end of the essay,
@@ -214,9 +214,9 @@ Link to another essay by its site path, as in `[an earlier essay](/earlier/)`, a
 FIRST_REPLY = """\
 > A reply that opens by quoting a sentence of the essay is also pinned beside the paragraph it quotes
 
-Like this one: it is shown beside that paragraph (in the margin on a wide screen, under it on
-a narrow one) and in the thread below the essay. Write one with
-`postil new --reply /hello/ --author "Your Name"`.
+Like this one: a link to it is pinned beside that paragraph (in the margin on a wide
+screen, under the paragraph on a narrow one), and the reply itself is here, in the thread
+below the essay. Write one with `postil new --reply /hello/ --author "Your Name"`.
 """
 
 ANSWER = """\
