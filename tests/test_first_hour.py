@@ -317,3 +317,11 @@ def test_a_skipped_test_fails_under_ci(pytester, monkeypatch):
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*skipped under CI*no browser here*"])
+
+
+def test_this_repositorys_pages_workflow_restores_the_build_cache_before_its_check():
+    steps = yaml.safe_load((REPO / ".github" / "workflows" / "pages.yml").read_text(encoding="utf-8"))["jobs"]["build"]["steps"]
+    names = [step.get("uses", step.get("run", "")) for step in steps]
+    cache = next(index for index, name in enumerate(names) if name.startswith("actions/cache@"))
+    assert steps[cache]["with"]["path"].split() == [".postil-cache", "public"]
+    assert cache < next(index for index, name in enumerate(names) if " check " in name)
