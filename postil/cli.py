@@ -202,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         print(describe(exc.problems, site), file=sys.stderr)
         errors = sum(problem.severity == "error" for problem in exc.problems)
         if command in ("build", "check"):
-            print(f"Build failed: {errors} error{'s' if errors != 1 else ''}; the previous output was left as it was.", file=sys.stderr)
+            kept = "the previous output was left as it was" if _output_folder(args).exists() else "no output was written"
+            print(f"Build failed: {errors} error{'s' if errors != 1 else ''}; {kept}.", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted; the previous output was left as it was.", file=sys.stderr)

@@ -236,6 +236,7 @@ def test_a_yaml_mistake_is_reported_where_it_is_with_the_line_and_a_caret_under_
     assert lines[1] == f"    {number} | {line}"
     assert lines[2] == " " * (4 + len(number)) + " | " + " " * caret + "^"
     assert not (new_site / "public").exists()
+    assert lines[-1] == "Build failed: 1 error; no output was written."
 
 
 def test_source_excerpt_puts_the_caret_under_the_column_past_tabs_and_wide_characters():
