@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -155,7 +156,7 @@ def _run_init(args: argparse.Namespace) -> int:
     for path in init_site(folder, workflow=args.workflow):
         print(_shown(path))
     shown = _shown(folder)
-    go = "" if shown == "." else f"cd {shown} && "
+    go = "" if shown == "." else f"cd {shlex.quote(shown)} && "
     print(f"Preview it with: {go}postil serve")
     return 0
 
