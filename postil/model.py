@@ -119,6 +119,8 @@ class Reply:
     quotes: tuple[Quote, ...]
     links: tuple[Link, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict)
+    origin: str = ""  # where an imported reply was first published (its page there)
+    retracted: bool = False  # withdrawn by its author where it was first published: shown struck through
 
 
 @pickled_as_call
