@@ -100,10 +100,11 @@ def new_essay(site_root: Path, title: str, *, tags: list[str] | None = None, bun
     return path
 
 
-def _find_essay(site_root: Path, essay: str) -> Path:
-    """An essay file from a file path, a bundle folder or a site path ('/essay/')."""
+def find_essay(site_root: Path, essay: str) -> Path:
+    """An essay file from a file path, a bundle folder (or what will be one: content/x/
+    for content/x.md) or a site path ('/essay/')."""
     given = Path(essay) if Path(essay).is_absolute() else site_root / essay
-    for candidate in (given, given / "index.md"):
+    for candidate in (given, given / "index.md", given.with_name(given.name + ".md")):
         if candidate.is_file() and candidate.suffix == ".md":
             return candidate
     wanted = essay.strip("/") + "/"
@@ -114,7 +115,7 @@ def _find_essay(site_root: Path, essay: str) -> Path:
                                "give the essay's file (content/x.md), its bundle folder, or its site path (/x/)")])
 
 
-def _into_bundle(essay_file: Path, site_root: Path) -> Path:
+def into_bundle(essay_file: Path, site_root: Path) -> Path:
     """Move content/x.md to content/x/index.md: same URL, and now it can hold replies."""
     if essay_file.name == "index.md":
         return essay_file
@@ -143,13 +144,13 @@ def new_reply(site_root: Path, essay: str, author: str, *, parent: str = "", now
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     if not author.strip():
         raise PostilError([Problem("postil", None, None, "the author is empty", "give --author NAME")])
-    essay_file = _find_essay(site_root, essay)
+    essay_file = find_essay(site_root, essay)
     replies = essay_file.parent / REPLIES_DIR if essay_file.name == "index.md" else essay_file.with_suffix("") / REPLIES_DIR
     if parent and not (replies / f"{parent}.md").is_file():
         known = sorted(path.stem for path in replies.glob("*.md")) if replies.is_dir() else []
         hint = f"known replies: {', '.join(known)}" if known else "this essay has no replies yet; leave out --parent"
         raise PostilError([Problem(_shown(replies, site_root), None, None, f"no reply {parent!r} to answer", hint)])
-    essay_file = _into_bundle(essay_file, site_root)
+    essay_file = into_bundle(essay_file, site_root)
     replies = essay_file.parent / REPLIES_DIR
     meta: dict = {"author": author.strip(), "date": now}
     if parent:
