@@ -24,7 +24,6 @@ from ..config import Config
 from ..discover import REACTIONS_FILE, REPLIES_DIR
 from ..errors import PostilError, Problem
 from ..parse import to_datetime
-from ..discover import REACTIONS_FILE
 from .essays import EssayFile, EssaysByUrl
 from .fields import author_name, fitted_body, homepage, no_emails
 from .html import html_to_markdown
