@@ -23,6 +23,11 @@ def summary(result: SyncResult) -> tuple[list[str], list[str]]:
     err += [f"{path}: deleted where it was first published; the file was kept as it is" for path in result.gone_upstream]
     err += [f"{path}: its opening quote is in neither the essay nor a reply above (the essay changed since?); marked {{.elsewhere}}"
             for path in result.elsewhere]
+    err += [f"{target}: no essay of this site has this address (aliases included); not imported" for target in getattr(result, "unmatched", ())]
+    if getattr(result, "private", 0):
+        err.append(f"{_plural(result.private, 'private webmention was', 'private webmentions were')} left out: they are never published")
+    if getattr(result, "reactions", 0):
+        out.append(f"Added {_plural(result.reactions, 'like, repost or bookmark', 'likes, reposts and bookmarks')}")
     bundled = getattr(result, "bundled_all", None) or ([result.bundled] if result.bundled else [])
     out += [f"{path} became {path.removesuffix('.md')}/index.md (same URL), a bundle that can hold replies" for path in bundled]
     out.append(
