@@ -79,3 +79,23 @@ def test_a_new_like_reaches_the_page_of_a_site_built_before(site, tmp_path):
     assert main(["-C", str(site.root), "import", "webmentions", str(feed(tmp_path, entries()[2:3]))]) == 0
     assert site.build() == 0
     assert site.html("talk/index.html").css_first(".reactions summary").text() == "1 like"
+
+
+def test_the_preview_shows_new_reactions_and_passes_the_import_record_by(site, tmp_path):
+    from selectolax.lexbor import LexborHTMLParser
+
+    from postil.pipeline import Builder, BuildOptions
+
+    site.essay("talk/index.md", title="Talk", date="2026-02-01", body="Some text.\n")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    assert main(["-C", str(site.root), "import", "webmentions", str(feed(tmp_path, entries()[:1] + entries()[2:4]))]) == 0
+    replies = "content/talk/replies"
+    result = builder.build(changed={f"{replies}/wm-1.md", f"{replies}/reactions.json", f"{replies}/.imported.json"})
+    page = LexborHTMLParser(result.files["talk/index.html"].decode())
+    assert page.css_first(".reactions summary").text() == "2 likes" and page.css_first("#reply-wm-1") is not None
+    assert main(["-C", str(site.root), "import", "webmentions", str(feed(tmp_path, entries()))]) == 0
+    result = builder.build(changed={f"{replies}/reactions.json", f"{replies}/wm-2.md", f"{replies}/.imported.json"})
+    page = LexborHTMLParser(result.files["talk/index.html"].decode())
+    assert page.css_first(".reactions summary").text() == "2 likes · 1 repost · 1 bookmark"
+    assert not any("imported" in name or "reactions.json" in name for name in result.files)
