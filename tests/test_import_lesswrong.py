@@ -260,3 +260,10 @@ def test_forum_errors_and_bad_urls_are_clear_messages(site, graphql, capsys):
     assert run_import(site, "https://www.lesswrong.com/about", "--endpoint", graphql) == 1
     assert "not the URL of a post" in capsys.readouterr().err
     assert not replies_dir(site).exists()
+
+
+def test_email_addresses_in_comment_text_are_removed_in_every_markdown_form():
+    from postil.importers.fields import no_emails
+
+    text = "Write [to me](mailto:jo@x.example), to jo@x.example, <mailto:a@b.example> or <c@d.example>."
+    assert no_emails(text) == ("Write to me, to [e-mail address removed], [e-mail address removed] or [e-mail address removed].")

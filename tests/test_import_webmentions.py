@@ -99,3 +99,12 @@ def test_the_preview_shows_new_reactions_and_passes_the_import_record_by(site, t
     page = LexborHTMLParser(result.files["talk/index.html"].decode())
     assert page.css_first(".reactions summary").text() == "2 likes · 1 repost · 1 bookmark"
     assert not any("imported" in name or "reactions.json" in name for name in result.files)
+
+
+def test_a_webmention_to_a_reply_answers_that_reply(site, tmp_path):
+    site.essay("talk/index.md", title="Talk", date="2026-02-01", body="Some text.\n")
+    site.write("content/talk/replies/r1.md", "---\nauthor: Jo\ndate: 2026-02-02T10:00:00Z\n---\nA first reply.\n")
+    answer = entry(21, "in-reply-to", "https://example.org/talk/#reply-r1", text="Answering Jo from my blog.")
+    assert main(["-C", str(site.root), "import", "webmentions", str(feed(tmp_path, [answer]))]) == 0
+    assert site.build("--strict") == 0
+    assert site.html("talk/index.html").css_first("#reply-r1 #reply-wm-21") is not None

@@ -9,6 +9,8 @@ import re
 
 from ..replies import MAX_AUTHOR_LENGTH, MAX_BYTES, MAX_URL_LENGTH, is_author_url
 
+_MAILTO_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*<?mailto:[^)\s]*>?\s*\)", re.IGNORECASE)
+_EMAIL_AUTOLINK = re.compile(r"<(?:mailto:)?[^<>\s@]+@[^<>\s]+>", re.IGNORECASE)
 EMAIL = re.compile(r"(?:mailto:)?[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 EMAIL_REMOVED = "[e-mail address removed]"
 # Room left under the reply size limit for the front matter and the note about the cut.
@@ -17,7 +19,7 @@ BODY_LIMIT = MAX_BYTES - 4 * 1024
 
 def no_emails(text: str) -> str:
     """The text with every e-mail address (and mailto: link target) replaced by a note."""
-    return EMAIL.sub(EMAIL_REMOVED, text)
+    return EMAIL.sub(EMAIL_REMOVED, _EMAIL_AUTOLINK.sub(EMAIL_REMOVED, _MAILTO_LINK.sub(r"\1", text)))
 
 
 def author_name(value: object, anonymous: str) -> str:
