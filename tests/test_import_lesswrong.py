@@ -6,13 +6,15 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from forum_fixtures import ESSAY_FIRST, ESSAY_SECOND, POST, response, thread
+from forum_fixtures import (
+    BARE_CARET_MARKDOWN, CKEDITOR_FOOTNOTE_HTML, ESSAY_FIRST, ESSAY_SECOND, MARKDOWN_IT_FOOTNOTE_HTML, NATIVE_FOOTNOTE_MARKDOWN, POST,
+    TURNDOWN_CKEDITOR_MARKDOWN, TURNDOWN_MARKDOWN_IT_MARKDOWN, comment, response, thread,
+)
 
 from postil.cli import main
+from postil.importers.fields import no_emails
 from postil.importers.footnotes import normalise_footnotes
 from postil.importers.html import html_to_markdown
-from forum_fixtures import (BARE_CARET_MARKDOWN, CKEDITOR_FOOTNOTE_HTML, MARKDOWN_IT_FOOTNOTE_HTML, NATIVE_FOOTNOTE_MARKDOWN,
-                            TURNDOWN_CKEDITOR_MARKDOWN, TURNDOWN_MARKDOWN_IT_MARKDOWN)
 
 
 def essay(site, single_file=False):
@@ -164,7 +166,6 @@ def test_reimport_adds_new_refreshes_scores_and_leaves_hand_edits_and_upstream_d
             item["baseScore"], item["extendedScore"] = 40, {"agreement": 9}
         if item["_id"] == "c10aaaaaaaaaaaaaa":
             item["retracted"] = False
-    from forum_fixtures import comment
     newer.append(comment("f01aaaaaaaaaaaaaa", "c12aaaaaaaaaaaaaa", markdown="A late answer.", user="Late", day=20))
     capsys.readouterr()
     assert run_import(site, export(tmp_path, newer, "newer.json")) == 0
@@ -263,7 +264,5 @@ def test_forum_errors_and_bad_urls_are_clear_messages(site, graphql, capsys):
 
 
 def test_email_addresses_in_comment_text_are_removed_in_every_markdown_form():
-    from postil.importers.fields import no_emails
-
     text = "Write [to me](mailto:jo@x.example), to jo@x.example, <mailto:a@b.example> or <c@d.example>."
     assert no_emails(text) == ("Write to me, to [e-mail address removed], [e-mail address removed] or [e-mail address removed].")
