@@ -266,3 +266,20 @@ def test_forum_errors_and_bad_urls_are_clear_messages(site, graphql, capsys):
 def test_email_addresses_in_comment_text_are_removed_in_every_markdown_form():
     text = "Write [to me](mailto:jo@x.example), to jo@x.example, <mailto:a@b.example> or <c@d.example>."
     assert no_emails(text) == ("Write to me, to [e-mail address removed], [e-mail address removed] or [e-mail address removed].")
+
+
+def test_reply_deleted_by_hand_is_not_written_again_and_one_deleted_upstream_keeps_its_text(site, tmp_path, capsys):
+    essay(site)
+    comments = thread()
+    assert run_import(site, export(tmp_path, comments)) == 0
+    (replies_dir(site) / "e04aaaaaaaaaaaaaa.md").unlink()
+    for item in comments:
+        if item["_id"] == "c01aaaaaaaaaaaaaa":  # deleted upstream, but its thread lives on
+            item["deleted"], item["contents"], item["htmlBody"], item["user"] = True, None, None, None
+    capsys.readouterr()
+    assert run_import(site, export(tmp_path, comments, "newer.json")) == 0
+    err = capsys.readouterr().err
+    assert "content/talk/replies/e04aaaaaaaaaaaaaa.md: deleted by hand since it was imported; not written again" in err
+    assert "content/talk/replies/c01aaaaaaaaaaaaaa.md: deleted where it was first published; the file was kept as it is" in err
+    assert not (replies_dir(site) / "e04aaaaaaaaaaaaaa.md").exists()
+    assert "This is where I disagree." in (replies_dir(site) / "c01aaaaaaaaaaaaaa.md").read_text(encoding="utf-8")

@@ -143,7 +143,8 @@ def sync_replies(target: EssayFile, source: str, planned: list[PlannedReply], co
     if complete:
         planned_keys = {item.key for item in planned}
         for key in sorted(record.keys(source) - planned_keys):
-            result.gone_upstream.append(shown(record.entries[key].reply))
+            if (replies / f"{record.entries[key].reply}.md").exists():  # one deleted by hand too needs no word
+                result.gone_upstream.append(shown(record.entries[key].reply))
     record.save()
     return result
 
