@@ -209,6 +209,7 @@ class _GraphQL(BaseHTTPRequestHandler):
 
     comments: list[dict] = []
     requests: list[dict] = []
+    cap = 1000  # the most results the server gives, whatever the limit asked
 
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -218,7 +219,7 @@ class _GraphQL(BaseHTTPRequestHandler):
             answer = {"errors": [{"message": "Unknown post"}], "data": {"comments": None}}
         else:
             ranked = sorted(self.comments, key=lambda c: (-c["baseScore"], c["postedAt"]))
-            offset, limit = variables["offset"], variables["limit"]
+            offset, limit = variables["offset"], min(variables["limit"], self.cap)
             answer = {"data": {"comments": {"results": ranked[offset : offset + limit]}}}
         data = json.dumps(answer).encode()
         self.send_response(200)
@@ -246,12 +247,22 @@ def graphql():
 def test_post_url_is_fetched_from_the_graphql_endpoint_page_by_page(site, graphql, monkeypatch):
     import postil.importers.lesswrong as lesswrong
 
-    monkeypatch.setattr(lesswrong, "PAGE_SIZE", 10)  # 34 comments: four pages
+    monkeypatch.setattr(lesswrong, "PAGE_SIZE", 10)  # 34 comments: four pages, and an empty one to be sure
     essay(site)
     assert run_import(site, POST, "--endpoint", graphql) == 0
-    assert [request["variables"]["offset"] for request in _GraphQL.requests] == [0, 10, 20, 30]
+    assert [request["variables"]["offset"] for request in _GraphQL.requests] == [0, 10, 20, 30, 34]
     assert len(list(replies_dir(site).glob("*.md"))) == 33
     assert site.build("--strict") == 0
+
+
+def test_a_server_that_caps_the_page_size_is_still_read_to_the_end(site, graphql, monkeypatch):
+    import postil.importers.lesswrong as lesswrong
+
+    monkeypatch.setattr(lesswrong, "PAGE_SIZE", 50)
+    monkeypatch.setattr(_GraphQL, "cap", 8)
+    essay(site)
+    assert run_import(site, POST, "--endpoint", graphql) == 0
+    assert len(list(replies_dir(site).glob("*.md"))) == 33
 
 
 def test_forum_errors_and_bad_urls_are_clear_messages(site, graphql, capsys):

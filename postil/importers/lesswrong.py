@@ -109,13 +109,17 @@ def fetch_comments(post_url: str, endpoint: str | None = None) -> list[dict]:
                                    "give the post's address, such as https://www.lesswrong.com/posts/<postId>/<slug>")])
     endpoint = endpoint or f"{parts.scheme}://{parts.netloc}/graphql"
     comments: dict[str, dict] = {}
-    for page in range(MAX_PAGES):
-        variables = {"postId": match[1], "limit": PAGE_SIZE, "offset": page * PAGE_SIZE}
+    offset = 0
+    for _ in range(MAX_PAGES):
+        # Until a page brings nothing new: a server may cap `limit` below what was asked.
+        variables = {"postId": match[1], "limit": PAGE_SIZE, "offset": offset}
         results = _results(_post(endpoint, {"query": QUERY, "variables": variables}), endpoint)
+        before = len(comments)
         for comment in results:
             comments.setdefault(str(comment.get("_id")), comment)
-        if len(results) < PAGE_SIZE:
+        if len(comments) == before:
             break
+        offset += len(results)
     return list(comments.values())
 
 
