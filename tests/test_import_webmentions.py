@@ -44,6 +44,8 @@ def test_replies_mentions_and_reactions_land_on_the_essay(site, tmp_path, capsys
     assert "content/talk.md became content/talk/index.md" in captured.out
     assert "Imported 2 new replies" in captured.out
     assert "https://example.org/no-such-essay/: no essay of this site" in captured.err
+    assert "1 private webmention was left out: they are never published" in captured.err
+    assert "Added 4 new likes, reposts or bookmarks" in captured.out
     replies = site.root / "content/talk/replies"
     assert sorted(path.name for path in replies.glob("*.md")) == ["wm-1.md", "wm-2.md"]
     written = "".join(path.read_text(encoding="utf-8") for path in replies.glob("*"))

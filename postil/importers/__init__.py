@@ -23,13 +23,9 @@ def summary(result: SyncResult) -> tuple[list[str], list[str]]:
     err += [f"{path}: deleted where it was first published; the file was kept as it is" for path in result.gone_upstream]
     err += [f"{path}: its opening quote is in neither the essay nor a reply above (the essay changed since?); marked {{.elsewhere}}"
             for path in result.elsewhere]
-    err += [f"{target}: no essay of this site has this address (aliases included); not imported" for target in getattr(result, "unmatched", ())]
-    if getattr(result, "private", 0):
-        err.append(f"{_plural(result.private, 'private webmention was', 'private webmentions were')} left out: they are never published")
-    if getattr(result, "reactions", 0):
-        out.append(f"Added {_plural(result.reactions, 'like, repost or bookmark', 'likes, reposts and bookmarks')}")
-    bundled = getattr(result, "bundled_all", None) or ([result.bundled] if result.bundled else [])
-    out += [f"{path} became {path.removesuffix('.md')}/index.md (same URL), a bundle that can hold replies" for path in bundled]
+    err += result.notices
+    out += [f"{path} became {path.removesuffix('.md')}/index.md (same URL), a bundle that can hold replies" for path in result.bundled]
+    out += [f"Added {added}" for added in result.added]
     out.append(
         f"Imported {_plural(len(result.written), 'new reply', 'new replies')}; "
         f"{len(result.refreshed)} refreshed, {result.unchanged} unchanged, {len(result.hand_edited)} left alone (edited by hand)"

@@ -55,9 +55,7 @@ def import_staticman(site_root: Path, folder: Path, config: Config, to: Path | N
     if not targets:
         raise PostilError(result.problems)
     for target, planned in targets:
-        synced = sync_replies(target, SOURCE, planned, config, complete=False)
-        result.merge(synced)
-        result.bundled = result.bundled or synced.bundled
+        result.merge(sync_replies(target, SOURCE, planned, config, complete=False))
     return result
 
 

@@ -61,10 +61,12 @@ class SyncResult:
     gone_upstream: list[str] = field(default_factory=list)  # deleted at the source: the file is kept
     elsewhere: list[str] = field(default_factory=list)  # opening quotes matching nothing, marked {.elsewhere}
     problems: list[Problem] = field(default_factory=list)  # replies that could not be written
-    bundled: str = ""  # the single-file essay turned into a bundle to hold them
+    bundled: list[str] = field(default_factory=list)  # single-file essays turned into bundles to hold them
+    notices: list[str] = field(default_factory=list)  # what else an importer has to say (left out, unmatched)
+    added: list[str] = field(default_factory=list)  # what else an importer added ("3 likes")
 
     def merge(self, other: SyncResult) -> None:
-        for name in ("written", "refreshed", "hand_edited", "removed", "gone_upstream", "elsewhere", "problems"):
+        for name in ("written", "refreshed", "hand_edited", "removed", "gone_upstream", "elsewhere", "problems", "bundled", "notices", "added"):
             getattr(self, name).extend(getattr(other, name))
         self.unchanged += other.unchanged
 
@@ -117,7 +119,7 @@ def sync_replies(target: EssayFile, source: str, planned: list[PlannedReply], co
                 continue
             if target.file.name != "index.md":  # the first reply of a single-file essay
                 target.make_bundle()
-                result.bundled = _shown(target.moved_from, target.site_root) if target.moved_from else ""
+                result.bundled += [_shown(target.moved_from, target.site_root)] if target.moved_from else []
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "xb") as handle:  # never replace a file that appeared meanwhile
                 handle.write(data)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,25 +33,18 @@ REPLY_KINDS = ("in-reply-to", "mention-of")
 REACTION_KINDS = {"like-of": "like", "repost-of": "repost", "bookmark-of": "bookmark"}
 
 
-@dataclass
-class WebmentionResult(SyncResult):
-    reactions: int = 0  # likes, reposts and bookmarks added
-    private: int = 0  # entries marked wm-private: not imported
-    unmatched: list[str] = field(default_factory=list)  # targets that are no essay of the site
-    unknown: int = 0  # entries of a kind that is neither a reply nor a reaction
-    bundled_all: list[str] = field(default_factory=list)
-
-
-def import_webmentions(site_root: Path, feed: Path, config: Config) -> WebmentionResult:
+def import_webmentions(site_root: Path, feed: Path, config: Config) -> SyncResult:
+    """Import (or sync) every public entry of the feed that is about an essay of the site."""
     entries = _entries(feed)
     essays = EssaysByUrl(site_root, config)
-    result = WebmentionResult()
+    result = SyncResult()
+    private = unknown = added = 0
     replies: dict[int, tuple[EssayFile, list[PlannedReply]]] = {}
     reactions: dict[int, tuple[EssayFile, list[dict]]] = {}
     unmatched: set[str] = set()
     for entry in entries:
         if entry.get("wm-private") is True:
-            result.private += 1
+            private += 1
             continue
         kind, target, ident = entry.get("wm-property"), str(entry.get("wm-target") or ""), entry.get("wm-id")
         if ident is None or str(ident).strip() == "":
@@ -67,19 +59,22 @@ def import_webmentions(site_root: Path, feed: Path, config: Config) -> Webmentio
         elif kind in REACTION_KINDS:
             reactions.setdefault(id(essay), (essay, []))[1].append(_reaction(entry))
         else:
-            result.unknown += 1
-    result.unmatched = sorted(unmatched)
+            unknown += 1
     for essay, planned in replies.values():
-        synced = sync_replies(essay, SOURCE, planned, config, complete=False)
-        result.merge(synced)
-        if synced.bundled:
-            result.bundled_all.append(synced.bundled)
+        result.merge(sync_replies(essay, SOURCE, planned, config, complete=False))
     for essay, found in reactions.values():
         if essay.file.name != "index.md":
             essay.make_bundle()
             if essay.moved_from:
-                result.bundled_all.append(essay.moved_from.relative_to(site_root).as_posix())
-        result.reactions += _save_reactions(essay.bundle / REPLIES_DIR / REACTIONS_FILE, found)
+                result.bundled.append(essay.moved_from.relative_to(site_root).as_posix())
+        added += _save_reactions(essay.bundle / REPLIES_DIR / REACTIONS_FILE, found)
+    result.notices += [f"{target}: no essay of this site has this address (aliases included); not imported" for target in sorted(unmatched)]
+    if private:
+        result.notices.append(f"{private} private webmention{'s were' if private != 1 else ' was'} left out: they are never published")
+    if unknown:
+        result.notices.append(f"{unknown} webmention{'s' if unknown != 1 else ''} of another kind than a reply, mention, like, repost or bookmark left out")
+    if added:
+        result.added.append(f"{added} new like{'s' if added != 1 else ''}, repost{'s' if added != 1 else ''} or bookmark{'s' if added != 1 else ''}")
     return result
 
 
