@@ -95,9 +95,10 @@ def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle
             continue
         if is_dir:
             if bundle is not None and entry.name == REPLIES_DIR and rel_folder == bundle:
-                names = os.listdir(entry.path)
-                sources.replies[bundle] = sorted(f"{rel}/{name}" for name in names if name.endswith(".md") and not is_editor_leftover(name))
-                if REACTIONS_FILE in names:
+                sources.replies[bundle] = sorted(
+                    f"{rel}/{name}" for name in os.listdir(entry.path) if name.endswith(".md") and not is_editor_leftover(name)
+                )
+                if os.path.isfile(os.path.join(entry.path, REACTIONS_FILE)):
                     sources.reactions[bundle] = f"{rel}/{REACTIONS_FILE}"
                 continue
             _walk(entry.path, rel, sources, report, bundle, ancestors)

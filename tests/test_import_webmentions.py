@@ -110,3 +110,10 @@ def test_a_webmention_to_a_reply_answers_that_reply(site, tmp_path):
     assert main(["-C", str(site.root), "import", "webmentions", str(feed(tmp_path, [answer]))]) == 0
     assert site.build("--strict") == 0
     assert site.html("talk/index.html").css_first("#reply-r1 #reply-wm-21") is not None
+
+
+def test_an_essay_with_hidden_replies_shows_no_reactions_either(site, tmp_path):
+    site.essay("talk/index.md", title="Talk", date="2026-02-01", replies="hidden", body="Some text.\n")
+    assert main(["-C", str(site.root), "import", "webmentions", str(feed(tmp_path, entries()[2:4]))]) == 0
+    assert site.build() == 0
+    assert site.html("talk/index.html").css_first(".reactions") is None
