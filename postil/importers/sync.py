@@ -86,7 +86,9 @@ def sync_replies(target: EssayFile, source: str, planned: list[PlannedReply], co
     result = SyncResult()
     record = ImportRecord.load(target.bundle)
     replies = target.bundle / REPLIES_DIR
-    shown = lambda ident: _shown(replies / f"{ident}.md", target.site_root)  # noqa: E731
+
+    def shown(ident: str) -> str:
+        return _shown(replies / f"{ident}.md", target.site_root)
 
     idents = _assign_idents(planned, record, replies)
     texts = {item.key: _text(item, idents) for item in planned}
@@ -121,8 +123,12 @@ def sync_replies(target: EssayFile, source: str, planned: list[PlannedReply], co
                 target.make_bundle()
                 result.bundled += [_shown(target.moved_from, target.site_root)] if target.moved_from else []
             path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "xb") as handle:  # never replace a file that appeared meanwhile
-                handle.write(data)
+            try:
+                with open(path, "xb") as handle:  # never replace a file that appeared meanwhile
+                    handle.write(data)
+            except FileExistsError:
+                result.hand_edited.append(shown(ident))
+                continue
             record.entries[item.key] = Entry(ident, digest(data))
             result.written.append(shown(ident))
             continue
