@@ -43,10 +43,18 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     serve.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve.set_defaults(run=_run_serve)
 
-    importer = commands.add_parser("import", help="turn comments from another system into reply files")
-    importer.add_argument("format", choices=["staticman"], help="where the comments come from")
-    importer.add_argument("folder", type=Path, help="the folder of comment files (one post's, or one per post)")
-    importer.add_argument("--to", type=Path, help="the essay bundle folder to add replies to (default: same name as the post folder)")
+    importer = commands.add_parser("import", help="bring a discussion in as reply files: lesswrong, webmentions, staticman")
+    formats = importer.add_subparsers(dest="format", parser_class=_Parser, required=True, metavar="FORMAT")
+    lesswrong = formats.add_parser("lesswrong", help="a LessWrong, Alignment Forum or EA Forum thread")
+    lesswrong.add_argument("source", metavar="SOURCE", help="a JSON file saved from the forum's GraphQL API, or the post's URL")
+    lesswrong.add_argument("--to", type=Path, required=True, metavar="ESSAY", help="the essay to add the replies to (content/<essay>/)")
+    lesswrong.add_argument("--endpoint", metavar="URL", help="the GraphQL endpoint to ask (default: the post's site's /graphql)")
+    webmentions = formats.add_parser("webmentions", help="a webmention.io JF2 feed: replies, mentions, likes, reposts")
+    webmentions.add_argument("file", type=Path, help="the feed saved from webmention.io's API")
+    staticman = formats.add_parser("staticman", help="Staticman comment files")
+    staticman.add_argument("folder", type=Path, help="the folder of comment files (one post's, or one per post)")
+    staticman.add_argument("--to", type=Path, metavar="ESSAY", help="the essay to add replies to (default: the one named like the post folder)")
+    staticman.add_argument("--anonymous", default="Anonymous", metavar="NAME", help="the name of comments without one (default: Anonymous)")
     importer.set_defaults(run=_run_import)
 
     new = commands.add_parser("new", help="start a draft essay, or a reply with --reply")
@@ -73,15 +81,31 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from .staticman import import_staticman
+    from .config import load_config
+    from .importers import summary
 
-    to = args.here / args.to if args.to is not None else None
-    result = import_staticman(args.site, args.here / args.folder, to)
-    for path in result.skipped:
-        print(f"{path}: kept the existing file", file=sys.stderr)
-    written = len(result.written)
-    print(f"Imported {written} repl{'y' if written == 1 else 'ies'}; {len(result.skipped)} already existed and were left alone")
-    return 0
+    config = load_config(args.site)
+    if args.format == "lesswrong":
+        from .importers.essays import essay_at
+        from .importers.lesswrong import import_lesswrong
+
+        source = args.source if "://" in args.source else str(args.here / args.source)
+        result = import_lesswrong(essay_at(args.site, args.to, config, args.here), source, config, args.endpoint)
+    elif args.format == "webmentions":
+        from .importers.webmentions import import_webmentions
+
+        result = import_webmentions(args.site, args.here / args.file, config)
+    else:
+        from .importers.staticman import import_staticman
+
+        to = args.here / args.to if args.to is not None else None
+        result = import_staticman(args.site, args.here / args.folder, config, to, args.anonymous)
+    out, err = summary(result)
+    for line in err:
+        print(line, file=sys.stderr)
+    for line in out:
+        print(line)
+    return 1 if any(problem.severity == "error" for problem in result.problems) else 0
 
 
 def _add_output_options(command: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ from .errors import Report
 
 CONTENT_DIR = "content"
 REPLIES_DIR = "replies"
+REACTIONS_FILE = "reactions.json"  # likes and reposts beside the replies; the import record, .imported.json, is hidden and passed by
 
 _EDITOR_LEFTOVERS = re.compile(
     r"""^(
@@ -47,6 +48,7 @@ class Sources:
     bundle_files: dict[str, list[str]] = field(default_factory=dict)  # bundle dir → files in it
     loose_files: list[str] = field(default_factory=list)  # other files, copied to the same path
     replies: dict[str, list[str]] = field(default_factory=dict)  # bundle dir → reply files
+    reactions: dict[str, str] = field(default_factory=dict)  # bundle dir → its replies/reactions.json (see reactions.py)
 
 
 def discover(site_root: Path, report: Report) -> Sources:
@@ -96,6 +98,8 @@ def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle
                 sources.replies[bundle] = sorted(
                     f"{rel}/{name}" for name in os.listdir(entry.path) if name.endswith(".md") and not is_editor_leftover(name)
                 )
+                if os.path.isfile(os.path.join(entry.path, REACTIONS_FILE)):
+                    sources.reactions[bundle] = f"{rel}/{REACTIONS_FILE}"
                 continue
             _walk(entry.path, rel, sources, report, bundle, ancestors)
         elif entry.name.endswith(".md"):

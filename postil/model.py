@@ -119,6 +119,8 @@ class Reply:
     quotes: tuple[Quote, ...]
     links: tuple[Link, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict)
+    origin: str = ""  # where an imported reply was first published (its page there)
+    retracted: bool = False  # withdrawn by its author where it was first published: shown struck through
 
 
 @pickled_as_call
@@ -143,6 +145,31 @@ class Discussion:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone who liked, reposted or bookmarked an essay: a name, and their site if known."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Reactions:
+    """An essay's reactions by kind, each list oldest first."""
+
+    likes: tuple[Person, ...] = ()
+    reposts: tuple[Person, ...] = ()
+    bookmarks: tuple[Person, ...] = ()
+
+    def counts(self) -> list[tuple[str, str, tuple[Person, ...]]]:
+        """('2 likes', 'like', people) for every kind there is, in a fixed order."""
+        shown = []
+        for kind, people in (("like", self.likes), ("repost", self.reposts), ("bookmark", self.bookmarks)):
+            if people:
+                shown.append((f"{len(people)} {kind}{'' if len(people) == 1 else 's'}", kind, people))
+        return shown
+
+
+@dataclass(frozen=True)
 class Tag:
     slug: str
     name: str
@@ -161,3 +188,4 @@ class Site:
     assets: dict[str, str]  # output path → source path, for bundle files copied beside pages
     discussions: dict[str, Discussion] = field(default_factory=dict)  # url_path → its replies
     replies: tuple[tuple[Reply, Essay], ...] = ()  # every shown reply with its essay, newest first
+    reactions: dict[str, Reactions] = field(default_factory=dict)  # url_path → its likes, reposts and bookmarks

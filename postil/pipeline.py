@@ -163,6 +163,12 @@ class Builder:
                 replies.append(parsed.reply)
 
         site = assemble(essays, sources, report, replies)
+        if sources.reactions:
+            from .reactions import read_reactions
+
+            by_bundle = read_reactions(self.site_root, sources.reactions, report)
+            shown = {essay.url_path: by_bundle[essay.bundle_dir] for essay in site.essays if essay.bundle_dir in by_bundle and essay.replies_mode != "hidden"}
+            site = replace(site, reactions=shown)
         assets = self._collect_assets(config, changed)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)

@@ -20,6 +20,7 @@ from .config import Config
 from .errors import Problem
 from .md.headings import slugify
 from .model import Discussion, Essay, Site
+from .origins import origin_name
 from .search import SEARCH_PAGE, search_enabled
 from .theme import Assets, template_dirs
 
@@ -89,6 +90,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         iso=iso_datetime,
         minutes=lambda essay: essay.reading_minutes(config.words_per_minute),
         tag_slug=slugify,
+        origin_name=origin_name,
         absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
         json=lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"),
     )
@@ -113,6 +115,7 @@ def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page
                 "backlinks": site.backlinks.get(essay.url_path, ()),
                 "responses": site.responses.get(essay.url_path, ()),
                 "answered": answered.get(essay.url_path),
+                "reactions": site.reactions.get(essay.url_path),
             },
         )
 

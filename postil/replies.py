@@ -1,7 +1,8 @@
 """One reply file in, one `Reply` (or its problems) out.
 
 A reply is `content/<bundle>/replies/<id>.md`: front matter with `author` and `date`
-(required), `parent`, `url`, `score` and `agreement` (optional), then a Markdown body.
+(required), `parent`, `url`, `score`, `agreement`, `origin` (where an imported reply was
+first published) and `retracted` (optional), then a Markdown body.
 Replies come from strangers, so every field is checked: structural fields (author, date,
 parent, the id) are errors when wrong; decorations (url, score, agreement) are dropped
 with a warning, so one odd homepage does not hold back the whole site. Pure, like
@@ -30,7 +31,7 @@ MAX_BYTES = 64 * 1024
 MAX_AUTHOR_LENGTH = 100
 MAX_URL_LENGTH = 2000
 MAX_COUNT = 10**9
-KNOWN_KEYS = ("author", "date", "parent", "url", "score", "agreement")
+KNOWN_KEYS = ("author", "date", "parent", "url", "score", "agreement", "origin", "retracted")
 REPLY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
@@ -57,7 +58,7 @@ def doc_id(ident: str, bundle_dir: str) -> str:
     return f"reply-{ident}-{hashlib.sha1(bundle_dir.encode('utf-8')).hexdigest()[:4]}"
 
 
-def _is_author_url(url: str) -> bool:
+def is_author_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not re.search(r"[\s\"'<>`\\]", url)
 
@@ -101,10 +102,23 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
     url = meta.get("url")
     if url is None or url == "":
         url = ""
-    elif not isinstance(url, str) or len(url) > MAX_URL_LENGTH or not _is_author_url(url.strip()):
+    elif not isinstance(url, str) or len(url) > MAX_URL_LENGTH or not is_author_url(url.strip()):
         problem("url", "'url' must be an http:// or https:// address; it was left out", "fix the address or remove the line", "warning")
         url = ""
     url = url.strip()
+
+    origin = meta.get("origin")
+    if origin is None or origin == "":
+        origin = ""
+    elif not isinstance(origin, str) or len(origin) > MAX_URL_LENGTH or not is_author_url(origin.strip()):
+        problem("origin", "'origin' must be the http:// or https:// address the reply was first published at; it was left out", "fix the address or remove the line", "warning")
+        origin = ""
+    origin = origin.strip()
+
+    retracted = meta.get("retracted", False)
+    if not isinstance(retracted, bool):
+        problem("retracted", "'retracted' must be true or false; it was left out", "write 'retracted: true'", "warning")
+        retracted = False
 
     counts = {}
     for key in ("score", "agreement"):
@@ -115,7 +129,7 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
             problem(key, f"'{key}' must be a whole number; it was left out", f"write '{key}: 3'", "warning")
             counts[key] = None
 
-    return {"author": author, "date": date, "parent": parent, "url": url, **counts}, problems
+    return {"author": author, "date": date, "parent": parent, "url": url, "origin": origin, "retracted": retracted, **counts}, problems
 
 
 def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: Config) -> ParsedReply:
@@ -157,6 +171,8 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
         parent=fields["parent"],
         score=fields["score"],
         agreement=fields["agreement"],
+        origin=fields["origin"],
+        retracted=fields["retracted"],
         html=html,
         text=normalise(" ".join(plain_text(token.children) for token in tokens if token.type == "inline")),
         quotes=_quotes(tokens, parts.body_line),
@@ -167,19 +183,28 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
 
 
 def _quotes(tokens, first_line: int) -> tuple[Quote, ...]:
-    """The reply's top-level blockquotes; nested ones quote the quote and are not checked."""
-    quotes = []
+    """The reply's opening quote, if it opens with one: the only quote that anchors it.
+
+    A reply that opens by quoting answers that passage (of the essay, or of a reply above);
+    quotes further down are the reader's evidence, often from other sources, and are not
+    checked. A quote of several paragraphs stands for the first of them, the passage it
+    is pinned beside. Nested quotes quote the quote and are not checked.
+    """
+    if not tokens or tokens[0].type != "blockquote_open":
+        return ()
     depth = 0
     for index, token in enumerate(tokens):
         if token.type == "blockquote_open":
-            if depth == 0:
-                start = index
             depth += 1
         elif token.type == "blockquote_close":
             depth -= 1
             if depth == 0:
-                inside = tokens[start:index]
-                text = normalise(" ".join(plain_text(t.children) for t in inside if t.type == "inline" and t.level <= 2))
-                line = (tokens[start].map[0] if tokens[start].map else 0) + first_line
-                quotes.append(Quote(line, text, bool(tokens[start].meta.get("elsewhere"))))
-    return tuple(quotes)
+                break
+    inside = tokens[1:index]
+    paragraphs = [t for t in inside if t.type == "paragraph_open" and t.level == 1]
+    if len(paragraphs) > 1:
+        start = inside.index(paragraphs[0])
+        inside = inside[start : inside.index(paragraphs[1])]
+    text = normalise(" ".join(plain_text(t.children) for t in inside if t.type == "inline" and t.level <= 2))
+    line = (tokens[0].map[0] if tokens[0].map else 0) + first_line
+    return (Quote(line, text, bool(tokens[0].meta.get("elsewhere"))),)

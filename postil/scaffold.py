@@ -104,10 +104,11 @@ def new_essay(site_root: Path, title: str, *, tags: list[str] | None = None, bun
     return path
 
 
-def _find_essay(site_root: Path, essay: str, here: Path) -> Path:
-    """An essay file from a file path or bundle folder (relative to `here`) or a site path ('/essay/')."""
+def find_essay(site_root: Path, essay: str, here: Path) -> Path:
+    """An essay file from a file path or a bundle folder, relative to `here` (or what will
+    be a bundle: content/x/ for content/x.md), or from a site path ('/essay/')."""
     given = here / essay
-    for candidate in (given, given / "index.md"):
+    for candidate in (given, given / "index.md", given.with_name(given.name + ".md")):
         if candidate.is_file() and candidate.suffix == ".md":
             return candidate
     wanted = essay.strip("/") + "/"
@@ -118,7 +119,7 @@ def _find_essay(site_root: Path, essay: str, here: Path) -> Path:
                                "give the essay's file (content/x.md), its bundle folder, or its site path (/x/)")])
 
 
-def _into_bundle(essay_file: Path, site_root: Path) -> Path:
+def into_bundle(essay_file: Path, site_root: Path) -> Path:
     """Move content/x.md to content/x/index.md: same URL, and now it can hold replies."""
     if essay_file.name == "index.md":
         return essay_file
@@ -157,13 +158,13 @@ def new_reply(site_root: Path, essay: str, author: str, *, parent: str = "", now
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     if not author.strip():
         raise PostilError([Problem("postil", None, None, "the author is empty", "give --author NAME")])
-    essay_file = _find_essay(site_root, essay, here or site_root)
+    essay_file = find_essay(site_root, essay, here or site_root)
     replies = essay_file.parent / REPLIES_DIR if essay_file.name == "index.md" else essay_file.with_suffix("") / REPLIES_DIR
     if parent and not (replies / f"{parent}.md").is_file():
         known = sorted(path.stem for path in replies.glob("*.md")) if replies.is_dir() else []
         hint = f"known replies: {', '.join(known)}" if known else "this essay has no replies yet; leave out --parent"
         raise PostilError([Problem(_shown(replies, site_root), None, None, f"no reply {parent!r} to answer", hint)])
-    bundled = _into_bundle(essay_file, site_root)
+    bundled = into_bundle(essay_file, site_root)
     moved = (essay_file, bundled) if bundled != essay_file else None
     replies = bundled.parent / REPLIES_DIR
     meta: dict = {"author": author.strip(), "date": now}

@@ -35,7 +35,7 @@ class Inputs:
 
 def source_files(sources: Sources) -> set[str]:
     """Every file under content/ that a build reads."""
-    files = {source.path for source in sources.essays} | set(sources.loose_files)
+    files = {source.path for source in sources.essays} | set(sources.loose_files) | set(sources.reactions.values())
     for group in (*sources.bundle_files.values(), *sources.replies.values()):
         files.update(group)
     return files

@@ -46,13 +46,33 @@ def test_fragments_out_of_order_do_not_match(site, capsys):
     assert "content/talk/replies/r1.md:5: warning: the quote" in capsys.readouterr().err
 
 
-def test_quote_matching_nothing_in_reach_is_a_warning_with_path_and_line(site, capsys):
+def test_opening_quote_matching_nothing_in_reach_is_a_warning_with_path_and_line(site, capsys):
     essay_with_replies(site)
-    write_reply(site, "r1", "Intro line.\n\n> This sentence appears nowhere in the essay at all.")
+    write_reply(site, "r1", "> This sentence appears nowhere in the essay at all.\n\nIntro line.")
     assert site.build() == 0
     err = capsys.readouterr().err
-    assert "content/talk/replies/r1.md:7: warning: the quote \u201cthis sentence appears nowhere in the essay at all.\u201d is not in the essay" in err
+    assert "content/talk/replies/r1.md:5: warning: the quote \u201cthis sentence appears nowhere in the essay at all.\u201d is not in the essay" in err
     assert "{.elsewhere}" in err
+
+
+def test_a_quote_further_down_the_reply_is_evidence_not_an_anchor(site, capsys):
+    essay_with_replies(site)
+    write_reply(site, "r1", "Compare a manual I keep:\n\n> The margin belongs to the binder before it belongs to the reader.\n\nQuite.")
+    write_reply(site, "r2", f"As I read it:\n\n> {FIRST}\n\nYes.", date="2026-03-03T10:00:00Z")
+    assert site.build("--strict") == 0
+    assert "warning" not in capsys.readouterr().err
+    assert site.html("talk/index.html").css_first(".side-comments") is None
+
+
+def test_quote_of_two_consecutive_paragraphs_is_pinned_beside_the_first(site, capsys):
+    essay_with_replies(site)
+    write_reply(site, "r1", "> The margin is where a reader answers the page, one pencilled line at a time.\n>\n"
+                "> A second paragraph talks about glosses that outgrew the text they surrounded.\n\nBoth, yes.", author="Ann")
+    assert site.build("--strict") == 0
+    assert "warning" not in capsys.readouterr().err
+    page = site.html("talk/index.html")
+    assert side_comments_of(page, "The margin is where").css_first("li a").text() == "Ann"
+    assert side_comments_of(page, "A second paragraph") is None
 
 
 def test_unmatched_quote_is_an_error_with_strict(site, capsys):

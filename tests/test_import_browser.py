@@ -1,0 +1,72 @@
+"""Imported discussions in a real browser: a retracted comment is struck through, the likes open into names."""
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from forum_fixtures import ESSAY_FIRST, ESSAY_SECOND, response, thread
+from test_import_webmentions import entries
+
+from browser_support import launched_chromium
+from postil.cli import main
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with launched_chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def imported_page(site, tmp_path, browser):
+    site.essay("talk.md", title="Talk", date="2026-01-20", body=f"{ESSAY_FIRST}\n\n{ESSAY_SECOND}\n")
+    (tmp_path / "export.json").write_text(json.dumps(response(thread())), encoding="utf-8")
+    (tmp_path / "feed.json").write_text(json.dumps({"type": "feed", "children": entries()}), encoding="utf-8")
+    assert main(["-C", str(site.root), "import", "lesswrong", str(tmp_path / "export.json"), "--to", "content/talk/"]) == 0
+    assert main(["-C", str(site.root), "import", "webmentions", str(tmp_path / "feed.json")]) == 0
+    assert site.build() == 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site.out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/talk/"
+    server.shutdown()
+    server.server_close()
+
+
+VIEWS = [(width, scheme) for width in (1440, 390) for scheme in ("light", "dark")]
+
+
+def test_retracted_reply_is_struck_through_and_reactions_list_their_names(imported_page, browser):
+    for width, scheme in VIEWS:  # one site, built once, seen four ways
+        _check(browser, imported_page, width, scheme)
+
+
+def _check(browser, imported_page, width, scheme):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(imported_page)
+    # A decoration is drawn through every line of text inside the element that sets it.
+    retracted = page.locator("#reply-c10aaaaaaaaaaaaaa > .reply-body > del.reply-retracted")
+    assert "line-through" in retracted.evaluate("element => getComputedStyle(element).textDecorationLine")
+    assert retracted.locator("p").inner_text() == "I take it back."
+    assert page.locator("#reply-c01aaaaaaaaaaaaaa > .reply-body del").count() == 0
+    names = page.locator(".reactions li").first
+    assert not names.is_visible()
+    page.click(".reactions summary")
+    assert names.is_visible() and names.inner_text() == "Cat liked"
+    box = page.locator(".reactions").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator(".reactions").screenshot(path=str(SCREENSHOTS / f"import-reactions-{width}-{scheme}.png"))
+    page.locator("#reply-c10aaaaaaaaaaaaaa").screenshot(path=str(SCREENSHOTS / f"import-retracted-{width}-{scheme}.png"))
+    context.close()
