@@ -20,6 +20,7 @@ from .config import Config
 from .errors import Problem
 from .md.headings import slugify
 from .model import Discussion, Essay, Site
+from .references import fill
 from .search import SEARCH_PAGE, search_enabled
 from .theme import Assets, template_dirs
 
@@ -90,6 +91,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         minutes=lambda essay: essay.reading_minutes(config.words_per_minute),
         tag_slug=slugify,
         absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
+        resolved=lambda html, references: fill(html, references, config.href),
         json=lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"),
     )
     return env
@@ -113,6 +115,7 @@ def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page
                 "backlinks": site.backlinks.get(essay.url_path, ()),
                 "responses": site.responses.get(essay.url_path, ()),
                 "answered": answered.get(essay.url_path),
+                "references": site.references.get(essay.url_path, ()),
             },
         )
 
@@ -142,7 +145,8 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
             output = alias + "index.html" if alias.endswith("/") else alias
             yield Page(output, "redirect.html", {"essay": essay})
     feed = site.essays[: config.feed_entries]
-    yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed)})
+    feed_references = {essay.url_path: site.references[essay.url_path] for essay in feed if essay.url_path in site.references}
+    yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed), "references": feed_references})
     reply_authors = sorted({slugify(reply.author) for reply, _ in site.replies})  # as reply_pages names their pages
     yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors})
     yield Page("robots.txt", "robots.txt", {})
