@@ -32,10 +32,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     serve.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve.set_defaults(run=_run_serve)
 
-    importer = commands.add_parser("import", help="turn comments from another system into reply files")
-    importer.add_argument("format", choices=["staticman"], help="where the comments come from")
-    importer.add_argument("folder", type=Path, help="the folder of comment files (one post's, or one per post)")
-    importer.add_argument("--to", type=Path, help="the essay bundle folder to add replies to (default: same name as the post folder)")
+    importer = commands.add_parser("import", help="turn comments from another system into reply files, or move in a Quartz/Obsidian folder")
+    importer.add_argument("format", choices=["staticman", "quartz"], help="where the comments (staticman) or notes (quartz) come from")
+    importer.add_argument("folder", type=Path, help="the folder of comment files (one post's, or one per post), or Quartz's content folder")
+    importer.add_argument("--to", type=Path, help="staticman: the essay bundle folder to add replies to (default: same name as the post folder); quartz: where in content/ the notes go (default: content/)")
     importer.set_defaults(run=_run_import)
 
     new = commands.add_parser("new", help="start a draft essay, or a reply with --reply")
@@ -60,6 +60,12 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 
 
 def _run_import(args: argparse.Namespace) -> int:
+    if args.format == "quartz":
+        from .importers.quartz import import_quartz, report_lines
+
+        for line in report_lines(import_quartz(args.site, args.folder, args.to)):
+            print(line)
+        return 0
     from .staticman import import_staticman
 
     result = import_staticman(args.site, args.folder, args.to)

@@ -1,0 +1,1 @@
+"""Importers: content and comments from other systems, brought into a postil site."""
