@@ -31,6 +31,11 @@ def _reserved_folder(url_path: str) -> str | None:
     return next((folder for folder in RESERVED_FOLDERS if key.startswith(folder)), None)
 
 
+def _theme_writes(path: str) -> bool:
+    """Whether the theme writes the page at site path `path` ('tags/', '', 'feed.xml')."""
+    return path in RESERVED_PATHS or _reserved_folder(path) is not None
+
+
 # The last build's backlinks. In the dev server most essays are the very same objects
 # from one build to the next: a page's backlinks, when they are the same essays, are the
 # same tuple as last time, which tells a page's digest at a glance that they did not change.
@@ -127,7 +132,7 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
     ordered = tuple(sorted(kept, key=lambda e: (-e.date.timestamp(), e.url_path)))
     by_url = {essay.url_path: essay for essay in ordered}
     files = _files(kept, sources)
-    references, referenced = resolve_references(ordered, files, report)
+    references, referenced = resolve_references(ordered, files, report, _theme_writes)
 
     backlinks: dict[str, list[Essay]] = defaultdict(list)
     responses: dict[str, list[Essay]] = defaultdict(list)

@@ -26,6 +26,7 @@ from .errors import Report
 from .md.headings import github_slug
 from .md.wikilinks import PLACEHOLDER_END, PLACEHOLDER_START, Reference
 from .model import Essay
+from .sitepaths import resolve_target
 
 Resolved = tuple[str, str, str]  # site path (with any #fragment), title, excerpt
 _URL_SAFE = "/#%:@!$&'()*+,;=-._~"  # what a URL keeps as it is; spaces and other letters are %-encoded
@@ -128,9 +129,12 @@ def _excerpt(target: Essay, fragment: str) -> str:
     return target.summary
 
 
-def resolve_references(essays: Iterable[Essay], files: dict[str, str], report: Report) -> tuple[dict[str, tuple[Resolved, ...]], dict[str, set[str]]]:
+def resolve_references(
+    essays: Iterable[Essay], files: dict[str, str], report: Report, theme_paths: Callable[[str], bool] = lambda path: False,
+) -> tuple[dict[str, tuple[Resolved, ...]], dict[str, set[str]]]:
     """Each essay's references resolved, by its URL; and the essays each one links to
-    that way (for backlinks). A target that is not found is warned about like any broken link."""
+    that way (for backlinks). A target that is not found is warned about like any broken
+    link, unless it is a page the theme writes (`theme_paths`: '/tags/', '/')."""
     essays = tuple(essays)
     index = SiteIndex(essays, files)
     resolved: dict[str, tuple[Resolved, ...]] = {}
@@ -140,7 +144,7 @@ def resolve_references(essays: Iterable[Essay], files: dict[str, str], report: R
             continue
         values = []
         for reference in essay.references:
-            value, target = _resolve(index, essay, reference, report)
+            value, target = _resolve(index, essay, reference, report, theme_paths)
             values.append(value)
             if target is not None and target is not essay:
                 linked[essay.url_path].add(target.url_path)
@@ -148,7 +152,7 @@ def resolve_references(essays: Iterable[Essay], files: dict[str, str], report: R
     return resolved, linked
 
 
-def _resolve(index: SiteIndex, essay: Essay, reference: Reference, report: Report) -> tuple[Resolved, Essay | None]:
+def _resolve(index: SiteIndex, essay: Essay, reference: Reference, report: Report, theme_paths: Callable[[str], bool]) -> tuple[Resolved, Essay | None]:
     written = reference.target + (f"#{reference.fragment}" if reference.fragment else "")
     if reference.kind == "image" or (reference.kind == "link" and posixpath.splitext(reference.target)[1] not in ("", ".md")):
         found_file = index.file(reference.target, essay)
@@ -164,9 +168,13 @@ def _resolve(index: SiteIndex, essay: Essay, reference: Reference, report: Repor
             found_file = index.file(reference.target, essay) if posixpath.splitext(reference.target)[1] else None
             if found_file is not None:
                 return (found_file, reference.target, ""), None
+            as_postil_reads_it = resolve_target(essay.url_path, reference.target)
+            fallback = (as_postil_reads_it or "") + (f"#{reference.fragment}" if reference.fragment else "")
+            if as_postil_reads_it is not None and theme_paths(as_postil_reads_it):
+                return (fallback, written, ""), None
             report.warning(essay.source, reference.line, f"link to {written!r} finds no note ({reference.mode} resolution) and no file",
                            "fix the path or name, or link to an alias the note declares")
-            return (reference.target.lstrip("/") + (f"#{reference.fragment}" if reference.fragment else ""), written, ""), None
+            return (fallback, written, ""), None
     else:
         target = index.note(reference.target)
         if target is None:

@@ -136,12 +136,14 @@ def _render_title_open(self, tokens, idx, options, env) -> str:
 
 def _render_title_close(self, tokens, idx, options, env) -> str:
     tag = "summary" if tokens[idx].meta["fold"] else "p"
-    return f'</span></{tag}>\n<div class="callout-content">\n'
+    content = "" if tokens[idx + 1].type == "callout_close" else '<div class="callout-content">\n'  # a title alone
+    return f"</span></{tag}>\n{content}"
 
 
 def _render_close(self, tokens, idx, options, env) -> str:
     tag = "details" if tokens[idx].meta["fold"] else "div"
-    return f"</div>\n</{tag}>\n"
+    content = "" if tokens[idx - 1].type == "callout_title_close" else "</div>\n"
+    return f"{content}</{tag}>\n"
 
 
 def callouts_plugin(md: MarkdownIt) -> None:
