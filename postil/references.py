@@ -57,6 +57,8 @@ class SiteIndex:
             for key in (_key(path), _key(essay.url_path)):
                 self.by_path.setdefault(key, essay)
             self.by_name[_key(posixpath.basename(path))].append(essay)
+            if essay.source.endswith("index.md"):  # a folder's page is also the file 'index'
+                self.by_name["index"].append(essay)
             self.by_title.setdefault(_key(essay.title), essay)
             for alias in essay.aliases:
                 self.by_alias.setdefault(_key(alias), essay)
