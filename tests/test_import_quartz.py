@@ -147,9 +147,14 @@ def test_dates_come_from_git_when_the_folder_is_in_git_and_it_says_so(tmp_path, 
                    "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.org", "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@example.org"}
     for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "first"]):
         subprocess.run(["git", "-C", str(garden), *command], check=True, env=environment)
+    later = {**environment, "GIT_AUTHOR_DATE": "2022-01-01T00:00:00+00:00", "GIT_COMMITTER_DATE": "2022-01-01T00:00:00+00:00"}
+    (garden / "notes").mkdir()
+    for command in (["mv", "undated.md", "notes/moved.md"], ["commit", "-q", "-m", "move"]):
+        subprocess.run(["git", "-C", str(garden), *command], check=True, env=later)
     site = tmp_path / "site"
     assert _import(site, garden) == 0
-    assert _front_matter(site / "content/undated.md")["date"] == dt.datetime(2021, 6, 7, 8, 9, 10, tzinfo=dt.timezone.utc)
+    # The first commit of the text, before it was moved, not the move.
+    assert _front_matter(site / "content/notes/moved.md")["date"] == dt.datetime(2021, 6, 7, 8, 9, 10, tzinfo=dt.timezone.utc)
     assert "Dates from: git (first commit) ×1" in capsys.readouterr().out
 
 

@@ -85,8 +85,9 @@ def import_quartz(site_root: Path, folder: Path, to: Path | None = None) -> Impo
     notes, files = _read_folder(folder, result)
     _place(notes, files, prefix, result)
     urls, file_urls = _urls(notes, files, prefix)
+    added = _first_commits(folder, [note.source for note in notes])
     for note in notes:
-        text = _with_front_matter(note, folder, result) + _rewrite_links(note, notes, urls, file_urls, files, result)
+        text = _with_front_matter(note, folder, added, result) + _rewrite_links(note, notes, urls, file_urls, files, result)
         _create(target / note.destination, text, result, site_root)
     for source, destination in files.items():
         _copy(folder / source, target / destination, result, site_root)
@@ -208,30 +209,53 @@ def _urls(notes: list[Note], files: dict[str, str], prefix: str) -> tuple[dict[s
     return urls, file_urls
 
 
-def _date(note: Note, folder: Path, result: ImportResult) -> tuple[object, str]:
+def _date(note: Note, folder: Path, added: dict[str, dt.datetime] | None, result: ImportResult) -> tuple[object, str]:
     for key in DATE_KEYS:
         value = note.meta.get(key)
         if value is not None and to_datetime(value) is not None:
             return value, f"front matter '{key}'"
         if value is not None:
             result.unmapped.append((note.source, f"'{key}: {value}' is not a date"))
-    first_commit = _first_commit(folder, note.source)
-    if first_commit is not None:
-        return first_commit, "git (first commit)"
+    if added is not None and note.source in added:
+        return added[note.source], "git (first commit)"
     mtime = dt.datetime.fromtimestamp((folder / note.source).stat().st_mtime, dt.timezone.utc).replace(microsecond=0)
     return mtime, "file modification time"
 
 
-def _first_commit(folder: Path, source: str) -> dt.datetime | None:
+def _git(folder: Path, *args: str) -> str | None:
     try:
-        found = subprocess.run(
-            ["git", "-C", str(folder), "log", "--follow", "--diff-filter=A", "--format=%aI", "--", source],
-            capture_output=True, text=True, timeout=30, check=False,
-        )
+        found = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    lines = found.stdout.split()
-    return dt.datetime.fromisoformat(lines[-1]) if found.returncode == 0 and lines else None
+    return found.stdout if found.returncode == 0 else None
+
+
+def _first_commits(folder: Path, sources: list[str]) -> dict[str, dt.datetime] | None:
+    """When each of `sources` (paths inside `folder`) was first committed, following renames
+    (Quartz moved its notes between folders more than once): in one pass over the history,
+    then file by file for any that pass missed. None when the folder is not in git; a file
+    never committed is left out."""
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    inside = _git(folder, "rev-parse", "--show-prefix")
+    if top is None or inside is None:
+        return None
+    log = _git(Path(top.strip()), "-c", "core.quotePath=false", "log", "-M", "--name-status", "--format=\x01%aI") or ""
+    following = {inside.strip() + source: source for source in sources}  # a path in the history → the note it became
+    added: dict[str, dt.datetime] = {}
+    for entry in log.split("\x01")[1:]:  # newest first
+        date, *changes = entry.strip().split("\n")
+        for change in changes:
+            status, *paths = change.split("\t")
+            if status.startswith("R") and len(paths) == 2 and paths[1] in following:
+                following[paths[0]] = following[paths[1]]
+            elif status == "A" and paths and paths[0] in following:
+                added[following[paths[0]]] = dt.datetime.fromisoformat(date)  # an older addition, later in the log, wins
+    for source in sources:
+        if source not in added:
+            log = _git(folder, "log", "--follow", "--diff-filter=A", "--format=%aI", "--", source)
+            if dates := (log or "").split():
+                added[source] = dt.datetime.fromisoformat(dates[-1])
+    return added
 
 
 def _names(value: object) -> list[str]:
@@ -242,7 +266,7 @@ def _names(value: object) -> list[str]:
     return []
 
 
-def _with_front_matter(note: Note, folder: Path, result: ImportResult) -> str:
+def _with_front_matter(note: Note, folder: Path, added: dict[str, dt.datetime] | None, result: ImportResult) -> str:
     meta, mapped = note.meta, {}
     for key in meta:
         result.mapped[key] += 1
@@ -252,7 +276,7 @@ def _with_front_matter(note: Note, folder: Path, result: ImportResult) -> str:
         title = posixpath.basename(posixpath.dirname(note.source)) or "Home" if stem == "index" else stem
         result.titles_from_names.append(note.source)
     mapped["title"] = str(title).strip()
-    date, origin = _date(note, folder, result)
+    date, origin = _date(note, folder, added, result)
     result.dates[origin] += 1
     mapped["date"] = date
     updated = next((meta[key] for key in UPDATED_KEYS if meta.get(key) is not None and to_datetime(meta[key]) is not None), None)
