@@ -18,7 +18,7 @@ from .callouts import callouts_plugin
 from .comments import comments_plugin
 from .containers import containers_plugin
 from .footnotes import footnotes_plugin
-from .headings import headings_plugin
+from .headings import headings_plugin, recorded_headings
 from .highlight import highlight_code
 from .links import links_plugin
 from .marks import marks_plugin
@@ -106,7 +106,7 @@ def essay_markdown(features: Features = Features()) -> MarkdownIt:
         (partial(quartz_links_plugin, mode=features.link_resolution), bool(features.link_resolution)),
         (_table_wrapper, True),
         (headings_plugin, True),
-        (wikilinks_plugin, resolves),  # after the heading ids, before the passages
+        (wikilinks_plugin, resolves),  # after the heading ids (and typography), before the passages
         (passages_plugin, True),
     ):
         if wanted:
@@ -145,7 +145,7 @@ def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: st
     offset = first_line
     return Rendered(
         html=html,
-        headings=tuple(env.get("headings", ())),
+        headings=recorded_headings(env),
         links=tuple(Link(line + offset, target, image) for line, target, image in env.get("links", ())),
         problems=tuple((line + offset, message, hint) for line, message, hint in env.get("problems", ())),
         word_count=_word_count(tokens),

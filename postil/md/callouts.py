@@ -54,9 +54,9 @@ def _icon(kind: str) -> str:
 
 
 def _make_callouts(state: StateCore) -> None:
-    tokens = state.tokens
-    if not any(token.type == "blockquote_open" for token in tokens):
+    if "[!" not in state.src:  # most documents: no callout head anywhere
         return
+    tokens = state.tokens
     result: list[Token] = []
     depth_stack: list[dict | None] = []
     index = 0

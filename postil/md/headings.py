@@ -36,11 +36,17 @@ def _kept(char: str) -> bool:
     return char == "-" or unicodedata.category(char)[0] in "LMN" or unicodedata.category(char) == "Pc"
 
 
+_ASCII_DROPPED = re.compile(r"[^a-z0-9_\- ]")
+
+
 @lru_cache(maxsize=4096)
 def github_slug(text: str) -> str:
     """The id GitHub (and Quartz, and Obsidian's publish) gives a heading with this text:
     lower case, punctuation and symbols dropped, each space a '-'."""
-    return "".join("-" if char == " " else char for char in text.lower() if char == " " or _kept(char))
+    text = text.lower()
+    if text.isascii():  # most headings: one regex instead of a look-up per character
+        return _ASCII_DROPPED.sub("", text).replace(" ", "-")
+    return "".join("-" if char == " " else char for char in text if char == " " or _kept(char))
 
 
 class GithubSlugger:
@@ -67,18 +73,17 @@ def _plain_text(inline: Token) -> str:
     return "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
 
 
-def _record_slug_text(state: StateCore) -> None:
-    """Before typography: GitHub slugs "--" and quotes as written, not as dashes and curly quotes."""
-    tokens = state.tokens
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open":
-            token.meta["slug_text"] = _slug_text(tokens[index + 1])
+def recorded_headings(env: dict) -> tuple[tuple[int, str, str], ...]:
+    """(level, id, text) of each heading, its text as typography left it (see headings_plugin)."""
+    return tuple((level, ident, _plain_text(inline)) for level, ident, inline in env.get("headings", ()))
 
 
 def headings_plugin(md: MarkdownIt) -> None:
-    """Give every heading an id and a permalink; record (level, id, text) in env["headings"].
+    """Give every heading an id and a permalink; record them in env["headings"] as (level,
+    id, inline token): `recorded_headings` reads their text once typography has run.
 
-    Runs last in the core chain so the recorded text has its typography applied.
+    Runs right after the inline stage, so the slug is made from the text as written, as
+    GitHub does ("--" and quotes as typed, not as dashes and curly quotes).
     An id set by the author (`{#id}`) is kept. A document with env["docId"] (a reply)
     prefixes its ids so they never clash on a page; a slug that postil's own ids use
     (`replies`, `fn-1`, `reply-…`, `passage-…`) gets 'h-' in front.
@@ -95,8 +100,7 @@ def headings_plugin(md: MarkdownIt) -> None:
             if token.type != "heading_open":
                 continue
             inline = tokens[index + 1]
-            text = token.meta.get("slug_text", inline.content)
-            slug = slugger.slug(text) or slugger.slug("section")
+            slug = slugger.slug(_slug_text(inline)) or slugger.slug("section")
             legacy = _legacy_id(inline.content, legacy_used) if token.tag in _LEGACY_LEVELS and not prefix else ""
             own = str(token.attrGet("id") or "")
             if own:
@@ -109,16 +113,15 @@ def headings_plugin(md: MarkdownIt) -> None:
         ids = {slug for _, _, slug, _ in assigned}
         for token, inline, slug, legacy in assigned:
             token.attrSet("id", slug)
-            headings.append((int(token.tag[1]), slug, _plain_text(inline)))
-            children = list(inline.children or [])
+            headings.append((int(token.tag[1]), slug, inline))
+            children = inline.children if inline.children is not None else []
             if legacy and legacy not in ids:
                 # The id this heading had before: kept, unless it now names another heading.
                 children.insert(0, _html(f'<span id="{legacy}" class="heading-former-id"></span>'))
             children.append(_html(f' <a class="heading-anchor" href="#{slug}" aria-hidden="true" tabindex="-1" data-pagefind-ignore>#</a>'))
             inline.children = children
 
-    md.core.ruler.after("inline", "heading_slug_text", _record_slug_text)
-    md.core.ruler.push("heading_ids", assign_ids)
+    md.core.ruler.after("inline", "heading_ids", assign_ids)
 
 
 def _legacy_id(text: str, used: set[str]) -> str:

@@ -52,6 +52,8 @@ def _pair(state: StateInline, delimiters: list[Delimiter]) -> None:
 
 
 def _post_process(state: StateInline) -> None:
+    if "==" not in state.src:  # nearly every paragraph: nothing to pair
+        return
     _pair(state, state.delimiters)
     for meta in state.tokens_meta:
         if meta and "delimiters" in meta:

@@ -85,6 +85,7 @@ def _wikilink(state: StateInline, silent: bool) -> bool:
     if not target and not fragment:
         return False
     if not silent:
+        state.env["wikilinks"] = True  # spares documents without any a look at every inline token
         kind = _kind(target, embed)
         meta = {"kind": kind, "target": target, "fragment": fragment, "label": label}
         if kind == "image":
@@ -126,6 +127,7 @@ def _resolve_in_document(state: StateCore) -> None:
     tokens = state.tokens
     promoted: list[tuple[int, list[Token]]] = []
     section = ""
+    linked = env.get("wikilinks") or env.get("quartz_links")
     for index, block in enumerate(tokens):
         if block.type == "heading_open":
             section = str(block.attrGet("id") or "")
@@ -136,6 +138,8 @@ def _resolve_in_document(state: StateCore) -> None:
             words = plain_text(block.children).split()
             leads.append((section, " ".join(words[:LEAD_WORDS]) + ("…" if len(words) > LEAD_WORDS else "")))
             section = ""
+        if not linked:
+            continue
         for child in block.children:
             if child.type in ("wikilink_open", "wikilink_image"):
                 meta = child.meta
@@ -239,6 +243,7 @@ def quartz_links_plugin(md: MarkdownIt, mode: str) -> None:
                 if child.type == "link_open":
                     href = str(child.attrGet("href") or "")
                     if _quartz_target(href):
+                        state.env["quartz_links"] = True
                         target, _, fragment = href.partition("#")
                         child.meta["reference"] = Reference(0, "path", target, fragment, mode)
 
