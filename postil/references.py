@@ -86,7 +86,7 @@ class SiteIndex:
 
     def path(self, target: str, essay: Essay, mode: str) -> Essay | None:
         """A Markdown link's target as Quartz's `markdownLinkResolution` `mode` reads it."""
-        target = unquote(target).removesuffix(".md").removesuffix(".html")
+        target = target.removesuffix(".md").removesuffix(".html")
         if target.startswith("/"):
             found = self.by_path.get(_key(target))
         elif mode == "relative" or target.startswith(("./", "../")):
@@ -159,8 +159,8 @@ def _resolve(index: SiteIndex, essay: Essay, reference: Reference, report: Repor
     if reference.kind == "image" or (reference.kind == "link" and posixpath.splitext(reference.target)[1] not in ("", ".md")):
         found_file = index.file(reference.target, essay)
         if found_file is None:
-            what = "embed" if reference.kind == "image" else "link"
-            report.warning(essay.source, reference.line, f"{what} of {reference.target!r} finds no file in the essay's folder, an attachments folder or content/",
+            what = "image" if reference.kind == "image" else "link to"
+            report.warning(essay.source, reference.line, f"{what} {reference.target!r} finds no file in the essay's bundle or folder, in content/, or anywhere by its name",
                            "put the file beside the essay or in content/attachments/, or fix the name")
             return (reference.target, reference.target, ""), None
         return (found_file, reference.target, ""), None

@@ -75,14 +75,18 @@ def test_quartz_style_links_resolve_to_the_essays_url(site, capsys):
     site.essay("research.md", title="Research")
     site.essay("notes/shard-theory.md", title="Shard Theory", body="## Values\n\nText.\n")
     site.essay("notes/gradient.md", title="Gradient", slug="gradient-routing-demo", aliases="[/gradient-routing]")
+    site.write("content/notes/figure.png", "png")
     site.essay("notes/a.md", body=(
         "[beside](./shard-theory) [root](/research) [name](shard-theory#Values) "
-        "[alias](/gradient-routing) [theme](/tags/) [outside](https://example.org/x)\n"
+        "[alias](/gradient-routing) [theme](/tags/) [outside](https://example.org/x)\n\n"
+        "![a figure](./figure.png)\n"
     ))
     assert site.build() == 0
     assert "warning" not in capsys.readouterr().err
-    hrefs = [a.attributes["href"] for a in _body(site, "notes/a/index.html").css("a")]
+    body = _body(site, "notes/a/index.html")
+    hrefs = [a.attributes["href"] for a in body.css("a")]
     assert hrefs == ["/notes/shard-theory/", "/research/", "/notes/shard-theory/#values", "/notes/gradient-routing-demo/", "/tags/", "https://example.org/x"]
+    assert body.css_first("img").attributes["src"] == "/notes/figure.png"  # beside the note, not beside its page
 
 
 def test_relative_mode_reads_a_bare_name_beside_the_note_not_anywhere(site, capsys):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from html import escape
 from typing import NamedTuple
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -151,10 +152,10 @@ def _resolve_in_document(state: StateCore) -> None:
                     continue
                 meta["index"] = len(references)
                 references.append(Reference(block.map[0], meta["kind"], meta["target"], meta["fragment"]))
-            elif child.type == "link_open" and "reference" in child.meta:
+            elif child.type in ("link_open", "image") and "reference" in child.meta:
                 child.meta["index"] = len(references)
                 references.append(child.meta.pop("reference")._replace(line=block.map[0]))
-                child.attrSet("href", placeholder(child.meta["index"], 0))
+                child.attrSet("href" if child.type == "link_open" else "src", placeholder(child.meta["index"], 0))
         if tokens[index - 1].type == "paragraph_open" and _only_transclusions(block.children):
             promoted.append((index, [child for child in block.children if child.type == "wikilink_open"]))
     for index, embeds in reversed(promoted):
@@ -245,6 +246,11 @@ def quartz_links_plugin(md: MarkdownIt, mode: str) -> None:
                     if _quartz_target(href):
                         state.env["quartz_links"] = True
                         target, _, fragment = href.partition("#")
-                        child.meta["reference"] = Reference(0, "path", target, fragment, mode)
+                        child.meta["reference"] = Reference(0, "path", unquote(target), fragment, mode)
+                elif child.type == "image":
+                    src = str(child.attrGet("src") or "")
+                    if _quartz_target(src):  # beside the note, as Quartz reads it, not beside its page
+                        state.env["quartz_links"] = True
+                        child.meta["reference"] = Reference(0, "image", unquote(src.partition("#")[0]), "", mode)
 
     md.core.ruler.before("collect_links", "quartz_links", mark)
