@@ -10,6 +10,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from conftest import files_in
 from replies_helpers import essay_with_replies, write_reply
@@ -142,3 +145,17 @@ def test_a_heading_id_that_changed_keeps_its_old_anchor_and_postil_check_passes(
     site.essay("a.md", body="## Notes\n\nText.\n\n## Notes\n\nMore.\n\n[old](#notes-2) [new](#notes-1)\n")
     assert site.build() == 0
     assert check_site(site.root, site.out) == []
+
+
+def test_feed_and_pages_carry_resolved_links_and_never_a_placeholder(site):
+    site.essay("target.md", title="Target", body="The target's first words.\n")
+    site.essay("linker.md", title="Linker", date="2026-02-01", body="A link to [[target]].\n\n![[Target]]\n\n![[nowhere.png]]\n")
+    assert site.build() == 0
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = ElementTree.parse(site.out / "feed.xml").getroot().iter(f"{atom}entry")
+    linker = next(entry for entry in entries if entry.findtext(f"{atom}title") == "Linker")
+    content = HTMLParser(linker.findtext(f"{atom}content"))
+    assert [a.attributes["href"] for a in content.css("a")] == ["https://example.org/target/", "https://example.org/target/"]
+    assert content.css_first(".transclusion-excerpt").text() == "The target’s first words."
+    for output, data in files_in(site.out).items():
+        assert "\ue000".encode() not in data, output
