@@ -171,7 +171,7 @@ def _resolve_in_document(state: StateCore) -> None:
 def _only_transclusions(children: list[Token]) -> bool:
     found = inside = False
     for child in children:
-        if child.type == "wikilink_open" and child.meta["kind"] == "note":
+        if child.type == "wikilink_open" and child.meta["kind"] == "note" and child.meta["target"]:
             found = inside = True
         elif child.type == "wikilink_close":
             inside = False
