@@ -48,9 +48,12 @@ def _import(site: Path, garden: Path, *extra: str) -> int:
     return main(["-C", str(site), "import", "quartz", str(garden), *extra])
 
 
-def test_front_matter_is_mapped_to_postils_keys(tmp_path, garden):
+def test_front_matter_is_mapped_to_postils_keys(tmp_path, garden, capsys):
     site = tmp_path / "site"
     assert _import(site, garden) == 0
+    out = capsys.readouterr().out
+    assert "description → summary ×1" in out and "permalink → the note's path ×1" in out and "publish → draft ×1" in out
+    assert "Front matter kept under 'extra' (postil has no such key): cssclasses ×1" in out
     research = _front_matter(site / "content/research.md")
     assert research == {"title": "Research", "date": dt.date(2023, 5, 1), "summary": "What I work on.", "tags": ["ai", "safety"]}
     shards = _front_matter(site / "content/notes/shard theory.md")

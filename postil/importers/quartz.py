@@ -41,7 +41,13 @@ RESERVED_FOLDERS = {
 SKIPPED_FOLDERS = (".obsidian", ".trash", ".git", "node_modules")
 DATE_KEYS = ("date", "date_published", "published", "created")
 UPDATED_KEYS = ("date_updated", "updated", "modified", "lastmod", "last-modified")
-KNOWN_KEYS = {"title", "description", "summary", "permalink", "aliases", "alias", "tags", "tag", "draft", "publish", "author", *DATE_KEYS, *UPDATED_KEYS}
+# Each Quartz key postil reads, and what it becomes; any other key goes under `extra`.
+MAPPED_TO = {
+    "title": "title", "description": "summary", "summary": "summary", "permalink": "the note's path",
+    "aliases": "aliases (redirects)", "alias": "aliases (redirects)", "tags": "tags", "tag": "tags",
+    "draft": "draft", "publish": "draft", "author": "author",
+    **{key: "date" for key in DATE_KEYS}, **{key: "updated" for key in UPDATED_KEYS},
+}
 _MARKDOWN_LINK = re.compile(r"(\]\(\s*)(<[^>\n]*>|[^)\s]+)")
 _WIKILINK = re.compile(r"(!?\[\[)([^\]|#\n]*)([^\]\n]*\]\])")
 
@@ -86,8 +92,9 @@ def import_quartz(site_root: Path, folder: Path, to: Path | None = None) -> Impo
     _place(notes, files, prefix, result)
     urls, file_urls = _urls(notes, files, prefix)
     added = _first_commits(folder, [note.source for note in notes])
+    index = _LinkIndex(notes, urls, file_urls, files)
     for note in notes:
-        text = _with_front_matter(note, folder, added, result) + _rewrite_links(note, notes, urls, file_urls, files, result)
+        text = _with_front_matter(note, folder, added, result) + _rewrite_links(note, index, result)
         _create(target / note.destination, text, result, site_root)
     for source, destination in files.items():
         _copy(folder / source, target / destination, result, site_root)
@@ -296,7 +303,7 @@ def _with_front_matter(note: Note, folder: Path, added: dict[str, dt.datetime] |
         mapped["draft"] = True
     if isinstance(meta.get("author"), str):
         mapped["author"] = meta["author"]
-    extra = {key: value for key, value in meta.items() if key not in KNOWN_KEYS}
+    extra = {key: value for key, value in meta.items() if key not in MAPPED_TO}
     if extra:
         mapped["extra"] = extra
     return "---\n" + yaml.safe_dump(mapped, sort_keys=False, allow_unicode=True, width=1000) + "---\n"
@@ -310,12 +317,11 @@ def _alias_path(alias: str) -> str:
     return "/" + re.sub(r"[?#%&\s]+", "-", path).strip("-") + "/"
 
 
-def _rewrite_links(note: Note, notes: list[Note], urls: dict[str, str], file_urls: dict[str, str], files: dict[str, str], result: ImportResult) -> str:
+def _rewrite_links(note: Note, index: _LinkIndex, result: ImportResult) -> str:
     """The body with Quartz-style Markdown links pointed at postil URLs, and `[[links]]` to a
     note that moved named by its new file name. Only lines of paragraphs, headings, lists
     and tables are touched (never code), and only link targets in them."""
     body = note.body
-    index = _LinkIndex(notes, urls, file_urls, files)
     lines = body.split("\n")
     for start, end in _inline_line_ranges(body):
         for number in range(start, min(end, len(lines))):
@@ -456,8 +462,12 @@ def report_lines(result: ImportResult) -> list[str]:
         lines.append(f"Made a new site here ({CONFIG_FILE}); set base_url and title in it.")
     notes = sum(result.dates.values())
     lines.append(f"Notes: {notes}; files written: {len(result.written)}; already there and left alone: {len(result.kept)}")
-    if result.mapped:
-        lines.append("Front matter found: " + ", ".join(f"{key} ×{count}" for key, count in sorted(result.mapped.items())))
+    mapped = [f"{key} → {MAPPED_TO[key]} ×{count}" for key, count in sorted(result.mapped.items()) if key in MAPPED_TO]
+    extra = [f"{key} ×{count}" for key, count in sorted(result.mapped.items()) if key not in MAPPED_TO]
+    if mapped:
+        lines.append("Front matter mapped: " + ", ".join(mapped))
+    if extra:
+        lines.append("Front matter kept under 'extra' (postil has no such key): " + ", ".join(extra))
     lines.append("Dates from: " + (", ".join(f"{origin} ×{count}" for origin, count in sorted(result.dates.items())) or "no notes"))
     if result.titles_from_names:
         lines.append(f"Titles taken from file names: {len(result.titles_from_names)} ({', '.join(result.titles_from_names[:5])}{', …' if len(result.titles_from_names) > 5 else ''})")
