@@ -5,12 +5,15 @@ import datetime as dt
 import os
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import yaml
 
 from conftest import files_in
 from postil.cli import main
+from postil.discover import discover
+from postil.errors import Report
 
 
 def _write(root: Path, relative: str, text: str | bytes) -> Path:
@@ -91,12 +94,14 @@ def test_the_imported_site_builds_with_every_link_and_embed_resolved(tmp_path, g
     def body(output: str):
         return LexborHTMLParser((site / "public" / output).read_text(encoding="utf-8")).css_first(".essay-body")
 
+    # The URL postil gives a file name with a space, whatever its rule: asked of discovery.
+    shards = next(source.url_path for source in discover(site, Report()).essays if source.path == "content/notes/shard theory.md")
     research = [a.attributes["href"] for a in body("research/index.html").css("a")]
-    assert research == ["/notes/shard%20theory/#core-idea", "/gradient-routing-demo/"]
+    assert research == [f"/{quote(shards)}#core-idea", "/gradient-routing-demo/"]
     assert body("research/index.html").css_first("pre").text() == "[not a link](./research)\n"  # code is never rewritten
     home = body("home/index.html")
-    assert [a.attributes["href"] for a in home.css("a")] == ["/notes/shard%20theory/", "/research/"]
-    images = [img.attributes["src"] for img in body("notes/shard theory/index.html").css("img")]
+    assert [a.attributes["href"] for a in home.css("a")] == [f"/{quote(shards)}", "/research/"]
+    images = [img.attributes["src"] for img in body(f"{shards}index.html").css("img")]
     assert images == ["/notes/diagram.png", "/attachments/photo.jpg"]
     assert body("gradient-routing-demo/index.html").css_first("a").attributes["href"] == "/home/"
     assert (site / "public/gradient-routing/index.html").is_file()  # the alias redirects

@@ -115,7 +115,7 @@ def test_the_transclusion_links_to_the_section_it_quotes(open_garden):
     excerpt = page.locator(".transclusion")
     assert "Each shard is a circuit" in excerpt.inner_text()
     excerpt.get_by_role("link").click()
-    page.wait_for_url("**/shard%20theory/#how-shards-form")
+    page.wait_for_url("**/shard*theory/#how-shards-form")
     assert page.evaluate("document.querySelector(':target').textContent").startswith("How shards form")
 
 
