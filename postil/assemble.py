@@ -14,6 +14,7 @@ from .discover import CONTENT_DIR, Sources
 from .errors import Report
 from .md.headings import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
+from .references import resolve_references
 from .sitepaths import resolve_link, resolve_target
 from .threads import build_discussions
 
@@ -28,6 +29,11 @@ def _reserved_folder(url_path: str) -> str | None:
     """The theme's folder that `url_path` is or lies inside, if any."""
     key = url_path.casefold()
     return next((folder for folder in RESERVED_FOLDERS if key.startswith(folder)), None)
+
+
+def _theme_writes(path: str) -> bool:
+    """Whether the theme writes the page at site path `path` ('tags/', '', 'feed.xml')."""
+    return path in RESERVED_PATHS or _reserved_folder(path) is not None
 
 
 # The last build's backlinks. In the dev server most essays are the very same objects
@@ -125,11 +131,16 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
     kept = _check_collisions(essays, report)
     ordered = tuple(sorted(kept, key=lambda e: (-e.date.timestamp(), e.url_path)))
     by_url = {essay.url_path: essay for essay in ordered}
+    files = _files(kept, sources)
+    references, referenced = resolve_references(ordered, files, report, _theme_writes)
 
     backlinks: dict[str, list[Essay]] = defaultdict(list)
     responses: dict[str, list[Essay]] = defaultdict(list)
     for essay in ordered:
-        for target in essay.link_targets:
+        targets = essay.link_targets
+        if essay.url_path in referenced:
+            targets = sorted(referenced[essay.url_path].union(targets))
+        for target in targets:
             if target in by_url and target != essay.url_path:
                 backlinks[target].append(essay)
         if essay.in_reply_to:
@@ -152,9 +163,10 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
         years=_years(ordered),
         backlinks=linked,
         responses={url: tuple(items) for url, items in responses.items()},
-        assets=_files(kept, sources),
+        assets=files,
         discussions=discussions,
         replies=shown_replies,
+        references=references,
     )
 
 

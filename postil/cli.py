@@ -55,6 +55,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     staticman.add_argument("folder", type=Path, help="the folder of comment files (one post's, or one per post)")
     staticman.add_argument("--to", type=Path, metavar="ESSAY", help="the essay to add replies to (default: the one named like the post folder)")
     staticman.add_argument("--anonymous", default="Anonymous", metavar="NAME", help="the name of comments without one (default: Anonymous)")
+    quartz = formats.add_parser("quartz", help="move in a Quartz or Obsidian content folder (makes a site here if there is none)")
+    quartz.add_argument("folder", type=Path, help="Quartz's content folder (or an Obsidian vault)")
+    quartz.add_argument("--to", type=Path, metavar="FOLDER", help="where in content/ the notes go (default: content/)")
+    quartz.set_defaults(run=_run_import_quartz, needs_site=False)
     importer.set_defaults(run=_run_import)
 
     new = commands.add_parser("new", help="start a draft essay, or a reply with --reply")
@@ -106,6 +110,18 @@ def _run_import(args: argparse.Namespace) -> int:
     for line in out:
         print(line)
     return 1 if any(problem.severity == "error" for problem in result.problems) else 0
+
+
+def _run_import_quartz(args: argparse.Namespace) -> int:
+    """Quartz's import makes a site where there is none, so it runs outside one too."""
+    from .config import find_site_root
+    from .importers.quartz import import_quartz, report_lines
+
+    site = find_site_root(args.here) or args.here
+    to = args.here / args.to if args.to is not None else None
+    for line in report_lines(import_quartz(site, args.here / args.folder, to)):
+        print(line)
+    return 0
 
 
 def _add_output_options(command: argparse.ArgumentParser) -> None:

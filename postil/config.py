@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from .errors import PostilError, Problem, did_you_mean
 
 CONFIG_FILE = "pyproject.toml"
+LINK_RESOLUTION_MODES = ("", "shortest", "absolute", "relative")  # "" is postil's own: paths relative to the page
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Config:
     words_per_minute: int = 230
     feed_entries: int = 20
     search: bool = True
+    obsidian_wikilinks: bool = True
+    obsidian_callouts: bool = True
+    obsidian_highlights: bool = True
+    obsidian_comments: bool = True
+    markdown_link_resolution: str = ""  # Quartz's: shortest | absolute | relative; "" is postil's own
 
     @functools.cached_property
     def base_path(self) -> str:
@@ -74,6 +80,8 @@ def _check_value(name: str, value: object, expected: type) -> str | None:
             return f"'base_url' must be an absolute http(s) URL, not {value!r}"
         if parts.query or parts.fragment:
             return f"'base_url' may not have a query or fragment: {value!r}"
+    if name == "markdown_link_resolution" and value not in LINK_RESOLUTION_MODES:
+        return f"'markdown_link_resolution' must be one of {', '.join(LINK_RESOLUTION_MODES[1:])} (or \"\"), not {value!r}"
     if name in ("words_per_minute", "feed_entries") and isinstance(value, int) and value < 1:
         return f"'{name}' must be at least 1, not {value}"
     return None

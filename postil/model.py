@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .blobs import Stored, load
 from .cache import pickled_as_call
-from .md import Link, Passage
+from .md import Link, Passage, Reference
 from .packed import pack, unpack
 
 
@@ -67,6 +67,8 @@ class Essay:
     link_targets: tuple[str, ...] = ()  # the site paths its links (not images) point at, sorted, each once
     body: bytes | Stored = b""  # the passages' HTML, packed (see pack_passages); in a file once parsing hands it over
     passage_index: bytes | Stored = b""  # the passages' ids, lines and texts, packed
+    references: tuple[Reference, ...] = ()  # links the whole site resolves: [[wikilinks]], embeds (see md/wikilinks.py)
+    section_leads: tuple[tuple[str, str], ...] = ()  # heading id → the start of its first paragraph, for transclusions
 
     @property
     def passages(self) -> tuple[Passage, ...]:
@@ -189,3 +191,4 @@ class Site:
     discussions: dict[str, Discussion] = field(default_factory=dict)  # url_path → its replies
     replies: tuple[tuple[Reply, Essay], ...] = ()  # every shown reply with its essay, newest first
     reactions: dict[str, Reactions] = field(default_factory=dict)  # url_path → its likes, reposts and bookmarks
+    references: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # url_path → its resolved references (see references.py)

@@ -15,7 +15,7 @@ from .config import Config
 from .discover import EssaySource
 from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
-from .md import Rendered, essay_markdown, render_markdown
+from .md import Features, Rendered, essay_markdown, render_markdown
 from .model import Essay, pack_passages
 from .sitepaths import link_targets
 
@@ -35,11 +35,17 @@ class Parsed:
 
 
 @lru_cache(maxsize=4)
-def _render_body(body: str, first_line: int, base_path: str) -> Rendered:
+def _render_body(body: str, first_line: int, base_path: str, features: Features) -> Rendered:
     """An essay's body rendered; the last few are kept, so that a save which changed only
     the front matter (a title, tags, a summary: the preview then re-parses the file)
     renders nothing again. Few: each worker of a cold build keeps them too."""
-    return render_markdown(essay_markdown(), body, first_line=first_line, base_path=base_path)
+    return render_markdown(essay_markdown(features), body, first_line=first_line, base_path=base_path)
+
+
+def markdown_features(config: Config) -> Features:
+    """The optional Markdown syntax a site's essays are written in."""
+    return Features(config.obsidian_wikilinks, config.obsidian_callouts, config.obsidian_highlights,
+                    config.obsidian_comments, config.markdown_link_resolution)
 
 
 def to_datetime(value: object) -> dt.datetime | None:
@@ -182,7 +188,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
     if any(p.severity == "error" for p in fields.problems):
         return Parsed(None, tuple(fields.problems))
 
-    rendered = _render_body(parts.body, parts.body_line, config.base_path)
+    rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config))
     problems = fields.problems + [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
     if not summary:
         words = rendered.first_paragraph.split()
@@ -212,5 +218,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         link_targets=link_targets(url_path, rendered.links),
         body=body,
         passage_index=passage_index,
+        references=rendered.references,
+        section_leads=rendered.section_leads,
     )
     return Parsed(essay, tuple(problems))

@@ -21,6 +21,7 @@ from .errors import Problem
 from .md.headings import slugify
 from .model import Discussion, Essay, Site
 from .origins import origin_name
+from .references import fill
 from .search import SEARCH_PAGE, search_enabled
 from .theme import Assets, template_dirs
 
@@ -92,6 +93,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         tag_slug=slugify,
         origin_name=origin_name,
         absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
+        resolved=lambda html, references: fill(html, references, config.href),
         json=lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"),
     )
     return env
@@ -116,6 +118,7 @@ def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page
                 "responses": site.responses.get(essay.url_path, ()),
                 "answered": answered.get(essay.url_path),
                 "reactions": site.reactions.get(essay.url_path),
+                "references": site.references.get(essay.url_path, ()),
             },
         )
 
@@ -145,7 +148,8 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
             output = alias + "index.html" if alias.endswith("/") else alias
             yield Page(output, "redirect.html", {"essay": essay})
     feed = site.essays[: config.feed_entries]
-    yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed)})
+    feed_references = {essay.url_path: site.references[essay.url_path] for essay in feed if essay.url_path in site.references}
+    yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed), "references": feed_references})
     reply_authors = sorted({slugify(reply.author) for reply, _ in site.replies})  # as reply_pages names their pages
     yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors})
     yield Page("robots.txt", "robots.txt", {})

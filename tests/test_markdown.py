@@ -74,11 +74,13 @@ def test_strict_turns_footnote_warnings_into_errors(site, capsys):
     assert site.snapshot() == before
 
 
-def test_heading_ids_are_unique_and_carry_a_permalink(site):
+def test_heading_ids_are_githubs_unique_and_carry_a_permalink(site):
     body = body_of(site, "## Notes\n\n## Notes\n\n### Café au lait!\n")
     ids = [h.attributes["id"] for h in body.css("h2, h3")]
-    assert ids == ["notes", "notes-2", "café-au-lait"]
-    assert [a.attributes["href"] for a in body.css(".heading-anchor")] == ["#notes", "#notes-2", "#café-au-lait"]
+    assert ids == ["notes", "notes-1", "café-au-lait"]
+    assert [a.attributes["href"] for a in body.css(".heading-anchor")] == ["#notes", "#notes-1", "#café-au-lait"]
+    # The id the second heading had before GitHub's rule still leads to it.
+    assert body.css_first("h2#notes-1 #notes-2") is not None
 
 
 def test_heading_ids_never_take_footnote_ids(site):

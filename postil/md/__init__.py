@@ -14,13 +14,17 @@ from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from .callouts import callouts_plugin
+from .comments import comments_plugin
 from .containers import containers_plugin
 from .footnotes import footnotes_plugin
-from .headings import headings_plugin
+from .headings import headings_plugin, recorded_headings
 from .highlight import highlight_code
 from .links import links_plugin
+from .marks import marks_plugin
 from .math import math_plugin
 from .passages import passages_plugin, top_level_blocks
+from .wikilinks import Reference, quartz_links_plugin, wikilinks_plugin
 
 
 # Link and Passage are named tuples, not dataclasses: a site has tens of thousands of
@@ -40,6 +44,16 @@ class Passage(NamedTuple):
     text: str = ""
 
 
+class Features(NamedTuple):
+    """The optional syntax of an essay's Markdown (Obsidian's is on unless a site turns it off)."""
+
+    wikilinks: bool = True  # [[Note]], ![[image.png]], ![[Note]]
+    callouts: bool = True  # > [!note] Title
+    highlights: bool = True  # ==marked==
+    comments: bool = True  # %%never published%%
+    link_resolution: str = ""  # a Quartz markdownLinkResolution mode for Markdown links, or postil's own
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A document's HTML and what the site needs to know about it.
@@ -54,6 +68,8 @@ class Rendered:
     word_count: int
     first_paragraph: str
     passages: tuple[Passage, ...] = ()
+    references: tuple[Reference, ...] = ()
+    section_leads: tuple[tuple[str, str], ...] = ()
 
 
 def _table_wrapper(md: MarkdownIt) -> None:
@@ -70,24 +86,33 @@ def _table_wrapper(md: MarkdownIt) -> None:
 
 
 @lru_cache(maxsize=None)
-def essay_markdown() -> MarkdownIt:
+def essay_markdown(features: Features = Features()) -> MarkdownIt:
     """The trusted pipeline for the author's essays: raw HTML and smart typography on."""
     md = MarkdownIt("commonmark", {"html": True, "typographer": True, "highlight": highlight_code})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
-    for plugin in (
-        footnotes_plugin,
-        deflist_plugin,
-        partial(tasklists_plugin, label=True),  # a checkbox needs its text as label
-        containers_plugin,
-        math_plugin,
-        attrs_plugin,
-        attrs_block_plugin,
-        links_plugin,
-        _table_wrapper,
-        headings_plugin,
-        passages_plugin,
+    resolves = features.wikilinks or bool(features.link_resolution)
+    for plugin, wanted in (
+        (comments_plugin, features.comments),
+        (footnotes_plugin, True),
+        (deflist_plugin, True),
+        (partial(tasklists_plugin, label=True), True),  # a checkbox needs its text as label
+        (containers_plugin, True),
+        (callouts_plugin, features.callouts),
+        (math_plugin, True),
+        (marks_plugin, features.highlights),
+        (attrs_plugin, True),
+        (attrs_block_plugin, True),
+        (links_plugin, True),
+        (partial(quartz_links_plugin, mode=features.link_resolution), bool(features.link_resolution)),
+        (_table_wrapper, True),
+        (headings_plugin, True),
+        (wikilinks_plugin, resolves),  # after the heading ids (and typography), before the passages
+        (passages_plugin, True),
     ):
-        md.use(plugin)
+        if wanted:
+            md.use(plugin)
+    if not features.wikilinks and resolves:
+        md.inline.ruler.disable("wikilink")
     return md
 
 
@@ -120,12 +145,14 @@ def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: st
     offset = first_line
     return Rendered(
         html=html,
-        headings=tuple(env.get("headings", ())),
+        headings=recorded_headings(env),
         links=tuple(Link(line + offset, target, image) for line, target, image in env.get("links", ())),
         problems=tuple((line + offset, message, hint) for line, message, hint in env.get("problems", ())),
         word_count=_word_count(tokens),
         first_paragraph=_first_paragraph(tokens),
         passages=passages if "passages" in env else (),
+        references=tuple(reference._replace(line=reference.line + offset) for reference in env.get("references", ())),
+        section_leads=tuple(env.get("section_leads", ())),
     )
 
 

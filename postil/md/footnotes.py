@@ -2,7 +2,8 @@
 
 mdit-py-plugins parses `[^label]`, `^[inline]` and multi-paragraph definitions; this
 module renders them with ids that carry env["docId"], so an essay and its replies on one
-page never share an id, and reports references without definitions and definitions
+page never share an id, ends a quote's lazy continuation at a definition as GFM does,
+and reports references without definitions and definitions
 never referenced, with their source line.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_def
 
 _UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
 
@@ -88,6 +90,9 @@ def _check_loose_ends(state: StateCore) -> None:
 
 def footnotes_plugin(md: MarkdownIt) -> None:
     footnote_plugin(md)
+    # As in GFM (micromark), a definition ends a blockquote's lazy continuation: after
+    # '> quoted.[^x]' the line '[^x]: …' is a footnote, not more of the quote.
+    md.block.ruler.at("footnote_def", footnote_def, {"alt": ["paragraph", "reference", "blockquote"]})
     md.core.ruler.after("block", "footnote_definition_lines", _record_definition_lines)
     md.core.ruler.after("footnote_tail", "footnote_loose_ends", _check_loose_ends)
     md.add_render_rule("footnote_ref", _render_ref)

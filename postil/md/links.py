@@ -39,7 +39,7 @@ def links_plugin(md: MarkdownIt) -> None:
                 continue
             for child in block.children or ():
                 attr = "href" if child.type == "link_open" else "src" if child.type == "image" else None
-                if attr is None:
+                if attr is None or "reference" in child.meta:  # the site resolves it (see wikilinks.py)
                     continue
                 target = str(child.attrGet(attr) or "")
                 links.append((block.map[0], target, child.type == "image"))

@@ -1,6 +1,6 @@
 """Stable ids and plain text for an essay's top-level blocks: the anchors of side comments.
 
-Each paragraph, list, blockquote, table and heading at the top level gets an id derived
+Each paragraph, list, blockquote, callout, table and heading at the top level gets an id derived
 from its text (other blocks, such as the footnotes, only have their text recorded), so the id survives edits elsewhere in the essay, and its normalised text is
 recorded in env["passages"] ({token index: (id, line, text)}) for quote matching. A
 document with env["docId"] puts it in its ids, so documents sharing a page never clash.
@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 from ..quotes import normalise
 
-PASSAGE_TYPES = ("paragraph_open", "bullet_list_open", "ordered_list_open", "blockquote_open", "table_open", "dl_open", "heading_open")
+PASSAGE_TYPES = ("paragraph_open", "bullet_list_open", "ordered_list_open", "blockquote_open", "table_open", "dl_open", "heading_open", "callout_open")
 ID_PREFIX = "passage-"
 
 

@@ -1,0 +1,105 @@
+"""Markdown constructs against fixture files: input beside the expected HTML.
+
+The files in tests/fixtures/markdown/ are in markdown-it-py's fixture format. After a
+deliberate change of output, rewrite their expected HTML with
+
+    POSTIL_REGENERATE_FIXTURES=1 python -m pytest tests/test_markdown_fixtures.py
+
+and read the diff before committing it.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from markdown_it.utils import read_fixture_file
+
+from postil.assemble import assemble
+from postil.config import Config
+from postil.discover import discover
+from postil.errors import Report
+from postil.md import essay_markdown, render_markdown
+from postil.parse import parse_essay
+from postil.references import fill
+
+FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
+PLAIN = ("headings.md", "footnotes.md", "callouts.md", "highlights.md", "comments.md")
+_PASSAGE_ID = re.compile(r' id="passage-[0-9a-f]{6}(-\d+)?"')  # hashes of the text: noise here
+
+
+def _cases(name: str):
+    return [pytest.param(name, line, title, text, expected, id=f"{name}:{line}") for line, title, text, expected in read_fixture_file(FIXTURES / name)]
+
+
+def _essay_html(text: str) -> str:
+    return _PASSAGE_ID.sub("", render_markdown(essay_markdown(), text, first_line=1, base_path="/").html)
+
+
+# Other notes the wikilink fixtures link to, embed and transclude.
+NOTES = {
+    "content/notes/shard-theory.md": "---\ntitle: Shard Theory\ndate: 2024-01-02\n---\nThe intro of shard theory.\n\n## Second Part\n\nThe second part begins here.\n",
+    "content/beta.md": "---\ntitle: Beta Title\ndate: 2024-01-03\naliases: [b-alias]\n---\nBeta's first words.\n",
+    "content/draft.md": "---\ntitle: Draft Note\ndate: 2024-01-04\ndraft: true\n---\nNot for anyone yet.\n",
+}
+
+
+def _site_html(tmp_path: Path, text: str) -> str:
+    """`text` as the body of content/a.md in a site of NOTES, references filled as a page shows them."""
+    for path, note in {**NOTES, "content/a.md": "---\ntitle: A\ndate: 2024-01-01\n---\n" + text}.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(note, encoding="utf-8")
+    (tmp_path / "content/attachments").mkdir(exist_ok=True)
+    (tmp_path / "content/attachments/pic.png").write_bytes(b"\x89PNG")
+    config, report = Config(), Report()
+    sources = discover(tmp_path, report)
+    essays = [parse_essay(source, (tmp_path / source.path).read_bytes(), config).essay for source in sources.essays]
+    site = assemble(essays, sources, report)
+    essay = next(essay for essay in site.essays if essay.source == "content/a.md")
+    return _PASSAGE_ID.sub("", fill(essay.html, site.references.get(essay.url_path, ()), config.href))
+
+
+def _check(name: str, line: int, text: str, expected: str, actual: str) -> None:
+    if os.environ.get("POSTIL_REGENERATE_FIXTURES"):
+        _regenerated.setdefault(name, {})[line] = actual
+        return
+    assert actual == expected
+
+
+_regenerated: dict[str, dict[int, str]] = {}
+
+
+@pytest.mark.parametrize(("name", "line", "title", "text", "expected"), [case for name in PLAIN for case in _cases(name)])
+def test_markdown_fixture(name, line, title, text, expected):
+    _check(name, line, text, expected, _essay_html(text))
+
+
+@pytest.mark.parametrize(("name", "line", "title", "text", "expected"), _cases("wikilinks.md"))
+def test_wikilink_fixture(tmp_path, name, line, title, text, expected):
+    _check(name, line, text, expected, _site_html(tmp_path, text))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _write_regenerated():
+    yield
+    for name, outputs in _regenerated.items():
+        _rewrite(FIXTURES / name, outputs)
+
+
+def _rewrite(path: Path, outputs: dict[int, str]) -> None:
+    """Put each case's new output in place of its expected HTML (the third '.'-fenced part)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    result, index = [], 0
+    cases = {line for line in outputs}
+    while index < len(lines):
+        # read_fixture_file numbers a case by the line of its first '.', 0-based.
+        if index in cases and lines[index].rstrip("\n") == ".":
+            close_input = lines.index(".\n", index + 1)
+            close_output = lines.index(".\n", close_input + 1)
+            result += lines[index : close_input + 1] + [outputs[index]] + [".\n"]
+            index = close_output + 1
+            continue
+        result.append(lines[index])
+        index += 1
+    path.write_text("".join(result), encoding="utf-8")
