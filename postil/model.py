@@ -161,3 +161,4 @@ class Site:
     assets: dict[str, str]  # output path → source path, for bundle files copied beside pages
     discussions: dict[str, Discussion] = field(default_factory=dict)  # url_path → its replies
     replies: tuple[tuple[Reply, Essay], ...] = ()  # every shown reply with its essay, newest first
+    redirects: tuple[tuple[str, Essay], ...] = ()  # (output path, essay) for each alias, none colliding with another output

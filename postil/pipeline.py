@@ -91,7 +91,7 @@ class Builder:
                 report.extend(problems)
                 return sources
         found = Report()
-        sources = discover(self.site_root, found)
+        sources = discover(self.site_root, found, self.options.out_dir)
         self._discovered = (sources, tuple(found.problems))
         report.extend(found.problems)
         return sources
