@@ -55,6 +55,7 @@ class Sources:
     bundle_files: dict[str, list[str]] = field(default_factory=dict)  # bundle dir → files in it
     loose_files: list[str] = field(default_factory=list)  # other files, copied to the same path
     replies: dict[str, list[str]] = field(default_factory=dict)  # bundle dir → reply files
+    linked: list[str] = field(default_factory=list)  # real paths of the places links were followed to
 
 
 def discover(site_root: Path, report: Report, output: Path | None = None) -> Sources:
@@ -67,7 +68,7 @@ def discover(site_root: Path, report: Report, output: Path | None = None) -> Sou
     if not content.is_dir():
         report.error(CONTENT_DIR, None, "no content folder", f"create {CONTENT_DIR}/ and put an essay in it")
         return sources
-    bounds = _Bounds(os.path.realpath(site_root), os.path.realpath(output) if output is not None else None)
+    bounds = LinkBounds(os.path.realpath(site_root), os.path.realpath(output) if output is not None else None)
     if os.path.islink(content) and not bounds.allows(str(content), CONTENT_DIR, report):
         return sources
     _walk(str(content), CONTENT_DIR, sources, report, bundle=None, ancestors=frozenset(), bounds=bounds)
@@ -75,7 +76,7 @@ def discover(site_root: Path, report: Report, output: Path | None = None) -> Sou
 
 
 @dataclass(frozen=True)
-class _Bounds:
+class LinkBounds:
     """Where a symbolic link may lead: inside the site, but not into a hidden folder of it
     (`.git` may hold credentials) nor into the output folder."""
 
@@ -109,7 +110,7 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle: str | None, ancestors: frozenset, bounds: _Bounds) -> None:
+def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle: str | None, ancestors: frozenset, bounds: LinkBounds) -> None:
     """Sort the files of `folder` (at `rel_folder` from the site root), then its subfolders'."""
     try:
         real = os.path.realpath(folder, strict=True)
@@ -120,7 +121,7 @@ def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle
         report.error(rel_folder, None, "symbolic link loop: this folder contains itself", "remove the link")
         return
     ancestors = ancestors | {real}
-    entries = _entries(folder, rel_folder, report, bounds)
+    entries = _entries(folder, rel_folder, report, bounds, sources.linked)
 
     if bundle is None and any(entry.name == "index.md" and not is_dir for _, entry, is_dir in entries):
         bundle = rel_folder
@@ -129,7 +130,7 @@ def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle
         if is_dir:
             if bundle is not None and entry.name == REPLIES_DIR and rel_folder == bundle:
                 sources.replies[bundle] = [
-                    path for path, _, is_folder in _entries(entry.path, rel, report, bounds) if not is_folder and path.endswith(".md")
+                    path for path, _, is_folder in _entries(entry.path, rel, report, bounds, sources.linked) if not is_folder and path.endswith(".md")
                 ]
                 continue
             if not slug_segment(entry.name):
@@ -147,9 +148,12 @@ def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle
             sources.loose_files.append(rel)
 
 
-def _entries(folder: str, rel_folder: str, report: Report, bounds: _Bounds) -> list[tuple[str, os.DirEntry, bool]]:
+def _entries(
+    folder: str, rel_folder: str, report: Report, bounds: LinkBounds, linked: list[str]
+) -> list[tuple[str, os.DirEntry, bool]]:
     """The files and folders of `folder` that may be read, by name, each with its path shown
-    from the site root and whether it is a folder; problems with the others reported."""
+    from the site root and whether it is a folder; problems with the others reported, and
+    the targets of links followed added to `linked`."""
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as exc:
@@ -164,8 +168,10 @@ def _entries(folder: str, rel_folder: str, report: Report, bounds: _Bounds) -> l
         if problem:
             report.error(_printable(rel), None, f"{problem}, so it cannot make a URL", "rename it")
             continue
-        if entry.is_symlink() and not bounds.allows(entry.path, rel, report):
-            continue
+        if entry.is_symlink():
+            if not bounds.allows(entry.path, rel, report):
+                continue
+            linked.append(os.path.realpath(entry.path))
         try:
             is_dir = entry.is_dir()  # follows links
             is_file = entry.is_file()

@@ -96,6 +96,11 @@ class Builder:
         report.extend(found.problems)
         return sources
 
+    def linked(self) -> list[Path]:
+        """Where the symbolic links in content/ that the last build followed lead (all
+        inside the site), for a watcher to watch too."""
+        return [Path(path) for path in self._discovered[0].linked] if self._discovered else []
+
     def build(self, changed: Iterable[str] | None = None, early: Callable[[dict[str, bytes]], None] | None = None) -> BuildResult:
         """Build the site; raise PostilError (nothing written, caches kept) on any error.
 
@@ -163,7 +168,7 @@ class Builder:
                 replies.append(parsed.reply)
 
         site = assemble(essays, sources, report, replies)
-        assets = self._collect_assets(config, changed)
+        assets = self._collect_assets(config, changed, report)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)
         if out_dir is not None:  # templates compiled by the last run into a folder
@@ -270,9 +275,12 @@ class Builder:
             on_disk_only=len((kept | set(renders.written)) - files.keys()),
         )
 
-    def _collect_assets(self, config: Config, changed: set[str] | None) -> Assets:
-        """The theme's files, read again unless the watcher's changes are all outside them."""
-        from .theme import collect_assets, theme_roots
+    def _collect_assets(self, config: Config, changed: set[str] | None, report: Report) -> Assets:
+        """The theme's files, read again unless the watcher's changes are all outside them.
+        Links in the theme's folders that leave the site are reported on every build."""
+        from .theme import collect_assets, theme_link_problems, theme_roots
+
+        report.extend(theme_link_problems(self.site_root, config))
 
         key = (config, self.options.hashed_assets)
         if changed is not None and self._assets is not None and self._assets[0] == key:
