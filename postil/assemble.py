@@ -125,7 +125,7 @@ def _check_collisions(
         kept.append(essay)
 
     files = {}
-    for output, source in _files(kept, sources).items():
+    for output, source in _files(kept, sources):
         owner = claims.owner(output)
         if owner:
             report.error(source, None, f"this file would be published at /{output}, which is already used by {owner}",
@@ -195,15 +195,16 @@ def _years(essays: tuple[Essay, ...]) -> tuple[tuple[int, tuple[Essay, ...]], ..
     return tuple((year, tuple(by_year[year])) for year in sorted(by_year, reverse=True))
 
 
-def _files(essays: list[Essay], sources: Sources) -> dict[str, str]:
-    """Output path → source path for every non-Markdown file in content/."""
-    files = {}
+def _files(essays: list[Essay], sources: Sources) -> list[tuple[str, str]]:
+    """(output path, source path) for every non-Markdown file in content/; two files may
+    give one output path (folders 'a b' and 'a-b' are both 'a-b' in URLs)."""
+    files = []
     for essay in essays:
         if essay.bundle_dir:
             for source in sources.bundle_files.get(essay.bundle_dir, ()):
-                files[essay.url_path + slug_folders(source[len(essay.bundle_dir) + 1 :])] = source
+                files.append((essay.url_path + slug_folders(source[len(essay.bundle_dir) + 1 :]), source))
     for source in sources.loose_files:
-        files[slug_folders(source[len(CONTENT_DIR) + 1 :])] = source
+        files.append((slug_folders(source[len(CONTENT_DIR) + 1 :]), source))
     return files
 
 
