@@ -145,7 +145,7 @@ def _check_collisions(
                 continue
             if _UNUSABLE_IN_URL.search(alias):
                 report.error(essay.source, line, f"alias {alias!r} holds a control character", "write aliases as site paths such as '/old/path/'")
-            elif folder and alias.casefold() != folder:
+            elif folder and output.casefold() != folder + "index.html":
                 report.error(
                     essay.source, line,
                     f"alias /{alias} is inside /{folder}, which the theme writes",
