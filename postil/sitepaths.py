@@ -115,4 +115,10 @@ def url_quote(site_path: str) -> str:
     """A site path as a URL writes it: 'ünï/' → '%C3%BCn%C3%AF/', '50%/' → '50%25/'."""
     if _NEEDS_ENCODING.search(site_path) is None:  # nearly every path: no work
         return site_path
+    return _quoted(site_path)
+
+
+@lru_cache(maxsize=1 << 14)
+def _quoted(site_path: str) -> str:
+    """Cached: a site in another script links each of its pages from many others."""
     return quote(site_path, safe=_URL_PATH_SAFE)
