@@ -116,7 +116,7 @@ class BuiltSite:
         if permalink is None or entry.css_first(".reply-body") is None or not _enclosing(node, _is_reply_body):
             return self.shown(output), None, False
         address, _, reply_id = (permalink.attributes.get("href") or "").partition("#reply-")
-        essay = self.essays.get(_as_written(address, self.config).lstrip("/") + "index.html")
+        essay = self.essays.get(unquote(_as_written(address, self.config)).lstrip("/") + "index.html")
         reply_file = f"{essay.bundle_dir}/{REPLIES_DIR}/{reply_id}.md" if essay and essay.bundle_dir else ""
         if reply_file not in self.replies:
             return self.shown(output), None, False

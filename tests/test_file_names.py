@@ -16,6 +16,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.check import check_site
+from postil.cli import main
 from postil.preview import Preview
 
 from test_serve import free_port
@@ -210,3 +211,11 @@ def test_dev_server_serves_percent_encoded_paths(odd_site):
         assert status == 200 and b"Essay 3" in body
     finally:
         preview.close()
+
+
+def test_check_blames_a_reply_in_a_bundle_with_an_odd_name_once_at_its_file(site, capsys):
+    site.essay("ünï talk/index.md", title="Talk", body="Text.")
+    site.write("content/ünï talk/replies/r1.md", "---\nauthor: Ada\ndate: 2026-02-01\n---\nSee [this](/no-such-essay/).\n", dedent=False)
+    assert main(["-C", str(site.root), "check"]) == 1
+    problems = [line for line in capsys.readouterr().err.splitlines() if "/no-such-essay/" in line]
+    assert len(problems) == 1 and problems[0].startswith("content/ünï talk/replies/r1.md:5: error:"), problems
