@@ -219,3 +219,12 @@ def test_check_blames_a_reply_in_a_bundle_with_an_odd_name_once_at_its_file(site
     assert main(["-C", str(site.root), "check"]) == 1
     problems = [line for line in capsys.readouterr().err.splitlines() if "/no-such-essay/" in line]
     assert len(problems) == 1 and problems[0].startswith("content/ünï talk/replies/r1.md:5: error:"), problems
+
+
+def test_slug_or_alias_with_a_control_character_is_refused(site, capsys):
+    site.essay("one.md", title="One", slug='"a\\nb"')
+    site.essay("two.md", title="Two", aliases='["/old\\tname/"]')
+    assert site.build() == 1
+    err = capsys.readouterr().err
+    assert "content/one.md:4: error: URL 'a\\nb/' holds a control character" in err
+    assert "content/two.md:4: error: alias 'old\\tname/' holds a control character" in err

@@ -213,3 +213,12 @@ def test_preview_shows_the_outside_link_error(site, outside):
         assert not any(SECRET.encode() in data for data in preview.server.state.files.values())
     finally:
         preview.close()
+
+
+def test_looping_links_in_the_templates_folder_do_not_stall_the_build(built, capsys):
+    templates = built.root / "templates"
+    templates.mkdir()
+    for name in ("again", "and-again", "once-more"):  # followed blindly: 3^40 folders to scan
+        (templates / name).symlink_to(".")
+    assert built.build() == 0
+    assert built.build() == 0
