@@ -88,7 +88,8 @@ class Watcher:
         self._overflow = _OverflowListener(self.rescan)
         self._handler = _Handler(self)
         self._unwatched: set[Path] = set()
-        self._linked: dict[Path, object] = {}  # link targets followed → their watch (see follow)
+        self._linked: frozenset[Path] = frozenset()  # where followed links lead (see follow)
+        self._link_watches: set[tuple[Path, bool]] = set()  # (folder, recursive) watched for them
 
     def start(self) -> Watcher:
         for folder in self.folders:
@@ -124,16 +125,19 @@ class Watcher:
 
     def follow(self, targets: list[Path]) -> None:
         """Watch these files and folders too (where links in the watched folders lead, as
-        discovery found them, all inside the site); an event there asks for a rescan."""
-        wanted = {target.resolve() for target in targets}
-        for target in sorted(self._linked.keys() - wanted):
-            self._observer.unschedule(self._linked.pop(target))  # type: ignore[arg-type]
-        for target in sorted(wanted - self._linked.keys()):
-            folder = target if target.is_dir() else target.parent
-            try:
-                self._linked[target] = self._observer.schedule(self._handler, str(folder), recursive=target.is_dir())
-            except OSError:  # gone meanwhile: the next build says so
-                continue
+        discovery found them, all inside the site); an event there asks for a rescan.
+
+        A watch, once made, stays when its link goes (it may be shared with another link,
+        or be the watch of the config file's folder); only `targets` ask for rescans."""
+        self._linked = linked = frozenset(target.resolve() for target in targets)
+        for target in sorted(linked):
+            watch = (target, True) if target.is_dir() else (target.parent, False)
+            if watch not in self._link_watches:
+                try:
+                    self._observer.schedule(self._handler, str(watch[0]), recursive=watch[1])
+                except OSError:  # gone meanwhile: the next build says so
+                    continue
+                self._link_watches.add(watch)
 
     def _under_link(self, path: Path) -> bool:
         return any(target == path or target in path.parents for target in self._linked)

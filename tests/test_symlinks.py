@@ -222,3 +222,17 @@ def test_looping_links_in_the_templates_folder_do_not_stall_the_build(built, cap
         (templates / name).symlink_to(".")
     assert built.build() == 0
     assert built.build() == 0
+
+
+def test_preview_picks_up_an_edit_of_a_file_linked_into_content(site):
+    site.write("README.md", "---\ntitle: About\ndate: 2026-01-01\n---\nFirst words.\n", dedent=False)
+    site.essay("fine.md")
+    (site.root / "content/about.md").symlink_to("../README.md")
+    preview = Preview(site.root, port=free_port(), out=io.StringIO()).start()
+    try:
+        before = preview.builds
+        site.write("README.md", "---\ntitle: About\ndate: 2026-01-01\n---\nSecond words.\n", dedent=False)
+        assert preview.wait_for_builds(before + 1)
+        assert "Second words." in preview.server.state.files["about/index.html"].decode()
+    finally:
+        preview.close()
