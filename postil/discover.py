@@ -174,10 +174,10 @@ def _entries(
             linked.append(os.path.realpath(entry.path))
         try:
             is_dir = entry.is_dir()  # follows links
-            is_file = entry.is_file()
+            is_file = is_dir or entry.is_file()
         except OSError:
             is_dir = is_file = False
-        if not (is_dir or is_file):
+        if not is_file:
             report.error(rel, None, "not a regular file or folder", "remove it: only files and folders are content")
             continue
         usable.append((rel, entry, is_dir))
