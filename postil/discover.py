@@ -95,12 +95,13 @@ class LinkBounds:
             report.error(rel, None, f"symlink points outside the site (to {target})",
                          "copy what it points at into the site, or remove the link: nothing from outside the site's folder is published")
             return False
-        if any(part.startswith(".") for part in inside):
+        if any(part.startswith(".") and part != "." for part in inside):
             report.error(rel, None, f"symlink points into a hidden folder of the site ({'/'.join(inside)})",
                          "point the link at a folder that is meant to be published, or remove it")
             return False
-        if self.output is not None and _within(target, self.output):
-            report.error(rel, None, "symlink points into the output folder",
+        if self.output is not None and (_within(target, self.output) or _within(self.output, target)):
+            where = "into the output folder" if _within(target, self.output) else "at a folder holding the output folder"
+            report.error(rel, None, f"symlink points {where}",
                          "remove the link: the built site cannot be part of its own content")
             return False
         return True

@@ -236,3 +236,9 @@ def test_preview_picks_up_an_edit_of_a_file_linked_into_content(site):
         assert "Second words." in preview.server.state.files["about/index.html"].decode()
     finally:
         preview.close()
+
+
+def test_link_to_the_site_folder_itself_is_refused(built, capsys):
+    (built.root / "content/everything").symlink_to(built.root)
+    err = failed(built, capsys)
+    assert "content/everything: error: symlink points at a folder holding the output folder" in err
