@@ -40,9 +40,11 @@ def output_file(site_path: str) -> str:
     return site_path + "index.html" if site_path == "" or site_path.endswith("/") else site_path
 
 
+@lru_cache(maxsize=1 << 16)
 def _key(output: str) -> str:
-    """An output file as a case-insensitive file system (macOS, Windows) tells files apart."""
-    return unicodedata.normalize("NFC", output).casefold()
+    """An output file as a case-insensitive file system (macOS, Windows) tells files apart.
+    Cached: every build claims every essay's file again, almost all as before."""
+    return (output if output.isascii() else unicodedata.normalize("NFC", output)).casefold()
 
 
 class _Claims:
@@ -54,35 +56,36 @@ class _Claims:
         self._files: dict[str, tuple[str, str]] = {}  # key → (owner, output file)
         self._folders: dict[str, tuple[str, str]] = {}  # key of a folder holding a claimed file → (owner, that file)
         for output, what in THEME_FILES.items():
-            self.take(output, f"the theme ({what})")
+            self.claim(output, f"the theme ({what})")
 
-    def owner(self, output: str) -> str | None:
-        """Who already writes `output`, or a file in its way; None when it is free."""
+    def claim(self, output: str, owner: str) -> str | None:
+        """Take `output` for `owner`; or, when someone already writes it or a file in its
+        way, leave it and say who."""
         key = _key(output)
-        if key in self._files:
-            return self._files[key][0]
-        folder = _reserved_folder(key)
-        if folder:
+        files, folders = self._files, self._folders
+        if key in files:
+            return files[key][0]
+        if folder := _reserved_folder(key):
             return f"the theme, which writes /{folder}"
-        if key in self._folders:
-            owner, inside = self._folders[key]
-            return f"{owner}, which needs a folder there for /{inside}"
-        parts = key.split("/")
-        for end in range(1, len(parts)):
-            if (ancestor := "/".join(parts[:end])) in self._files:
-                owner, file = self._files[ancestor]
-                return f"{owner}, which writes the file /{file}"
+        if key in folders:
+            other, inside = folders[key]
+            return f"{other}, which needs a folder there for /{inside}"
+        # The folders it needs, nearest first, up to one already known to be a folder.
+        needed = []
+        end = key.rfind("/")
+        while end > 0 and (folder := key[:end]) not in folders:
+            if folder in files:
+                other, file = files[folder]
+                return f"{other}, which writes the file /{file}"
+            needed.append(folder)
+            end = key.rfind("/", 0, end)
+        files[key] = (owner, output)
+        for folder in needed:
+            folders[folder] = (owner, output)
         return None
 
     def owns(self, output: str, owner: str) -> bool:
         return self._files.get(_key(output), ("", ""))[0] == owner
-
-    def take(self, output: str, owner: str) -> None:
-        key = _key(output)
-        self._files[key] = (owner, output)
-        parts = key.split("/")
-        for end in range(1, len(parts)):
-            self._folders.setdefault("/".join(parts[:end]), (owner, output))
 
 
 # A control character (or an undecodable byte) in a slug or alias from front matter.
@@ -103,7 +106,8 @@ def _check_collisions(
     for essay in sorted(essays, key=lambda e: ("slug" in e.key_lines, e.source)):
         folder = _reserved_folder(essay.url_path)
         line = essay.key_lines.get("slug", 1)
-        if _UNUSABLE_IN_URL.search(essay.url_path):
+        # A file's own name was vetted by discovery; a slug from the front matter was not.
+        if "slug" in essay.key_lines and _UNUSABLE_IN_URL.search(essay.url_path):
             report.error(essay.source, line, f"URL {essay.url_path!r} holds a control character", "write the slug with letters, digits and hyphens")
             continue
         if folder and essay.url_path.casefold() != folder:
@@ -113,7 +117,7 @@ def _check_collisions(
                 "move the file to another folder of content/",
             )
             continue
-        owner = claims.owner(output_file(essay.url_path))
+        owner = claims.claim(essay.url_path + "index.html", essay.source)  # every essay's URL ends in '/' or is ''
         if owner:
             report.error(
                 essay.source, line,
@@ -121,17 +125,15 @@ def _check_collisions(
                 "rename one of the files or give one a different 'slug'",
             )
             continue
-        claims.take(output_file(essay.url_path), essay.source)
         kept.append(essay)
 
     files = {}
     for output, source in _files(kept, sources):
-        owner = claims.owner(output)
+        owner = claims.claim(output, source)
         if owner:
             report.error(source, None, f"this file would be published at /{output}, which is already used by {owner}",
                          "rename or move one of the two")
             continue
-        claims.take(output, source)
         files[output] = source
 
     redirects = []
@@ -151,14 +153,13 @@ def _check_collisions(
                     f"alias /{alias} is inside /{folder}, which the theme writes",
                     "choose an alias outside that folder",
                 )
-            elif owner := claims.owner(output):
+            elif owner := claims.claim(output, essay.source):
                 report.error(
                     essay.source, line,
                     f"alias /{alias} is already used by {owner}",
                     "remove the alias or change the other page's URL",
                 )
             else:
-                claims.take(output, essay.source)
                 redirects.append((output, essay))
     return kept, files, tuple(redirects)
 
