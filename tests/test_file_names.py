@@ -228,3 +228,17 @@ def test_slug_or_alias_with_a_control_character_is_refused(site, capsys):
     err = capsys.readouterr().err
     assert "content/one.md:4: error: URL 'a\\nb/' holds a control character" in err
     assert "content/two.md:4: error: alias 'old\\tname/' holds a control character" in err
+
+
+def test_dev_server_tells_tabs_of_a_changed_page_by_its_encoded_path():
+    from postil.devserver import DevServer
+
+    server = DevServer(port=free_port())
+    try:
+        last, _ = server.hello()
+        server.publish({"ünï/index.html": b"<p>new</p>"}, ["ünï/index.html"])
+        (_, message), = server.wait_for_messages(last, timeout=5)
+        # What a tab compares with its location.pathname, which the browser percent-encodes.
+        assert message["changed"] == ["/%C3%BCn%C3%AF/", "/%C3%BCn%C3%AF/index.html"]
+    finally:
+        server.close()
