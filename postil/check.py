@@ -116,7 +116,7 @@ class BuiltSite:
         if permalink is None or entry.css_first(".reply-body") is None or not _enclosing(node, _is_reply_body):
             return self.shown(output), None, False
         address, _, reply_id = (permalink.attributes.get("href") or "").partition("#reply-")
-        essay = self.essays.get(_as_written(address, self.config).lstrip("/") + "index.html")
+        essay = self.essays.get(unquote(_as_written(address, self.config)).lstrip("/") + "index.html")
         reply_file = f"{essay.bundle_dir}/{REPLIES_DIR}/{reply_id}.md" if essay and essay.bundle_dir else ""
         if reply_file not in self.replies:
             return self.shown(output), None, False
@@ -199,7 +199,7 @@ def check_internal_links(built: BuiltSite) -> list[Problem]:
     """Links, images, scripts and `#anchors` that point inside the site must resolve."""
     config, problems = built.config, []
     for link in built.links():
-        page_url = config.base_url + page_path(link.page)
+        page_url = config.absolute(page_path(link.page))
         absolute = urljoin(page_url, link.url)
         if urlsplit(absolute).scheme in _SKIPPED_SCHEMES:
             continue
@@ -266,7 +266,7 @@ def check_external_links(built: BuiltSite, *, now: dt.datetime | None = None, ti
     now = now or dt.datetime.now(dt.timezone.utc)
     links = []
     for link in built.links():
-        absolute = urldefrag(urljoin(built.config.base_url + page_path(link.page), link.url))[0]
+        absolute = urldefrag(urljoin(built.config.absolute(page_path(link.page)), link.url))[0]
         if urlsplit(absolute).scheme in ("http", "https") and not absolute.startswith(built.config.base_url):
             links.append((absolute, link))
     cache_path = built.site_root / CACHE_DIR / EXTERNAL_CACHE

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import PostilError, Problem, did_you_mean
+from .sitepaths import url_quote
 
 CONFIG_FILE = "pyproject.toml"
 LINK_RESOLUTION_MODES = ("", "shortest", "absolute", "relative")  # "" is postil's own: paths relative to the page
@@ -40,12 +41,13 @@ class Config:
         return urlsplit(self.base_url).path or "/"
 
     def absolute(self, site_path: str) -> str:
-        """An absolute URL for a path inside the site ('' or 'essay/')."""
-        return self.base_url + site_path.lstrip("/")
+        """An absolute URL for a path inside the site ('' or 'essay/'), percent-encoded."""
+        return self.base_url + url_quote(site_path.lstrip("/"))
 
     def href(self, site_path: str) -> str:
-        """A root-relative URL for a path inside the site, honouring a sub-path base_url."""
-        return self.base_path + site_path.lstrip("/")
+        """A root-relative URL for a path inside the site, honouring a sub-path base_url;
+        percent-encoded ('ünï/' → '/%C3%BCn%C3%AF/'), as every URL postil writes is."""
+        return self.base_path + url_quote(site_path.lstrip("/"))
 
     def with_base_url(self, base_url: str) -> Config:
         return replace(self, base_url=normalise_base_url(base_url))

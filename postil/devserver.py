@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import PostilError, Problem
+from .sitepaths import url_quote
 
 CONTROL_PREFIX = "/__postil/"
 LIVE_SCRIPT = Path(__file__).with_name("devserver.js")
@@ -120,7 +121,8 @@ class DevServer:
         self._condition.notify_all()
 
     def _urls(self, output: str) -> list[str]:
-        url = self.base_path + output
+        """The addresses a tab shows an output file at, as `location.pathname` writes them."""
+        url = self.base_path + url_quote(output)
         return [url, url[: -len("index.html")]] if output == "index.html" or output.endswith("/index.html") else [url]
 
     def hello(self) -> tuple[int, dict]:
@@ -161,14 +163,16 @@ class DevServer:
 
     def lookup(self, files: dict[str, bytes], request_path: str) -> tuple[int, str, bytes]:
         """(status, output path or redirect location, bytes) for a request path."""
-        path = unquote(urlsplit(request_path).path)
+        raw = urlsplit(request_path).path
+        path = unquote(raw)  # '/%C3%BCn%C3%AF/' → '/ünï/', the output file's own name
+        base_path = unquote(self.base_path)
         if "\0" in path or "\\" in path or not path.startswith("/"):
             return self._not_found(files)
-        if not path.startswith(self.base_path):
-            if path + "/" == self.base_path or path == "/":
+        if not path.startswith(base_path):
+            if path + "/" == base_path or path == "/":
                 return 302, self.base_path, b""
             return self._not_found(files)
-        inside = path[len(self.base_path):]
+        inside = path[len(base_path):]
         segments = inside.split("/")
         if any(segment in ("..", ".") for segment in segments) or inside.startswith("/"):
             return self._not_found(files)
@@ -176,7 +180,7 @@ class DevServer:
         if name in files:
             return 200, name, files[name]
         if inside and name + "/index.html" in files:
-            return 301, path + "/", b""
+            return 301, raw + "/", b""  # as the request wrote it: a header carries no raw 'ü'
         return self._not_found(files)
 
     def _not_found(self, files: dict[str, bytes]) -> tuple[int, str, bytes]:

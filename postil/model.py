@@ -192,3 +192,4 @@ class Site:
     replies: tuple[tuple[Reply, Essay], ...] = ()  # every shown reply with its essay, newest first
     reactions: dict[str, Reactions] = field(default_factory=dict)  # url_path → its likes, reposts and bookmarks
     references: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # url_path → its resolved references (see references.py)
+    redirects: tuple[tuple[str, Essay], ...] = ()  # (output path, essay) for each alias, none colliding with another output

@@ -91,10 +91,15 @@ class Builder:
                 report.extend(problems)
                 return sources
         found = Report()
-        sources = discover(self.site_root, found)
+        sources = discover(self.site_root, found, self.options.out_dir)
         self._discovered = (sources, tuple(found.problems))
         report.extend(found.problems)
         return sources
+
+    def linked(self) -> list[Path]:
+        """Where the symbolic links in content/ that the last build followed lead (all
+        inside the site), for a watcher to watch too."""
+        return [Path(path) for path in self._discovered[0].linked] if self._discovered else []
 
     def build(self, changed: Iterable[str] | None = None, early: Callable[[dict[str, bytes]], None] | None = None) -> BuildResult:
         """Build the site; raise PostilError (nothing written, caches kept) on any error.
@@ -169,7 +174,7 @@ class Builder:
             by_bundle = read_reactions(self.site_root, sources.reactions, report)
             shown = {essay.url_path: by_bundle[essay.bundle_dir] for essay in site.essays if essay.bundle_dir in by_bundle and essay.replies_mode != "hidden"}
             site = replace(site, reactions=shown)
-        assets = self._collect_assets(config, changed)
+        assets = self._collect_assets(config, changed, report)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)
         if out_dir is not None:  # templates compiled by the last run into a folder
@@ -276,9 +281,12 @@ class Builder:
             on_disk_only=len((kept | set(renders.written)) - files.keys()),
         )
 
-    def _collect_assets(self, config: Config, changed: set[str] | None) -> Assets:
-        """The theme's files, read again unless the watcher's changes are all outside them."""
-        from .theme import collect_assets, theme_roots
+    def _collect_assets(self, config: Config, changed: set[str] | None, report: Report) -> Assets:
+        """The theme's files, read again unless the watcher's changes are all outside them.
+        Links in the theme's folders that leave the site are reported on every build."""
+        from .theme import collect_assets, theme_link_problems, theme_roots
+
+        report.extend(theme_link_problems(self.site_root, config))
 
         key = (config, self.options.hashed_assets)
         if changed is not None and self._assets is not None and self._assets[0] == key:

@@ -116,6 +116,7 @@ class Preview:
             self._last_failure = ""
             self.server.publish(result.files, result.changed)
             self._say(f"Built {result.pages} pages in {result.seconds:.2f} s ({len(result.changed)} files changed)")
+        self.watcher.follow(self.builder.linked())
         with self.built:
             self.builds += 1
             self.built.notify_all()

@@ -207,7 +207,8 @@ def fill(html: str, resolved: tuple[Resolved, ...], href: Callable[[str], str]) 
             continue
         path, title, excerpt = resolved[int(number)]
         if slot == "0":
-            out.append(escape(quote(href(path), safe=_URL_SAFE)))
+            page, hash_mark, fragment = path.partition("#")
+            out.append(escape(href(page) + hash_mark + quote(fragment, safe=_URL_SAFE)))
         elif slot == "1":
             out.append(escape(title))
         elif excerpt:

@@ -143,10 +143,8 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     yield Page("archive/index.html", "archive.html", {"years": site.years})
     yield Page("404.html", "404.html", {})
     yield Page("previews.json", "previews.json", {"previews": link_previews(site, config)})
-    for essay in site.essays:
-        for alias in essay.aliases:
-            output = alias + "index.html" if alias.endswith("/") else alias
-            yield Page(output, "redirect.html", {"essay": essay})
+    for output, essay in site.redirects:
+        yield Page(output, "redirect.html", {"essay": essay})
     feed = site.essays[: config.feed_entries]
     feed_references = {essay.url_path: site.references[essay.url_path] for essay in feed if essay.url_path in site.references}
     yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed), "references": feed_references})

@@ -7,14 +7,15 @@ template without copying the rest.
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import CONFIG_FILE, Config
-from .discover import is_editor_leftover
-from .errors import PostilError, Problem
+from .discover import LinkBounds, is_editor_leftover
+from .errors import PostilError, Problem, Report
 
 _PACKAGE = Path(__file__).resolve().parent
 # An installed postil carries its theme inside the package (see pyproject.toml); a source
@@ -37,6 +38,9 @@ def theme_roots(site_root: Path, config: Config) -> list[Path]:
         if not chosen.is_dir():
             raise PostilError([Problem(CONFIG_FILE, None, None, f"theme folder {config.theme!r} does not exist",
                                        "set [tool.postil] theme to a folder (relative to the site) that holds templates/ and theme/")])
+        if not chosen.is_relative_to(site_root.resolve()):
+            raise PostilError([Problem(CONFIG_FILE, None, None, f"theme folder {config.theme!r} is outside the site ({chosen})",
+                                       "copy the theme into the site's folder (or add it as a git submodule): nothing from outside the site is published")])
         roots.append(chosen)
     roots.append(DEFAULT_THEME)
     return list(dict.fromkeys(roots))
@@ -48,6 +52,29 @@ def template_dirs(site_root: Path, config: Config) -> list[Path]:
 
 def theme_dirs(site_root: Path, config: Config) -> list[Path]:
     return [root / "theme" for root in theme_roots(site_root, config) if (root / "theme").is_dir()]
+
+
+def theme_link_problems(site_root: Path, config: Config) -> list[Problem]:
+    """Symbolic links in the site's templates and theme folders that lead outside the site
+    (or into its hidden folders), whose files a build would otherwise publish."""
+    report = Report()
+    bounds = LinkBounds(os.path.realpath(site_root), None)
+    for folder in [*template_dirs(site_root, config), *theme_dirs(site_root, config)]:
+        if folder.parent == DEFAULT_THEME:  # postil's own
+            continue
+        for directory, folders, files in os.walk(folder):  # links to folders are listed, not entered
+            for name in sorted(folders + files):
+                path = os.path.join(directory, name)
+                if os.path.islink(path):
+                    bounds.allows(path, _shown(Path(path), site_root), report)
+    return report.problems
+
+
+def _shown(path: Path, site_root: Path) -> str:
+    try:
+        return path.relative_to(site_root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def highlight_css() -> str:

@@ -45,10 +45,11 @@ def read_inputs(site_root: Path, sources: Sources, config: Config, options: obje
     """Stat everything a build reads: sources, templates, theme files and the config file."""
     hasher = hashlib.sha256(repr((config, options, code_fingerprint())).encode())
     root = str(site_root)
+    site = os.path.realpath(site_root)
     sources_found = sorted(source_files(sources))
     paths = [*(os.path.join(root, path) for path in sources_found), os.path.join(root, CONFIG_FILE)]
     for folder in [*template_dirs(site_root, config), *theme_dirs(site_root, config)]:
-        paths += (os.path.join(folder, name) for name in sorted(manifest(folder)))
+        paths += (os.path.join(folder, name) for name in sorted(manifest(folder, site)))
     newest = 0
     lines = []
     stats = {}
@@ -66,10 +67,15 @@ def read_inputs(site_root: Path, sources: Sources, config: Config, options: obje
     return Inputs(hasher.hexdigest(), newest, stats)
 
 
-def manifest(folder: Path | str) -> Manifest:
-    """Every file under `folder` (links followed) with its size and modification time."""
+def manifest(folder: Path | str, links_within: str | None = None) -> Manifest:
+    """Every file under `folder` with its size and modification time.
+
+    Links to folders are followed only when they lead inside `links_within` (a real path:
+    the site's folder), and into each real folder once, so that a link that loops or
+    leaves the site (which the build reports as an error) cannot stall the scan."""
     found: Manifest = {}
     pending = [(os.fspath(folder), "")]
+    followed: set[str] = set()
     while pending:
         directory, prefix = pending.pop()
         try:
@@ -78,6 +84,11 @@ def manifest(folder: Path | str) -> Manifest:
             continue
         for entry in entries:
             if entry.is_dir():
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if links_within is None or target in followed or os.path.commonpath((target, links_within)) != links_within:
+                        continue
+                    followed.add(target)
                 pending.append((entry.path, f"{prefix}{entry.name}/"))
             else:
                 try:

@@ -7,6 +7,11 @@ the events have been quiet for a moment, so each save, and each burst, becomes o
 Events that arrive while the caller is busy building are kept for the next batch, so no
 edit is lost. When the kernel's event queue overflows, the next batch says `rescan`:
 something changed, but nobody knows what.
+
+Symbolic links are not followed by the watch itself (one pointing at `/` would have it
+watch the whole disk, and two pointing at their folder would loop). The places that
+content's links lead to inside the site are watched on their own (`follow`): a change
+there is a change to files known under other names, so it asks for a rescan.
 """
 from __future__ import annotations
 
@@ -83,11 +88,13 @@ class Watcher:
         self._overflow = _OverflowListener(self.rescan)
         self._handler = _Handler(self)
         self._unwatched: set[Path] = set()
+        self._linked: frozenset[Path] = frozenset()  # where followed links lead (see follow)
+        self._link_watches: set[tuple[Path, bool]] = set()  # (folder, recursive) watched for them
 
     def start(self) -> Watcher:
         for folder in self.folders:
             if folder.is_dir():
-                self._observer.schedule(self._handler, str(folder), recursive=True, follow_symlink=True)
+                self._observer.schedule(self._handler, str(folder), recursive=True)
             else:
                 self._unwatched.add(folder)
         parents = {file.parent for file in self.files} | {folder.parent for folder in self._unwatched}
@@ -114,10 +121,31 @@ class Watcher:
     def folder_created(self, path: Path) -> None:
         if path in self._unwatched and path.is_dir():
             self._unwatched.discard(path)
-            self._observer.schedule(self._handler, str(path), recursive=True, follow_symlink=True)
+            self._observer.schedule(self._handler, str(path), recursive=True)
+
+    def follow(self, targets: list[Path]) -> None:
+        """Watch these files and folders too (where links in the watched folders lead, as
+        discovery found them, all inside the site); an event there asks for a rescan.
+
+        A watch, once made, stays when its link goes (it may be shared with another link,
+        or be the watch of the config file's folder); only `targets` ask for rescans."""
+        self._linked = linked = frozenset(target.resolve() for target in targets)
+        for target in sorted(linked):
+            watch = (target, True) if target.is_dir() else (target.parent, False)
+            if watch not in self._link_watches:
+                try:
+                    self._observer.schedule(self._handler, str(watch[0]), recursive=watch[1])
+                except OSError:  # gone meanwhile: the next build says so
+                    continue
+                self._link_watches.add(watch)
+
+    def _under_link(self, path: Path) -> bool:
+        return any(target == path or target in path.parents for target in self._linked)
 
     def add(self, paths: list[Path], settled: bool = False) -> None:
         """Note changes to `paths`; `settled` when the event left them whole (see `_quiet`)."""
+        if self._linked and any(self._under_link(path) for path in paths if not is_editor_leftover(path.name)):
+            self.rescan()
         relevant = {path for path in paths if self._relevant(path)}
         if relevant:
             with self._condition:
