@@ -30,6 +30,9 @@ CONTROL_PREFIX = "/__postil/"
 LIVE_SCRIPT = Path(__file__).with_name("devserver.js")
 PORT_ATTEMPTS = 20
 KEEPALIVE_SECONDS = 15.0
+# A kept-alive connection with no request for this long is closed: one whose client went
+# away without closing it (a phone put to sleep, a dropped Wi-Fi) held its thread forever.
+IDLE_SECONDS = 60.0
 WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 # host[:port]: a name, an IPv4 address (which matches as a name) or an [IPv6 address]. No
 # user info, no list, no spaces, no percent-encoding: anything else is a malformed request.
@@ -222,6 +225,10 @@ def inject(html: bytes, tag: bytes) -> bytes:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Connections the kernel holds until they are accepted. socketserver's 5 made a burst
+    # of new connections (many tabs, a phone and a laptop, a load test) lose their SYNs
+    # and wait for a retry: 0.6% of 200 clients' requests went unanswered for over 5 s.
+    request_queue_size = socket.SOMAXCONN
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A tab closed mid-response is normal; anything else is one line, not a traceback."""
@@ -251,7 +258,7 @@ def _is_own_name(name: str) -> bool:
 def _bind(host: str, port: int, server: DevServer) -> ThreadingHTTPServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     server_class = type("_FamilyServer", (_Server,), {"address_family": family})
-    handler = type("_BoundHandler", (_Handler,), {"dev": server})
+    handler = type("_BoundHandler", (_Handler,), {"dev": server, "timeout": IDLE_SECONDS})
     for attempt in range(PORT_ATTEMPTS if port else 1):
         try:
             return server_class((host, port + attempt), handler)
