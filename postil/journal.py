@@ -90,7 +90,7 @@ def _inside(name: str) -> bool:
 
 def finish_interrupted(out_dir: Path) -> None:
     """Put right what killed builds left beside `out_dir`: finish a small change whose
-    journal is whole, and delete staging folders no live build holds and retired outputs.
+    journal is whole, and delete the staging folders and retired outputs no live process holds.
     Called before a build (or `check`, or `serve`) looks at the output."""
     out_dir = out_dir.resolve()
     prefix = f".{out_dir.name}."
@@ -100,10 +100,9 @@ def finish_interrupted(out_dir: Path) -> None:
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.name.startswith(prefix + "old-"):
-            shutil.rmtree(path, ignore_errors=True)  # a retired output whose removal was cut short
-        elif entry.name.startswith(prefix + "tmp-") and abandoned(path):
-            journal = _read_journal(path)
+        staging, retired = entry.name.startswith(prefix + "tmp-"), entry.name.startswith(prefix + "old-")
+        if (staging or retired) and abandoned(path):
+            journal = _read_journal(path) if staging else None
             if journal is not None and out_dir.is_dir():
                 carry_out(str(out_dir), str(path), *journal)
             shutil.rmtree(path, ignore_errors=True)

@@ -35,11 +35,17 @@ def temporary_folder(parent: Path, prefix: str) -> tuple[Path, int | None]:
     """A new folder in `parent` and a descriptor holding it for this process (and the
     workers it forks) until `let_go` (None where there is no flock)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    return folder, hold(folder)
+
+
+def hold(path: Path) -> int | None:
+    """A descriptor holding the temporary file or folder at `path` for this process (and
+    the processes it hands the descriptor to) until `let_go` (None where there is no flock)."""
     if fcntl is None:
-        return folder, None
-    descriptor = os.open(folder, os.O_RDONLY)
+        return None
+    descriptor = os.open(path, os.O_RDONLY)
     _hold(descriptor)
-    return folder, descriptor
+    return descriptor
 
 
 def let_go(descriptor: int | None) -> None:

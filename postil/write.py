@@ -16,15 +16,17 @@ puts it right.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .journal import DIR_MODE, FILE_MODE, carry_out, write_journal
-from .tempfiles import let_go, temporary_folder
+from .tempfiles import hold, let_go, temporary_folder
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -208,8 +210,6 @@ def _write_file(path: str, data: bytes) -> tuple[int, int]:
 
 def _exchange(first: Path, second: Path) -> bool:
     """Swap two paths in one atomic step (Linux renameat2); False where unsupported."""
-    import ctypes  # here: a build that finds nothing to do imports this module, never swaps
-
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
@@ -238,16 +238,18 @@ def _remove_in_background(folder: Path) -> None:
     """Delete the retired output without making the user wait for it.
 
     The new output is already in place; if the removal is cut short, the next build's
-    `finish_interrupted` finishes it.
+    `finish_interrupted` finishes it. The `rm` holds the folder (see tempfiles.py) for as
+    long as it runs, so that a build right after this one does not remove it again itself.
     """
-    import subprocess  # here: a build that finds nothing to do imports this module, never swaps
-
     rm = shutil.which("rm")
     if rm is None:
         shutil.rmtree(folder, ignore_errors=True)
         return
+    held = hold(folder)
     try:
-        subprocess.Popen([rm, "-rf", "--", str(folder)], start_new_session=True,
+        subprocess.Popen([rm, "-rf", "--", str(folder)], start_new_session=True, pass_fds=() if held is None else (held,),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        let_go(held)

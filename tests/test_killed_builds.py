@@ -154,3 +154,27 @@ def test_a_cache_save_killed_midway_leaves_a_file_the_next_build_removes_unless_
         paused.wait()
     assert site.build() == 0
     assert left[0] not in cache_temporaries(site)
+
+
+HOLDER = "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock marks a live writer")
+def test_folders_beside_the_output_are_removed_once_no_live_process_holds_them(site):
+    site.essay("a.md")
+    assert site.build() == 0
+    retired, staging = site.root / ".public.old-x", site.root / ".public.tmp-y"
+    for folder in (retired, staging):
+        (folder / "deep").mkdir(parents=True)
+        (folder / "deep/page.html").write_text("old")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(retired)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        site.essay("a.md", title="Changed")
+        assert site.build() == 0
+        assert retired.exists() and not staging.exists()  # the first is still being removed by its holder
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    assert site.build() == 0
+    assert not retired.exists()
