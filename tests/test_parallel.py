@@ -85,3 +85,34 @@ def test_workers_of_a_killed_build_end_so_its_output_pipe_closes(site):
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         build.stdout.close()
+
+
+ORPHAN = """
+import os, time
+import postil.parallel as parallel
+parallel._ask_for_parent_death_signal = lambda: False  # as where there is no prctl
+parallel.PARENT_POLL_SECONDS = 0.05
+parent = os.getpid()
+child = os.fork()
+if child == 0:
+    parallel._die_with_parent(parent)
+    time.sleep(60)  # until its watching thread ends it
+    os._exit(3)
+print(child, flush=True)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists() or not hasattr(os, "fork"), reason="needs fork and /proc")
+def test_without_prctl_a_worker_notices_its_parent_is_gone_and_ends():
+    parent = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, cwd=REPO, timeout=30)
+    assert parent.stderr == ""
+    child = int(parent.stdout)
+    try:
+        for _ in range(1000):
+            if not _alive(child):
+                break
+            time.sleep(0.01)
+        assert not _alive(child)
+    finally:
+        if _alive(child):
+            os.kill(child, signal.SIGKILL)
