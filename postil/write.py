@@ -104,7 +104,7 @@ def _apply_patch(out_dir: Path, files: dict[str, bytes], current: Manifest, chan
         for number, name in enumerate(changed):
             written[name] = _write_file(f"{staging}/{number}", files[name])
             renames.append((str(number), name))
-        write_journal(staging, hold, removed, renames)
+        write_journal(staging, removed, renames)
         journaled = True
         # From here on a reader may see some new files beside old ones, for a few renames.
         carry_out(str(out_dir), str(staging), removed, renames)
