@@ -226,30 +226,33 @@ def _swap(staging: Path, out_dir: Path) -> None:
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
     os.rmdir(retired)
-    if _exchange(staging, out_dir):
-        os.rename(staging, retired)  # staging now holds the previous output
-    else:
-        os.rename(out_dir, retired)
-        os.rename(staging, out_dir)
-    _remove_in_background(retired)
+    # Held from before it leaves its place, so that no other build's clean-up takes the
+    # previous output while it is still on its way out (see tempfiles.py).
+    previous = hold(out_dir)
+    try:
+        if _exchange(staging, out_dir):
+            os.rename(staging, retired)  # staging now holds the previous output
+        else:
+            os.rename(out_dir, retired)
+            os.rename(staging, out_dir)
+        _remove_in_background(retired, previous)
+    finally:
+        let_go(previous)
 
 
-def _remove_in_background(folder: Path) -> None:
+def _remove_in_background(folder: Path, held: int | None) -> None:
     """Delete the retired output without making the user wait for it.
 
     The new output is already in place; if the removal is cut short, the next build's
-    `finish_interrupted` finishes it. The `rm` holds the folder (see tempfiles.py) for as
-    long as it runs, so that a build right after this one does not remove it again itself.
+    `finish_interrupted` finishes it. The `rm` is handed `held`, the descriptor holding the
+    folder, so that a build right after this one leaves the folder to it.
     """
     rm = shutil.which("rm")
     if rm is None:
         shutil.rmtree(folder, ignore_errors=True)
         return
-    held = hold(folder)
     try:
         subprocess.Popen([rm, "-rf", "--", str(folder)], start_new_session=True, pass_fds=() if held is None else (held,),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
-    finally:
-        let_go(held)
