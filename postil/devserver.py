@@ -33,6 +33,7 @@ KEEPALIVE_SECONDS = 15.0
 # A kept-alive connection with no request for this long is closed: one whose client went
 # away without closing it (a phone put to sleep, a dropped Wi-Fi) held its thread forever.
 IDLE_SECONDS = 60.0
+LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 # host[:port]: a name, an IPv4 address (which matches as a name) or an [IPv6 address]. No
 # user info, no list, no spaces, no percent-encoding: anything else is a malformed request.
@@ -158,14 +159,16 @@ class DevServer:
         if match is None or int(match["port"] or 0) > 65535:
             return 400, "the Host header is not a host name or address with an optional port"
         name = (match["ipv6"] or match["name"]).lower().removesuffix(".")
+        bound = self.host.strip("[]").lower().removesuffix(".")
+        if name in LOOPBACK_NAMES or name == bound:  # the usual case, without parsing an address
+            return None
         try:
             address = ipaddress.ip_address(name)
         except ValueError:
             if match["ipv6"]:
                 return 400, "the Host header's [address] is not an IPv6 address"
             address = None
-        bound = self.host.strip("[]").lower().removesuffix(".")
-        if name == "localhost" or name.endswith(".localhost") or (address is not None and address.is_loopback) or name == bound:
+        if name.endswith(".localhost") or (address is not None and address.is_loopback):
             return None
         if bound in WILDCARD_HOSTS and (_is_own_name(name) if address is None else _is_own_address(address)):
             return None
