@@ -15,12 +15,12 @@ when it was saved (`mark`), and is discarded when the file is another one or sho
 from __future__ import annotations
 
 import os
-import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import pickled_as_call
+from .tempfiles import temporary_file
 
 _MAGIC = b"postil-blobs\n"
 _ID_BYTES = 16
@@ -85,7 +85,7 @@ class BlobFile:
         ident = os.urandom(_ID_BYTES).hex()
         try:
             self.path.parent.mkdir(exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+            descriptor, temporary = temporary_file(self.path.parent, f".{self.path.name}.")
         except OSError:
             return
         try:

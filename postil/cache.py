@@ -17,13 +17,13 @@ import operator
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 from . import __version__
+from .tempfiles import pause_for_tests, temporary_file
 
 CACHE_DIR = ".postil-cache"
 FORMAT = 1
@@ -170,7 +170,7 @@ class DiskCache:
             ignore = folder / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("*\n", encoding="utf-8")
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.")
+            handle, temporary = temporary_file(folder, f".{self.path.name}.")
         except OSError:
             return
         try:
@@ -179,6 +179,7 @@ class DiskCache:
                 pickler = _SharingPickler(stream, self.shared) if self.shared else pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
                 pickler.fast = self.tree
                 pickler.dump(entries)
+                pause_for_tests("cache-save")
             os.replace(temporary, self.path)
         except OSError:
             Path(temporary).unlink(missing_ok=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from collections.abc import Iterable
@@ -41,6 +40,7 @@ from .pipeline import Builder, BuildOptions
 from .render import page_path
 from .replies import parse_reply
 from .sitepaths import resolve_link, resolve_target
+from .tempfiles import temporary_file
 
 EXTERNAL_CACHE = "external-links.json"
 EXTERNAL_CACHE_SECONDS = 24 * 60 * 60
@@ -318,7 +318,7 @@ def _write_cache(path: Path, cache: dict[str, dict]) -> None:
         ignore = path.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("*\n", encoding="utf-8")
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        handle, temporary = temporary_file(path.parent, f".{path.name}.")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             json.dump(cache, stream, indent=1, sort_keys=True)
         os.replace(temporary, path)

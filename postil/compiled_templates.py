@@ -16,7 +16,6 @@ import importlib.util
 import marshal
 import os
 import secrets
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import jinja2
 import jinja2.bccache
 
 from .cache import code_fingerprint
+from .tempfiles import temporary_file
 
 FILE_NAME = "templates.marshal"
 _KEY_BYTES = 32
@@ -113,7 +113,7 @@ class CompiledTemplates(jinja2.BytecodeCache):
             return
         data = marshal.dumps((_made_by(), self._code))
         try:
-            handle, temporary = tempfile.mkstemp(dir=self._folder, prefix=f".{FILE_NAME}.")
+            handle, temporary = temporary_file(self._folder, f".{FILE_NAME}.")
         except OSError:
             return
         try:

@@ -14,6 +14,7 @@ import errno
 import ipaddress
 import json
 import mimetypes
+import re
 import secrets
 import socket
 import sys
@@ -30,7 +31,14 @@ CONTROL_PREFIX = "/__postil/"
 LIVE_SCRIPT = Path(__file__).with_name("devserver.js")
 PORT_ATTEMPTS = 20
 KEEPALIVE_SECONDS = 15.0
+# A kept-alive connection with no request for this long is closed: one whose client went
+# away without closing it (a phone put to sleep, a dropped Wi-Fi) held its thread forever.
+IDLE_SECONDS = 60.0
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
+# host[:port]: a name, an IPv4 address (which matches as a name) or an [IPv6 address]. No
+# user info, no list, no spaces, no percent-encoding: anything else is a malformed request.
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?\.?))(?::(?P<port>[0-9]{1,5}))?")
 
 
 HISTORY = 100  # messages kept for connections that fall behind
@@ -141,21 +149,32 @@ class DevServer:
     def closed(self) -> bool:
         return self._closed
 
-    def allowed_host(self, header: str | None) -> bool:
-        """Refuse names other than this machine's (a DNS-rebinding page would send its own)."""
-        if not header:
-            return False
+    def refuse_host(self, values: list[str]) -> tuple[int, str] | None:
+        """Why a request's Host header is refused, as (status, reason), or None when it names
+        this server. A page on another site that its owner points at 127.0.0.1 (DNS rebinding)
+        sends its own name: only loopback, the address listened on, and, when listening on
+        every address, this machine's own addresses and names are answered. Any port is
+        accepted, so that a forwarded port (an SSH tunnel, `adb reverse`) works."""
+        if len(values) != 1:
+            return 400, "exactly one Host header is needed"
+        match = _HOST.fullmatch(values[0])
+        if match is None or int(match["port"] or 0) > 65535:
+            return 400, "the Host header is not a host name or address with an optional port"
+        name = (match["ipv6"] or match["name"]).lower().removesuffix(".")
+        bound = self.host.strip("[]").lower().removesuffix(".")
+        if name in LOOPBACK_NAMES or name == bound:  # the usual case, without parsing an address
+            return None
         try:
-            name = urlsplit("//" + header).hostname or ""
+            address = ipaddress.ip_address(name)
         except ValueError:
-            return False
-        if name in LOOPBACK_NAMES or name == self.host.strip("[]") or name == socket.gethostname().lower():
-            return True
-        try:
-            ipaddress.ip_address(name)
-            return True
-        except ValueError:
-            return False
+            if match["ipv6"]:
+                return 400, "the Host header's [address] is not an IPv6 address"
+            address = None
+        if name.endswith(".localhost") or (address is not None and address.is_loopback):
+            return None
+        if bound in WILDCARD_HOSTS and (_is_own_name(name) if address is None else _is_own_address(address)):
+            return None
+        return 421, f"this preview answers only to its own addresses; open {self.origin}/"
 
     @property
     def state(self) -> _State:
@@ -213,6 +232,10 @@ def inject(html: bytes, tag: bytes) -> bytes:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Connections the kernel holds until they are accepted. socketserver's 5 made a burst
+    # of new connections (many tabs, a phone and a laptop, a load test) lose their SYNs
+    # and wait for a retry: 0.6% of 200 clients' requests went unanswered for over 5 s.
+    request_queue_size = socket.SOMAXCONN
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A tab closed mid-response is normal; anything else is one line, not a traceback."""
@@ -221,10 +244,28 @@ class _Server(ThreadingHTTPServer):
             print(f"preview server: {type(error).__name__}: {error}", file=sys.stderr)
 
 
+def _is_own_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether `address` is one of this machine's: the kernel lets a socket bind only those."""
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((str(address), 0))
+    except OSError:
+        return False
+    return True
+
+
+def _is_own_name(name: str) -> bool:
+    """Whether `name` is this machine's host name, short or full, or its `.local` name (mDNS)."""
+    full = socket.gethostname().lower()
+    names = {full, full.partition(".")[0]}
+    return name in names or name in {own + ".local" for own in names}
+
+
 def _bind(host: str, port: int, server: DevServer) -> ThreadingHTTPServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     server_class = type("_FamilyServer", (_Server,), {"address_family": family})
-    handler = type("_BoundHandler", (_Handler,), {"dev": server})
+    handler = type("_BoundHandler", (_Handler,), {"dev": server, "timeout": IDLE_SECONDS})
     for attempt in range(PORT_ATTEMPTS if port else 1):
         try:
             return server_class((host, port + attempt), handler)
@@ -255,8 +296,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(head=False)
 
     def _respond(self, head: bool) -> None:
-        if not self.dev.allowed_host(self.headers.get("Host")):
-            return self._send(403, "text/plain; charset=utf-8", b"Forbidden: unknown Host header\n", head)
+        refused = self.dev.refuse_host(self.headers.get_all("Host") or [])
+        if refused is None and not self.path.startswith("/"):
+            refused = 400, "only a path may be asked for, not a whole URL"
+        if refused is not None:
+            self.close_connection = True
+            status, reason = refused
+            return self._send(status, "text/plain; charset=utf-8", f"{self.responses[status][0]}: {reason}\n".encode(), head)
         path = urlsplit(self.path).path
         if path == CONTROL_PREFIX + "live.js":
             return self._send(200, "text/javascript; charset=utf-8", LIVE_SCRIPT.read_bytes(), head)

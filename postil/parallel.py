@@ -3,10 +3,16 @@
 Workers are forked, so they start with every module already imported and with whatever
 the parent had built (the site model, the Jinja environment) without pickling it. Small
 batches stay in this process: forking costs more than it saves below a few dozen items.
+Workers end with the process that forked them, even when it is killed (see `_die_with_parent`).
 """
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
@@ -29,6 +35,10 @@ MAX_CHUNK = 32
 # them (an executor's `map` hands out every chunk at once: at 5,000 essays, rendered
 # pages waiting to be written held over 100 MB).
 CHUNKS_PER_WORKER = 2
+
+# Where Linux's prctl is unavailable, how often a worker looks whether its parent is gone.
+PARENT_POLL_SECONDS = 0.5
+_PR_SET_PDEATHSIG = 1
 
 # The function being mapped. Workers are forked after it is set, so they find it here
 # without its being pickled (it may hold a Jinja environment or a large cache).
@@ -71,10 +81,41 @@ def map_in_processes(
     context = multiprocessing.get_context("fork")
     _task = function
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
             return _collect(_in_order(pool, items, workers), each, keep)
     finally:
         _task = None
+
+
+def _die_with_parent(parent: int) -> None:
+    """Run in each worker as it starts: end it as soon as the build process ends.
+
+    A killed build's workers lived on otherwise (each holds the other end of the pool's
+    queues, so none ever saw them close), and with them the build's stdout and cache files:
+    whoever read the build's output waited forever. Linux kills them with their parent
+    (PR_SET_PDEATHSIG: the parent here is the thread that forked them, which waits for
+    them); elsewhere a thread of theirs notices that they were handed to another parent.
+    """
+    if not _ask_for_parent_death_signal():
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), name="postil-orphan-watch", daemon=True).start()
+    if os.getppid() != parent:  # the parent was gone before the signal was asked for
+        os._exit(1)
+
+
+def _ask_for_parent_death_signal() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    return prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def _in_order(pool: Executor, items: Sequence[Item], workers: int) -> Iterator:

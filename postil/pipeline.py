@@ -25,6 +25,8 @@ from .cache import CACHE_DIR, DiskCache, code_fingerprint
 from .config import Config, load_config
 from .discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
+from .journal import finish_interrupted
+from .tempfiles import remove_abandoned_files
 from .uptodate import BuildRecord, Inputs, read_inputs, source_files
 
 if TYPE_CHECKING:
@@ -117,6 +119,8 @@ class Builder:
         template error in another page); its result says so as usual.
         """
         started = time.perf_counter()
+        if self.options.out_dir is not None:
+            finish_killed_builds(self.site_root, self.options.out_dir)
         config = self.config()
         report = Report()
         known_changed = None if changed is None else set(changed)
@@ -316,6 +320,14 @@ class Builder:
             pages=record.pages, files={}, changed=[], warnings=problems,
             seconds=time.perf_counter() - started, up_to_date=True,
         )
+
+
+def finish_killed_builds(site_root: Path, out_dir: Path | None) -> None:
+    """Before anything else: finish a small change a killed build had begun in `out_dir`,
+    and remove the temporary files killed builds left there and in the cache folder."""
+    if out_dir is not None:
+        finish_interrupted(out_dir)
+    remove_abandoned_files(site_root / CACHE_DIR)
 
 
 def _edited_essays(site: Site, changed: set[str]) -> set[str]:

@@ -21,8 +21,9 @@ from .config import CONFIG_FILE, load_config
 from .devserver import DevServer
 from .discover import CONTENT_DIR
 from .errors import PostilError, describe
-from .pipeline import Builder, BuildOptions
+from .pipeline import Builder, BuildOptions, finish_killed_builds
 from .theme import theme_roots
+from .uptodate import last_output
 from .watch import Batch, Watcher
 
 
@@ -63,6 +64,9 @@ class Preview:
         """Watch first (so no edit made during the first build is lost), build, then serve."""
         if not _is_loopback(self.server.host):
             self._say(f"Warning: listening on {self.server.host}, not on loopback: other machines can read your drafts.")
+        # The preview writes no folder, but a build killed mid-write left the site's output
+        # half changed: put it right, as the next build would.
+        finish_killed_builds(self.site_root, last_output(self.site_root))
         self.watcher.start()
         self.rebuild(None)
         # What the first build made (every parsed file) mostly lives for the whole session:

@@ -99,6 +99,12 @@ def manifest(folder: Path | str, links_within: str | None = None) -> Manifest:
     return found
 
 
+def last_output(site_root: Path) -> Path | None:
+    """The folder the site's last build wrote, as its record says."""
+    out_dir = DiskCache(site_root, "build").load().get("out_dir")
+    return Path(out_dir) if isinstance(out_dir, str) else None
+
+
 class BuildRecord:
     """The record of the last build into one output folder, and that folder as it is now."""
 

@@ -3,14 +3,16 @@
 A build is written into a folder beside the output, which is then swapped in whole.
 Files whose bytes did not change are hard-linked from the previous output, so they keep
 their timestamps (and cost no write); everything else is written fresh with ordinary
-0644 permissions. A failed or interrupted build never touches the previous output.
+0644 permissions. A failed build never touches the previous output, nor does one
+interrupted before it begins to put its files in place.
 
 Linking thousands of files into a new tree costs a good part of a second, most of it
 in the kernel, which is slow for an edit that changed three pages. So a small change to
 an output folder that is as the last build left it is applied in place: the new files are
-written beside the output first, then renamed over the old ones in one tight loop, each
-rename atomic. A build killed before that loop leaves the output as it was; one killed
-within it leaves some pages new, which the next build puts right.
+written into a folder beside the output, then a journal listing the removals and renames
+(fsync'd), then the files are renamed over the old ones in one tight loop, each rename
+atomic. See journal.py for what a build killed meanwhile leaves, and how the next one
+puts it right.
 """
 from __future__ import annotations
 
@@ -19,14 +21,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-FILE_MODE = 0o644
-DIR_MODE = 0o755
-STALE_STAGING_SECONDS = 3600
+from .journal import DIR_MODE, FILE_MODE, carry_out, write_journal
+from .tempfiles import hold, let_go, temporary_folder
+
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -60,7 +61,6 @@ def write_site(out_dir: Path, files: dict[str, bytes], kept: Iterable[str] = (),
     if tree is None:
         out_dir = out_dir.resolve()
         if current is not None and out_dir.is_dir():
-            _remove_leftovers(out_dir)
             patch = _plan_patch(str(out_dir), files, kept, current)
             if patch is not None:
                 return _apply_patch(out_dir, files, current, *patch)
@@ -97,38 +97,26 @@ def _plan_patch(out_dir: str, files: dict[str, bytes], kept: set[str], current: 
 
 def _apply_patch(out_dir: Path, files: dict[str, bytes], current: Manifest, changed: list[str], removed: list[str]) -> tuple[list[str], Manifest]:
     written = {name: status for name, status in current.items() if name not in removed}
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    staging, hold = temporary_folder(out_dir.parent, f".{out_dir.name}.tmp-")
+    journaled = False
     try:
-        staged = []
+        renames = []
         for number, name in enumerate(changed):
-            path = f"{staging}/{number}"
-            written[name] = _write_file(path, files[name])
-            staged.append((path, name))
+            written[name] = _write_file(f"{staging}/{number}", files[name])
+            renames.append((str(number), name))
+        write_journal(staging, removed, renames)
+        journaled = True
         # From here on a reader may see some new files beside old ones, for a few renames.
-        root = str(out_dir)
-        for name in removed:
-            os.unlink(f"{root}/{name}")
-        for path, name in staged:
-            folder = name.rpartition("/")[0]
-            if folder:
-                os.makedirs(f"{root}/{folder}", mode=DIR_MODE, exist_ok=True)
-            os.replace(path, f"{root}/{name}")
-        _remove_empty_folders(root, removed)
-    finally:
+        carry_out(str(out_dir), str(staging), removed, renames)
+    except BaseException:
+        if not journaled:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise  # a journaled change cut short is finished by the next build
+    else:
         shutil.rmtree(staging, ignore_errors=True)
+    finally:
+        let_go(hold)
     return sorted(changed + removed), written
-
-
-def _remove_empty_folders(root: str, removed: list[str]) -> None:
-    """Remove the folders that removing files left empty, deepest first."""
-    folders = {name.rpartition("/")[0] for name in removed} - {""}
-    for folder in sorted(folders, key=lambda name: name.count("/"), reverse=True):
-        while folder:
-            try:
-                os.rmdir(f"{root}/{folder}")
-            except OSError:  # not empty (or already gone)
-                break
-            folder = folder.rpartition("/")[0]
 
 
 @dataclass(frozen=True)
@@ -149,8 +137,7 @@ class NewTree:
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir.resolve()
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(self.out_dir)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.tmp-", dir=self.out_dir.parent))
+        self.staging, self._hold = temporary_folder(self.out_dir.parent, f".{self.out_dir.name}.tmp-")
         os.chmod(self.staging, DIR_MODE)
         self._root, self._previous_root = str(self.staging), str(self.out_dir)
         self._had_output = self.out_dir.is_dir()
@@ -195,10 +182,14 @@ class NewTree:
 
     def commit(self) -> tuple[list[str], Manifest]:
         _swap(self.staging, self.out_dir)
+        let_go(self._hold)
+        self._hold = None
         return sorted(self.changed), self.written
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        let_go(self._hold)
+        self._hold = None
 
 
 def _size_and_mtime(status: os.stat_result) -> tuple[int, int]:
@@ -215,18 +206,6 @@ def _write_file(path: str, data: bytes) -> tuple[int, int]:
         return _size_and_mtime(os.fstat(descriptor))
     finally:
         os.close(descriptor)
-
-
-def _remove_leftovers(out_dir: Path) -> None:
-    """Delete staging folders that a killed build left behind (old enough not to be live)."""
-    now = time.time()
-    for path in out_dir.parent.glob(f".{out_dir.name}.*-*"):
-        try:
-            stale = path.name.startswith(f".{out_dir.name}.old-") or now - path.stat().st_mtime > STALE_STAGING_SECONDS
-        except OSError:
-            continue
-        if stale and path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -247,26 +226,33 @@ def _swap(staging: Path, out_dir: Path) -> None:
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
     os.rmdir(retired)
-    if _exchange(staging, out_dir):
-        os.rename(staging, retired)  # staging now holds the previous output
-    else:
-        os.rename(out_dir, retired)
-        os.rename(staging, out_dir)
-    _remove_in_background(retired)
+    # Held from before it leaves its place, so that no other build's clean-up takes the
+    # previous output while it is still on its way out (see tempfiles.py).
+    previous = hold(out_dir)
+    try:
+        if _exchange(staging, out_dir):
+            os.rename(staging, retired)  # staging now holds the previous output
+        else:
+            os.rename(out_dir, retired)
+            os.rename(staging, out_dir)
+        _remove_in_background(retired, previous)
+    finally:
+        let_go(previous)
 
 
-def _remove_in_background(folder: Path) -> None:
+def _remove_in_background(folder: Path, held: int | None) -> None:
     """Delete the retired output without making the user wait for it.
 
     The new output is already in place; if the removal is cut short, the next build's
-    `_remove_leftovers` finishes it.
+    `finish_interrupted` finishes it. The `rm` is handed `held`, the descriptor holding the
+    folder, so that a build right after this one leaves the folder to it.
     """
     rm = shutil.which("rm")
     if rm is None:
         shutil.rmtree(folder, ignore_errors=True)
         return
     try:
-        subprocess.Popen([rm, "-rf", "--", str(folder)], start_new_session=True,
+        subprocess.Popen([rm, "-rf", "--", str(folder)], start_new_session=True, pass_fds=() if held is None else (held,),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)

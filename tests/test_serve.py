@@ -371,15 +371,90 @@ def test_traversal_attempt_is_not_found_and_server_stays_up(running, path):
     assert running.request("/first/")[0] == 200
 
 
-@pytest.mark.parametrize("host", ["evil.example:80", "evil.example", "127.0.0.1.evil.example", "[::1", ""])
-def test_foreign_or_malformed_host_header_is_forbidden(running, host):
-    assert running.request("/first/", host=host)[0] == 403
+def raw_request(port: int, head: bytes) -> tuple[int, bytes]:
+    """Send request bytes as they are (no client library tidying the Host header) and read
+    the status and body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(head)
+        response = http.client.HTTPResponse(connection)
+        response.begin()
+        return response.status, response.read()
+
+
+def get_with_host(port: int, host: str) -> int:
+    return raw_request(port, f"GET /first/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())[0]
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.com\\@127.0.0.1", "127.0.0.1@evil.com", "user@127.0.0.1:{port}", "127.0.0.1:{port}, evil.com",
+        "127.0.0.1:{port} evil.com", "127.0.0.1:", "127.0.0.1:99999", "127.0.0.1:{port}/x", "[::1", "[evil.com]:{port}",
+        "127.0.0.1%2f", "", " ",
+    ],
+)
+def test_malformed_host_header_is_a_bad_request(running, host):
+    port = running.preview.server.port
+    assert get_with_host(port, host.format(port=port)) == 400
     assert running.request("/first/")[0] == 200
 
 
-@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
-def test_own_host_names_are_allowed(running, host):
-    assert running.request("/first/", host=f"{host}:{running.preview.server.port}")[0] == 200
+@pytest.mark.parametrize("host", ["evil.example:80", "evil.example", "127.0.0.1.evil.example", "localhost.evil.example", "198.51.100.7:{port}", "vm-not-this-one"])
+def test_host_header_naming_another_machine_is_misdirected(running, host):
+    port = running.preview.server.port
+    status, body = raw_request(port, f"GET /first/ HTTP/1.1\r\nHost: {host.format(port=port)}\r\n\r\n".encode())
+    assert status == 421
+    assert f"open http://127.0.0.1:{port}/".encode() in body
+
+
+def test_two_host_headers_or_none_are_refused(running):
+    port = running.preview.server.port
+    assert raw_request(port, f"GET /first/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nHost: evil.example\r\n\r\n".encode())[0] == 400
+    assert raw_request(port, b"GET /first/ HTTP/1.1\r\nConnection: close\r\n\r\n")[0] == 400
+    assert raw_request(port, b"GET /first/ HTTP/1.0\r\n\r\n")[0] == 400
+
+
+def test_a_whole_url_as_request_target_is_refused(running):
+    port = running.preview.server.port
+    assert raw_request(port, f"GET http://evil.example/first/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())[0] == 400
+
+
+@pytest.mark.parametrize("host", ["localhost:{port}", "127.0.0.1:{port}", "127.0.0.1", "127.0.0.2:{port}", "[::1]:{port}", "LocalHost.:{port}", "site.localhost:{port}", "localhost:9999"])
+def test_loopback_names_and_addresses_are_allowed_on_any_port(running, host):
+    port = running.preview.server.port
+    assert get_with_host(port, host.format(port=port)) == 200
+
+
+def test_a_loopback_server_refuses_the_machines_own_name(running):
+    port = running.preview.server.port
+    assert get_with_host(port, f"{socket.gethostname()}:{port}") == 421
+
+
+def own_outside_address() -> str | None:
+    """An address of this machine other than loopback (found by routing, no packet sent)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("198.51.100.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def test_a_wildcard_bind_answers_to_the_machines_own_addresses_and_names_only(site):
+    site.essay("first.md", title="First")
+    preview = Preview(site.root, host="0.0.0.0", port=free_port(), out=io.StringIO()).start()
+    try:
+        port = preview.server.port
+        address = own_outside_address()
+        allowed = [f"127.0.0.1:{port}", f"{socket.gethostname()}:{port}", f"{socket.gethostname()}.local:{port}"] + ([f"{address}:{port}"] if address else [])
+        for host in allowed:
+            assert get_with_host(port, host) == 200, host
+        for host in ["evil.example", f"198.51.100.7:{port}", f"{socket.gethostname()}.evil.example:{port}"]:
+            assert get_with_host(port, host) == 421, host
+        assert get_with_host(port, f"{address or '127.0.0.1'}:{port}, evil.example") == 400
+    finally:
+        preview.close()
 
 
 def test_no_wildcard_cross_origin_header(running):
