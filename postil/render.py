@@ -21,6 +21,7 @@ from .errors import Problem
 from .md.headings import slugify
 from .model import Discussion, Essay, Site
 from .search import SEARCH_PAGE, search_enabled
+from .side_comments import margin_copy
 from .theme import Assets, template_dirs
 
 MONTHS = (
@@ -89,6 +90,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         iso=iso_datetime,
         minutes=lambda essay: essay.reading_minutes(config.words_per_minute),
         tag_slug=slugify,
+        margin_copy=margin_copy,
         absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
         json=lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"),
     )
