@@ -104,7 +104,7 @@ def test_fonts_are_served_from_the_site_itself(built):
     (style,) = [href for href in linked_assets(built, "notes/index.html") if "/style." in href]
     css = (built.out / style).read_text(encoding="utf-8")
     fonts = re.findall(r"url\(([^)]+\.woff2)\)", css)
-    assert len(fonts) == 3
+    assert len(fonts) == 5  # Source Serif 4 for reading (3), Source Sans 3 for the interface (2)
     assert all((built.out / "assets" / font).is_file() for font in fonts)
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", css)
 
