@@ -178,3 +178,15 @@ def test_quote_typed_with_plain_dashes_and_dots_matches_the_typeset_essay(site):
     assert site.build("--strict") == 0
     marker = side_comments_of(site.html("talk/index.html"), "The thread")
     assert marker.css_first(".side-comments-count").text() == "2 replies"
+
+
+def test_a_reply_quoting_two_passages_keeps_beside_each_the_quote_of_the_other(site):
+    essay_with_replies(site)
+    second = "A second paragraph talks about glosses"
+    write_reply(site, "r1", f"> {FIRST}\n\nOn the first.\n\n> {second}\n\nOn the second.", author="Ann")
+    assert site.build() == 0
+    page = site.html("talk/index.html")
+    beside_first = side_comments_of(page, "The margin is where").css_first(".side-comment-body")
+    beside_second = side_comments_of(page, "A second paragraph").css_first(".side-comment-body")
+    assert [quote.text().strip() for quote in beside_first.css("blockquote")] == [second]
+    assert [quote.text().strip() for quote in beside_second.css("blockquote")] == [FIRST]
