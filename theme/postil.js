@@ -142,9 +142,13 @@
      that goes level with the passage or to the first free place below. Nothing overlaps. */
   var GAP = 12;
 
-  function placeAt(element, top) {
-    var origin = (element.offsetParent || essayBody).getBoundingClientRect().top;
-    element.style.top = Math.round(top - origin) + "px";
+  /* What layoutMargin() needs of an element, read before anything is moved, so that the
+     page is laid out once for all the reading rather than once per note. */
+  function measure(element, anchor) {
+    return {
+      element: element, anchor: anchor, height: element.offsetHeight,
+      origin: (element.offsetParent || essayBody).getBoundingClientRect().top,
+    };
   }
 
   function layoutMargin() {
@@ -157,6 +161,14 @@
       return;
     }
     // Viewport coordinates throughout: a note's offset parent may be a passage wrapper.
+    var notes = sidenotes.map(function (pair) { return measure(pair.note, pair.link.getBoundingClientRect().top); });
+    var comments = sideComments.map(function (aside) {
+      var passage = aside.parentNode.getBoundingClientRect();
+      var item = measure(aside, passage.top);
+      // Beside the passage means starting above its last line.
+      item.besideUntil = Math.max(passage.top, passage.bottom - 1.5 * parseFloat(getComputedStyle(aside.parentNode).lineHeight || 0));
+      return item;
+    });
     var taken = [];
     function clash(top, height) {
       return taken.filter(function (box) { return top < box.bottom + GAP && top + height + GAP > box.top; })[0];
@@ -165,26 +177,26 @@
       for (var box = clash(top, height); box; box = clash(top, height)) top = box.bottom + GAP;
       return top;
     }
-    function take(element, top) {
-      placeAt(element, top);
-      taken.push({ top: top, bottom: top + element.offsetHeight });
+    function take(item, top) {
+      item.top = top;
+      taken.push({ top: top, bottom: top + item.height });
     }
     var floor = -Infinity;
-    sidenotes.forEach(function (pair) {
-      var top = Math.max(pair.link.getBoundingClientRect().top, floor);
-      take(pair.note, top);
-      floor = top + pair.note.offsetHeight + GAP;
+    notes.forEach(function (note) {
+      take(note, Math.max(note.anchor, floor));
+      floor = note.top + note.height + GAP;
     });
-    sideComments.forEach(function (aside) {
-      var passage = aside.parentNode.getBoundingClientRect();
-      // Beside the passage means starting above its last line.
-      var besideUntil = passage.bottom - 1.5 * parseFloat(getComputedStyle(aside.parentNode).lineHeight || 0);
-      var top = freeFrom(passage.top, aside.offsetHeight);
-      if (top > Math.max(passage.top, besideUntil)) {
-        aside.classList.add("is-compact");
-        top = freeFrom(passage.top, aside.offsetHeight);
+    comments.forEach(function (comment) {
+      var top = freeFrom(comment.anchor, comment.height);
+      if (top > comment.besideUntil) {
+        comment.element.classList.add("is-compact");
+        comment.height = comment.element.offsetHeight;
+        top = freeFrom(comment.anchor, comment.height);
       }
-      take(aside, top);
+      take(comment, top);
+    });
+    notes.concat(comments).forEach(function (item) {
+      item.element.style.top = Math.round(item.top - item.origin) + "px";
     });
   }
 
