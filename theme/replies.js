@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var script = document.currentScript;
+  var visit = null;  // this page load's visit: the preview's in-place updates keep it
 
   function start() {
     var section = document.getElementById("replies");
@@ -50,9 +51,12 @@
       status.textContent = since > 0 ? (count ? count + " new" : "none new") : "";
     }
 
-    var previousVisit = readVisit();
-    var now = Date.now();
-    rememberVisit(now);
+    if (!visit) {
+      visit = { previous: readVisit(), now: Date.now() };
+      rememberVisit(visit.now);
+    }
+    var previousVisit = visit.previous;
+    var now = visit.now;
 
     // A first visit has no last visit to offer; then nothing is highlighted until the reader asks.
     var since = section.querySelector(".replies-since");
