@@ -160,6 +160,7 @@
       sidenotes.forEach(function (pair) { pair.note.style.top = ""; });
       return;
     }
+    essayBody.classList.add("has-margin-layout");
     // Viewport coordinates throughout: a note's offset parent may be a passage wrapper.
     var notes = sidenotes.map(function (pair) { return measure(pair.note, pair.link.getBoundingClientRect().top); });
     var comments = sideComments.map(function (aside) {

@@ -104,7 +104,8 @@ def essay(browser, margin_url):
     contexts = []
 
     def open_essay(viewport: dict = WIDE, theme: str = "light", javascript: bool = True):
-        context = browser.new_context(viewport=viewport, color_scheme=theme, java_script_enabled=javascript)
+        # Reduced motion: the passage's highlight then comes and goes without a fade to wait for.
+        context = browser.new_context(viewport=viewport, color_scheme=theme, java_script_enabled=javascript, reduced_motion="reduce")
         contexts.append(context)
         page = context.new_page()
         page.goto(margin_url + ESSAY)
@@ -268,6 +269,18 @@ def test_without_javascript_the_folded_side_comments_still_open(essay):
     comment = fold.locator(".side-comment").first
     comment.locator("summary").click()
     assert "The last words of the long reply." in comment.locator(".side-comment-body").inner_text()
+
+
+def test_without_javascript_wide_screens_show_one_line_markers_that_open(essay):
+    page = essay(javascript=False)
+    asides = page.locator(".passage-with-comments > .side-comments")
+    markers = boxes(page, ".passage-with-comments > .side-comments")
+    assert all(marker["height"] < 40 for marker in markers)
+    assert all(earlier["bottom"] <= later["top"] for earlier, later in zip(markers, markers[1:]))
+    first = asides.first
+    assert not first.locator(".side-comment").first.is_visible()
+    first.locator(".side-comments-summary").click()
+    assert first.locator(".side-comment-author").first.inner_text() == "Opening Reader 0"
 
 
 @pytest.fixture(scope="module")
