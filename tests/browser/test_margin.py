@@ -146,13 +146,15 @@ def test_side_comments_show_each_replys_author_and_words_in_the_margin(essay):
     for label, count in QUOTED:
         aside = locator_box(page, aside_of(label))
         assert aside["left"] >= text["right"] + 20, label
-        if page.locator(aside_of(label)).get_attribute("class") == "side-comments":
-            shown = page.locator(aside_of(label)).locator(".side-comments-fold > .side-comments-list .side-comment")
-            assert shown.count() == min(count, 3), label
-            first = shown.first
-            assert first.locator(".side-comment-author").inner_text() == f"{label} Reader 0"
-            assert first.locator(".side-comment-excerpt").inner_text().startswith("I think this is right, but only for books")
-            assert first.locator(".side-comment-excerpt").is_visible()
+        if label == "Squeezed":
+            continue  # shrunk to a marker: see test_a_stack_that_does_not_fit_beside_its_passage_…
+        assert page.locator(aside_of(label)).get_attribute("class") == "side-comments", label
+        shown = page.locator(aside_of(label)).locator(".side-comments-fold > .side-comments-list .side-comment")
+        assert shown.count() == min(count, 3), label
+        first = shown.first
+        assert first.locator(".side-comment-author").inner_text() == f"{label} Reader 0"
+        assert first.locator(".side-comment-excerpt").inner_text().startswith("I think this is right, but only for books")
+        assert first.locator(".side-comment-excerpt").is_visible()
 
 
 def test_each_footnote_stays_level_with_its_reference_or_just_below_the_note_before(essay):
