@@ -23,6 +23,7 @@ from .model import Discussion, Essay, Site
 from .origins import origin_name
 from .references import fill
 from .search import SEARCH_PAGE, search_enabled
+from .side_comments import margin_copy
 from .theme import Assets, template_dirs
 
 MONTHS = (
@@ -92,6 +93,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         minutes=lambda essay: essay.reading_minutes(config.words_per_minute),
         tag_slug=slugify,
         origin_name=origin_name,
+        margin_copy=margin_copy,
         absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
         resolved=lambda html, references: fill(html, references, config.href),
         json=lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"),

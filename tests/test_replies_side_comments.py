@@ -13,14 +13,55 @@ def side_comments_of(page, passage_text: str):
     return None
 
 
-def test_quoting_a_passage_puts_a_marker_beside_it_with_count_and_links(site):
+def test_quoting_a_passage_puts_the_replies_words_beside_it_with_count_names_and_links(site):
     essay_with_replies(site)
     write_reply(site, "r1", f"> {FIRST}\n\nAgreed.", author="Ann")
     write_reply(site, "r2", f"> {FIRST}, one pencilled line\n\nNo.", author="Ben", date="2026-03-03T10:00:00Z")
     assert site.build() == 0
     marker = side_comments_of(site.html("talk/index.html"), "The margin is where")
     assert marker.css_first(".side-comments-count").text() == "2 replies"
-    assert [(a.text(), a.attributes["href"]) for a in marker.css("li a")] == [("Ann", "#reply-r1"), ("Ben", "#reply-r2")]
+    assert marker.css_first(".side-comments-names").text() == " \u00b7 Ann, Ben"
+    comments = marker.css(".side-comment")
+    assert [(c.css_first(".side-comment-author").text(), c.css_first(".side-comment-excerpt").text()) for c in comments] == [
+        ("Ann", "Agreed."), ("Ben", "No."),
+    ]
+    assert [c.css_first("a.side-comment-link").attributes["href"] for c in comments] == ["#reply-r1", "#reply-r2"]
+
+
+def test_a_long_reply_shows_an_excerpt_that_opens_to_the_whole_reply_without_the_quote(site):
+    essay_with_replies(site)
+    words = " ".join(f"word{i}" for i in range(60))
+    write_reply(site, "r1", f"> {FIRST}\n\nFirst *thought*.[^n]\n\n{words}\n\n[^n]: A footnote.", author="Ann")
+    assert site.build() == 0
+    page = site.html("talk/index.html")
+    comment = side_comments_of(page, "The margin is where").css_first(".side-comment")
+    excerpt = comment.css_first("summary .side-comment-excerpt").text()
+    assert excerpt.startswith("First thought. word0 word1") and excerpt.endswith("\u2026") and len(excerpt) <= 141
+    body = comment.css_first("details.side-comment-reply > .side-comment-body")
+    assert body.css_first("blockquote") is None and "word59" in body.text() and body.css_first("em").text() == "thought"
+    assert body.css("[id]") == [] and body.css_first(".footnotes, .footnote-ref") is None
+    assert page.css_first("#reply-r1 blockquote") is not None  # the thread keeps the whole reply
+
+
+def test_past_three_replies_to_one_passage_the_rest_fold_under_a_count(site):
+    essay_with_replies(site)
+    for number in range(5):
+        write_reply(site, f"r{number}", f"> {FIRST}\n\nReply {number}.", author=f"Reader {number}", date=f"2026-03-0{number + 2}T10:00:00Z")
+    assert site.build() == 0
+    marker = side_comments_of(site.html("talk/index.html"), "The margin is where")
+    assert len(marker.css(".side-comments-fold > .side-comments-list > .side-comment")) == 3
+    rest = marker.css_first(".side-comments-rest")
+    assert rest.css_first("summary").text() == "2 more replies"
+    assert [node.text() for node in rest.css(".side-comment-excerpt")] == ["Reply 3.", "Reply 4."]
+
+
+def test_side_comment_text_from_a_stranger_is_escaped(site):
+    essay_with_replies(site)
+    write_reply(site, "r1", f"> {FIRST}\n\n<script>alert(1)</script> &lt;b&gt; <img src=x onerror=alert(1)>", author="<i>Eve</i>")
+    assert site.build() == 0
+    marker = side_comments_of(site.html("talk/index.html"), "The margin is where")
+    assert marker.css_first("script, img, i") is None
+    assert "<i>Eve</i>" in marker.css_first(".side-comment-author").text()
 
 
 def test_quote_matches_across_case_whitespace_and_typographic_quotes(site):
@@ -157,3 +198,15 @@ def test_quote_typed_with_plain_dashes_and_dots_matches_the_typeset_essay(site):
     assert site.build("--strict") == 0
     marker = side_comments_of(site.html("talk/index.html"), "The thread")
     assert marker.css_first(".side-comments-count").text() == "2 replies"
+
+
+def test_a_reply_quoting_two_passages_keeps_beside_each_the_quote_of_the_other(site):
+    essay_with_replies(site)
+    second = "A second paragraph talks about glosses"
+    write_reply(site, "r1", f"> {FIRST}\n\nOn the first.\n\n> {second}\n\nOn the second.", author="Ann")
+    assert site.build() == 0
+    page = site.html("talk/index.html")
+    beside_first = side_comments_of(page, "The margin is where").css_first(".side-comment-body")
+    beside_second = side_comments_of(page, "A second paragraph").css_first(".side-comment-body")
+    assert [quote.text().strip() for quote in beside_first.css("blockquote")] == [second]
+    assert [quote.text().strip() for quote in beside_second.css("blockquote")] == [FIRST]

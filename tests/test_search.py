@@ -172,3 +172,32 @@ def test_search_page_with_results_has_no_accessibility_violations(browser, serve
         assert [violation["id"] for violation in result["violations"]] == []
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_search_results_are_set_in_the_sites_type_and_colours(browser, served, theme):
+    context = browser.new_context(color_scheme=theme)
+    try:
+        page = context.new_page()
+        page.goto(served + "search/?q=zymurgical")
+        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+        style = page.evaluate("""() => {
+            const css = (selector, property) => getComputedStyle(document.querySelector(selector))[property];
+            return {
+                title: [css('.pagefind-ui__result-title', 'fontFamily'), css('.pagefind-ui__result-title', 'fontWeight')],
+                titleColour: css('.pagefind-ui__result-link', 'color'),
+                text: css('body', 'color'),
+                excerpt: css('.pagefind-ui__result-excerpt', 'fontFamily'),
+                input: [css('.pagefind-ui__search-input', 'fontFamily'), css('.pagefind-ui__search-input', 'fontWeight'),
+                        css('.pagefind-ui__search-input', 'borderTopWidth'), css('.pagefind-ui__search-input', 'backgroundColor')],
+                surface: getComputedStyle(document.documentElement).getPropertyValue('--surface').trim(),
+            };
+        }""")
+        assert style["title"] == ['"Source Serif 4", Charter, "Bitstream Charter", Georgia, serif', "600"]
+        assert style["excerpt"].startswith('"Source Serif 4"') and style["titleColour"] == style["text"]
+        family, weight, border, background = style["input"]
+        assert family.startswith('"Source Sans 3"') and weight == "400" and border == "1px"
+        expected = {"light": "rgb(255, 255, 255)", "dark": "rgb(34, 33, 38)"}[theme]
+        assert background == expected and style["surface"] in {"#ffffff", "#222126"}
+    finally:
+        context.close()

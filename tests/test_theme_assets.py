@@ -8,6 +8,7 @@ import re
 import pytest
 
 from postil.theme import DARK_CODE_STYLE, LIGHT_CODE_STYLE
+from replies_helpers import essay_with_replies, write_reply
 
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 BUDGET = 30 * 1024
@@ -104,7 +105,7 @@ def test_fonts_are_served_from_the_site_itself(built):
     (style,) = [href for href in linked_assets(built, "notes/index.html") if "/style." in href]
     css = (built.out / style).read_text(encoding="utf-8")
     fonts = re.findall(r"url\(([^)]+\.woff2)\)", css)
-    assert len(fonts) == 3
+    assert len(fonts) == 5  # Source Serif 4 for reading (3), Source Sans 3 for the interface (2)
     assert all((built.out / "assets" / font).is_file() for font in fonts)
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", css)
 
@@ -146,3 +147,14 @@ def test_only_the_essays_own_footnotes_are_a_named_landmark(site):
     page = site.html("talk/index.html")
     assert [node.attributes.get("aria-label") for node in page.css("section.footnotes")] == ["Footnotes", None]
     assert page.css_first("#reply-r1 section.footnotes").attributes.get("role") is None
+
+
+def test_css_and_js_of_an_essay_with_side_comments_stay_under_30_kb_compressed(site):
+    essay_with_replies(site)
+    write_reply(site, "r1", "> The margin is where a reader answers the page\n\nYes.")
+    assert site.build() == 0
+    assert site.html("talk/index.html").css_first(".side-comments") is not None
+    assets = linked_assets(site, "talk/index.html")
+    assert any("replies." in asset for asset in assets)
+    total = sum(len(gzip.compress((site.out / asset).read_bytes(), compresslevel=9)) for asset in assets)
+    assert total < BUDGET, f"{total} bytes gzipped for {assets}"

@@ -103,10 +103,10 @@
   }
 
   /* Sidenotes: each essay footnote is copied into a span right after its reference;
-     CSS shows it in the margin when the screen is wide, and this lays them out so
-     none overlaps another note or a `.side-comment` marker. */
-  var OBSTACLES = ".side-comment, .side-comments";  // reply markers in the margin
+     CSS shows it in the margin when the screen is wide. The margin also holds the side
+     comments (replies beside the passage they quote), and layoutMargin() places both. */
   var sidenotes = [];
+  var sideComments = [];
   var essayBody = null;
 
   function buildSidenotes() {
@@ -136,30 +136,68 @@
     if (sidenotes.length) essayBody.classList.add("has-sidenotes");
   }
 
-  function layoutSidenotes() {
-    if (!sidenotes.length) return;
+  /* The margin's priorities: a footnote sits level with its reference, or just below the
+     note before it, and nothing else moves it. Side comments then take the room that is
+     left: level with their passage if they fit there, else shrunk to a one-line marker
+     that goes level with the passage or to the first free place below. Nothing overlaps. */
+  var GAP = 12;
+
+  /* What layoutMargin() needs of an element, read before anything is moved, so that the
+     page is laid out once for all the reading rather than once per note. */
+  function measure(element, anchor) {
+    return {
+      element: element, anchor: anchor, height: element.offsetHeight,
+      origin: (element.offsetParent || essayBody).getBoundingClientRect().top,
+    };
+  }
+
+  function layoutMargin() {
+    sideComments.forEach(function (aside) {
+      aside.classList.remove("is-compact");
+      aside.style.top = "";
+    });
     if (!WIDE.matches) {
       sidenotes.forEach(function (pair) { pair.note.style.top = ""; });
       return;
     }
+    essayBody.classList.add("has-margin-layout");
     // Viewport coordinates throughout: a note's offset parent may be a passage wrapper.
-    var gap = 12;
-    var column = sidenotes[0].note.getBoundingClientRect();
-    var obstacles = Array.prototype.map.call(document.querySelectorAll(OBSTACLES), function (element) {
-      return element.getBoundingClientRect();
-    }).filter(function (rect) {
-      return rect.height > 0 && rect.right > column.left && rect.left < column.right;
-    }).sort(function (a, b) { return a.top - b.top; });
+    var notes = sidenotes.map(function (pair) { return measure(pair.note, pair.link.getBoundingClientRect().top); });
+    var comments = sideComments.map(function (aside) {
+      var passage = aside.parentNode.getBoundingClientRect();
+      var item = measure(aside, passage.top);
+      // Beside the passage means starting above its last line.
+      item.besideUntil = Math.max(passage.top, passage.bottom - 1.5 * parseFloat(getComputedStyle(aside.parentNode).lineHeight || 0));
+      return item;
+    });
+    var taken = [];
+    function clash(top, height) {
+      return taken.filter(function (box) { return top < box.bottom + GAP && top + height + GAP > box.top; })[0];
+    }
+    function freeFrom(top, height) {
+      for (var box = clash(top, height); box; box = clash(top, height)) top = box.bottom + GAP;
+      return top;
+    }
+    function take(item, top) {
+      item.top = top;
+      taken.push({ top: top, bottom: top + item.height });
+    }
     var floor = -Infinity;
-    sidenotes.forEach(function (pair) {
-      var height = pair.note.offsetHeight;
-      var top = Math.max(pair.link.getBoundingClientRect().top, floor);
-      obstacles.forEach(function (obstacle) {
-        if (top < obstacle.bottom + gap && top + height + gap > obstacle.top) top = obstacle.bottom + gap;
-      });
-      var origin = (pair.note.offsetParent || essayBody).getBoundingClientRect().top;
-      pair.note.style.top = Math.round(top - origin) + "px";
-      floor = top + height + gap;
+    notes.forEach(function (note) {
+      take(note, Math.max(note.anchor, floor));
+      floor = note.top + note.height + GAP;
+    });
+    comments.forEach(function (comment) {
+      var top = freeFrom(comment.anchor, comment.height);
+      if (top > comment.besideUntil) {
+        comment.element.classList.add("is-compact");
+        comment.height = comment.element.offsetHeight;
+        top = freeFrom(comment.anchor, comment.height);
+      }
+      take(comment, top);
+    });
+    notes.concat(comments).forEach(function (item) {
+      item.element.style.top = Math.round(item.top - item.origin) + "px";
     });
   }
 
@@ -169,7 +207,7 @@
     layoutPending = true;
     window.requestAnimationFrame(function () {
       layoutPending = false;
-      layoutSidenotes();
+      layoutMargin();
     });
   }
 
@@ -365,8 +403,9 @@
     initPreviews(script && script.dataset.previews);
     initDismissal();
     initTocTracking();
-    if (sidenotes.length) {
-      layoutSidenotes();
+    sideComments = essayBody ? Array.prototype.slice.call(essayBody.querySelectorAll(".passage-with-comments > .side-comments")) : [];
+    if (sidenotes.length || sideComments.length) {
+      layoutMargin();
       listen(window, "resize", scheduleLayout);
       listen(WIDE, "change", scheduleLayout);
       listen(window, "load", scheduleLayout);

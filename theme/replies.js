@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var script = document.currentScript;
+  var visit = null;  // this page load's visit: the preview's in-place updates keep it
 
   function start() {
     var section = document.getElementById("replies");
@@ -35,25 +36,43 @@
       });
     }
 
+    var controls = section.querySelector(".replies-controls");
+    var status = document.createElement("span");
+    status.className = "replies-new-count";
+    status.setAttribute("role", "status");
+    controls.appendChild(status);
     function highlightSince(since) {
+      var count = 0;
       section.querySelectorAll(".reply").forEach(function (reply) {
-        reply.classList.toggle("reply-new", since > 0 && replyTime(reply) > since);
+        var fresh = since > 0 && replyTime(reply) > since;
+        reply.classList.toggle("reply-new", fresh);
+        if (fresh) count += 1;
       });
+      status.textContent = since > 0 ? (count ? count + " new" : "none new") : "";
     }
 
-    var previousVisit = readVisit();
-    var now = Date.now();
-    rememberVisit(now);
+    if (!visit) {
+      visit = { previous: readVisit(), now: Date.now() };
+      rememberVisit(visit.now);
+    }
+    var previousVisit = visit.previous;
+    var now = visit.now;
 
+    // A first visit has no last visit to offer; then nothing is highlighted until the reader asks.
     var since = section.querySelector(".replies-since");
-    var choices = [["visit", previousVisit ? "your last visit (" + new Date(previousVisit).toLocaleString() + ")" : "your last visit (first visit)"],
-                   ["day", "a day ago"], ["week", "a week ago"], ["month", "a month ago"], ["none", "never (no highlight)"]];
+    var choices = [["day", "a day ago"], ["week", "a week ago"], ["month", "a month ago"], ["none", "no highlight"]];
+    if (previousVisit) {
+      var when = new Date(previousVisit).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      choices.unshift(["visit", "your last visit, " + when]);
+    }
+    since.textContent = "";
     choices.forEach(function (choice) {
       var option = document.createElement("option");
       option.value = choice[0];
       option.textContent = choice[1];
       since.appendChild(option);
     });
+    since.value = previousVisit ? "visit" : "none";
     function sinceValue(choice) {
       return { visit: previousVisit, day: now - DAY, week: now - 7 * DAY, month: now - 30 * DAY, none: 0 }[choice] || 0;
     }
@@ -62,7 +81,7 @@
     var sort = section.querySelector(".replies-sort");
     sort.addEventListener("change", function () { sortReplies(sort.value); });
 
-    section.querySelector(".replies-controls").hidden = false;
+    controls.hidden = false;
     highlightSince(previousVisit);
   }
 

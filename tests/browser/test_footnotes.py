@@ -44,29 +44,6 @@ def test_sidenotes_never_overlap_each_other(open_page):
     assert all(earlier["bottom"] <= later["top"] for earlier, later in zip(notes, notes[1:]))
 
 
-def test_sidenote_is_pushed_below_a_side_comment_marker(open_page):
-    page = open_page(ESSAY, viewport=WIDE)
-    before = boxes(page, ".sidenote")[3]
-    page.evaluate(
-        """top => {
-        const body = document.querySelector('.essay-body');
-        const note = document.querySelectorAll('.sidenote')[3];
-        const marker = document.createElement('span');
-        marker.className = 'side-comment';
-        marker.textContent = '3 replies';
-        marker.style.cssText = `position:absolute; left:${note.offsetLeft}px; top:${top - 10}px; height:40px; width:80px`;
-        body.append(marker);
-        window.dispatchEvent(new Event('resize'));
-    }""",
-        before["top"] - boxes(page, ".essay-body")[0]["top"],
-    )
-    page.evaluate("new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    marker = boxes(page, ".side-comment")[0]
-    notes = boxes(page, ".sidenote")
-    assert notes[3]["top"] >= marker["bottom"]
-    assert all(note["bottom"] <= marker["top"] or note["top"] >= marker["bottom"] for note in notes)
-
-
 def test_clicking_a_reference_at_1440_highlights_its_sidenote(open_page):
     page = open_page(ESSAY, viewport=WIDE)
     page.locator(".essay-body a[role=doc-noteref]").first.click()
