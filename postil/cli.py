@@ -127,7 +127,10 @@ def _run_check(args: argparse.Namespace) -> int:
     from .check import check_site
 
     out = args.out if args.out is not None else args.site / DEFAULT_OUT
-    problems = check_site(args.site, out, drafts=args.drafts, base_url=args.base_url, external=args.external)
+    checked = check_site(args.site, out, drafts=args.drafts, base_url=args.base_url, external=args.external)
+    for path, line in checked.draft_replies:
+        print(f"{path}:{line}: draft reply, not published — remove the line 'draft: true' to publish it")
+    problems = checked.problems
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
