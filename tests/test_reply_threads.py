@@ -1,6 +1,7 @@
 """Threads of any depth, collapsing counts, draft replies and the paged reply lists."""
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +11,9 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.check import check_site
 from postil.cli import main
-from postil.pipeline import Builder, BuildOptions
+from postil.preview import Preview
 from replies_helpers import essay_with_replies, write_reply
+from test_serve import Running, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -126,13 +128,21 @@ def test_build_leaves_draft_replies_out_even_with_drafts(site, args):
     assert not (site.out / "replies/ben").exists()
 
 
-def test_the_preview_shows_draft_replies_marked_draft(site):
+@pytest.mark.parametrize("drafts", [True, False])
+def test_serve_shows_draft_replies_marked_draft_unless_told_no_drafts(site, drafts):
     drafted(site)
-    result = Builder(site.root, BuildOptions(out_dir=None, drafts=True, draft_replies=True, hashed_assets=False, search=False)).build()
-    page = HTMLParser(result.files["talk/index.html"].decode())
-    assert page.css_first("#reply-held .draft-badge").text() == "Draft"
-    assert page.css_first("#reply-seen .draft-badge") is None
-    assert HTMLParser(result.files["replies/index.html"].decode()).css_first(".reply-entry .draft-badge").text() == "Draft"
+    preview = Preview(site.root, port=free_port(), drafts=drafts, out=io.StringIO()).start()
+    try:
+        running = Running(preview)
+        page = running.html("/talk/")
+        if drafts:
+            assert page.css_first("#reply-held .draft-badge").text() == "Draft"
+            assert page.css_first("#reply-seen .draft-badge") is None
+            assert running.html("/replies/").css_first(".reply-entry .draft-badge").text() == "Draft"
+        else:
+            assert page.css_first("#reply-held") is None
+    finally:
+        preview.close()
 
 
 def test_check_lists_draft_replies_and_still_passes(site, capsys):

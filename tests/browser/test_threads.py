@@ -152,6 +152,9 @@ def test_collapsing_a_flat_reply_hides_the_flat_replies_below_it(open_thread):
     page.click("#reply-d8 > summary .reply-author")
     page.wait_for_function("document.getElementById('reply-d9b').hidden")
     assert page.locator("#reply-d8 > summary .reply-folded").inner_text() == "4 replies hidden"
+    # The folded replies take no room: the flat run ends where d8 ends.
+    assert abs(box(page, "#reply-d7 > .reply-children")["y"] + box(page, "#reply-d7 > .reply-children")["height"]
+               - box(page, "#reply-d8")["y"] - box(page, "#reply-d8")["height"]) < 1
     page.click("#reply-d8 > summary .reply-author")
     page.wait_for_function("!document.getElementById('reply-d9').hidden")
     # d10 is still closed: its own answer stays hidden.
