@@ -72,23 +72,28 @@
   // as siblings. Sorting a container rebuilds their tree from the depths, sorts every level
   // and puts it back in reading order, with a stack: a thread may be thousands deep.
   function sortThreadIn(container, compare) {
-    var roots = [], open = [];
+    var roots = [], open = [], before = [];
     Array.prototype.forEach.call(container.children, function (child) {
       if (!child.classList.contains("reply")) return;
+      before.push(child);
       var node = { reply: child, depth: depthOf(child), answers: [] };
       while (open.length && open[open.length - 1].depth >= node.depth) open.pop();
       (open.length ? open[open.length - 1].answers : roots).push(node);
       open.push(node);
     });
     function byReply(a, b) { return compare(a.reply, b.reply); }
-    var pending = roots.sort(byReply).reverse(), ordered = document.createDocumentFragment();
+    var pending = roots.sort(byReply).reverse(), ordered = [];
     while (pending.length) {
       var node = pending.pop();
-      ordered.appendChild(node.reply);
+      ordered.push(node.reply);
       node.answers.sort(byReply);
       for (var i = node.answers.length - 1; i >= 0; i--) pending.push(node.answers[i]);
     }
-    container.appendChild(ordered);
+    // Moving thousands of elements costs a layout each time: leave an unchanged order alone.
+    if (ordered.every(function (reply, index) { return reply === before[index]; })) return;
+    var fragment = document.createDocumentFragment();
+    ordered.forEach(function (reply) { fragment.appendChild(reply); });
+    container.appendChild(fragment);
   }
 
   // Closing a reply hides its answers; a flat reply's answers are the deeper siblings after
