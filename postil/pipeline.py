@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 class BuildOptions:
     out_dir: Path | None  # None: keep the build in memory only (the dev server serves it from there)
     drafts: bool = False  # essays marked draft: true
-    draft_replies: bool = False  # replies marked draft: true, shown marked (the dev server); never with an out_dir
+    draft_replies: bool = False  # replies marked draft: true, shown marked: the dev server only; a build never publishes them
     strict: bool = False
     base_url: str | None = None
     hashed_assets: bool = True
