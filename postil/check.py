@@ -136,8 +136,17 @@ class BuiltSite:
         return _relative(self.out_dir / output, self.site_root)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What `check` found: problems, and the draft replies the build held back (not problems:
+    a reply waiting for moderation must not block a deploy)."""
+
+    problems: list[Problem]
+    draft_replies: list[tuple[str, int | None]]  # each one's file and the line of its 'draft' key
+
+
 def check_site(site_root: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
-               external: bool = False, now: dt.datetime | None = None, timeout: float = EXTERNAL_TIMEOUT) -> list[Problem]:
+               external: bool = False, now: dt.datetime | None = None, timeout: float = EXTERNAL_TIMEOUT) -> Checked:
     """Build the site into `out_dir` and return every problem found, build warnings included.
 
     A build with errors raises PostilError as `build` does.
@@ -150,7 +159,8 @@ def check_site(site_root: Path, out_dir: Path, *, drafts: bool = False, base_url
         problems.extend(check(built))
     if external:
         problems.extend(check_external_links(built, now=now, timeout=timeout))
-    return sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.col or 0, p.message))
+    held = sorted((source, reply.key_lines.get("draft")) for source, reply in built.replies.items() if reply.draft)
+    return Checked(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.col or 0, p.message)), held)
 
 
 def read_built_site(site_root: Path, out_dir: Path, config: Config, drafts: bool) -> BuiltSite:
@@ -173,7 +183,7 @@ def _essays_by_page(site_root: Path, config: Config, drafts: bool) -> dict[str, 
 
 
 def _replies(site_root: Path, config: Config, essays: Iterable[Essay]) -> dict[str, Reply]:
-    """Every reply of the shown essays, parsed again (parsing is pure) for its recorded links."""
+    """Every reply of the shown essays, drafts too, parsed again (parsing is pure) for its recorded links."""
     replies = {}
     for essay in essays:
         folder = site_root / (essay.bundle_dir or "") / REPLIES_DIR

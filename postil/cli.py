@@ -205,7 +205,10 @@ def _run_check(args: argparse.Namespace) -> int:
     from .check import check_site
 
     out = _output_folder(args)
-    problems = check_site(args.site, out, drafts=args.drafts, base_url=args.base_url, external=args.external)
+    checked = check_site(args.site, out, drafts=args.drafts, base_url=args.base_url, external=args.external)
+    for path, line in checked.draft_replies:
+        print(f"{path}:{line}: draft reply, not published — remove the line 'draft: true' to publish it")
+    problems = checked.problems
     if problems:
         print(describe(problems, args.site), file=sys.stderr)
         print(f"Check found {len(problems)} problem{'s' if len(problems) != 1 else ''}.", file=sys.stderr)

@@ -118,21 +118,28 @@ class Reply:
     agreement: int | None
     html: str
     text: str  # the whole body, normalised, so replies below can quote it
+    excerpt: str  # its first words as plain text, quotes of others left out, for lists of replies
     quotes: tuple[Quote, ...]
     links: tuple[Link, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict)
     origin: str = ""  # where an imported reply was first published (its page there)
     retracted: bool = False  # withdrawn by its author where it was first published: shown struck through
+    draft: bool = False  # held back from published builds; the dev server shows it marked
 
 
 @pickled_as_call
 @dataclass(frozen=True, slots=True)
-class ReplyNode:
-    """A reply in its thread: the replies answering it, and how deep it sits (0 = top level)."""
+class ThreadReply:
+    """A reply in its place in a thread.
+
+    Threads are kept flat, in reading order, not as nested nodes: a chain of thousands of
+    replies must not need one level of recursion (in Python, pickle or a template) per reply.
+    """
 
     reply: Reply
-    children: tuple[ReplyNode, ...]
-    depth: int
+    depth: int  # 0 = answers the essay
+    parent: Reply | None  # the reply it answers
+    descendants: int  # the replies below it in its thread, which follow it in reading order
 
 
 @pickled_as_call
@@ -141,7 +148,7 @@ class Discussion:
     """An essay's replies as the page shows them."""
 
     mode: str  # open | closed (hidden essays get no Discussion)
-    threads: tuple[ReplyNode, ...]  # top-level replies, oldest first
+    replies: tuple[ThreadReply, ...]  # reading order: each thread depth first, every level oldest first
     count: int
     side_comments: dict[str, tuple[Reply, ...]]  # passage id → replies quoting it
 

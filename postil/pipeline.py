@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class BuildOptions:
     out_dir: Path | None  # None: keep the build in memory only (the dev server serves it from there)
-    drafts: bool = False
+    drafts: bool = False  # essays marked draft: true
+    draft_replies: bool = False  # replies marked draft: true, shown marked: the dev server only; a build never publishes them
     strict: bool = False
     base_url: str | None = None
     hashed_assets: bool = True
@@ -168,7 +169,7 @@ class Builder:
         replies = []
         for parsed in parsed_replies:
             report.extend(parsed.problems)
-            if parsed.reply:
+            if parsed.reply and (self.options.draft_replies or not parsed.reply.draft):
                 replies.append(parsed.reply)
 
         site = assemble(essays, sources, report, replies)

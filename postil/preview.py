@@ -34,7 +34,7 @@ class Preview:
         self.site_root = site_root.resolve()
         self.out = out
         self.server = DevServer(host, port)
-        self.builder = Builder(self.site_root, BuildOptions(out_dir=None, drafts=drafts, strict=strict, hashed_assets=False, search=False))
+        self.builder = Builder(self.site_root, BuildOptions(out_dir=None, drafts=drafts, draft_replies=drafts, strict=strict, hashed_assets=False, search=False))
         self.builds = 0  # finished builds, good or bad (tests wait on this)
         self.built = threading.Condition()
         self._last_failure = ""

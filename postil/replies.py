@@ -2,9 +2,9 @@
 
 A reply is `content/<bundle>/replies/<id>.md`: front matter with `author` and `date`
 (required), `parent`, `url`, `score`, `agreement`, `origin` (where an imported reply was
-first published) and `retracted` (optional), then a Markdown body.
+first published), `retracted` and `draft` (optional), then a Markdown body.
 Replies come from strangers, so every field is checked: structural fields (author, date,
-parent, the id) are errors when wrong; decorations (url, score, agreement) are dropped
+parent, draft, the id) are errors when wrong; decorations (url, score, agreement) are dropped
 with a warning, so one odd homepage does not hold back the whole site. Pure, like
 `parse_essay`: the result depends only on the file's bytes, its path and the config.
 """
@@ -31,7 +31,8 @@ MAX_BYTES = 64 * 1024
 MAX_AUTHOR_LENGTH = 100
 MAX_URL_LENGTH = 2000
 MAX_COUNT = 10**9
-KNOWN_KEYS = ("author", "date", "parent", "url", "score", "agreement", "origin", "retracted")
+EXCERPT_LENGTH = 280
+KNOWN_KEYS = ("author", "date", "parent", "url", "score", "agreement", "origin", "retracted", "draft")
 REPLY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
@@ -120,6 +121,12 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
         problem("retracted", "'retracted' must be true or false; it was left out", "write 'retracted: true'", "warning")
         retracted = False
 
+    # A draft decides whether a stranger's words are published: anything but yes or no is an error.
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        problem("draft", f"'draft' must be true or false, not {str(draft)[:60]!r}", "write 'draft: true' to hold the reply back, or remove the line to publish it")
+        draft = True
+
     counts = {}
     for key in ("score", "agreement"):
         value = meta.get(key)
@@ -129,7 +136,8 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
             problem(key, f"'{key}' must be a whole number; it was left out", f"write '{key}: 3'", "warning")
             counts[key] = None
 
-    return {"author": author, "date": date, "parent": parent, "url": url, "origin": origin, "retracted": retracted, **counts}, problems
+    return {"author": author, "date": date, "parent": parent, "url": url, "origin": origin, "retracted": retracted,
+            "draft": draft, **counts}, problems
 
 
 def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: Config) -> ParsedReply:
@@ -175,11 +183,32 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
         retracted=fields["retracted"],
         html=html,
         text=normalise(" ".join(plain_text(token.children) for token in tokens if token.type == "inline")),
+        excerpt=_excerpt(tokens),
         quotes=_quotes(tokens, parts.body_line),
         links=tuple(Link(line + parts.body_line, target, image) for line, target, image in env.get("links", ())),
         key_lines=parts.key_lines,
+        draft=fields["draft"],
     )
     return ParsedReply(reply, tuple(problems))
+
+
+def _excerpt(tokens) -> str:
+    """The reply's first words as plain text: its own words, not what it quotes (unless it
+    is only a quote), cut at a word near EXCERPT_LENGTH characters."""
+    own, quoted = [], []
+    depth = 0
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            break
+        depth += token.type == "blockquote_open"
+        depth -= token.type == "blockquote_close"
+        if token.type == "inline":
+            (quoted if depth else own).append(plain_text(token.children))
+    text = " ".join(" ".join(own or quoted).split())
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    cut = text.rfind(" ", 0, EXCERPT_LENGTH)
+    return text[: cut if cut > EXCERPT_LENGTH // 2 else EXCERPT_LENGTH].rstrip(" ,;:.") + "…"
 
 
 def _quotes(tokens, first_line: int) -> tuple[Quote, ...]:

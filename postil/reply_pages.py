@@ -1,7 +1,12 @@
-"""The site-wide reply pages: recent replies with their Atom feed, and one page per author."""
+"""The site-wide reply pages: recent replies with their Atom feed, and one list per author.
+
+Both lists are paged, newest first, and each page groups its replies under their essays.
+The feed keeps a fixed number of the newest replies.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Iterator
 
 from .config import Config
@@ -9,12 +14,52 @@ from .md.headings import slugify
 from .model import Essay, Reply, Site
 from .render import Page
 
-RECENT_REPLIES = 50
+REPLIES_PER_PAGE = 50
 
 
 def author_slug(name: str) -> str:
     """The folder of an author's page under /replies/; names that differ only in case share one."""
     return slugify(name)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a page sits in a paged list: its number (from 1), how many pages there are, and
+    the site paths of the pages before and after it ('' at either end)."""
+
+    number: int
+    count: int
+    previous: str
+    next: str
+
+
+def page_path(first: str, number: int) -> str:
+    """The site path of page `number` of a list whose first page is `first` ('replies/')."""
+    return first if number == 1 else f"{first}page/{number}/"
+
+
+def paged(first: str, template: str, entries: tuple[tuple[Reply, Essay], ...], context: dict) -> Iterator[Page]:
+    """The pages of a list of (reply, essay) pairs, REPLIES_PER_PAGE to a page.
+
+    Each page gets `entries` (its own pairs), `groups` (its pairs gathered under their
+    essays: (essay, replies) in the order the essays first appear) and `pager`.
+    """
+    count = max(1, -(-len(entries) // REPLIES_PER_PAGE))
+    for number in range(1, count + 1):
+        shown = entries[(number - 1) * REPLIES_PER_PAGE : number * REPLIES_PER_PAGE]
+        pager = Pager(
+            number, count,
+            page_path(first, number - 1) if number > 1 else "",
+            page_path(first, number + 1) if number < count else "",
+        )
+        yield Page(page_path(first, number) + "index.html", template, {**context, "entries": shown, "groups": _by_essay(shown), "pager": pager})
+
+
+def _by_essay(entries: tuple[tuple[Reply, Essay], ...]) -> tuple[tuple[Essay, tuple[Reply, ...]], ...]:
+    groups: dict[str, tuple[Essay, list[Reply]]] = {}
+    for reply, essay in entries:
+        groups.setdefault(essay.url_path, (essay, []))[1].append(reply)
+    return tuple((essay, tuple(replies)) for essay, replies in groups.values())
 
 
 def reply_pages(site: Site, config: Config) -> Iterator[Page]:
@@ -25,8 +70,9 @@ def reply_pages(site: Site, config: Config) -> Iterator[Page]:
     for pair in site.replies:  # the very pairs assembly made: a warm build finds them unchanged at a glance
         by_author[author_slug(pair[0].author)].append(pair)
     authors = sorted(((slug, items[-1][0].author, len(items)) for slug, items in by_author.items()), key=lambda a: (a[1].casefold(), a[0]))
-    yield Page("replies/index.html", "replies.html", {"entries": site.replies[:RECENT_REPLIES], "authors": authors})
+    yield from paged("replies/", "replies.html", site.replies, {"authors": tuple(authors), "total": len(site.replies)})
     feed = site.replies[: config.feed_entries]
     yield Page("replies/feed.xml", "replies_feed.xml", {"entries": feed, "updated": feed[0][0].date})
     for slug, items in sorted(by_author.items()):
-        yield Page(f"replies/{slug}/index.html", "replies_author.html", {"entries": tuple(items), "author": items[-1][0].author, "slug": slug})
+        context = {"author": items[-1][0].author, "slug": slug, "total": len(items)}
+        yield from paged(f"replies/{slug}/", "replies_author.html", tuple(items), context)

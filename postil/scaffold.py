@@ -153,8 +153,11 @@ class NewReply:
 
 def new_reply(site_root: Path, essay: str, author: str, *, parent: str = "", now: dt.datetime | None = None,
               here: Path | None = None) -> NewReply:
-    """Create a reply to `essay` (moving a single-file essay into a bundle first). A file
-    or folder given as `essay` is relative to `here` (the site root by default)."""
+    """Create a draft reply to `essay` (moving a single-file essay into a bundle first). A
+    file or folder given as `essay` is relative to `here` (the site root by default).
+
+    The reply is marked `draft: true`, so its placeholder is never published by accident.
+    """
     now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     if not author.strip():
         raise PostilError([Problem("postil", None, None, "the author is empty", "give --author NAME")])
@@ -170,6 +173,7 @@ def new_reply(site_root: Path, essay: str, author: str, *, parent: str = "", now
     meta: dict = {"author": author.strip(), "date": now}
     if parent:
         meta["parent"] = parent
+    meta["draft"] = True  # held back until someone has written it and removed this line
     path = replies / f"{_fresh_reply_id(replies, author, now.date())}.md"
     _create(path, _front_matter(meta) + "\nWrite the reply here.\n", site_root)
     return NewReply(path, moved)

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import islice
 from typing import Iterable
 
 from .errors import Problem, Report
-from .model import Discussion, Essay, Reply, ReplyNode, same_objects
+from .model import Discussion, Essay, Reply, ThreadReply, same_objects
 from .quotes import found_in, is_checked
 
 QUOTE_SHOWN = 60
+# How far up its thread a reply's quote is looked for. Each quote that is not of the essay
+# is compared with the replies above it, so without a bound a long chain of such quotes
+# would cost the square of its length.
+QUOTE_REACH = 100
 
 # The last build's discussion of each essay, with what it was made from. The dev server
 # re-parses only edited files, so most essays and replies are the very same objects as
@@ -51,7 +56,7 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
             members = sorted(found, key=_oldest_first)
             problems = Report()
             discussion = _discussion(essay, members, problems)
-            in_threads = _ids(discussion.threads)
+            in_threads = {entry.reply.id for entry in discussion.replies}
             known = _Made(essay, found, discussion, problems.problems, [(reply, essay) for reply in members if reply.id in in_threads])
             if before is not None and same_objects([reply for reply, _ in before.shown], [reply for reply, _ in known.shown]):
                 renewed.append(known)
@@ -83,14 +88,6 @@ def _oldest_first(reply: Reply) -> tuple:
     return (reply.date.timestamp(), reply.id)
 
 
-def _ids(nodes: tuple[ReplyNode, ...]) -> set[str]:
-    ids = set()
-    for node in nodes:
-        ids.add(node.reply.id)
-        ids |= _ids(node.children)
-    return ids
-
-
 def _discussion(essay: Essay, replies: list[Reply], report: Report) -> Discussion:
     by_id = {reply.id: reply for reply in replies}
     parent_of: dict[str, str] = {}
@@ -111,27 +108,42 @@ def _discussion(essay: Essay, replies: list[Reply], report: Report) -> Discussio
     for reply in replies:  # already oldest first, so every level is too
         if reply.id not in in_cycle:
             children[parent_of.get(reply.id, "")].append(reply)
-
-    def grow(reply: Reply, depth: int) -> ReplyNode:
-        return ReplyNode(reply, tuple(grow(child, depth + 1) for child in children[reply.id]), depth)
-
-    threads = tuple(grow(reply, 0) for reply in children[""])
-    count = len(_ids(threads))
+    thread = _reading_order(children)
     side_comments = _check_quotes(essay, replies, by_id, parent_of, report)
-    return Discussion(essay.replies_mode, threads, count, side_comments)
+    return Discussion(essay.replies_mode, thread, len(thread), side_comments)
+
+
+def _reading_order(children: dict[str, list[Reply]]) -> tuple[ThreadReply, ...]:
+    """Every thread depth first, with a stack, not recursion: a chain may be thousands deep."""
+    order: list[tuple[Reply, int, Reply | None]] = []
+    pending = [(reply, 0, None) for reply in reversed(children.get("", ()))]
+    while pending:
+        reply, depth, parent = pending.pop()
+        order.append((reply, depth, parent))
+        pending.extend((child, depth + 1, reply) for child in reversed(children.get(reply.id, ())))
+    # A reply's answers follow it until the next reply no deeper than it.
+    ends = [len(order)] * len(order)
+    above: list[int] = []  # indexes of the replies still open, deepest last
+    for index, (_, depth, _) in enumerate(order):
+        while above and order[above[-1]][1] >= depth:
+            ends[above.pop()] = index
+        above.append(index)
+    return tuple(ThreadReply(reply, depth, parent, ends[index] - index - 1) for index, (reply, depth, parent) in enumerate(order))
 
 
 def _report_cycles(parent_of: dict[str, str], by_id: dict[str, Reply], report: Report) -> set[str]:
     """Replies whose parents lead back to themselves: one error per cycle, naming every file."""
     in_cycle: set[str] = set()
+    settled: set[str] = set()  # walked already: each reply is walked once, however long the chain
     for start in sorted(parent_of):
-        seen: list[str] = []
+        seen: dict[str, int] = {}  # the replies of this walk, in order
         current = start
-        while current in parent_of and current not in seen and current not in in_cycle:
-            seen.append(current)
+        while current in parent_of and current not in seen and current not in settled:
+            seen[current] = len(seen)
             current = parent_of[current]
+        settled.update(seen)
         if current in seen:
-            cycle = seen[seen.index(current):]
+            cycle = list(seen)[seen[current]:]
             in_cycle.update(cycle)
             files = sorted(by_id[ident].source for ident in cycle)
             first = by_id[min(cycle, key=lambda ident: by_id[ident].source)]
@@ -156,12 +168,14 @@ def _check_quotes(essay: Essay, replies: list[Reply], by_id: dict[str, Reply], p
                 if ident and reply not in side_comments[ident]:
                     side_comments[ident].append(reply)
                 continue
-            if any(found_in(quote.text, ancestor.text) for ancestor in _ancestors(reply, by_id, parent_of)):
+            above = islice(_ancestors(reply, by_id, parent_of), QUOTE_REACH + 1)
+            if any(found_in(quote.text, ancestor.text) for ancestor in islice(above, QUOTE_REACH)):
                 continue
+            reach = f"the {QUOTE_REACH} replies above this one" if next(above, None) else "any reply above this one"
             shown = quote.text if len(quote.text) <= QUOTE_SHOWN else quote.text[:QUOTE_SHOWN] + "…"
             report.warning(
                 reply.source, quote.line,
-                f"the quote \u201c{shown}\u201d is not in the essay or in any reply above this one",
+                f"the quote \u201c{shown}\u201d is not in the essay or in {reach}",
                 "copy the passage exactly (leave words out with \u2026), or put a line '{.elsewhere}' just above a quote from elsewhere",
             )
     return {ident: tuple(items) for ident, items in side_comments.items()}

@@ -158,11 +158,11 @@ def test_external_results_are_cached_for_a_day(site, link_server):
     site.essay("a.md", body=f"[gone]({link_server}/gone)")
     now = dt.datetime(2026, 5, 1, 12, tzinfo=dt.timezone.utc)
     out = site.root / "public"
-    assert len(check_site(site.root, out, external=True, now=now)) == 1
+    assert len(check_site(site.root, out, external=True, now=now).problems) == 1
     asked = len(_Links.requests)
-    assert len(check_site(site.root, out, external=True, now=now + dt.timedelta(hours=23))) == 1
+    assert len(check_site(site.root, out, external=True, now=now + dt.timedelta(hours=23)).problems) == 1
     assert len(_Links.requests) == asked
-    assert len(check_site(site.root, out, external=True, now=now + dt.timedelta(hours=25))) == 1
+    assert len(check_site(site.root, out, external=True, now=now + dt.timedelta(hours=25)).problems) == 1
     assert len(_Links.requests) > asked
 
 
@@ -178,7 +178,7 @@ def test_external_link_that_never_answers_times_out(site):
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
         site.essay("a.md", body=f"[slow]({url})")
         started = dt.datetime.now()
-        problems = check_site(site.root, site.root / "public", external=True, timeout=0.5)
+        problems = check_site(site.root, site.root / "public", external=True, timeout=0.5).problems
         assert (dt.datetime.now() - started).total_seconds() < 10
         assert [p.message for p in problems] == [f"external link '{url}': no answer (timed out)"]
     finally:

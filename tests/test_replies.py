@@ -55,17 +55,25 @@ def test_reply_without_url_has_no_website_link(site):
     assert site.html("talk/index.html").css_first("#reply-r1 .reply-website") is None
 
 
-def test_indentation_class_stops_growing_after_four_levels(site):
+def test_replies_nest_as_elements_down_to_depth_seven_and_deeper_ones_follow_flat(site):
     essay_with_replies(site)
     parent = None
-    for depth in range(7):
-        write_reply(site, f"d{depth}", parent=parent, date=f"2026-03-0{depth + 2}T10:00:00Z")
+    for depth in range(11):
+        write_reply(site, f"d{depth}", parent=parent, date=f"2026-03-{depth + 2:02}T10:00:00Z")
         parent = f"d{depth}"
     assert site.build() == 0
     page = site.html("talk/index.html")
-    classes = [page.css_first(f"#reply-d{depth}").attributes["class"] for depth in range(7)]
-    assert "reply-depth-3" in classes[3] and "reply-deep" not in classes[3]
-    assert all("reply-depth-4" in cls and "reply-deep" in cls for cls in classes[4:])
+    for depth in range(1, 8):
+        assert page.css_first(f"#reply-d{depth - 1} > .reply-children > #reply-d{depth}") is not None
+    seventh = page.css_first("#reply-d7")
+    assert [node.attributes["id"] for node in page.css("#reply-d7 > .reply-children > details.reply")] == ["reply-d8", "reply-d9", "reply-d10"]
+    for depth in (8, 9, 10):
+        reply = page.css_first(f"#reply-d{depth}")
+        assert "reply-flat" in reply.attributes["class"] and reply.attributes["data-depth"] == str(depth)
+        assert page.css(f"#reply-d{depth} details") == []
+        link = reply.css_first(".reply-parent a")
+        assert link.attributes["href"] == f"#reply-d{depth - 1}" and link.text() == "A Reader"
+    assert "reply-flat" not in seventh.attributes["class"]
 
 
 def test_reply_count_is_shown_on_the_essay_and_home_pages(site):
@@ -190,11 +198,13 @@ def test_raw_html_in_a_reply_is_shown_as_text(site):
     assert "I <em>really</em> mean it." in body.text()
 
 
-def test_smart_typography_is_off_in_replies(site):
+def test_replies_get_the_essays_quotes_dashes_and_ellipses_but_not_in_code(site):
     essay_with_replies(site)
-    write_reply(site, "r1", 'He said "fine" -- twice...')
+    write_reply(site, "r1", 'He said "fine" -- it\'s---twice... Options (a), (b), (c); C++-like `"a" -- b...`')
     assert site.build() == 0
-    assert 'He said "fine" -- twice...' in site.html("talk/index.html").css_first("#reply-r1 .reply-body").text()
+    body = site.html("talk/index.html").css_first("#reply-r1 .reply-body")
+    assert body.text().strip() == 'He said \u201cfine\u201d \u2013 it\u2019s\u2014twice\u2026 Options (a), (b), (c); C++-like "a" -- b...'
+    assert body.css_first("code").text() == '"a" -- b...'
 
 
 def test_reply_links_get_rel_nofollow_ugc_noopener(site):
@@ -330,7 +340,7 @@ def test_reply_link_to_a_missing_page_of_the_site_is_a_warning_with_its_line(sit
     assert "'/talk/'" not in err
 
 
-def test_footnotes_of_same_named_replies_to_different_essays_stay_apart_on_the_author_page(site):
+def test_author_page_shows_same_named_replies_of_two_essays_apart_without_their_footnotes(site):
     essay_with_replies(site)
     essay_with_replies(site, bundle="other")
     write_reply(site, "r1", "Here.[^1]\n\n[^1]: Note on talk.\n", author="Ann")
@@ -339,7 +349,5 @@ def test_footnotes_of_same_named_replies_to_different_essays_stay_apart_on_the_a
     page = site.html("replies/ann/index.html")
     ids = [node.attributes["id"] for node in page.css("[id]")]
     assert len(ids) == len(set(ids))
-    for entry in page.css(".reply-entry"):
-        reference = entry.css_first(".footnote-ref a").attributes["href"][1:]
-        assert page.css_first(f"[id='{reference}']").text().strip().startswith("Note on")
-        assert entry.css_first(f"[id='{reference}']") is not None
+    assert sorted(entry.css_first(".reply-excerpt").text() for entry in page.css(".reply-entry")) == ["Here.", "There."]
+    assert sorted(entry.css_first(".u-url").attributes["href"] for entry in page.css(".reply-entry")) == ["/other/#reply-r1", "/talk/#reply-r1"]

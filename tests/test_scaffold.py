@@ -113,11 +113,14 @@ def test_reply_moves_a_single_file_essay_into_a_bundle_keeping_its_url(site):
     replies = list((site.root / "content" / "margins" / "replies").glob("*.md"))
     assert len(replies) == 1 and replies[0].stem.endswith("-ada-lovelace")
     meta = front_matter(replies[0])
-    assert meta["author"] == "Ada Lovelace" and "parent" not in meta
+    assert meta["author"] == "Ada Lovelace" and "parent" not in meta and meta["draft"] is True
     assert site.build() == 0
     page = site.html("margins/index.html")
     assert page.css_first("h1").text() == "Margins"
-    assert page.css_first(f"#reply-{replies[0].stem} .reply-author").text() == "Ada Lovelace"
+    assert page.css_first(f"#reply-{replies[0].stem}") is None  # a draft until it is written
+    replies[0].write_text(replies[0].read_text().replace("draft: true\n", "").replace("Write the reply here.", "Well put."))
+    assert site.build() == 0
+    assert site.html("margins/index.html").css_first(f"#reply-{replies[0].stem} .reply-author").text() == "Ada Lovelace"
 
 
 def test_reply_with_parent_gets_a_fresh_id_and_the_parent(site):

@@ -1,5 +1,6 @@
-// Reply threads: sort by top / new / old, and mark replies newer than a chosen moment
-// (by default the reader's previous visit to this page, remembered in localStorage).
+// Reply threads: sort by top / new / old, mark replies newer than a chosen moment (by
+// default the reader's previous visit to this page, remembered in localStorage), and fold
+// the answers of a closed flat reply.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -30,9 +31,7 @@
     };
     function sortReplies(order) {
       containers().forEach(function (container) {
-        if (!container) return;
-        var replies = Array.prototype.filter.call(container.children, function (child) { return child.classList.contains("reply"); });
-        replies.sort(orders[order] || orders.old).forEach(function (reply) { container.appendChild(reply); });
+        if (container) sortThreadIn(container, orders[order] || orders.old);
       });
     }
 
@@ -81,8 +80,78 @@
     var sort = section.querySelector(".replies-sort");
     sort.addEventListener("change", function () { sortReplies(sort.value); });
 
+    foldFlatReplies(section);
     controls.hidden = false;
     highlightSince(previousVisit);
+  }
+
+  function depthOf(reply) { return Number(reply.getAttribute("data-depth")) || 0; }
+
+  // Past the depth the markup nests to, replies follow their parent flat, in reading order,
+  // as siblings. Sorting a container rebuilds their tree from the depths, sorts every level
+  // and puts it back in reading order, with a stack: a thread may be thousands deep.
+  function sortThreadIn(container, compare) {
+    var roots = [], open = [], before = [];
+    Array.prototype.forEach.call(container.children, function (child) {
+      if (!child.classList.contains("reply")) return;
+      before.push(child);
+      var node = { reply: child, depth: depthOf(child), answers: [] };
+      while (open.length && open[open.length - 1].depth >= node.depth) open.pop();
+      (open.length ? open[open.length - 1].answers : roots).push(node);
+      open.push(node);
+    });
+    function byReply(a, b) { return compare(a.reply, b.reply); }
+    var pending = roots.sort(byReply).reverse(), ordered = [];
+    while (pending.length) {
+      var node = pending.pop();
+      ordered.push(node.reply);
+      node.answers.sort(byReply);
+      for (var i = node.answers.length - 1; i >= 0; i--) pending.push(node.answers[i]);
+    }
+    // Moving thousands of elements costs a layout each time: leave an unchanged order alone.
+    if (ordered.every(function (reply, index) { return reply === before[index]; })) return;
+    var fragment = document.createDocumentFragment();
+    ordered.forEach(function (reply) { fragment.appendChild(reply); });
+    container.appendChild(fragment);
+  }
+
+  // Closing a reply hides its answers; a flat reply's answers are the deeper siblings after
+  // it, so closing it hides them here (until found: find-in-page and links still reach them).
+  function foldFlatReplies(section) {
+    section.classList.add("replies-scripted");
+    section.addEventListener("toggle", function (event) {
+      var reply = event.target;
+      if (!reply.classList || !reply.classList.contains("reply-flat")) return;
+      // Every open reply reports a toggle as the page loads: only a change needs work.
+      if (reply.open === !reply.hasAttribute("data-folded")) return;
+      reply.toggleAttribute("data-folded", !reply.open);
+      showAnswersOf(reply);
+    }, true);
+    section.addEventListener("beforematch", function (event) { openFlatAncestorsOf(event.target); }, true);
+  }
+
+  function showAnswersOf(reply) {
+    var depth = depthOf(reply), closedAt = Infinity;
+    for (var next = reply.nextElementSibling; next && depthOf(next) > depth; next = next.nextElementSibling) {
+      var own = depthOf(next);
+      if (own <= closedAt) closedAt = Infinity;  // out of the closed answer's own answers
+      if (reply.open && closedAt === Infinity) {
+        next.removeAttribute("hidden");
+        if (!next.open) closedAt = own;
+      } else {
+        next.setAttribute("hidden", "until-found");
+      }
+    }
+  }
+
+  function openFlatAncestorsOf(reply) {
+    var depth = depthOf(reply);
+    for (var before = reply.previousElementSibling; before && before.classList.contains("reply-flat"); before = before.previousElementSibling) {
+      if (depthOf(before) < depth) {
+        depth = depthOf(before);
+        before.open = true;
+      }
+    }
   }
 
   start();

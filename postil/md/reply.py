@@ -1,7 +1,10 @@
 """The untrusted pipeline for reader replies: Markdown without HTML, then nh3 on top.
 
-Replies are written by strangers. Raw HTML is shown as text, smart typography is off,
-links may only use http, https, mailto or a relative path and carry
+Replies are written by strangers. Raw HTML is shown as text; quotes, dashes and ellipses
+are set as in the essay (these rules touch only text tokens, never code, URLs or
+attributes, and add nothing but punctuation), but not the essay's other replacements:
+a stranger who writes "(c)" or "C++-like" cannot preview it, and means no © or ±. Links
+may only use http, https, mailto or a relative path and carry
 rel="nofollow ugc noopener", images become plain links, and headings stay paragraphs (a
 reply is part of a page, not a document). Then nh3 (Ammonia) cleans the HTML with a
 tight allow-list, as a second line of defence against anything the first one misses.
@@ -17,7 +20,7 @@ from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import StateCore, replacements
 from mdit_py_plugins.attrs import attrs_block_plugin
 
 from .footnotes import footnotes_plugin
@@ -69,6 +72,23 @@ def _link_rel(md: MarkdownIt) -> None:
     md.add_render_rule("link_open", link_open)
 
 
+def _dashes_and_ellipses(state: StateCore) -> None:
+    """`--` and `---` as en and em dashes, `...` as an ellipsis: the essay's rules for them
+    (markdown-it's own patterns), in text only, outside autolinks."""
+    for block in state.tokens:
+        inside_autolink = False
+        for token in block.children or ():
+            if token.type == "link_open" and token.info == "auto":
+                inside_autolink = True
+            elif token.type == "link_close" and token.info == "auto":
+                inside_autolink = False
+            elif token.type == "text" and not inside_autolink and ("--" in token.content or ".." in token.content):
+                text = replacements.ELLIPSIS_RE.sub("\u2026", token.content)
+                text = replacements.EM_DASH_RE.sub("\\1\u2014", text)
+                text = replacements.EN_DASH_RE.sub("\\1\u2013", text)
+                token.content = replacements.EN_DASH_INDENT_RE.sub("\\1\u2013", text)
+
+
 _OWN_ATTRIBUTES = {("ordered_list_open", "start"), ("th_open", "style"), ("td_open", "style")}
 
 
@@ -86,8 +106,9 @@ def _keep_only_elsewhere(state: StateCore) -> None:
 
 @lru_cache(maxsize=None)
 def reply_markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False, "highlight": highlight_code})
-    md.enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "highlight": highlight_code})
+    md.enable(["table", "strikethrough", "smartquotes"])
+    md.core.ruler.before("smartquotes", "reply_dashes", _dashes_and_ellipses)
     md.disable(["image", "heading", "lheading"])
     md.validateLink = lambda url: is_safe_url(url)
     md.use(footnotes_plugin)
