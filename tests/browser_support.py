@@ -1,4 +1,5 @@
-"""The one way the real-browser tests start Debian's Chromium and find their tools.
+"""The one way the real-browser tests start Debian's Chromium, find their tools and serve
+the sites they build.
 
 Without /usr/bin/chromium, Playwright or axe-core these tests skip, unless CI is set: CI
 installs them all, so there a missing one is a failure, not a skip. axe-core comes with the
@@ -6,7 +7,10 @@ test dependencies, inside the axe-playwright-python package, so no npm step is n
 """
 from __future__ import annotations
 
+import functools
+import http.server
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -53,3 +57,22 @@ def axe_source() -> str:
     except ModuleNotFoundError:
         missing("axe-core (from axe-playwright-python)", "install the project's test dependencies: pip install -e '.[test]'")
     return script.read_text(encoding="utf-8")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def static_server(folder: Path) -> Iterator[str]:
+    """`folder` served as plain files over real HTTP on a free port of 127.0.0.1, as any
+    static host would; yields its base URL. Files are read per request, so the folder may
+    be built after the server started (to build with the server's address as base_url)."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()

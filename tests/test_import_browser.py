@@ -1,25 +1,17 @@
 """Imported discussions in a real browser: a retracted comment is struck through, the likes open into names."""
 from __future__ import annotations
 
-import functools
 import json
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from forum_fixtures import ESSAY_FIRST, ESSAY_SECOND, response, thread
 from test_import_webmentions import entries
 
-from browser_support import launched_chromium
+from browser_support import launched_chromium, static_server
 from postil.cli import main
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +28,8 @@ def imported_page(site, tmp_path, browser):
     assert main(["-C", str(site.root), "import", "lesswrong", str(tmp_path / "export.json"), "--to", "content/talk/"]) == 0
     assert main(["-C", str(site.root), "import", "webmentions", str(tmp_path / "feed.json")]) == 0
     assert site.build() == 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site.out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/talk/"
-    server.shutdown()
-    server.server_close()
+    with static_server(site.out) as url:
+        yield f"{url}/talk/"
 
 
 VIEWS = [(width, scheme) for width in (1440, 390) for scheme in ("light", "dark")]

@@ -1,19 +1,11 @@
 """The reply thread's script in a real browser: sorting, and highlighting what is new."""
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from browser_support import launched_chromium
+from browser_support import launched_chromium, static_server
 from replies_helpers import essay_with_replies, write_reply
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +23,11 @@ def thread_page(site, browser):
     write_reply(site, "new", "Newest.", author="Cy", date="2026-03-04T10:00:00Z", score=5)
     write_reply(site, "child", "Answer.", author="Di", parent="old", date="2026-03-05T10:00:00Z")
     assert site.build() == 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site.out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    context = browser.new_context()
-    page = context.new_page()
-    yield page, f"http://127.0.0.1:{server.server_address[1]}/talk/"
-    context.close()
-    server.shutdown()
-    server.server_close()
+    with static_server(site.out) as server:
+        context = browser.new_context()
+        page = context.new_page()
+        yield page, f"{server}/talk/"
+        context.close()
 
 
 def top_level_ids(page) -> list[str]:
@@ -101,19 +90,12 @@ def test_side_comment_sits_in_the_margin_when_wide_and_after_the_paragraph_when_
     essay_with_replies(site)
     write_reply(site, "q", "> The margin is where a reader answers the page\n\nYes.", author="Ann")
     assert site.build() == 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site.out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    try:
+    with static_server(site.out) as server, browser.new_context(viewport={"width": width, "height": 900}) as context:
         page = context.new_page()
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/talk/")
+        page.goto(f"{server}/talk/")
         paragraph = page.locator(".passage-with-comments > p").bounding_box()
         marker = page.locator(".side-comments").bounding_box()
         if in_margin:
             assert marker["x"] >= paragraph["x"] + paragraph["width"] and abs(marker["y"] - paragraph["y"]) < 5
         else:
             assert marker["y"] >= paragraph["y"] + paragraph["height"] - 1 and marker["x"] < paragraph["x"] + paragraph["width"]
-    finally:
-        context.close()
-        server.shutdown()
-        server.server_close()

@@ -1,15 +1,12 @@
 """Search: Pagefind's index of the essays, used through a real browser on a static server."""
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
 import sys
-import threading
 
 import pytest
 
-from browser_support import axe_source, launched_chromium
+from browser_support import axe_source, launched_chromium, static_server
 from postil.search import SEARCH_DIR, unavailable_reason
 
 
@@ -98,20 +95,10 @@ def served(site):
     """The built site served as plain static files under /blog/ on 127.0.0.1."""
     _write_search_site(site)
     root = site.root / "served"
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}/blog/"
-    assert site.build("--out", str(root / "blog"), "--base-url", base) == 0
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with static_server(root) as server:
+        base = f"{server}/blog/"
+        assert site.build("--out", str(root / "blog"), "--base-url", base) == 0
+        yield base
 
 
 _ALL_RESULTS_SHOWN = """() => {

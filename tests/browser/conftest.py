@@ -6,15 +6,12 @@ without /usr/bin/chromium, a failure under CI.
 """
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from browser_support import launched_chromium
+from browser_support import launched_chromium, static_server
 from postil.cli import main
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -159,21 +156,11 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_fixture_site(tmp_path_factory.mktemp("browser-site"))
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="session")
 def base_url(built_site: Path) -> Iterator[str]:
     """The built site over real HTTP on a free port of 127.0.0.1."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_server(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="package")  # closed before other modules start their own Playwright

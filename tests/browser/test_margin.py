@@ -7,10 +7,7 @@ before a quoted paragraph (the layout that pushed a note beside the wrong text).
 """
 from __future__ import annotations
 
-import functools
 import shutil
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import pytest
 import browser_support
 from postil.cli import main
 
-from .conftest import ARTIFACTS, NARROW, WIDE, _QuietHandler
+from .conftest import ARTIFACTS, NARROW, WIDE
 
 ESSAY = "/crowded-margin/"
 SENTENCE = "Readers have always written beside the text, and the text has always been the better for it."
@@ -91,11 +88,8 @@ def write_site(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def margin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     public = write_site(tmp_path_factory.mktemp("margin-site"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(public)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with browser_support.static_server(public) as url:
+        yield url
 
 
 @pytest.fixture
@@ -329,11 +323,8 @@ def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copytree(ROOT / "content", site / "content")
     shutil.copy(ROOT / "pyproject.toml", site / "pyproject.toml")
     assert main(["-C", str(site), "build", "--out", str(site / "public")]) == 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site / "public")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with browser_support.static_server(site / "public") as url:
+        yield url
 
 
 def test_in_the_example_essay_footnote_1_sits_beside_the_paragraph_that_cites_it(browser, example_url):

@@ -4,9 +4,6 @@ A site of its own (the shared fixture site stays as it is), served over HTTP on 
 """
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +11,7 @@ import pytest
 import browser_support
 from postil.cli import main
 
-from .conftest import ARTIFACTS, NARROW, WIDE, _QuietHandler
+from .conftest import ARTIFACTS, NARROW, WIDE
 
 GARDEN_NOTE = """\
 ---
@@ -66,12 +63,8 @@ def garden_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     (root / "content/garden-note.md").write_text(GARDEN_NOTE, encoding="utf-8")
     (root / "content/shard theory.md").write_text(SHARD_THEORY, encoding="utf-8")
     assert main(["-C", str(root), "build"]) == 0
-    handler = functools.partial(_QuietHandler, directory=str(root / "public"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/garden-note/"
-    server.shutdown()
-    server.server_close()
+    with browser_support.static_server(root / "public") as url:
+        yield f"{url}/garden-note/"
 
 
 @pytest.fixture

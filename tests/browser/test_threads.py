@@ -2,9 +2,6 @@
 (nested and flat), sorting deep threads, and screenshots of a thread and of /replies/."""
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +10,7 @@ import pytest
 import browser_support
 from postil.cli import main
 
-from .conftest import ARTIFACTS, NARROW, WIDE, _QuietHandler
+from .conftest import ARTIFACTS, NARROW, WIDE
 
 ESSAY = "/threads/"
 SENTENCE = "A margin note is an argument with the page, kept short because the margin is narrow. "
@@ -53,11 +50,8 @@ def write_thread_site(root: Path) -> None:
 def thread_url(tmp_path_factory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("thread-site")
     write_thread_site(root)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root / "public")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with browser_support.static_server(root / "public") as url:
+        yield url
 
 
 @pytest.fixture
