@@ -9,6 +9,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .ids import UniqueIds
+
 # Ids that other features generate; a heading may never take one of them.
 _RESERVED_PREFIXES = ("fn-", "fnref-", "reply-", "replies", "passage-")
 
@@ -37,7 +39,7 @@ def headings_plugin(md: MarkdownIt) -> None:
 
     def assign_ids(state: StateCore) -> None:
         prefix = state.env.get("docId") or ""
-        used: set[str] = state.env.setdefault("heading_ids", set())
+        ids: UniqueIds = state.env.setdefault("heading_ids", UniqueIds())
         headings = state.env.setdefault("headings", [])
         tokens = state.tokens
         for index, token in enumerate(tokens):
@@ -49,11 +51,7 @@ def headings_plugin(md: MarkdownIt) -> None:
                 base = f"{prefix}-{base}"
             elif base.startswith(_RESERVED_PREFIXES):
                 base = f"h-{base}"
-            slug, number = base, 1
-            while slug in used:
-                number += 1
-                slug = f"{base}-{number}"
-            used.add(slug)
+            slug = ids.take(base)
             token.attrSet("id", slug)
             text = _plain_text(inline)
             headings.append((int(token.tag[1]), slug, text))
