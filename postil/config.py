@@ -26,6 +26,7 @@ class Config:
     words_per_minute: int = 230
     feed_entries: int = 20
     search: bool = True
+    max_file_size: int = 2_000_000  # bytes; a bigger essay file is refused (see the README's Limits)
 
     @functools.cached_property
     def base_path(self) -> str:
@@ -74,7 +75,7 @@ def _check_value(name: str, value: object, expected: type) -> str | None:
             return f"'base_url' must be an absolute http(s) URL, not {value!r}"
         if parts.query or parts.fragment:
             return f"'base_url' may not have a query or fragment: {value!r}"
-    if name in ("words_per_minute", "feed_entries") and isinstance(value, int) and value < 1:
+    if name in ("words_per_minute", "feed_entries", "max_file_size") and isinstance(value, int) and value < 1:
         return f"'{name}' must be at least 1, not {value}"
     return None
 

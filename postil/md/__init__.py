@@ -18,6 +18,7 @@ from .containers import containers_plugin
 from .footnotes import footnotes_plugin
 from .headings import headings_plugin
 from .highlight import highlight_code
+from .limits import TooDeep, limits_plugin
 from .links import links_plugin
 from .math import math_plugin
 from .passages import passages_plugin, top_level_blocks
@@ -76,6 +77,7 @@ def essay_markdown() -> MarkdownIt:
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     for plugin in (
         footnotes_plugin,
+        limits_plugin,
         deflist_plugin,
         partial(tasklists_plugin, label=True),  # a checkbox needs its text as label
         containers_plugin,
@@ -110,11 +112,17 @@ def _first_paragraph(tokens) -> str:
 
 
 def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "") -> Rendered:
-    """Render `body`, whose first line is line `first_line` of its file."""
+    """Render `body`, whose first line is line `first_line` of its file.
+
+    Raises TooDeep, its `line` made a file line, for a document nested past a limit."""
     env: dict = {"base_path": base_path}
     if doc_id:
         env["docId"] = doc_id
-    tokens = md.parse(body, env)
+    try:
+        tokens = md.parse(body, env)
+    except TooDeep as exc:
+        exc.line += first_line
+        raise
     passages = _render_passages(md, tokens, env, first_line)
     html = "".join(passage.html for passage in passages)
     offset = first_line

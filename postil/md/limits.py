@@ -1,0 +1,84 @@
+"""How deep Markdown may nest: past a limit a document is refused, never silently cut.
+
+markdown-it bounds its own recursion with the `maxNesting` option, but quietly: a block
+nested deeper is dropped with everything after it. Here a guard block rule, first in the
+chain, refuses a block that starts `MAX_BLOCK_LEVEL` levels deep (a blockquote is one
+level, a list two: the list and its item), and `maxNesting` is set just past it, so
+markdown-it's cut is never reached.
+
+Inline footnotes (`^[…]`) escape that counter: mdit-py-plugins parses each one's text as
+a fresh inline state, and each level costs a pass over the rest of its paragraph, so
+50,000 nested ones took 50 s. They are bounded by their own depth.
+
+A document over a limit raises `TooDeep` from inside the parse; the caller reports it
+as an error on that line. Stopping at once also keeps the work bounded.
+"""
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.footnote.index import footnote_inline
+
+MAX_BLOCK_LEVEL = 20
+MAX_FOOTNOTE_DEPTH = 5
+_FOOTNOTE_DEPTH = "footnote_depth"  # the env key counting the inline footnotes being parsed
+
+
+class TooDeep(Exception):
+    """A document nests past a limit. `line` is 0-based within the parsed text."""
+
+    def __init__(self, message: str, hint: str, line: int = 0):
+        super().__init__(message)
+        self.message, self.hint, self.line = message, hint, line
+
+
+def _block_depth_guard(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    if state.level >= MAX_BLOCK_LEVEL:
+        raise TooDeep(
+            f"blockquotes and lists nest more than {MAX_BLOCK_LEVEL} levels deep (a list counts two)",
+            "nest them less deeply",
+            start_line,
+        )
+    return False
+
+
+def _bounded_footnote_inline(state: StateInline, silent: bool) -> bool:
+    if silent:  # only checks where the note ends; parses nothing inside it
+        return footnote_inline(state, silent)
+    depth = state.env.get(_FOOTNOTE_DEPTH, 0)
+    if depth >= MAX_FOOTNOTE_DEPTH:
+        start = state.pos
+        is_footnote = footnote_inline(state, True)
+        state.pos = start
+        if is_footnote:
+            raise TooDeep(f"inline footnotes nest more than {MAX_FOOTNOTE_DEPTH} deep", "write the inner notes as ordinary footnotes ([^1])")
+        return False
+    state.env[_FOOTNOTE_DEPTH] = depth + 1
+    try:
+        return footnote_inline(state, silent)
+    finally:
+        state.env[_FOOTNOTE_DEPTH] = depth
+
+
+def _inline_with_lines(state: StateCore) -> None:
+    """markdown-it's core `inline` rule, putting the paragraph's line on a TooDeep."""
+    for token in state.tokens:
+        if token.type == "inline":
+            if token.children is None:
+                token.children = []
+            try:
+                state.md.inline.parse(token.content, state.md, state.env, token.children)
+            except TooDeep as exc:
+                exc.line = token.map[0] if token.map else 0
+                raise
+
+
+def limits_plugin(md: MarkdownIt) -> None:
+    """Use after footnotes_plugin, whose inline footnote rule this bounds."""
+    md.options["maxNesting"] = MAX_BLOCK_LEVEL + 2  # a list opens two levels at once
+    md.block.ruler.before(md.block.ruler.get_all_rules()[0], "depth_guard", _block_depth_guard)
+    md.core.ruler.at("inline", _inline_with_lines)
+    if "footnote_inline" in md.inline.ruler.get_all_rules():
+        md.inline.ruler.at("footnote_inline", _bounded_footnote_inline)
