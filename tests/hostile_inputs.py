@@ -56,7 +56,18 @@ def _reply_bytes(data: bytes) -> Callable[[float], bytes]:
 
 REPLY_FRONT = "author: A Reader\ndate: 2026-03-02T10:00:00Z\n"
 
+def _prose(scale: float) -> str:
+    """Ordinary essay text, the yardstick: paragraphs, emphasis, links, code, footnotes."""
+    count = max(1, int(TEST_SIZE * scale) // 170)
+    return "".join(
+        f"Paragraph {i} says *something* about a [margin](/notes/) and `code`, with a note.[^{i}] "
+        f"Then it goes on for a while, as **essays** do, before it stops.\n\n[^{i}]: Note {i}.\n\n"
+        for i in range(count)
+    )
+
+
 ESSAYS = [
+    Shape("prose", _essay(_prose)),
     # Front matter
     Shape("yaml_alias_bomb", _front(_alias_bomb), "YAML anchors and aliases are not allowed"),
     Shape("yaml_merge_key", _front(lambda s: "base: &b {a: 1}\nextra:\n  <<: *b\n"), "YAML anchors and aliases are not allowed"),
