@@ -73,6 +73,8 @@ class _FrontMatterLoader(yaml.composer.Composer, _TextDatesLoader):
     some 35 µs a file over libyaml's own composer.
     """
 
+    where = "front matter"
+
     def __init__(self, stream: str):
         _TextDatesLoader.__init__(self, stream)
         yaml.composer.Composer.__init__(self)
@@ -82,19 +84,26 @@ class _FrontMatterLoader(yaml.composer.Composer, _TextDatesLoader):
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
-            raise _Refused(event.start_mark, f"YAML anchors and aliases are not allowed in front matter ('*{event.anchor}')", _ANCHOR_HINT.format("*"))
+            raise _Refused(event.start_mark, f"YAML anchors and aliases are not allowed in {self.where} ('*{event.anchor}')", _ANCHOR_HINT.format("*"))
         if event.anchor is not None:
-            raise _Refused(event.start_mark, f"YAML anchors and aliases are not allowed in front matter ('&{event.anchor}')", _ANCHOR_HINT.format("&"))
+            raise _Refused(event.start_mark, f"YAML anchors and aliases are not allowed in {self.where} ('&{event.anchor}')", _ANCHOR_HINT.format("&"))
         self._nodes += 1
         if self._nodes > MAX_NODES:
-            raise _Refused(event.start_mark, f"front matter has more than {MAX_NODES:,} values", "move bulk data into a file of its own")
+            raise _Refused(event.start_mark, f"{self.where} has more than {MAX_NODES:,} values", "move bulk data into a file of its own")
         if self._depth >= MAX_DEPTH:
-            raise _Refused(event.start_mark, f"front matter nests more than {MAX_DEPTH} levels deep", "flatten the structure")
+            raise _Refused(event.start_mark, f"{self.where} nests more than {MAX_DEPTH} levels deep", "flatten the structure")
         self._depth += 1
         try:
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+class BoundedSafeLoader(_FrontMatterLoader):
+    """The same bounds for other YAML that strangers write (imported comments); dates load as dates."""
+
+    yaml_implicit_resolvers = yaml.SafeLoader.yaml_implicit_resolvers
+    where = "a comment file"
 
 
 def split(text: str, path: str) -> Split:

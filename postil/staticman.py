@@ -18,6 +18,7 @@ import yaml
 
 from .discover import CONTENT_DIR, REPLIES_DIR
 from .errors import PostilError, Problem
+from .frontmatter import BoundedSafeLoader
 from .parse import to_datetime
 from .replies import REPLY_ID
 
@@ -83,7 +84,7 @@ def _comment_folders(folder: Path) -> list[tuple[Path, list[Path]]]:
 def _convert(path: Path, problems: list[Problem]) -> tuple[str, str] | None:
     """The reply id and file text for one comment, or None with a problem recorded."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=BoundedSafeLoader)  # noqa: S506 (a SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problems.append(Problem(str(path), None, None, f"cannot read comment: {exc}", "fix or remove the file"))
         return None

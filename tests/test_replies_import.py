@@ -60,3 +60,20 @@ def test_import_of_a_comment_without_a_message_names_the_file(site, tmp_path, ca
     (folder / "bad.yml").write_text("_id: x1\nname: Jo\ndate: 1710400000\n", encoding="utf-8")
     assert main(["-C", str(site.root), "import", "staticman", str(folder)]) == 1
     assert "bad.yml: error: comment lacks message" in capsys.readouterr().err
+
+
+def test_import_refuses_a_yaml_alias_bomb_quickly(site, tmp_path):
+    import subprocess
+    import sys
+
+    essay_with_replies(site)
+    folder = tmp_path / "comments" / "talk"
+    folder.mkdir(parents=True)
+    levels = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    (folder / "bomb.yml").write_text(f"_id: b1\nname: Eve\nmessage: hi\ndate: 1710400000\n{levels}", encoding="utf-8")
+    result = subprocess.run(  # in its own process: the old code never finished
+        [sys.executable, "-m", "postil", "-C", str(site.root), "import", "staticman", str(folder.parent)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "YAML anchors and aliases are not allowed in a comment file ('&a0')" in result.stderr
