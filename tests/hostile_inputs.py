@@ -66,6 +66,8 @@ def _prose(scale: float) -> str:
     )
 
 
+BRACKETS = "too many nested or unclosed brackets"
+
 ESSAYS = [
     Shape("prose", _essay(_prose)),
     # Front matter
@@ -83,23 +85,24 @@ ESSAYS = [
     Shape("bom_and_crlf", lambda s: b"\xef\xbb\xbf" + FRONT.replace(b"\n", b"\r\n") + _repeat("a line\r\n", s).encode()),
     Shape("lone_cr", lambda s: FRONT.replace(b"\n", b"\r") + _repeat("a line\r", s).encode()),
     Shape("nul_bytes", _essay(lambda s: _repeat("a\0b ", s))),
-    Shape("control_characters", _essay(lambda s: _repeat("\x01\x07\x1b[31m\x7f\u2028\u202e ", s))),
+    Shape("control_characters", _essay(lambda s: _repeat("\x01\x07\x1b\x7f\u2028\u202e word ", s))),
     Shape("long_line", _essay(lambda s: _repeat("word ", s))),
     Shape("long_word", _essay(lambda s: "x" * int(TEST_SIZE * s))),
     # Nesting
-    Shape("nested_inline_footnotes", _essay(lambda s: "^[" * int(TEST_SIZE * s / 3) + "x" + "]" * int(TEST_SIZE * s / 3)), "inline footnotes nest more than 5 deep"),
+    Shape("nested_inline_footnotes", _essay(lambda s: "^[" * int(TEST_SIZE * s / 3) + "x" + "]" * int(TEST_SIZE * s / 3)), BRACKETS),
     Shape("nested_blockquotes", _essay(lambda s: "> " * int(TEST_SIZE * s / 2) + "x\n"), "nest more than 20 levels deep"),
     Shape("nested_lists", _essay(lambda s: "".join("  " * i + "- x\n" for i in range(int(40 * max(s, 1))))), "nest more than 20 levels deep"),
     Shape("list_markers_on_one_line", _essay(lambda s: "- " * int(TEST_SIZE * s / 2) + "x\n"), "nest more than 20 levels deep"),
-    Shape("nested_brackets", _essay(lambda s: "[" * int(TEST_SIZE * s / 2) + "a" + "]" * int(TEST_SIZE * s / 2))),
+    Shape("nested_inline_footnotes_short", _essay(lambda s: "^[" * 20 + "x" + "]" * 20), "inline footnotes nest more than 5 deep"),
+    Shape("nested_brackets", _essay(lambda s: "[" * int(TEST_SIZE * s / 2) + "a" + "]" * int(TEST_SIZE * s / 2)), BRACKETS),
     Shape("nested_containers", _essay(lambda s: "".join(":" * (3 + i) + " note\n" for i in range(30, 0, -1)) + "x\n"), "nest more than 20 levels deep"),
     # Runs that CommonMark parsers are known to struggle with
-    Shape("open_brackets", _essay(lambda s: _repeat("[", s))),
-    Shape("link_openers", _essay(lambda s: _repeat("[a", s))),
+    Shape("open_brackets", _essay(lambda s: _repeat("[", s)), BRACKETS),
+    Shape("link_openers", _essay(lambda s: _repeat("[a", s)), BRACKETS),
     Shape("link_closers", _essay(lambda s: _repeat("a]", s))),
     Shape("unclosed_links", _essay(lambda s: _repeat("[a](<b", s))),
     Shape("unclosed_link_destinations", _essay(lambda s: _repeat("[a](b", s))),
-    Shape("link_emphasis_mix", _essay(lambda s: _repeat("[ a_", s))),
+    Shape("link_emphasis_mix", _essay(lambda s: _repeat("[ a_", s)), BRACKETS),
     Shape("bracket_paren_mix", _essay(lambda s: _repeat("[ (](", s))),
     Shape("star_run", _essay(lambda s: _repeat("*", s))),
     Shape("underscore_run", _essay(lambda s: _repeat("_", s))),
@@ -136,8 +139,8 @@ ESSAYS = [
 REPLIES = [
     Shape("reply_alias", _reply(REPLY_FRONT + "url: &u https://a.example/\nparent: *u\n"), "YAML anchors and aliases are not allowed", reply=True),
     Shape("reply_over_64_kib", _reply(REPLY_FRONT, "x" * 70_000), "the limit is 64 KiB", reply=True),
-    Shape("reply_nested_footnotes", _reply(REPLY_FRONT, "^[" * 3_000 + "x" + "]" * 3_000), "inline footnotes nest more than 5 deep", reply=True),
-    Shape("reply_footnote_openers", _reply(REPLY_FRONT, "^[" * 30_000), reply=True),
+    Shape("reply_nested_footnotes", _reply(REPLY_FRONT, "^[" * 20 + "x" + "]" * 20), "inline footnotes nest more than 5 deep", reply=True),
+    Shape("reply_footnote_openers", _reply(REPLY_FRONT, "^[" * 30_000), BRACKETS, reply=True),
     Shape("reply_nested_blockquotes", _reply(REPLY_FRONT, "> " * 20_000 + "x"), "nest more than 20 levels deep", reply=True),
     Shape("reply_author_not_text", _reply("author: {name: x}\ndate: 2026-03-02T10:00:00Z\n"), "'author' must be text", reply=True),
     Shape("reply_author_control_characters", _reply('author: "Eve\\x00\\x1b[2J\\u202e"\ndate: 2026-03-02T10:00:00Z\n'), "'author' must be one line", reply=True),

@@ -90,9 +90,22 @@ def test_max_file_size_is_validated(site, capsys, value, message):
 
 
 def test_nested_inline_footnotes_past_the_limit_are_an_error_on_their_line(site, capsys):
-    site.essay("notes.md", body="Intro.\n\n" + "^[" * 50_000 + "x" + "]" * 50_000 + "\n")
+    site.essay("notes.md", body="Intro.\n\n" + "^[" * 6 + "x" + "]" * 6 + "\n")
     err = failed(site, capsys)
     assert "content/notes.md:7: error: inline footnotes nest more than 5 deep — write the inner notes as ordinary footnotes" in err
+
+
+@pytest.mark.parametrize("body", ["^[" * 50_000 + "x" + "]" * 50_000, "[" * 50_000, "[a" * 30_000])
+def test_paragraph_of_nested_or_unclosed_brackets_is_refused_on_its_line(site, capsys, body):
+    site.essay("brackets.md", body="Intro.\n\n" + body + "\n")
+    err = failed(site, capsys)
+    assert "content/brackets.md:7: error: this paragraph has too many nested or unclosed brackets to parse in reasonable time" in err
+
+
+def test_brackets_that_close_cost_little_and_still_render(site):
+    site.essay("arrays.md", body="Index a[i][j] and [[x]] and " + "[ok] " * 3_000 + "[a link](/arrays/).\n")
+    assert site.build() == 0
+    assert site.html("arrays/index.html").css_first('main a[href="/arrays/"]').text() == "a link"
 
 
 def test_inline_footnotes_five_deep_still_render(site):

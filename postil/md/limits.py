@@ -10,10 +10,18 @@ Inline footnotes (`^[…]`) escape that counter: mdit-py-plugins parses each one
 a fresh inline state, and each level costs a pass over the rest of its paragraph, so
 50,000 nested ones took 50 s. They are bounded by their own depth.
 
+Brackets cost most: each `[` or `^[` looks for its `]` by skipping token by token, down to
+`maxNesting` levels, so a run of them costs some 23 skips a character where prose costs
+0.02 (0.5 at most among the other shapes of tests/hostile_inputs.py). A document gets a
+budget of skips in proportion to its length that no prose comes near; the paragraph that
+spends it is refused, so a file's parse stays linear in its size, with a small constant.
+
 A document over a limit raises `TooDeep` from inside the parse; the caller reports it
 as an error on that line. Stopping at once also keeps the work bounded.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -23,7 +31,10 @@ from mdit_py_plugins.footnote.index import footnote_inline
 
 MAX_BLOCK_LEVEL = 20
 MAX_FOOTNOTE_DEPTH = 5
+SKIPS_PER_CHARACTER = 1
+SKIPS_PER_DOCUMENT = 20_000  # on top of the above: room for a few hundred unclosed '[' anywhere
 _FOOTNOTE_DEPTH = "footnote_depth"  # the env key counting the inline footnotes being parsed
+_SKIPS_LEFT = "skips_left"  # the env key holding what is left of the document's budget
 
 
 class TooDeep(Exception):
@@ -63,7 +74,9 @@ def _bounded_footnote_inline(state: StateInline, silent: bool) -> bool:
 
 
 def _inline_with_lines(state: StateCore) -> None:
-    """markdown-it's core `inline` rule, putting the paragraph's line on a TooDeep."""
+    """markdown-it's core `inline` rule, setting the document's budget of skips and
+    putting the paragraph's line on a TooDeep."""
+    state.env[_SKIPS_LEFT] = SKIPS_PER_DOCUMENT + SKIPS_PER_CHARACTER * len(state.src)
     for token in state.tokens:
         if token.type == "inline":
             if token.children is None:
@@ -75,9 +88,27 @@ def _inline_with_lines(state: StateCore) -> None:
                 raise
 
 
+def _counting_skips(skip_token: Callable[[StateInline], None]) -> Callable[[StateInline], None]:
+    """markdown-it's `skipToken`, spending the paragraph's budget. The parser offers no hook
+    for it, so the plugin wraps the method on its own instance (never the class)."""
+
+    def skip(state: StateInline) -> None:
+        left = state.env.get(_SKIPS_LEFT, SKIPS_PER_DOCUMENT) - 1
+        if left < 0:
+            raise TooDeep(
+                "this paragraph has too many nested or unclosed brackets to parse in reasonable time",
+                "escape literal brackets as \\[ and \\], or put them in `code`",
+            )
+        state.env[_SKIPS_LEFT] = left
+        skip_token(state)
+
+    return skip
+
+
 def limits_plugin(md: MarkdownIt) -> None:
     """Use after footnotes_plugin, whose inline footnote rule this bounds."""
     md.options["maxNesting"] = MAX_BLOCK_LEVEL + 2  # a list opens two levels at once
+    md.inline.skipToken = _counting_skips(md.inline.skipToken)  # type: ignore[method-assign]
     md.block.ruler.before(md.block.ruler.get_all_rules()[0], "depth_guard", _block_depth_guard)
     md.core.ruler.at("inline", _inline_with_lines)
     if "footnote_inline" in md.inline.ruler.get_all_rules():
