@@ -142,6 +142,12 @@ def test_reply_nested_too_deep_is_an_error_on_its_line(site, capsys):
     assert "content/talk/replies/r1.md:7: error: inline footnotes nest more than 5 deep" in err
 
 
+def test_file_of_more_than_50000_blocks_is_refused_at_the_first_one_over(site, capsys):
+    site.essay("flood.md", body="## h\n" * 50_001)
+    err = failed(site, capsys)
+    assert "content/flood.md:50005: error: more than 50,000 blocks (paragraphs, headings, list items…) in one file — split it" in err
+
+
 def test_repeated_headings_are_numbered_in_order(site):
     site.essay("same.md", body="## Same\n\n## Same\n\n## Same-2\n\n## Same\n")
     assert site.build() == 0

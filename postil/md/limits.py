@@ -2,9 +2,9 @@
 
 markdown-it bounds its own recursion with the `maxNesting` option, but quietly: a block
 nested deeper is dropped with everything after it. Here a guard block rule, first in the
-chain, refuses a block that starts `MAX_BLOCK_LEVEL` levels deep (a blockquote is one
-level, a list two: the list and its item), and `maxNesting` is set just past it, so
-markdown-it's cut is never reached.
+chain, counts blocks (see MAX_BLOCKS below) and refuses a block that starts
+`MAX_BLOCK_LEVEL` levels deep (a blockquote is one level, a list two: the list and its
+item), and `maxNesting` is set just past it, so markdown-it's cut is never reached.
 
 Inline footnotes (`^[…]`) escape that counter: mdit-py-plugins parses each one's text as
 a fresh inline state, and each level costs a pass over the rest of its paragraph, so
@@ -15,6 +15,11 @@ Brackets cost most: each `[` or `^[` looks for its `]` by skipping token by toke
 0.02 (0.5 at most among the other shapes of tests/hostile_inputs.py). A document gets a
 budget of skips in proportion to its length that no prose comes near; the paragraph that
 spends it is refused, so a file's parse stays linear in its size, with a small constant.
+
+Every block costs the site something (an id, a passage, a render call): a file stops at
+`MAX_BLOCKS`, which a book-length essay (some 10,000) stays far below, and a flood of
+one-line headings or list items meets at a few hundred KB instead of running a minute.
+(A table is one block to the guard: its rows cost about what prose does, three times over.)
 
 A document over a limit raises `TooDeep` from inside the parse; the caller reports it
 as an error on that line. Stopping at once also keeps the work bounded.
@@ -31,9 +36,11 @@ from mdit_py_plugins.footnote.index import footnote_inline
 
 MAX_BLOCK_LEVEL = 20
 MAX_FOOTNOTE_DEPTH = 5
+MAX_BLOCKS = 50_000
 SKIPS_PER_CHARACTER = 1
 SKIPS_PER_DOCUMENT = 20_000  # on top of the above: room for a few hundred unclosed '[' anywhere
 _FOOTNOTE_DEPTH = "footnote_depth"  # the env key counting the inline footnotes being parsed
+_BLOCKS = "blocks"  # the env key counting the blocks started so far
 _SKIPS_LEFT = "skips_left"  # the env key holding what is left of the document's budget
 
 
@@ -45,7 +52,13 @@ class TooDeep(Exception):
         self.message, self.hint, self.line = message, hint, line
 
 
-def _block_depth_guard(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+def _block_guard(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Called at the start of every block, before any rule that could take it: counts
+    blocks and refuses one too deep. Takes nothing itself."""
+    blocks = state.env.get(_BLOCKS, 0) + 1
+    state.env[_BLOCKS] = blocks
+    if blocks > MAX_BLOCKS:
+        raise TooDeep(f"more than {MAX_BLOCKS:,} blocks (paragraphs, headings, list items…) in one file", "split it into several essays", start_line)
     if state.level >= MAX_BLOCK_LEVEL:
         raise TooDeep(
             f"blockquotes and lists nest more than {MAX_BLOCK_LEVEL} levels deep (a list counts two)",
@@ -109,7 +122,7 @@ def limits_plugin(md: MarkdownIt) -> None:
     """Use after footnotes_plugin, whose inline footnote rule this bounds."""
     md.options["maxNesting"] = MAX_BLOCK_LEVEL + 2  # a list opens two levels at once
     md.inline.skipToken = _counting_skips(md.inline.skipToken)  # type: ignore[method-assign]
-    md.block.ruler.before(md.block.ruler.get_all_rules()[0], "depth_guard", _block_depth_guard)
+    md.block.ruler.before(md.block.ruler.get_all_rules()[0], "block_guard", _block_guard)
     md.core.ruler.at("inline", _inline_with_lines)
     if "footnote_inline" in md.inline.ruler.get_all_rules():
         md.inline.ruler.at("footnote_inline", _bounded_footnote_inline)
