@@ -15,7 +15,7 @@ from .config import Config
 from .discover import EssaySource
 from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
-from .md import Rendered, TooDeep, essay_markdown, render_markdown
+from .md import OverLimit, Rendered, essay_markdown, render_markdown
 from .model import Essay, pack_passages
 from .sitepaths import link_targets
 
@@ -189,7 +189,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
 
     try:
         rendered = _render_body(parts.body, parts.body_line, config.base_path)
-    except TooDeep as exc:
+    except OverLimit as exc:
         return Parsed(None, (*fields.problems, Problem(path, exc.line, None, exc.message, exc.hint)))
     problems = fields.problems + [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
     if not summary:

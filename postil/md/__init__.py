@@ -18,7 +18,7 @@ from .containers import containers_plugin
 from .footnotes import footnotes_plugin
 from .headings import headings_plugin
 from .highlight import highlight_code
-from .limits import TooDeep, limits_plugin
+from .limits import OverLimit, limits_plugin
 from .links import links_plugin
 from .math import math_plugin
 from .passages import passages_plugin, top_level_blocks
@@ -114,13 +114,13 @@ def _first_paragraph(tokens) -> str:
 def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "") -> Rendered:
     """Render `body`, whose first line is line `first_line` of its file.
 
-    Raises TooDeep, its `line` made a file line, for a document nested past a limit."""
+    Raises OverLimit, its `line` made a file line, for a document nested past a limit."""
     env: dict = {"base_path": base_path}
     if doc_id:
         env["docId"] = doc_id
     try:
         tokens = md.parse(body, env)
-    except TooDeep as exc:
+    except OverLimit as exc:
         exc.line += first_line
         raise
     passages = _render_passages(md, tokens, env, first_line)

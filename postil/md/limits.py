@@ -1,4 +1,4 @@
-"""How deep Markdown may nest: past a limit a document is refused, never silently cut.
+"""Bounds on a Markdown document (nesting, brackets, blocks): past one it is refused, never cut.
 
 markdown-it bounds its own recursion with the `maxNesting` option, but quietly: a block
 nested deeper is dropped with everything after it. Here a guard block rule, first in the
@@ -21,7 +21,7 @@ Every block costs the site something (an id, a passage, a render call): a file s
 one-line headings or list items meets at a few hundred KB instead of running a minute.
 (A table is one block to the guard: its rows cost about what prose does, three times over.)
 
-A document over a limit raises `TooDeep` from inside the parse; the caller reports it
+A document over a limit raises `OverLimit` from inside the parse; the caller reports it
 as an error on that line. Stopping at once also keeps the work bounded.
 """
 from __future__ import annotations
@@ -44,8 +44,8 @@ _BLOCKS = "blocks"  # the env key counting the blocks started so far
 _SKIPS_LEFT = "skips_left"  # the env key holding what is left of the document's budget
 
 
-class TooDeep(Exception):
-    """A document nests past a limit. `line` is 0-based within the parsed text."""
+class OverLimit(Exception):
+    """A document goes past a limit. `line` is 0-based within the parsed text."""
 
     def __init__(self, message: str, hint: str, line: int = 0):
         super().__init__(message)
@@ -58,9 +58,9 @@ def _block_guard(state: StateBlock, start_line: int, end_line: int, silent: bool
     blocks = state.env.get(_BLOCKS, 0) + 1
     state.env[_BLOCKS] = blocks
     if blocks > MAX_BLOCKS:
-        raise TooDeep(f"more than {MAX_BLOCKS:,} blocks (paragraphs, headings, list items…) in one file", "split it into several essays", start_line)
+        raise OverLimit(f"more than {MAX_BLOCKS:,} blocks (paragraphs, headings, list items…) in one file", "split it into several essays", start_line)
     if state.level >= MAX_BLOCK_LEVEL:
-        raise TooDeep(
+        raise OverLimit(
             f"blockquotes and lists nest more than {MAX_BLOCK_LEVEL} levels deep (a list counts two)",
             "nest them less deeply",
             start_line,
@@ -77,7 +77,7 @@ def _bounded_footnote_inline(state: StateInline, silent: bool) -> bool:
         is_footnote = footnote_inline(state, True)
         state.pos = start
         if is_footnote:
-            raise TooDeep(f"inline footnotes nest more than {MAX_FOOTNOTE_DEPTH} deep", "write the inner notes as ordinary footnotes ([^1])")
+            raise OverLimit(f"inline footnotes nest more than {MAX_FOOTNOTE_DEPTH} deep", "write the inner notes as ordinary footnotes ([^1])")
         return False
     state.env[_FOOTNOTE_DEPTH] = depth + 1
     try:
@@ -88,7 +88,7 @@ def _bounded_footnote_inline(state: StateInline, silent: bool) -> bool:
 
 def _inline_with_lines(state: StateCore) -> None:
     """markdown-it's core `inline` rule, setting the document's budget of skips and
-    putting the paragraph's line on a TooDeep."""
+    putting the paragraph's line on an OverLimit."""
     state.env[_SKIPS_LEFT] = SKIPS_PER_DOCUMENT + SKIPS_PER_CHARACTER * len(state.src)
     for token in state.tokens:
         if token.type == "inline":
@@ -96,19 +96,19 @@ def _inline_with_lines(state: StateCore) -> None:
                 token.children = []
             try:
                 state.md.inline.parse(token.content, state.md, state.env, token.children)
-            except TooDeep as exc:
+            except OverLimit as exc:
                 exc.line = token.map[0] if token.map else 0
                 raise
 
 
 def _counting_skips(skip_token: Callable[[StateInline], None]) -> Callable[[StateInline], None]:
-    """markdown-it's `skipToken`, spending the paragraph's budget. The parser offers no hook
+    """markdown-it's `skipToken`, spending the document's budget. The parser offers no hook
     for it, so the plugin wraps the method on its own instance (never the class)."""
 
     def skip(state: StateInline) -> None:
         left = state.env.get(_SKIPS_LEFT, SKIPS_PER_DOCUMENT) - 1
         if left < 0:
-            raise TooDeep(
+            raise OverLimit(
                 "this paragraph has too many nested or unclosed brackets to parse in reasonable time",
                 "escape literal brackets as \\[ and \\], or put them in `code`",
             )
