@@ -33,6 +33,7 @@ class Config:
     obsidian_highlights: bool = True
     obsidian_comments: bool = True
     markdown_link_resolution: str = ""  # Quartz's: shortest | absolute | relative; "" is postil's own
+    max_file_size: int = 2_000_000  # bytes; a bigger essay file is refused (see the README's Limits)
 
     @functools.cached_property
     def base_path(self) -> str:
@@ -84,7 +85,7 @@ def _check_value(name: str, value: object, expected: type) -> str | None:
             return f"'base_url' may not have a query or fragment: {value!r}"
     if name == "markdown_link_resolution" and value not in LINK_RESOLUTION_MODES:
         return f"'markdown_link_resolution' must be one of {', '.join(LINK_RESOLUTION_MODES[1:])} (or \"\"), not {value!r}"
-    if name in ("words_per_minute", "feed_entries") and isinstance(value, int) and value < 1:
+    if name in ("words_per_minute", "feed_entries", "max_file_size") and isinstance(value, int) and value < 1:
         return f"'{name}' must be at least 1, not {value}"
     return None
 

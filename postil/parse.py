@@ -15,7 +15,7 @@ from .config import Config
 from .discover import EssaySource
 from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
-from .md import Features, Rendered, essay_markdown, render_markdown
+from .md import Features, OverLimit, Rendered, essay_markdown, render_markdown
 from .model import Essay, pack_passages
 from .sitepaths import link_targets
 
@@ -145,6 +145,11 @@ def normalise_alias(alias: str) -> str:
 def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
     """Parse an essay file; every problem found is returned, none raised."""
     path = source.path
+    if len(raw) > config.max_file_size:
+        return Parsed(None, (Problem(
+            path, None, None, f"file is {len(raw):,} bytes, over the limit of {config.max_file_size:,} (max_file_size)",
+            "split it into several essays, or raise tool.postil.max_file_size in pyproject.toml",
+        ),))
     try:
         text = decode(raw, path)
         parts = split(text, path)
@@ -188,7 +193,10 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
     if any(p.severity == "error" for p in fields.problems):
         return Parsed(None, tuple(fields.problems))
 
-    rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config))
+    try:
+        rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config))
+    except OverLimit as exc:
+        return Parsed(None, (*fields.problems, Problem(path, exc.line, None, exc.message, exc.hint)))
     problems = fields.problems + [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
     if not summary:
         words = rendered.first_paragraph.split()

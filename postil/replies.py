@@ -20,7 +20,7 @@ from .cache import pickled_as_call
 from .config import Config
 from .errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
-from .md import Link
+from .md import Link, OverLimit
 from .md.passages import plain_text
 from .md.reply import reply_markdown, sanitise
 from .model import Quote, Reply
@@ -164,7 +164,10 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
     md = reply_markdown()
     prefix = doc_id(ident, bundle_dir)
     env: dict = {"base_path": config.base_path, "page_path": page_path, "docId": prefix}
-    tokens = md.parse(parts.body, env)
+    try:
+        tokens = md.parse(parts.body, env)
+    except OverLimit as exc:
+        return ParsedReply(None, (*problems, Problem(path, exc.line + parts.body_line, None, exc.message, exc.hint)))
     html = sanitise(md.renderer.render(tokens, md.options, env), prefix)
     problems += [Problem(path, line + parts.body_line, None, message, hint, "warning") for line, message, hint in env.get("problems", ())]
 

@@ -121,7 +121,7 @@ def test_home_page_links_the_odd_names_percent_encoded(odd_site):
 
 
 def test_links_to_slugs_and_percent_encoded_links_pass_the_link_checker(odd_site, tmp_path):
-    assert check_site(odd_site.root, tmp_path / "checked") == []
+    assert check_site(odd_site.root, tmp_path / "checked").problems == []
 
 
 def test_link_written_with_the_files_own_name_is_warned_with_the_slug_to_use(site, capsys):

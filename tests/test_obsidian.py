@@ -144,7 +144,7 @@ def test_a_heading_id_that_changed_keeps_its_old_anchor_and_postil_check_passes(
 
     site.essay("a.md", body="## Notes\n\nText.\n\n## Notes\n\nMore.\n\n[old](#notes-2) [new](#notes-1)\n")
     assert site.build() == 0
-    assert check_site(site.root, site.out) == []
+    assert check_site(site.root, site.out).problems == []
 
 
 def test_feed_and_pages_carry_resolved_links_and_never_a_placeholder(site):

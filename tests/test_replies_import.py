@@ -123,3 +123,20 @@ def test_files_imported_before_keep_their_full_ids(site, tmp_path, capsys):
     assert main(["-C", str(site.root), "import", "staticman", str(folder), "--to", str(site.root / "content/talk")]) == 0
     assert sorted(p.name for p in old.parent.glob("*.md")) == [f"{UUID}.md"]
     assert "Imported 0 new replies" in capsys.readouterr().out
+
+
+def test_import_refuses_a_yaml_alias_bomb_quickly(site, tmp_path):
+    import subprocess
+    import sys
+
+    essay_with_replies(site)
+    folder = tmp_path / "comments" / "talk"
+    folder.mkdir(parents=True)
+    levels = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    (folder / "bomb.yml").write_text(f"_id: b1\nname: Eve\nmessage: hi\ndate: 1710400000\n{levels}", encoding="utf-8")
+    result = subprocess.run(  # in its own process: the old code never finished
+        [sys.executable, "-m", "postil", "-C", str(site.root), "import", "staticman", str(folder.parent)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and "Traceback" not in result.stderr  # the bad file is listed, the rest imported
+    assert "YAML anchors and aliases are not allowed in a comment file ('&a0')" in result.stderr

@@ -22,6 +22,7 @@ import yaml
 from ..config import Config
 from ..discover import CONTENT_DIR
 from ..errors import PostilError, Problem
+from ..frontmatter import BoundedSafeLoader
 from ..parse import to_datetime
 from ..replies import REPLY_ID
 from .essays import essay_at
@@ -74,7 +75,7 @@ def _comment_folders(folder: Path) -> list[tuple[Path, list[Path]]]:
 def _planned(path: Path, anonymous: str, problems: list[Problem]) -> PlannedReply | None:
     """The reply one comment file becomes, or None with a problem recorded."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=BoundedSafeLoader)  # noqa: S506 (a SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problems.append(Problem(str(path), None, None, f"cannot read comment: {exc}; it was left out", "fix the file and import again", "warning"))
         return None

@@ -20,6 +20,7 @@ from .containers import containers_plugin
 from .footnotes import footnotes_plugin
 from .headings import headings_plugin, recorded_headings
 from .highlight import highlight_code
+from .limits import OverLimit, limits_plugin
 from .links import links_plugin
 from .marks import marks_plugin
 from .math import math_plugin
@@ -94,6 +95,7 @@ def essay_markdown(features: Features = Features()) -> MarkdownIt:
     for plugin, wanted in (
         (comments_plugin, features.comments),
         (footnotes_plugin, True),
+        (limits_plugin, True),
         (deflist_plugin, True),
         (partial(tasklists_plugin, label=True), True),  # a checkbox needs its text as label
         (containers_plugin, True),
@@ -135,11 +137,17 @@ def _first_paragraph(tokens) -> str:
 
 
 def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "") -> Rendered:
-    """Render `body`, whose first line is line `first_line` of its file."""
+    """Render `body`, whose first line is line `first_line` of its file.
+
+    Raises OverLimit, its `line` made a file line, for a document nested past a limit."""
     env: dict = {"base_path": base_path}
     if doc_id:
         env["docId"] = doc_id
-    tokens = md.parse(body, env)
+    try:
+        tokens = md.parse(body, env)
+    except OverLimit as exc:
+        exc.line += first_line
+        raise
     passages = _render_passages(md, tokens, env, first_line)
     html = "".join(passage.html for passage in passages)
     offset = first_line

@@ -15,7 +15,9 @@ from markdown_it.rules_core import StateCore
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import footnote_def
 
-_UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
+# No '[' in a label: each "[^" then fails at the next one, where "[^[^[^…" would have
+# sent the search to the end of the text from every one of them (n² steps).
+_UNDEFINED_REF = re.compile(r"\[\^([^\]\s\[]+)\]")
 
 
 def _ident(env: dict, number: int) -> str:

@@ -15,6 +15,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from .ids import UniqueIds
+
 # Ids that other features generate; a heading may never take one of them.
 _RESERVED_PREFIXES = ("fn-", "fnref-", "reply-", "replies", "passage-")
 _LEGACY_LEVELS = ("h2", "h3", "h4")  # the levels that had ids before GitHub's rule
@@ -94,14 +96,14 @@ def headings_plugin(md: MarkdownIt) -> None:
         headings = state.env.setdefault("headings", [])
         tokens = state.tokens
         slugger = GithubSlugger()
-        legacy_used: set[str] = set()
+        legacy_ids = UniqueIds()
         assigned: list[tuple[Token, Token, str, str]] = []  # open, inline, id, legacy id
         for index, token in enumerate(tokens):
             if token.type != "heading_open":
                 continue
             inline = tokens[index + 1]
             slug = slugger.slug(_slug_text(inline)) or slugger.slug("section")
-            legacy = _legacy_id(inline.content, legacy_used) if token.tag in _LEGACY_LEVELS and not prefix else ""
+            legacy = _legacy_id(inline.content, legacy_ids) if token.tag in _LEGACY_LEVELS and not prefix else ""
             own = str(token.attrGet("id") or "")
             if own:
                 slug = own
@@ -124,17 +126,12 @@ def headings_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("inline", "heading_ids", assign_ids)
 
 
-def _legacy_id(text: str, used: set[str]) -> str:
+def _legacy_id(text: str, ids: UniqueIds) -> str:
     """The id postil gave an h2–h4 before it followed GitHub."""
     base = slugify(text)
     if base.startswith(_RESERVED_PREFIXES):
         base = f"h-{base}"
-    slug, number = base, 1
-    while slug in used:
-        number += 1
-        slug = f"{base}-{number}"
-    used.add(slug)
-    return slug
+    return ids.take(base)
 
 
 def _html(content: str) -> Token:

@@ -14,6 +14,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from ..quotes import normalise
+from .ids import UniqueIds
 
 PASSAGE_TYPES = ("paragraph_open", "bullet_list_open", "ordered_list_open", "blockquote_open", "table_open", "dl_open", "heading_open", "callout_open")
 ID_PREFIX = "passage-"
@@ -47,7 +48,7 @@ def top_level_blocks(tokens: list[Token]) -> list[tuple[int, int]]:
 def passages_plugin(md: MarkdownIt) -> None:
     def assign(state: StateCore) -> None:
         passages = state.env.setdefault("passages", {})
-        used: set[str] = set()
+        ids = UniqueIds()
         tokens = state.tokens
         for index, end in top_level_blocks(tokens):
             token = tokens[index]
@@ -59,12 +60,10 @@ def passages_plugin(md: MarkdownIt) -> None:
                 ident = str(token.attrGet("id") or "")
                 if not ident and text:
                     base = ID_PREFIX + (f"{state.env['docId']}-" if state.env.get("docId") else "") + hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
-                    ident, number = base, 1
-                    while ident in used:
-                        number += 1
-                        ident = f"{base}-{number}"
+                    ident = ids.take(base)
                     token.attrSet("id", ident)
-                used.add(ident)
+                else:
+                    ids.used.add(ident)
                 passages[index] = (ident, token.map[0] if token.map else 0, text)
 
     md.core.ruler.push("passages", assign)

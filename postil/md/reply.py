@@ -25,6 +25,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 
 from .footnotes import footnotes_plugin
 from .highlight import highlight_code
+from .limits import limits_plugin
 from .links import links_plugin
 
 SAFE_SCHEMES = frozenset(("http", "https", "mailto"))
@@ -112,6 +113,7 @@ def reply_markdown() -> MarkdownIt:
     md.disable(["image", "heading", "lheading"])
     md.validateLink = lambda url: is_safe_url(url)
     md.use(footnotes_plugin)
+    md.use(limits_plugin)
     md.use(attrs_block_plugin, allowed=("class",))
     md.core.ruler.after("attr", "reply_attributes", _keep_only_elsewhere)
     md.use(links_plugin)
