@@ -60,7 +60,9 @@ def draft_replies(site_root: Path, config: Config) -> list[DraftReply]:
                 continue  # `build` and `check` report it; it is no draft to publish
             if parts.meta.get("draft") is not True:
                 continue
-            parsed = parse_reply(path, bundle_dir, essay.url_path if essay else "/", raw, config).reply
+            # Its first words as they will read once published (a draft may have no date yet).
+            published = published_bytes(raw, dt.datetime.now(dt.timezone.utc))
+            parsed = parse_reply(path, bundle_dir, essay.url_path if essay else "/", published, config).reply
             words = parsed.excerpt if parsed else " ".join(parts.body.split())
             drafts.append(DraftReply(
                 path=path,
