@@ -192,3 +192,18 @@ def test_reader_text_keeps_the_reader_s_words_and_the_passage_quote():
     assert reader_text("Answer.\n\n-----Original Message-----\nFrom: x\n\nold").body == "Answer."
     assert reader_text("Answer.\n\n> A closing quote without an attribution stays.\n").body.endswith("stays.")
     assert reader_text("```\n--\n```\nAfter the code.\n--\nSig").body == "```\n--\n```\nAfter the code."
+
+
+def test_the_ready_reply_a_reply_link_sends_is_recognised_by_the_essay_address_in_its_front_matter(site, tmp_path):
+    """The body as the site's "Reply to this" mailto: link writes it (CRLF, as RFC 6068 wants),
+    on a site where two essays share the subject's title."""
+    site.essay("talk/index.md", title="Talk", date="2026-03-01", body=ESSAY)
+    site.essay("talk-again/index.md", title="Talk", date="2026-03-02", body="Again.\n")
+    site.write("content/talk-again/replies/r01.md", "---\nauthor: Ben\ndate: 2026-03-02T10:00:00Z\n---\nFirst!\n", dedent=False)
+    body = ("---\r\n# A reply to \u201cTalk\u201d (https://example.org/talk-again/).\r\n"
+            "# Write it in Markdown below the last ---, and your name after author:\r\n"
+            "author: \r\nparent: r01\r\ndraft: true\r\n---\r\n\r\nA reply to Ben's reply.\r\n")
+    assert run(site, mbox(tmp_path / "in.mbox", message("Re: Talk", body, sender='"Ann Reader" <ann@example.com>'))) == 0
+    assert replies_of(site, "talk-again")["2026-03-03-ann-reader.md"] == (
+        "---\nauthor: Ann Reader\ndate: '2026-03-03T09:00:00Z'\nparent: r01\ndraft: true\n---\nA reply to Ben's reply.\n")
+    assert not (site.root / "content/talk/replies").exists()

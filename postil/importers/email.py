@@ -1,10 +1,11 @@
 """`postil import email SOURCE [--to content/<essay>/]`: replies that came by e-mail, as drafts.
 
-SOURCE is an mbox file or a Maildir folder. Each message goes to the essay it names — in
-its subject (the reply link writes "Re: <title> (<site path>)"; a site path, the page's
-address, a `content/…` path or, failing those, the exact title), else in the front matter
-the reply link put in its body — or to the `--to` essay; a message that names none is
-listed and left alone.
+SOURCE is an mbox file or a Maildir folder. Each message goes to the essay it names: by
+address (the page's URL, a site path such as `/talk/`, or a `content/…` path) in its
+subject, else in the front matter the reply link put in its body (its comment line names
+the essay's URL), else by its exact title in the subject ("Re: <title>", when only one
+essay has that title); a message that names none goes to the `--to` essay, or is listed
+and left alone.
 
 Every reply is written as a draft (`draft: true`): nothing a stranger sends is published
 until the author runs `postil replies publish`. `author` is the front matter's `author:`
@@ -70,7 +71,7 @@ def import_email(site_root: Path, source: Path, config: Config, to: EssayFile | 
     for message in sorted(messages, key=_sort_key):
         subject = " ".join(str(message.parsed.get("Subject", "") or "").split()) or "(no subject)"
         text = reader_text(_body_text(message.parsed))
-        essay = essays.named(subject) or essays.named(text.front_matter, titles=False) or default
+        essay = essays.at_address(subject) or essays.at_address(text.front_matter) or essays.titled(subject) or default
         name = _author(message.parsed, text.meta, anonymous)
         if essay is None:
             result.notices.append(f"not imported: {subject} from {name} (it names no essay of this site; pass --to content/<essay>/)")
@@ -236,14 +237,15 @@ class _Essays:
                 self.by_path.setdefault(_path_key(path), file)
                 self.by_path.setdefault(_path_key(urlsplit(config.absolute(path)).path), file)
             source = essay.source
-            for path in (source, source.removesuffix(".md"), source.removesuffix("/index.md"), source.removesuffix(".md") + "/" + REPLIES_DIR):
+            for path in (source, source.removesuffix(".md"), source.removesuffix("/index.md")):
                 self.by_path.setdefault("file:" + path.rstrip("/"), file)
             self.by_title.setdefault(_title_key(essay.title), []).append(file)
 
     def same(self, target: EssayFile) -> EssayFile:
         return self.files.get(target.essay.source, target)
 
-    def named(self, text: str, titles: bool = True) -> EssayFile | None:
+    def at_address(self, text: str) -> EssayFile | None:
+        """The first essay `text` names by address: its page's URL, a site path or a content/ path."""
         for found in _ADDRESSES.findall(text):
             found = found.rstrip(".,;:!?")
             if found.startswith(("http://", "https://")):
@@ -251,16 +253,18 @@ class _Essays:
             elif found.startswith(CONTENT_DIR + "/"):
                 folder = found.rstrip("/")
                 if f"/{REPLIES_DIR}/" in folder + "/":
-                    folder = folder[: (folder + "/").index(f"/{REPLIES_DIR}/") + len(REPLIES_DIR) + 1]
-                file = self.by_path.get("file:" + folder) or self.by_path.get("file:" + folder.removesuffix("/" + REPLIES_DIR))
+                    folder = folder[: (folder + "/").index(f"/{REPLIES_DIR}/")]
+                file = self.by_path.get("file:" + folder)
             else:
                 file = self.by_path.get(_path_key(found))
             if file is not None:
                 return file
-        if titles:
-            matches = self.by_title.get(_title_key(_REPLY_PREFIX.sub("", text)), [])
-            return matches[0] if len(matches) == 1 else None
         return None
+
+    def titled(self, subject: str) -> EssayFile | None:
+        """The one essay whose title the subject is ("Re: <title>"), if only one has it."""
+        matches = self.by_title.get(_title_key(_REPLY_PREFIX.sub("", subject)), [])
+        return matches[0] if len(matches) == 1 else None
 
 
 def _path_key(path: str) -> str:
