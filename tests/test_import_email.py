@@ -207,3 +207,19 @@ def test_the_ready_reply_a_reply_link_sends_is_recognised_by_the_essay_address_i
     assert replies_of(site, "talk-again")["2026-03-03-ann-reader.md"] == (
         "---\nauthor: Ann Reader\ndate: '2026-03-03T09:00:00Z'\nparent: r01\ndraft: true\n---\nA reply to Ben's reply.\n")
     assert not (site.root / "content/talk/replies").exists()
+
+
+def test_flowed_text_an_unknown_charset_and_control_characters_are_handled(site, tmp_path, capsys):
+    site.essay("talk/index.md", title="Talk", date="2026-03-01", body=ESSAY)
+    flowed = (b"From: Ann <ann@example.com>\nSubject: Re: Talk (/talk/)\nDate: Tue, 03 Mar 2026 10:00:00 +0000\nMessage-ID: <fl@x>\n"
+              b"Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\n\n"
+              b"A long line that a mail program wr \napped, and went on.\n")
+    odd = (b"From: =?utf-8?q?Eve=1B=5B31m?= <eve@example.com>\nSubject: \x1b[2JRe: Talk (/talk/)\nDate: Wed, 04 Mar 2026 10:00:00 +0000\n"
+           b"Message-ID: <odd@x>\nContent-Type: text/plain; charset=x-no-such-charset\n\nCaf\xe9 au lait.\n")
+    lost = b"From: \x1b[31mMallory <m@x>\nSubject: \x1b[2Jhi\nMessage-ID: <lost@x>\n\nNothing.\n"
+    assert run(site, mbox(tmp_path / "in.mbox", flowed, odd, lost)) == 0
+    assert "\x1b" not in capsys.readouterr().err
+    texts = replies_of(site)
+    assert "A long line that a mail program wrapped, and went on." in texts["2026-03-03-ann.md"]
+    assert "author: Eve [31m" in texts["2026-03-04-eve-31m.md"] and "Café au lait." in texts["2026-03-04-eve-31m.md"]
+    assert "\x1b" not in "".join(texts.values())

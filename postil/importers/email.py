@@ -48,6 +48,7 @@ from .sync import PlannedReply, SyncResult, sync_replies
 SOURCE = "email"
 DEFAULT_ANONYMOUS = "Anonymous"
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|vs|antw|fwd?|wg|tr|rv)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ADDRESSES = re.compile(r"https?://[^\s<>\"'()\[\]]+|(?<![\w/.])/[^\s<>\"'()\[\]]*|\bcontent/[^\s<>\"'()\[\]]+")
 
 
@@ -69,7 +70,7 @@ def import_email(site_root: Path, source: Path, config: Config, to: EssayFile | 
     result = SyncResult()
     groups: dict[str, tuple[EssayFile, list[PlannedReply]]] = {}
     for message in sorted(messages, key=_sort_key):
-        subject = " ".join(str(message.parsed.get("Subject", "") or "").split()) or "(no subject)"
+        subject = _printable(str(message.parsed.get("Subject", "") or "")) or "(no subject)"
         text = reader_text(_body_text(message.parsed))
         essay = essays.at_address(subject) or essays.at_address(text.front_matter) or essays.titled(subject) or default
         name = _author(message.parsed, text.meta, anonymous)
@@ -193,14 +194,20 @@ def _author(message: EmailMessage, meta: dict, anonymous: str) -> str:
     """The `author:` the reader wrote, else From's display name (never its address)."""
     written = meta.get("author")
     if isinstance(written, str) and written.strip():
-        return author_name(written, anonymous)
+        return author_name(_printable(written), anonymous)
     try:
         sender = message["From"]
         addresses = sender.addresses if sender is not None else ()
         name = addresses[0].display_name if addresses else ""
     except (TypeError, ValueError, AttributeError, IndexError):
         name = email.utils.parseaddr(str(message.get("From", "")))[0]
-    return author_name(name, anonymous)
+    return author_name(_printable(name), anonymous)
+
+
+def _printable(text: str) -> str:
+    """One line without control characters: a stranger's subject or name is shown in the
+    terminal (where escape sequences would act) and written into front matter."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def _planned(message: Message, text: ReaderText, name: str, essay: EssayFile) -> PlannedReply:
