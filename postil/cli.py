@@ -65,7 +65,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     quartz.set_defaults(run=_run_import_quartz, needs_site=False)
     importer.set_defaults(run=_run_import)
 
-    replies = commands.add_parser("replies", help="list the draft replies; 'replies publish ID...' publishes them")
+    replies = commands.add_parser("replies", help="list the draft replies; 'replies publish ID...' publishes them",
+                                  description="Without an ACTION, list the draft replies (those with 'draft: true').")
     replies.set_defaults(run=_run_replies, action=None)
     actions = replies.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION")
     publish = actions.add_parser("publish", help="publish draft replies: take out 'draft: true', fill in a missing date")

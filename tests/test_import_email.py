@@ -223,3 +223,15 @@ def test_flowed_text_an_unknown_charset_and_control_characters_are_handled(site,
     assert "A long line that a mail program wrapped, and went on." in texts["2026-03-03-ann.md"]
     assert "author: Eve [31m" in texts["2026-03-04-eve-31m.md"] and "Café au lait." in texts["2026-03-04-eve-31m.md"]
     assert "\x1b" not in "".join(texts.values())
+
+
+def test_a_message_is_imported_once_even_to_another_essay_or_twice_in_the_mailbox(site, tmp_path, capsys):
+    site.essay("talk/index.md", title="Talk", date="2026-03-01", body=ESSAY)
+    site.essay("other/index.md", title="Other", date="2026-03-01", body="Other.\n")
+    unnamed = message("Thoughts", "Which essay was it?", ident="<u1@x.example>")
+    path = mbox(tmp_path / "in.mbox", unnamed, unnamed)
+    assert run(site, path, "--to", "content/talk/") == 0
+    assert "Imported 1 new reply; 0 refreshed, 1 unchanged" in capsys.readouterr().out
+    assert run(site, path, "--to", "content/other/") == 0
+    assert "Imported 0 new replies; 0 refreshed, 2 unchanged" in capsys.readouterr().out
+    assert not (site.root / "content/other/replies").exists()

@@ -69,7 +69,14 @@ def import_email(site_root: Path, source: Path, config: Config, to: EssayFile | 
     default = essays.same(to) if to is not None else None
     result = SyncResult()
     groups: dict[str, tuple[EssayFile, list[PlannedReply]]] = {}
+    # Known on any essay: a message imported once (to the essay --to named then) is never imported again.
+    seen = set().union(*(ImportRecord.load(file.bundle).keys(SOURCE) for file in essays.files.values()))
     for message in sorted(messages, key=_sort_key):
+        key = f"{SOURCE}:{_message_key(message)}"
+        if key in seen:  # imported before, or the same message twice in the mailbox
+            result.unchanged += 1
+            continue
+        seen.add(key)
         subject = _printable(str(message.parsed.get("Subject", "") or "")) or "(no subject)"
         text = reader_text(_body_text(message.parsed))
         essay = essays.at_address(subject) or essays.at_address(text.front_matter) or essays.titled(subject) or default
@@ -82,11 +89,7 @@ def import_email(site_root: Path, source: Path, config: Config, to: EssayFile | 
             continue
         groups.setdefault(essay.essay.source, (essay, []))[1].append(_planned(message, text, name, essay))
     for essay, planned in groups.values():
-        known = ImportRecord.load(essay.bundle).keys(SOURCE)
-        new = [item for item in planned if item.key not in known]
-        result.unchanged += len(planned) - len(new)
-        if new:
-            result.merge(sync_replies(essay, SOURCE, new, config, complete=False))
+        result.merge(sync_replies(essay, SOURCE, planned, config, complete=False))
     if result.written:
         result.notices.append("The new replies are drafts: read them with 'postil serve', then 'postil replies publish'")
     return result
