@@ -235,3 +235,17 @@ def test_a_message_is_imported_once_even_to_another_essay_or_twice_in_the_mailbo
     assert run(site, path, "--to", "content/other/") == 0
     assert "Imported 0 new replies; 0 refreshed, 2 unchanged" in capsys.readouterr().out
     assert not (site.root / "content/other/replies").exists()
+
+
+def test_an_html_only_ready_reply_keeps_its_front_matter_and_loses_its_signature(site, tmp_path):
+    site.essay("talk/index.md", title="Talk", date="2026-03-01", body=ESSAY)
+    site.write("content/talk/replies/r01.md", "---\nauthor: Ben\ndate: 2026-03-02T10:00:00Z\n---\nFirst!\n", dedent=False)
+    mail = message("Re: Talk", "")
+    mail.set_content(
+        "<div>---<br># A reply to \u201cTalk\u201d (https://example.org/talk/).<br>author: Ann_B<br>parent: r01<br>draft: true<br>---<br><br></div>"
+        "<blockquote>The margin is where a reader answers the page</blockquote><div>My <i>answer</i> here.</div>"
+        "<div><br></div><div>-- <br>Ann, ann@example.com</div>", subtype="html")
+    assert run(site, mbox(tmp_path / "in.mbox", mail)) == 0
+    assert replies_of(site)["2026-03-03-ann-b.md"] == (
+        "---\nauthor: Ann_B\ndate: '2026-03-03T09:00:00Z'\nparent: r01\ndraft: true\n---\n"
+        "> The margin is where a reader answers the page\n\nMy *answer* here.\n")

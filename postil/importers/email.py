@@ -34,7 +34,6 @@ from bs4 import BeautifulSoup
 from ..config import Config
 from ..discover import CONTENT_DIR, REPLIES_DIR
 from ..errors import PostilError, Problem
-from ..parse import to_datetime
 from ..quotes import normalise
 from ..replies import REPLY_ID
 from ..scaffold import slug_from_title

@@ -23,7 +23,7 @@ _ATTRIBUTION = re.compile(
 )
 # Outlook's and others' forwarded or quoted original, which runs to the end.
 _ORIGINAL_MESSAGE = re.compile(r"^(?:-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht|Message d'origine)\s*-{2,}|_{10,})\s*$", re.IGNORECASE)
-_SIGNATURE = re.compile(r"^--[ \t]?$")
+_SIGNATURE = re.compile(r"^\\?--[ \t]*$")  # `-- `; `\--` with a hard break, as an HTML message converts it
 _MOBILE_FOOTER = re.compile(
     r"^(?:Sent from my \S.*|Sent from (?:Outlook|Mail|Yahoo Mail|Gmail|Proton Mail|ProtonMail)\b.*|Get Outlook for \S.*"
     r"|Sent with (?:Proton ?Mail|Tutanota)\b.*|Sent via \S.*|Von meinem \S.* gesendet\.?|Envoyé de mon \S.*|Enviado desde mi \S.*)$",
