@@ -249,3 +249,21 @@ def test_an_html_only_ready_reply_keeps_its_front_matter_and_loses_its_signature
     assert replies_of(site)["2026-03-03-ann-b.md"] == (
         "---\nauthor: Ann_B\ndate: '2026-03-03T09:00:00Z'\nparent: r01\ndraft: true\n---\n"
         "> The margin is where a reader answers the page\n\nMy *answer* here.\n")
+
+
+def test_out_of_office_answers_bounces_and_spam_are_listed_not_imported(site, tmp_path, capsys):
+    site.essay("talk/index.md", title="Talk", date="2026-03-01", body=ESSAY)
+    away = message("Re: Talk (/talk/)", "I am away until Monday.", sender="Away <a@x.example>", ident="<o1@x>")
+    away["Auto-Submitted"] = "auto-replied"
+    spam = message("Re: Talk (/talk/)", "Cheap pills.", sender="Spammer <s@x.example>", ident="<s1@x>")
+    spam["X-Spam-Flag"] = "YES"
+    bounce = message("Re: Talk (/talk/)", "Delivery failed.", sender="Mail Delivery System <mailer-daemon@x.example>", ident="<b1@x>")
+    bounce.make_mixed()
+    bounce.replace_header("Content-Type", 'multipart/report; report-type=delivery-status; boundary="b"')
+    real = message("Re: Talk (/talk/)", "A real reply.", ident="<r1@x>")
+    assert run(site, mbox(tmp_path / "in.mbox", away, spam, bounce, real)) == 0
+    err = capsys.readouterr().err
+    assert "not imported: Re: Talk (/talk/) from Away (an automatic message)" in err
+    assert "not imported: Re: Talk (/talk/) from Spammer (marked as spam)" in err
+    assert "not imported: Re: Talk (/talk/) from Mail Delivery System (a delivery report)" in err
+    assert list(replies_of(site)) == ["2026-03-03-ann-reader.md"]

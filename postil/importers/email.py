@@ -80,6 +80,10 @@ def import_email(site_root: Path, source: Path, config: Config, to: EssayFile | 
         text = reader_text(_body_text(message.parsed))
         essay = essays.at_address(subject) or essays.at_address(text.front_matter) or essays.titled(subject) or default
         name = _author(message.parsed, text.meta, anonymous)
+        automatic = _automatic(message.parsed)
+        if automatic:
+            result.notices.append(f"not imported: {subject} from {name} ({automatic})")
+            continue
         if essay is None:
             result.notices.append(f"not imported: {subject} from {name} (it names no essay of this site; pass --to content/<essay>/)")
             continue
@@ -190,6 +194,19 @@ def _html_text(html: str) -> str:
     if len(fences) >= 2:
         lines = lines[fences[1] + 1 :]
     return "---\n" + front.front_matter + "\n---\n" + "\n".join(lines)
+
+
+def _automatic(message: EmailMessage) -> str:
+    """Why a message is no reader's reply (an out-of-office answer, a bounce, spam), or ""."""
+    auto = str(message.get("Auto-Submitted", "") or "").strip().lower()
+    precedence = str(message.get("Precedence", "") or "").strip().lower()
+    if (auto and auto != "no") or precedence in ("auto_reply", "bulk", "junk") or message.get("X-Autoreply") or message.get("X-Autorespond"):
+        return "an automatic message"
+    if message.get_content_type() == "multipart/report":
+        return "a delivery report"
+    if str(message.get("X-Spam-Flag", "") or "").strip().lower() == "yes":
+        return "marked as spam"
+    return ""
 
 
 def _author(message: EmailMessage, meta: dict, anonymous: str) -> str:
