@@ -267,3 +267,15 @@ def test_out_of_office_answers_bounces_and_spam_are_listed_not_imported(site, tm
     assert "not imported: Re: Talk (/talk/) from Spammer (marked as spam)" in err
     assert "not imported: Re: Talk (/talk/) from Mail Delivery System (a delivery report)" in err
     assert list(replies_of(site)) == ["2026-03-03-ann-reader.md"]
+
+
+def test_one_message_saved_as_an_eml_file_is_imported(site, tmp_path, capsys):
+    site.essay("talk/index.md", title="Talk", date="2026-03-01", body=ESSAY)
+    saved = tmp_path / "reply.eml"
+    saved.write_bytes(bytes(message("Re: Talk (/talk/)", "Saved from my mail program.")))
+    assert run(site, saved) == 0
+    assert "Saved from my mail program." in replies_of(site)["2026-03-03-ann-reader.md"]
+    (tmp_path / "notes.txt").write_text("Just some notes.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run(site, tmp_path / "notes.txt") == 1
+    assert "notes.txt: error: no messages found here" in capsys.readouterr().err

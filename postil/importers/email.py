@@ -1,6 +1,6 @@
 """`postil import email SOURCE [--to content/<essay>/]`: replies that came by e-mail, as drafts.
 
-SOURCE is an mbox file or a Maildir folder. Each message goes to the essay it names: by
+SOURCE is an mbox file, a Maildir folder or one message saved as a file (.eml). Each message goes to the essay it names: by
 address (the page's URL, a site path such as `/talk/`, or a `content/…` path) in its
 subject, else in the front matter the reply link put in its body (its comment line names
 the essay's URL), else by its exact title in the subject ("Re: <title>", when only one
@@ -99,7 +99,7 @@ def import_email(site_root: Path, source: Path, config: Config, to: EssayFile | 
 
 
 def read_mailbox(source: Path) -> list[Message]:
-    """Every message of an mbox file or a Maildir folder (cur/ and new/)."""
+    """Every message of an mbox file, a Maildir folder (cur/ and new/) or one saved message (.eml)."""
     if source.is_dir():
         if not all((source / part).is_dir() for part in ("cur", "new")):
             raise PostilError([Problem(str(source), None, None, "not a Maildir folder: it has no cur/ and new/",
@@ -115,8 +115,15 @@ def read_mailbox(source: Path) -> list[Message]:
             raw = box.get_bytes(key)
             parsed = email.message_from_bytes(raw, policy=email.policy.default)
             messages.append(Message(parsed, raw, _mailbox_date(box.get_message(key))))
+    except OSError as exc:
+        raise PostilError([Problem(str(source), None, None, f"cannot read the mailbox: {exc.strerror or exc}", "check the path and its permissions")]) from None
     finally:
         box.close()
+    if not messages and source.is_file():  # one message saved on its own (.eml), without an mbox From line
+        raw = source.read_bytes()
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        if parsed.get("From") and parsed.get("Subject") is not None:
+            messages.append(Message(parsed, raw, None))
     if not messages:
         raise PostilError([Problem(str(source), None, None, "no messages found here",
                                    "give an mbox file (From lines between messages) or a Maildir folder")])
