@@ -43,7 +43,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     serve.add_argument("--strict", action="store_true", help="treat warnings as errors")
     serve.set_defaults(run=_run_serve)
 
-    importer = commands.add_parser("import", help="bring a discussion in as reply files: lesswrong, webmentions, staticman")
+    importer = commands.add_parser("import", help="bring a discussion in as reply files: lesswrong, webmentions, staticman, email")
     formats = importer.add_subparsers(dest="format", parser_class=_Parser, required=True, metavar="FORMAT")
     lesswrong = formats.add_parser("lesswrong", help="a LessWrong, Alignment Forum or EA Forum thread")
     lesswrong.add_argument("source", metavar="SOURCE", help="a JSON file saved from the forum's GraphQL API, or the post's URL")
@@ -55,11 +55,23 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     staticman.add_argument("folder", type=Path, help="the folder of comment files (one post's, or one per post)")
     staticman.add_argument("--to", type=Path, metavar="ESSAY", help="the essay to add replies to (default: the one named like the post folder)")
     staticman.add_argument("--anonymous", default="Anonymous", metavar="NAME", help="the name of comments without one (default: Anonymous)")
+    mail = formats.add_parser("email", help="replies sent by e-mail (an mbox file or a Maildir folder), as drafts")
+    mail.add_argument("source", type=Path, metavar="SOURCE", help="an mbox file or a Maildir folder")
+    mail.add_argument("--to", type=Path, metavar="ESSAY", help="the essay of the messages that name none (content/<essay>/)")
+    mail.add_argument("--anonymous", default="Anonymous", metavar="NAME", help="the name of senders without one (default: Anonymous)")
     quartz = formats.add_parser("quartz", help="move in a Quartz or Obsidian content folder (makes a site here if there is none)")
     quartz.add_argument("folder", type=Path, help="Quartz's content folder (or an Obsidian vault)")
     quartz.add_argument("--to", type=Path, metavar="FOLDER", help="where in content/ the notes go (default: content/)")
     quartz.set_defaults(run=_run_import_quartz, needs_site=False)
     importer.set_defaults(run=_run_import)
+
+    replies = commands.add_parser("replies", help="list the draft replies; 'replies publish ID...' publishes them",
+                                  description="Without an ACTION, list the draft replies (those with 'draft: true').")
+    replies.set_defaults(run=_run_replies, action=None)
+    actions = replies.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION")
+    publish = actions.add_parser("publish", help="publish draft replies: take out 'draft: true', fill in a missing date")
+    publish.add_argument("ids", nargs="*", metavar="ID", help="a reply's id or its file, as 'postil replies' lists them")
+    publish.add_argument("--all", action="store_true", help="publish every draft reply")
 
     new = commands.add_parser("new", help="start a draft essay, or a reply with --reply")
     new.add_argument("title", nargs="?", help="the essay's title (its file name is made from it)")
@@ -99,6 +111,12 @@ def _run_import(args: argparse.Namespace) -> int:
         from .importers.webmentions import import_webmentions
 
         result = import_webmentions(args.site, args.here / args.file, config)
+    elif args.format == "email":
+        from .importers.email import import_email
+        from .importers.essays import essay_at
+
+        to = essay_at(args.site, args.to, config, args.here) if args.to is not None else None
+        result = import_email(args.site, args.here / args.source, config, to, args.anonymous)
     else:
         from .importers.staticman import import_staticman
 
@@ -110,6 +128,30 @@ def _run_import(args: argparse.Namespace) -> int:
     for line in out:
         print(line)
     return 1 if any(problem.severity == "error" for problem in result.problems) else 0
+
+
+def _run_replies(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .moderation import draft_replies, publish
+
+    config = load_config(args.site)
+    if args.action == "publish":
+        if bool(args.ids) == args.all:
+            raise UsageError("name the replies to publish (ID... as 'postil replies' lists them), or give --all")
+        published = publish(args.site, config, args.ids, args.here, every=args.all)
+        for draft in published:
+            print(f"Published {_shown(args.site / draft.path, args.site)} ({draft.author} on {draft.essay_title})")
+        print(f"Published {len(published)} repl{'y' if len(published) == 1 else 'ies'}; 'postil build' puts them on the site")
+        return 0
+    drafts = draft_replies(args.site, config)
+    for draft in drafts:
+        when = draft.date.astimezone(draft.date.tzinfo.utc).strftime("%Y-%m-%d %H:%M UTC") if draft.date else "no date yet"
+        print(f"{_shown(args.site / draft.path, args.site)}\n  {draft.id} · {draft.author or '(no author)'} · {when} · on {draft.essay_title} (/{draft.essay_url.lstrip('/')})\n  {draft.first_words}")
+    if drafts:
+        print(f"{len(drafts)} draft repl{'y' if len(drafts) == 1 else 'ies'}: preview them with 'postil serve', publish with 'postil replies publish ID...' (or --all)")
+    else:
+        print("No draft replies.")
+    return 0
 
 
 def _run_import_quartz(args: argparse.Namespace) -> int:
