@@ -249,7 +249,7 @@ def _run_check(args: argparse.Namespace) -> int:
     out = _output_folder(args)
     checked = check_site(args.site, out, drafts=args.drafts, base_url=args.base_url, external=args.external)
     for path, line in checked.draft_replies:
-        print(f"{path}:{line}: draft reply, not published — remove the line 'draft: true' to publish it")
+        print(f"{path}:{line}: draft reply, not published — publish it with `postil replies publish {Path(path).stem}`")
     problems = checked.problems
     if problems:
         print(describe(problems, args.site), file=sys.stderr)
@@ -274,13 +274,16 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(_with_default_command(commands, argv))
         if args.version:
             _print_versions()
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
             return 0
         args.here = _start_folder(args.directory)
         if args.needs_site:
             args.site = _site_root(args.here)
             site = args.site
         command = args.command
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+        return code
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
@@ -294,6 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted; the previous output was left as it was.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output (`| head`) has gone: nothing is left to say, and Python
+        # must not try to flush into the closed pipe again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _with_default_command(commands: dict, argv: list[str]) -> list[str]:

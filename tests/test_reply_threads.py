@@ -149,7 +149,7 @@ def test_check_lists_draft_replies_and_still_passes(site, capsys):
     drafted(site)
     assert main(["-C", str(site.root), "check"]) == 0
     out = capsys.readouterr().out
-    assert "content/talk/replies/held.md:4: draft reply, not published — remove the line 'draft: true' to publish it" in out
+    assert "content/talk/replies/held.md:4: draft reply, not published — publish it with `postil replies publish held`" in out
     assert "no problems" in out
     assert check_site(site.root, site.out).draft_replies == [("content/talk/replies/held.md", 4)]
 
