@@ -110,9 +110,10 @@
     return kept.join("\n>\n");
   }
 
+  // The essay's own text: a side comment is a reader's words, and the control is ours.
   function inEssay(node) {
     var element = node && (node.nodeType === 1 ? node : node.parentElement);
-    return !!element && essayBody.contains(element) && !element.closest(LEFT_OUT);
+    return !!element && essayBody.contains(element) && !element.closest(".side-comments, .passage-reply");
   }
 
   function hideControl() {
@@ -144,6 +145,10 @@
         if (event.key === "Escape") { hideControl(); selection.removeAllRanges(); }
       });
       control.appendChild(link);
+      var hint = document.createElement("span");
+      hint.className = "visually-hidden";
+      hint.textContent = " (press Tab to reach it)";
+      control.appendChild(hint);
     }
     control.firstChild.quote = quoteOf(paragraphs);
     control.firstChild.href = linkFor("", control.firstChild.quote);
@@ -164,7 +169,7 @@
     var width = control.offsetWidth, height = control.offsetHeight;
     var touch = window.matchMedia("(pointer: coarse)").matches ? 28 : 6;
     var viewport = document.documentElement.clientWidth;
-    var left = Math.min(Math.max(8, last.right - width), viewport - width - 8);
+    var left = Math.min(Math.max(essayBody.getBoundingClientRect().left, last.right - width), viewport - width - 8);
     var top = last.bottom + touch;
     if (top + height > window.innerHeight && first.top - height - 6 > 0) top = first.top - height - 6;
     var overlaps = lines.some(function (r) { return left < r.right && left + width > r.left && top < r.bottom && top + height > r.top; });
@@ -172,6 +177,14 @@
     var origin = control.offsetParent ? control.offsetParent.getBoundingClientRect() : { left: -window.scrollX, top: -window.scrollY };
     control.style.left = Math.round(left - origin.left) + "px";
     control.style.top = Math.round(top - origin.top) + "px";
+  }
+
+  // A selection made from the keyboard leaves focus where it was: Tab goes to the control first.
+  function toControl(event) {
+    if (event.key !== "Tab" || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey || !control) return;
+    if (document.activeElement === control.firstChild) return;
+    event.preventDefault();
+    control.firstChild.focus();
   }
 
   function schedule() {
@@ -188,6 +201,7 @@
     ["click", "auxclick", "contextmenu"].forEach(function (type) { listen(document, type, refresh, true); });
     if (essayBody) {
       listen(document, "selectionchange", schedule);
+      listen(document, "keydown", toControl);
       listen(window, "resize", schedule);
     }
   }
