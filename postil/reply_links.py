@@ -11,6 +11,7 @@ the two to the same bytes.
 """
 from __future__ import annotations
 
+import functools
 import posixpath
 import string
 from dataclasses import dataclass
@@ -74,7 +75,7 @@ def reply_href(via: str, *, title: str, folder: str, filename: str, body: str) -
     return via.format_map({key: quote(value, safe="") for key, value in values.items()})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ReplyForm:
     """What an essay page needs to offer replies: the route, and the essay as the ready
     reply names it."""
@@ -87,8 +88,24 @@ class ReplyForm:
     def href(self, parent: str = "") -> str:
         """The link for a reply to the essay, or to the reply `parent`, as it works without
         JavaScript: no date, and a file name the reader may change."""
-        body = ready_reply(self.title, self.url, parent)
-        return reply_href(self.via, title=self.title, folder=self.folder, filename=NO_SCRIPT_FILENAME, body=body)
+        before, after = self._link_around_parent
+        return before + (quote(f"parent: {parent}" + self._line_break, safe="") if parent else "") + after
+
+    @property
+    def _line_break(self) -> str:
+        return "\r\n" if self.via.startswith("mailto:") else "\n"
+
+    @functools.cached_property
+    def _link_around_parent(self) -> tuple[str, str]:
+        """The link without a parent, cut where a `parent:` line goes: a thread's links
+        differ only there, and encoding the whole reply for each of thousands of replies
+        would slow its page down."""
+        marker = "\0"
+        body = ready_reply(self.title, self.url, marker)
+        link = reply_href(self.via, title=self.title, folder=self.folder, filename=NO_SCRIPT_FILENAME,
+                          body=body.replace(f"parent: {marker}\n", marker))
+        before, _, after = link.partition(quote(marker, safe=""))
+        return before, after
 
 
 def reply_form(via: str, essay: Essay, essay_url: str) -> ReplyForm | None:
@@ -98,5 +115,10 @@ def reply_form(via: str, essay: Essay, essay_url: str) -> ReplyForm | None:
     into a bundle."""
     if not via or essay.replies_mode != "open" or not (essay.bundle_dir or via.startswith("mailto:")):
         return None
-    folder = essay.bundle_dir or posixpath.splitext(essay.source)[0]
-    return ReplyForm(via, essay.title, essay_url, f"{folder}/replies/")
+    return _form(via, essay.title, essay_url, f"{essay.bundle_dir or posixpath.splitext(essay.source)[0]}/replies/")
+
+
+@functools.lru_cache(maxsize=1024)
+def _form(via: str, title: str, url: str, folder: str) -> ReplyForm:
+    """One form per essay, however many of its replies ask for it."""
+    return ReplyForm(via, title, url, folder)

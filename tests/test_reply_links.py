@@ -10,6 +10,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from postil.config import Config
 from postil.pipeline import BuildOptions, Builder
 from postil.replies import parse_reply
+from postil.reply_links import NO_SCRIPT_FILENAME, ReplyForm, ready_reply, reply_href
 from replies_helpers import essay_with_replies, write_reply
 
 MAIL = "mailto:replies@example.org"
@@ -157,3 +158,13 @@ def test_a_published_reply_without_a_date_is_still_an_error(site, capsys):
     write_reply(site, "r1", date=None)
     assert site.build() == 1
     assert "missing 'date'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("via", [MAIL, FORGE + "&title={title}&name={filename}"])
+@pytest.mark.parametrize("parent", ["", "r12"])
+def test_a_forms_link_is_its_ready_reply_sent_whole(via, parent):
+    """ReplyForm encodes a thread's shared part once; each link must still be exactly the
+    ready reply encoded whole."""
+    form = ReplyForm(via, "Talk & “Tea”", "https://example.org/talk/", "content/talk/replies/")
+    body = ready_reply(form.title, form.url, parent)
+    assert form.href(parent) == reply_href(via, title=form.title, folder=form.folder, filename=NO_SCRIPT_FILENAME, body=body)
