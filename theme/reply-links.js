@@ -68,7 +68,7 @@
 
   /* The selection as a quote: its text block by block, as the essay's passages read. */
   function escapeMarkdown(text) {
-    return text.replace(/[\\`*_[\]<>&~=|{}$]/g, "\\$&").replace(/^([#+\-]|\d+(?=[.)]))/, "\\$1");
+    return text.replace(/[\\`*_[\]<>&~=|{}$]/g, "\\$&").replace(/^[#+\-]/, "\\$&").replace(/^(\d+)([.)])/, "$1\\$2");
   }
 
   function selectedParagraphs(range) {

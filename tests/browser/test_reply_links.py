@@ -27,6 +27,7 @@ from .conftest import ARTIFACTS, NARROW, WIDE, _QuietHandler
 FORGE = "https://forge.example/ada/essays/new/main?filename={path}&value={body}"
 FIRST = ("The margin is where a reader answers the page, one pencilled line at a time, and "
          "the page keeps the record of the quarrel.")
+LITERAL = r"1984\. Literal marks stay as typed: 5 \* 3 = 15, a\_b\_c, \[sic\], \<tag\> & \`ticks\` \$5 \#1 ~ \| {x}."  # Markdown's own characters
 SECOND = "A second paragraph talks about glosses that outgrew the text they surrounded, *page* by page."
 ESSAY = f"""---
 title: "Talk"
@@ -37,6 +38,8 @@ date: 2026-03-01
 {SECOND}
 
 A third paragraph, so that the second one is not the last thing on the page.
+
+{LITERAL}
 
 [^1]: A footnote whose words must never reach a quote.
 """
@@ -183,9 +186,10 @@ def test_the_quote_leaves_out_footnotes_and_margin_notes_and_keeps_paragraphs_to
     assert "footnote" not in quote and "1" not in quote
 
 
-def test_the_sent_quote_is_pinned_beside_its_paragraph_once_stored(open_essay, site_root, tmp_path):
+@pytest.mark.parametrize("paragraph, starts", [(2, "A second paragraph"), (4, "1984. Literal marks")], ids=["emphasis", "markdown-characters"])
+def test_the_sent_quote_is_pinned_beside_its_paragraph_once_stored(open_essay, site_root, tmp_path, paragraph, starts):
     page = open_essay()
-    select_text(page, ".essay-body > p:nth-of-type(2)", 2)  # "second … *page* by page.": emphasis and punctuation
+    select_text(page, f".essay-body > p:nth-of-type({paragraph})", 0)
     control(page).wait_for()
     path, body = sent(clicked_href(page, ".passage-reply a"))
     copy = tmp_path / "site"
@@ -195,7 +199,7 @@ def test_the_sent_quote_is_pinned_beside_its_paragraph_once_stored(open_essay, s
     assert main(["-C", str(copy), "build", "--strict"]) == 0
     html = LexborHTMLParser((copy / "public" / "talk" / "index.html").read_text(encoding="utf-8"))
     (pinned,) = html.css(".passage-with-comments")
-    assert pinned.css_first("p").text().startswith("A second paragraph")
+    assert pinned.css_first("p").text().startswith(starts)
     assert pinned.css_first(".side-comment-author").text() == "Bea"
 
 
