@@ -271,3 +271,17 @@ def test_control_showing_axe_and_screenshots(open_essay, axe_source, theme, view
     page.add_script_tag(content=axe_source)
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     assert [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]] == []
+
+
+def test_on_a_touch_screen_the_control_keeps_clear_of_the_selection_handles(browser, site_url):
+    context = browser.new_context(viewport=NARROW, has_touch=True, is_mobile=True, base_url=site_url)
+    try:
+        page = context.new_page()
+        page.goto("/talk/")
+        assert page.evaluate("matchMedia('(pointer: coarse)').matches")
+        select_text(page, ".essay-body > p:nth-of-type(2)", 0)
+        control(page).wait_for()
+        box = control(page).bounding_box()
+        assert box["y"] - max(rect["bottom"] for rect in selection_rects(page)) >= 24  # below the handles
+    finally:
+        context.close()
