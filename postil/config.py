@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import PostilError, Problem, did_you_mean
+from .reply_links import reply_route_problem
 from .sitepaths import url_quote
 
 CONFIG_FILE = "pyproject.toml"
@@ -34,6 +35,7 @@ class Config:
     obsidian_comments: bool = True
     markdown_link_resolution: str = ""  # Quartz's: shortest | absolute | relative; "" is postil's own
     max_file_size: int = 2_000_000  # bytes; a bigger essay file is refused (see the README's Limits)
+    replies_via: str = ""  # where readers' replies go: a mailto: address or a form URL template (see reply_links.py)
 
     @functools.cached_property
     def base_path(self) -> str:
@@ -85,6 +87,8 @@ def _check_value(name: str, value: object, expected: type) -> str | None:
             return f"'base_url' may not have a query or fragment: {value!r}"
     if name == "markdown_link_resolution" and value not in LINK_RESOLUTION_MODES:
         return f"'markdown_link_resolution' must be one of {', '.join(LINK_RESOLUTION_MODES[1:])} (or \"\"), not {value!r}"
+    if name == "replies_via" and value:
+        return reply_route_problem(str(value))
     if name in ("words_per_minute", "feed_entries", "max_file_size") and isinstance(value, int) and value < 1:
         return f"'{name}' must be at least 1, not {value}"
     return None

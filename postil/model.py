@@ -112,7 +112,7 @@ class Reply:
     page_path: str  # the site path of its essay, which its relative links are relative to
     author: str
     url: str
-    date: dt.datetime
+    date: dt.datetime | None  # None only for a draft not yet published
     parent: str
     score: int | None
     agreement: int | None

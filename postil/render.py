@@ -22,6 +22,7 @@ from .md.headings import slugify
 from .model import Discussion, Essay, Site
 from .origins import origin_name
 from .references import fill
+from .reply_links import reply_form
 from .search import SEARCH_PAGE, search_enabled
 from .side_comments import margin_copy
 from .theme import Assets, template_dirs
@@ -86,6 +87,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
         absolute_url=config.absolute,
         asset=lambda name: assets.href(name, config.base_path),
         search=search_enabled(config),
+        reply_form=lambda essay: reply_form(config.replies_via, essay, config.absolute(essay.url_path)),
     )
     env.filters.update(
         date=format_date,

@@ -1,7 +1,7 @@
 """One reply file in, one `Reply` (or its problems) out.
 
 A reply is `content/<bundle>/replies/<id>.md`: front matter with `author` and `date`
-(required), `parent`, `url`, `score`, `agreement`, `origin` (where an imported reply was
+(required; a draft may lack its date), `parent`, `url`, `score`, `agreement`, `origin` (where an imported reply was
 first published), `retracted` and `draft` (optional), then a Markdown body.
 Replies come from strangers, so every field is checked: structural fields (author, date,
 parent, draft, the id) are errors when wrong; decorations (url, score, agreement) are dropped
@@ -87,7 +87,8 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
     author = " ".join(str(author).split())
 
     date = to_datetime(meta.get("date")) if meta.get("date") is not None else None
-    if date is None:
+    # A draft may lack its date (a reply sent from a page without JavaScript): publishing fills it in.
+    if date is None and not (meta.get("date") is None and meta.get("draft") is True):
         problem("date", "missing or invalid 'date'" if "date" in meta else "missing 'date'", "write an ISO date such as 2026-03-14T10:12:00Z")
 
     parent = meta.get("parent")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import islice
 from typing import Iterator
 
 from .config import Config
@@ -71,8 +72,10 @@ def reply_pages(site: Site, config: Config) -> Iterator[Page]:
         by_author[author_slug(pair[0].author)].append(pair)
     authors = sorted(((slug, items[-1][0].author, len(items)) for slug, items in by_author.items()), key=lambda a: (a[1].casefold(), a[0]))
     yield from paged("replies/", "replies.html", site.replies, {"authors": tuple(authors), "total": len(site.replies)})
-    feed = site.replies[: config.feed_entries]
-    yield Page("replies/feed.xml", "replies_feed.xml", {"entries": feed, "updated": feed[0][0].date})
+    # An undated draft (shown by serve) has no place in a feed.
+    feed = tuple(islice((pair for pair in site.replies if pair[0].date), config.feed_entries))
+    if feed:
+        yield Page("replies/feed.xml", "replies_feed.xml", {"entries": feed, "updated": feed[0][0].date})
     for slug, items in sorted(by_author.items()):
         context = {"author": items[-1][0].author, "slug": slug, "total": len(items)}
         yield from paged(f"replies/{slug}/", "replies_author.html", tuple(items), context)

@@ -5,6 +5,7 @@ files: its parent, and the essay whose passages it quotes.
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import islice
@@ -81,11 +82,16 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
 
 
 def _newest_first(pair: tuple[Reply, Essay]) -> tuple:
-    return (-pair[0].date.timestamp(), pair[0].source)
+    return (-_timestamp(pair[0]), pair[0].source)
 
 
 def _oldest_first(reply: Reply) -> tuple:
-    return (reply.date.timestamp(), reply.id)
+    return (_timestamp(reply), reply.id)
+
+
+def _timestamp(reply: Reply) -> float:
+    """An undated draft is the newest reply: it is not published yet."""
+    return reply.date.timestamp() if reply.date else math.inf
 
 
 def _discussion(essay: Essay, replies: list[Reply], report: Report) -> Discussion:

@@ -391,3 +391,25 @@ def test_after_server_restart_each_tab_reloads_once(preview, site, context):
             assert page.evaluate("sessionStorage.getItem('loads')") == "1"
     finally:
         restarted.close()
+
+
+def test_reply_links_and_the_passage_control_work_after_an_update(site, start_preview, context):
+    site.write("pyproject.toml", site.root.joinpath("pyproject.toml").read_text(encoding="utf-8") + 'replies_via = "mailto:ada@example.org"\n')
+    site.essay("talk/index.md", title="Talk", date="2026-03-01", body=FOOTNOTED.format(body=LONG_BODY, note="as written"))
+    write_reply(site, "older", "2026-03-02T10:00:00Z", "A reply.")
+    preview = start_preview()
+    page = open_page(context, preview.url + "talk/")
+    page.wait_for_load_state("load")
+    fresh = listener_counts(page)
+    mark(page)
+    site.essay("talk/index.md", title="Talk", date="2026-03-01", body="A rewritten opening paragraph, long enough to quote.\n\n" + FOOTNOTED.format(body=LONG_BODY, note="as written"))
+    page.wait_for_function("() => document.body.innerText.includes('A rewritten opening')")
+    assert not_reloaded(page) and listener_counts(page) == fresh
+    page.evaluate("""() => {
+        const text = document.querySelector('.essay-body > p').firstChild;
+        document.getSelection().setBaseAndExtent(text, 0, text, text.length);
+    }""")
+    link = page.locator(".passage-reply a")
+    link.wait_for()
+    assert "A%20rewritten%20opening%20paragraph" in link.get_attribute("href")
+    assert page.locator(".passage-reply").count() == 1

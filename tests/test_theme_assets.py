@@ -158,3 +158,14 @@ def test_css_and_js_of_an_essay_with_side_comments_stay_under_30_kb_compressed(s
     assert any("replies." in asset for asset in assets)
     total = sum(len(gzip.compress((site.out / asset).read_bytes(), compresslevel=9)) for asset in assets)
     assert total < BUDGET, f"{total} bytes gzipped for {assets}"
+
+
+def test_css_and_js_of_an_essay_taking_replies_stay_under_30_kb_compressed(site):
+    site.write("pyproject.toml", site.root.joinpath("pyproject.toml").read_text(encoding="utf-8") + 'replies_via = "mailto:ada@example.org"\n')
+    essay_with_replies(site)
+    write_reply(site, "r1", "> The margin is where a reader answers the page\n\nYes.")
+    assert site.build() == 0
+    assets = linked_assets(site, "talk/index.html")
+    assert any("reply-links." in asset for asset in assets)
+    total = sum(len(gzip.compress((site.out / asset).read_bytes(), compresslevel=9)) for asset in assets)
+    assert total < BUDGET, f"{total} bytes gzipped for {assets}"
