@@ -22,6 +22,15 @@ def _body(site, output: str):
     return site.html(output).css_first(".essay-body")
 
 
+def test_reference_style_links_work_beside_wikilinks(site):
+    """markdown-it keeps link definitions in env["references"]: wikilinks must not share it."""
+    site.essay("other.md", title="Other")
+    site.essay("a.md", title="A", body="See [the other][ref] and [[Other]].\n\n[ref]: /other/\n")
+    assert site.build() == 0
+    hrefs = [link.attributes["href"] for link in _body(site, "a/index.html").css("a")]
+    assert hrefs.count("/other/") == 2
+
+
 def test_a_wikilink_to_no_note_is_a_broken_link_warning_with_its_line(site, capsys):
     site.essay("a.md", body="Intro.\n\nSee [[Nowhere Note]].\n")
     assert site.build() == 0

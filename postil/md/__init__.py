@@ -159,7 +159,7 @@ def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: st
         word_count=_word_count(tokens),
         first_paragraph=_first_paragraph(tokens),
         passages=passages if "passages" in env else (),
-        references=tuple(reference._replace(line=reference.line + offset) for reference in env.get("references", ())),
+        references=tuple(reference._replace(line=reference.line + offset) for reference in env.get("site_references", ())),
         section_leads=tuple(env.get("section_leads", ())),
     )
 

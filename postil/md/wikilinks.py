@@ -2,9 +2,10 @@
 
 Which essay `[[Note]]` names depends on the other files of the site (its file name,
 title or alias), and parsing sees one file only. So a link to another note is parsed
-into a `Reference` (env["references"]) and rendered with placeholders, `\\ue000n:slot\\ue001`,
-that the site fills in once every essay is known (postil/references.py, then the
-template's `resolved` filter). `[[#Heading]]` needs only this document and is resolved
+into a `Reference` (in env["site_references"]: markdown-it keeps link definitions in
+env["references"]) and rendered with placeholders, `\\ue000n:slot\\ue001`, that the
+site fills in once every essay is known (postil/references.py, then the template's
+`resolved` filter). `[[#Heading]]` needs only this document and is resolved
 here. A placeholder sits only inside what these rules render; nothing else is rewritten.
 
 Forms: `[[Note]]`, `[[Note|text]]`, `[[Note#Heading]]`, `[[#Heading]]`, `![[image.png]]`,
@@ -122,7 +123,7 @@ def _resolve_in_document(state: StateCore) -> None:
     alone in its paragraph a block of its own, and note each section's first words (what
     `![[This#Heading]]` elsewhere shows)."""
     env = state.env
-    references: list[Reference] = env.setdefault("references", [])
+    references: list[Reference] = env.setdefault("site_references", [])
     leads: list[tuple[str, str]] = env.setdefault("section_leads", [])
     heading_ids = {ident for _, ident, _ in env.get("headings", ())}
     tokens = state.tokens
