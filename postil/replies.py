@@ -101,21 +101,18 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
     if parent == ident:
         problem("parent", "reply names itself as its parent", "set 'parent' to the reply it answers, or remove it")
 
-    url = meta.get("url")
-    if url is None or url == "":
-        url = ""
-    elif not isinstance(url, str) or len(url) > MAX_URL_LENGTH or not is_author_url(url.strip()):
-        problem("url", "'url' must be an http:// or https:// address; it was left out", "fix the address or remove the line", "warning")
-        url = ""
-    url = url.strip()
+    def web_address(key: str, what: str) -> str:
+        """An optional http(s) address; a bad one is left out with a warning."""
+        value = meta.get(key)
+        if value is None or value == "":
+            return ""
+        if not isinstance(value, str) or len(value) > MAX_URL_LENGTH or not is_author_url(value.strip()):
+            problem(key, f"'{key}' must be {what}; it was left out", "fix the address or remove the line", "warning")
+            return ""
+        return value.strip()
 
-    origin = meta.get("origin")
-    if origin is None or origin == "":
-        origin = ""
-    elif not isinstance(origin, str) or len(origin) > MAX_URL_LENGTH or not is_author_url(origin.strip()):
-        problem("origin", "'origin' must be the http:// or https:// address the reply was first published at; it was left out", "fix the address or remove the line", "warning")
-        origin = ""
-    origin = origin.strip()
+    url = web_address("url", "an http:// or https:// address")
+    origin = web_address("origin", "the http:// or https:// address the reply was first published at")
 
     retracted = meta.get("retracted", False)
     if not isinstance(retracted, bool):
