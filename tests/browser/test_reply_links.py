@@ -5,11 +5,8 @@ JavaScript, axe, and screenshots of the control."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -22,7 +19,7 @@ from postil.cli import main
 from postil.config import Config
 from postil.replies import REPLY_ID, parse_reply
 
-from .conftest import ARTIFACTS, NARROW, WIDE, _QuietHandler
+from .conftest import ARTIFACTS, NARROW, WIDE
 
 FORGE = "https://forge.example/ada/essays/new/main?filename={path}&value={body}"
 FIRST = ("The margin is where a reader answers the page, one pencilled line at a time, and "
@@ -67,11 +64,8 @@ def site_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site_url(site_root) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site_root / "public")))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with browser_support.static_server(site_root / "public") as url:
+        yield url
 
 
 @pytest.fixture
