@@ -222,7 +222,7 @@ def test_a_parse_cache_whose_values_file_is_damaged_is_discarded(site, tmp_path,
         values.write_bytes(values.read_bytes()[: values.stat().st_size // 2])
     else:
         other = tmp_path / "other"
-        shutil.copytree(site.root, other, ignore=shutil.ignore_patterns("public", ".postil-cache"))
+        shutil.copytree(site.root, other, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
         (other / "content/e00.md").write_text((other / "content/e00.md").read_text() + "\nA longer body.\n" * 100)
         assert main(["-C", str(other), "build"]) == 0
         shutil.copyfile(other / ".postil-cache/blobs", values)

@@ -138,7 +138,7 @@ def test_a_transcluding_page_follows_the_note_it_transcludes_across_incremental_
     assert "The second version." in page and "Part two." in page and "Renamed Note" in page
 
     clean = tmp_path / "clean"
-    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("public", ".postil-cache"))
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
     _postil(clean, "build")
     assert files_in(site / "public") == files_in(clean / "public")
 

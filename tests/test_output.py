@@ -109,7 +109,7 @@ def test_a_small_change_is_applied_in_place_and_equals_a_clean_build(site, tmp_p
     assert "and more" in (site.out / "e40/index.html").read_text()
     assert not [p for p in site.root.iterdir() if p.name.startswith(".public.")]
     copy = tmp_path / "clean"
-    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".postil-cache"))
+    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
     assert subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(copy)], capture_output=True).returncode == 0
     assert site.snapshot() == files_in(copy / "public")
 

@@ -187,7 +187,7 @@ def test_the_sent_quote_is_pinned_beside_its_paragraph_once_stored(open_essay, s
     control(page).wait_for()
     path, body = sent(clicked_href(page, ".passage-reply a"))
     copy = tmp_path / "site"
-    shutil.copytree(site_root, copy, ignore=shutil.ignore_patterns("public", ".postil-cache"))
+    shutil.copytree(site_root, copy, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
     stored = body.replace("author: \n", "author: Bea\n").replace("draft: true\n", "") + "Glosses win.\n"
     (copy / path).write_text(stored, encoding="utf-8")
     assert main(["-C", str(copy), "build", "--strict"]) == 0
