@@ -28,6 +28,7 @@ from ..errors import PostilError, Problem
 from ..parse import to_datetime
 from ..replies import REPLY_ID
 from .essays import EssayFile
+from .exports import read_json_export
 from .fields import author_name, fitted_body, homepage
 from .footnotes import normalise_footnotes
 from .html import html_to_markdown
@@ -78,13 +79,8 @@ def _is_url(source: str) -> bool:
 
 def read_export(path: Path) -> list[dict]:
     """The comments of a saved GraphQL response, or of its `results` list."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise PostilError([Problem(str(path), None, None, "no such file", "give the JSON file saved from the forum's GraphQL API, or the post's URL")]) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PostilError([Problem(str(path), getattr(exc, "lineno", None), getattr(exc, "colno", None), f"not a JSON file: {exc}",
-                                   "save the GraphQL response as it came, or give the post's URL")]) from None
+    data = read_json_export(path, "the JSON file saved from the forum's GraphQL API, or the post's URL",
+                            "save the GraphQL response as it came, or give the post's URL")
     return _results(data, str(path))
 
 

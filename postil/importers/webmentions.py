@@ -24,6 +24,7 @@ from ..discover import REACTIONS_FILE, REPLIES_DIR
 from ..errors import PostilError, Problem
 from ..parse import to_datetime
 from .essays import EssayFile, EssaysByUrl
+from .exports import read_json_export
 from .fields import author_name, fitted_body, homepage, no_emails
 from .html import html_to_markdown
 from .sync import PlannedReply, SyncResult, sync_replies
@@ -79,13 +80,7 @@ def import_webmentions(site_root: Path, feed: Path, config: Config) -> SyncResul
 
 
 def _entries(feed: Path) -> list[dict]:
-    try:
-        data = json.loads(feed.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise PostilError([Problem(str(feed), None, None, "no such file", "give the JF2 feed saved from webmention.io")]) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PostilError([Problem(str(feed), getattr(exc, "lineno", None), getattr(exc, "colno", None), f"not a JSON file: {exc}",
-                                   "save webmention.io's /api/mentions.jf2 answer as it came")]) from None
+    data = read_json_export(feed, "the JF2 feed saved from webmention.io", "save webmention.io's /api/mentions.jf2 answer as it came")
     children = data.get("children") if isinstance(data, dict) else None
     if not isinstance(children, list):
         raise PostilError([Problem(str(feed), None, None, "not a JF2 feed: no 'children' list",
