@@ -29,10 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from postil.devserver import CONTROL_PREFIX  # noqa: E402
-from postil.frontmatter import decode, split  # noqa: E402
-from postil.md.headings import slugify  # noqa: E402
-from postil.preview import Preview  # noqa: E402
+from postil.serve.server import CONTROL_PREFIX  # noqa: E402
+from postil.content.frontmatter import decode, split  # noqa: E402
+from postil.markdown.headings import slugify  # noqa: E402
+from postil.serve.preview import Preview  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
 

@@ -98,27 +98,27 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 
 def _run_import(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .importers import summary
+    from .commands.importers import summary
 
     config = load_config(args.site)
     if args.format == "lesswrong":
-        from .importers.essays import essay_at
-        from .importers.lesswrong import import_lesswrong
+        from .commands.importers.essays import essay_at
+        from .commands.importers.lesswrong import import_lesswrong
 
         source = args.source if "://" in args.source else str(args.here / args.source)
         result = import_lesswrong(essay_at(args.site, args.to, config, args.here), source, config, args.endpoint)
     elif args.format == "webmentions":
-        from .importers.webmentions import import_webmentions
+        from .commands.importers.webmentions import import_webmentions
 
         result = import_webmentions(args.site, args.here / args.file, config)
     elif args.format == "email":
-        from .importers.email import import_email
-        from .importers.essays import essay_at
+        from .commands.importers.email import import_email
+        from .commands.importers.essays import essay_at
 
         to = essay_at(args.site, args.to, config, args.here) if args.to is not None else None
         result = import_email(args.site, args.here / args.source, config, to, args.anonymous)
     else:
-        from .importers.staticman import import_staticman
+        from .commands.importers.staticman import import_staticman
 
         to = args.here / args.to if args.to is not None else None
         result = import_staticman(args.site, args.here / args.folder, config, to, args.anonymous)
@@ -132,7 +132,7 @@ def _run_import(args: argparse.Namespace) -> int:
 
 def _run_replies(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .moderation import draft_replies, publish
+    from .commands.moderation import draft_replies, publish
 
     config = load_config(args.site)
     if args.action == "publish":
@@ -157,7 +157,7 @@ def _run_replies(args: argparse.Namespace) -> int:
 def _run_import_quartz(args: argparse.Namespace) -> int:
     """Quartz's import makes a site where there is none, so it runs outside one too."""
     from .config import find_site_root
-    from .importers.quartz import import_quartz, report_lines
+    from .commands.importers.quartz import import_quartz, report_lines
 
     site = find_site_root(args.here) or args.here
     to = args.here / args.to if args.to is not None else None
@@ -210,7 +210,7 @@ def _shown(path: Path, site: Path | None = None) -> str:
 
 
 def _run_new(args: argparse.Namespace) -> int:
-    from . import scaffold
+    from .commands import scaffold
 
     if args.reply:
         if args.title or args.tags or args.bundle or args.reply_to:
@@ -232,7 +232,7 @@ def _run_new(args: argparse.Namespace) -> int:
 
 
 def _run_init(args: argparse.Namespace) -> int:
-    from .scaffold import init_site
+    from .commands.scaffold import init_site
 
     folder = args.here / args.folder
     for path in init_site(folder, workflow=args.workflow):
@@ -244,7 +244,7 @@ def _run_init(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from .check import check_site
+    from .commands.check import check_site
 
     out = _output_folder(args)
     checked = check_site(args.site, out, drafts=args.drafts, base_url=args.base_url, external=args.external)
@@ -260,7 +260,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from .preview import serve
+    from .serve.preview import serve
 
     return serve(args.site, args.host, args.port, args.drafts, args.strict)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import PostilError, Problem, did_you_mean
-from .reply_links import reply_route_problem
-from .sitepaths import url_quote
+from .site.reply_links import reply_route_problem
+from .site.paths import url_quote
 
 CONFIG_FILE = "pyproject.toml"
 LINK_RESOLUTION_MODES = ("", "shortest", "absolute", "relative")  # "" is postil's own: paths relative to the page
@@ -35,7 +35,7 @@ class Config:
     obsidian_comments: bool = True
     markdown_link_resolution: str = ""  # Quartz's: shortest | absolute | relative; "" is postil's own
     max_file_size: int = 2_000_000  # bytes; a bigger essay file is refused (see the README's Limits)
-    replies_via: str = ""  # where readers' replies go: a mailto: address or a form URL template (see reply_links.py)
+    replies_via: str = ""  # where readers' replies go: a mailto: address or a form URL template (see site/reply_links.py)
 
     @functools.cached_property
     def base_path(self) -> str:

@@ -4,8 +4,8 @@
 process (the dev server) redoes only what changed: it re-parses only essay files whose
 bytes changed (or, when told which files changed, only those), redoes the cheap
 whole-site steps (assembly, link checks), and renders again only the pages whose inputs
-changed (see incremental.py). A build into a folder also keeps a record on disk (see
-uptodate.py), so a new process does as little: nothing at all when nothing changed, and
+changed (see speed/render_cache.py). A build into a folder also keeps a record on disk (see
+speed/uptodate.py), so a new process does as little: nothing at all when nothing changed, and
 otherwise only the parsing and rendering an edit calls for. The result is always the same
 bytes a clean build gives. Nothing is written unless the whole build succeeded.
 
@@ -21,19 +21,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import CACHE_DIR, DiskCache, code_fingerprint
+from .speed.disk_cache import CACHE_DIR, DiskCache, code_fingerprint
 from .config import Config, load_config
-from .discover import CONTENT_DIR, Sources, discover
+from .content.discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
-from .journal import finish_interrupted
-from .tempfiles import remove_abandoned_files
-from .uptodate import BuildRecord, Inputs, read_inputs, source_files
+from .write.journal import finish_interrupted
+from .write.tempfiles import remove_abandoned_files
+from .speed.uptodate import BuildRecord, Inputs, read_inputs, source_files
 
 if TYPE_CHECKING:
-    from .incremental import RenderCache
-    from .model import Site
-    from .theme import Assets
-    from .sources import ParsedSources
+    from .speed.render_cache import RenderCache
+    from .site.model import Site
+    from .render.theme import Assets
+    from .speed.parse_cache import ParsedSources
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Builder:
         the last build (the watcher's word), so that content/ need not be walked again when
         only known files were edited, and no other source is even stat'ed. None (the
         default) means "anything may have changed": then a source file is read only when
-        its stat differs from the last build's (see sources.py).
+        its stat differs from the last build's (see speed/parse_cache.py).
 
         `early`, with `changed`, is handed the new pages of the essays edited (or whose
         replies were) as soon as they are rendered, before the rest of the site is looked
@@ -142,15 +142,15 @@ class Builder:
         self, config: Config, sources: Sources, report: Report, inputs: Inputs | None, started: float, changed: set[str] | None,
         early: Callable[[dict[str, bytes]], None] | None,
     ) -> BuildResult:
-        from .assemble import assemble, check_links
-        from .compiled_templates import COMPILED
-        from .incremental import WRITTEN, RenderCache
-        from .parallel import MIN_ITEMS_FOR_PROCESSES, map_in_processes
-        from .render import Discussions, Page, PageRenderer, compile_templates, essay_pages, home_page, make_environment, site_pages, tag_pages
-        from .reply_pages import reply_pages
-        from .search import add_search_index
-        from .sources import ParsedSources
-        from .write import Added, NewTree, write_site
+        from .site.assemble import assemble, check_links
+        from .speed.compiled_templates import COMPILED
+        from .speed.render_cache import WRITTEN, RenderCache
+        from .speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
+        from .render.pages import Discussions, Page, PageRenderer, compile_templates, essay_pages, home_page, make_environment, site_pages, tag_pages
+        from .site.reply_pages import reply_pages
+        from .render.search import add_search_index
+        from .speed.parse_cache import ParsedSources
+        from .write.output import Added, NewTree, write_site
 
         out_dir, record = self.options.out_dir, self._record
         if self._sources is None:
@@ -174,7 +174,7 @@ class Builder:
 
         site = assemble(essays, sources, report, replies)
         if sources.reactions:
-            from .reactions import read_reactions
+            from .content.reactions import read_reactions
 
             by_bundle = read_reactions(self.site_root, sources.reactions, report)
             shown = {essay.url_path: by_bundle[essay.bundle_dir] for essay in site.essays if essay.bundle_dir in by_bundle and essay.replies_mode != "hidden"}
@@ -289,7 +289,7 @@ class Builder:
     def _collect_assets(self, config: Config, changed: set[str] | None, report: Report) -> Assets:
         """The theme's files, read again unless the watcher's changes are all outside them.
         Links in the theme's folders that leave the site are reported on every build."""
-        from .theme import collect_assets, theme_link_problems, theme_roots
+        from .render.theme import collect_assets, theme_link_problems, theme_roots
 
         report.extend(theme_link_problems(self.site_root, config))
 

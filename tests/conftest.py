@@ -10,7 +10,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.cli import main
-from postil.compiled_templates import user_key
+from postil.speed.compiled_templates import user_key
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import files_in
 
-from postil.cache import DiskCache
+from postil.speed.disk_cache import DiskCache
 from postil.cli import main
 from postil.errors import PostilError
 from postil.pipeline import Builder, BuildOptions

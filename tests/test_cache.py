@@ -5,9 +5,9 @@ import datetime as dt
 import os
 import pickle
 
-from postil.cache import DiskCache
+from postil.speed.disk_cache import DiskCache
 from postil.errors import Problem
-from postil.model import Quote, Reply
+from postil.site.model import Quote, Reply
 
 
 def test_saved_entries_come_back(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from postil.check import CACHE_DIR, check_site
+from postil.commands.check import CACHE_DIR, check_site
 from postil.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

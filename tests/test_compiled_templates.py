@@ -11,9 +11,9 @@ import pytest
 
 from conftest import files_in
 
-import postil.parallel
-from postil.compiled_templates import COMPILED, FILE_NAME
-from postil.parallel import MIN_ITEMS_FOR_PROCESSES
+import postil.speed.workers
+from postil.speed.compiled_templates import COMPILED, FILE_NAME
+from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES
 from postil.pipeline import Builder, BuildOptions
 
 
@@ -60,7 +60,7 @@ def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, ne
 
 def test_templates_compiled_for_forked_workers_are_kept_for_the_next_run(site, tmp_path, new_process, compiles, monkeypatch):
     """Pages rendered in worker processes: code a worker compiled would die with it."""
-    monkeypatch.setattr(postil.parallel, "usable_cores", lambda: 2)
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
     for number in range(MIN_ITEMS_FOR_PROCESSES):
         site.essay(f"e{number}.md", title=f"Essay {number}", date="2026-01-01", body="Text.")
     out = tmp_path / "public"

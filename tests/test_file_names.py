@@ -15,9 +15,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from postil.check import check_site
+from postil.commands.check import check_site
 from postil.cli import main
-from postil.preview import Preview
+from postil.serve.preview import Preview
 
 from test_serve import free_port
 
@@ -231,7 +231,7 @@ def test_slug_or_alias_with_a_control_character_is_refused(site, capsys):
 
 
 def test_dev_server_tells_tabs_of_a_changed_page_by_its_encoded_path():
-    from postil.devserver import DevServer
+    from postil.serve.server import DevServer
 
     server = DevServer(port=free_port())
     try:

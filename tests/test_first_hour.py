@@ -14,7 +14,7 @@ import yaml
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.errors import Problem, describe, source_excerpt
-from postil.scaffold import install_requirement
+from postil.commands.scaffold import install_requirement
 
 pytest_plugins = ["pytester"]
 

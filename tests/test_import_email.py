@@ -6,7 +6,7 @@ import mailbox
 from email.message import EmailMessage
 
 from postil.cli import main
-from postil.importers.mailtext import reader_text
+from postil.commands.importers.mailtext import reader_text
 
 ESSAY = "The margin is where a reader answers the page, one pencilled line at a time.\n\nA second paragraph.\n"
 

@@ -12,9 +12,9 @@ from forum_fixtures import (
 )
 
 from postil.cli import main
-from postil.importers.fields import no_emails
-from postil.importers.footnotes import normalise_footnotes
-from postil.importers.html import html_to_markdown
+from postil.commands.importers.fields import no_emails
+from postil.commands.importers.footnotes import normalise_footnotes
+from postil.commands.importers.html import html_to_markdown
 
 
 def essay(site, single_file=False):
@@ -245,7 +245,7 @@ def graphql():
 
 
 def test_post_url_is_fetched_from_the_graphql_endpoint_page_by_page(site, graphql, monkeypatch):
-    import postil.importers.lesswrong as lesswrong
+    import postil.commands.importers.lesswrong as lesswrong
 
     monkeypatch.setattr(lesswrong, "PAGE_SIZE", 10)  # 34 comments: four pages, and an empty one to be sure
     essay(site)
@@ -256,7 +256,7 @@ def test_post_url_is_fetched_from_the_graphql_endpoint_page_by_page(site, graphq
 
 
 def test_a_server_that_caps_the_page_size_is_still_read_to_the_end(site, graphql, monkeypatch):
-    import postil.importers.lesswrong as lesswrong
+    import postil.commands.importers.lesswrong as lesswrong
 
     monkeypatch.setattr(lesswrong, "PAGE_SIZE", 50)
     monkeypatch.setattr(_GraphQL, "cap", 8)

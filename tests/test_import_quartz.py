@@ -12,7 +12,7 @@ import yaml
 
 from conftest import files_in
 from postil.cli import main
-from postil.discover import discover
+from postil.content.discover import discover
 from postil.errors import Report
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import files_in
 from postil.cli import main
-from postil.preview import Preview
+from postil.serve.preview import Preview
 
 REPO = Path(__file__).resolve().parent.parent
 

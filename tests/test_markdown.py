@@ -168,7 +168,7 @@ def test_bom_and_crlf_give_the_same_html_as_the_plain_file(site, tmp_path):
 def test_documents_sharing_a_page_never_share_an_id():
     from selectolax.lexbor import LexborHTMLParser
 
-    from postil.md import essay_markdown, render_markdown
+    from postil.markdown import essay_markdown, render_markdown
 
     text = "## Notes\n\nA claim.[^1]\n\n[^1]: Support.\n"
     parts = [
@@ -183,7 +183,7 @@ def test_documents_sharing_a_page_never_share_an_id():
 
 
 def test_every_callout_kind_renders_and_other_names_stay_text():
-    from postil.md import essay_markdown, render_markdown
+    from postil.markdown import essay_markdown, render_markdown
 
     text = ":::: warning Careful\n::: note\nInside.\n:::\n::::\n\n::: aside\nBeside.\n:::\n\n::: tip\nNot a callout.\n:::\n"
     html = render_markdown(essay_markdown(), text, first_line=1, base_path="/").html
@@ -194,7 +194,7 @@ def test_every_callout_kind_renders_and_other_names_stay_text():
 
 
 def test_rendering_block_by_block_gives_the_html_of_rendering_at_once():
-    from postil.md import essay_markdown, render_markdown
+    from postil.markdown import essay_markdown, render_markdown
 
     text = "# T\n\nOne.[^1]\n\n- a\n  - b\n\n> q\n\n```python\nx = 1\n```\n\n---\n\n::: note\nN.\n:::\n\n[^1]: Note.\n"
     md = essay_markdown()
@@ -205,7 +205,7 @@ def test_rendering_block_by_block_gives_the_html_of_rendering_at_once():
 
 
 def test_highlighting_ignores_case_and_attributes_and_falls_back_for_unknown_languages():
-    from postil.md.highlight import highlight_code
+    from postil.markdown.highlight import highlight_code
 
     first = highlight_code("x = 1\n", "python")
     assert highlight_code("x = 1\n", "Python {.wide}") == first

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from markdown_it.utils import read_fixture_file
 
-from postil.assemble import assemble
+from postil.site.assemble import assemble
 from postil.config import Config
-from postil.discover import discover
+from postil.content.discover import discover
 from postil.errors import Report
-from postil.md import essay_markdown, render_markdown
-from postil.parse import parse_essay
-from postil.references import fill
+from postil.markdown import essay_markdown, render_markdown
+from postil.content.essay import parse_essay
+from postil.site.references import fill
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 PLAIN = ("headings.md", "footnotes.md", "callouts.md", "highlights.md", "comments.md")

@@ -149,7 +149,7 @@ def _postil(site: Path, *args: str) -> None:
 
 
 def test_a_heading_id_that_changed_keeps_its_old_anchor_and_postil_check_passes(site):
-    from postil.check import check_site
+    from postil.commands.check import check_site
 
     site.essay("a.md", body="## Notes\n\nText.\n\n## Notes\n\nMore.\n\n[old](#notes-2) [new](#notes-1)\n")
     assert site.build() == 0

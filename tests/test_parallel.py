@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import postil.parallel
-from postil.parallel import MIN_ITEMS_FOR_PROCESSES, map_in_processes
+import postil.speed.workers
+from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ def square_with_pid(number: int) -> tuple[int, int]:
 
 @pytest.mark.parametrize("count", [MIN_ITEMS_FOR_PROCESSES, 1001])
 def test_every_item_once_in_order_from_worker_processes(monkeypatch, count):
-    monkeypatch.setattr(postil.parallel, "usable_cores", lambda: 2)
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
     seen: list[int] = []
     results = map_in_processes(square_with_pid, list(range(count)), each=lambda index, result: seen.append(index))
     assert [square for square, _ in results] == [number * number for number in range(count)]
@@ -89,7 +89,7 @@ def test_workers_of_a_killed_build_end_so_its_output_pipe_closes(site):
 
 ORPHAN = """
 import os, time
-import postil.parallel as parallel
+import postil.speed.workers as parallel
 parallel._ask_for_parent_death_signal = lambda: False  # as where there is no prctl
 parallel.PARENT_POLL_SECONDS = 0.05
 parent = os.getpid()

@@ -1,7 +1,7 @@
 """Quote matching compares text after normalising what copying changes."""
 from __future__ import annotations
 
-from postil.quotes import found_in, normalise
+from postil.site.quotes import found_in, normalise
 
 
 def test_normalise_collapses_every_kind_of_whitespace_and_folds_typography():

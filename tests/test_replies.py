@@ -305,11 +305,11 @@ def test_the_build_is_byte_for_byte_reproducible_with_replies(site):
 
 
 def test_parsed_essays_with_passages_and_parsed_replies_survive_the_disk_cache(tmp_path):
-    from postil.cache import DiskCache
+    from postil.speed.disk_cache import DiskCache
     from postil.config import Config
-    from postil.discover import EssaySource
-    from postil.parse import parse_essay
-    from postil.replies import parse_reply
+    from postil.content.discover import EssaySource
+    from postil.content.essay import parse_essay
+    from postil.content.reply import parse_reply
 
     essay = parse_essay(EssaySource("content/talk/index.md", "talk/", "content/talk"), b"---\ntitle: T\ndate: 2026-01-01\n---\nA passage.\n", Config())
     reply = parse_reply("content/talk/replies/r1.md", "content/talk", "talk/", b"---\nauthor: A\ndate: 2026-01-02\n---\n> A quote of some length here.\n", Config())

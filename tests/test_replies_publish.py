@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from postil.cli import main
-from postil.moderation import published_bytes
+from postil.commands.moderation import published_bytes
 
 from replies_helpers import essay_with_replies
 

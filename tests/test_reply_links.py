@@ -9,8 +9,8 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.config import Config
 from postil.pipeline import BuildOptions, Builder
-from postil.replies import parse_reply
-from postil.reply_links import NO_SCRIPT_FILENAME, ReplyForm, ready_reply, reply_href
+from postil.content.reply import parse_reply
+from postil.site.reply_links import NO_SCRIPT_FILENAME, ReplyForm, ready_reply, reply_href
 from replies_helpers import essay_with_replies, write_reply
 
 MAIL = "mailto:replies@example.org"

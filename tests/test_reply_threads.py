@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from postil.check import check_site
+from postil.commands.check import check_site
 from postil.cli import main
-from postil.preview import Preview
+from postil.serve.preview import Preview
 from replies_helpers import essay_with_replies, write_reply
 from test_serve import Running, free_port
 

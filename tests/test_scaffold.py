@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from postil.cli import main
-from postil.scaffold import SLUG_MAX_LENGTH, slug_from_title
+from postil.commands.scaffold import SLUG_MAX_LENGTH, slug_from_title
 
 
 def new(site, *args: str) -> int:

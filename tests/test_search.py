@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from browser_support import axe_source, launched_chromium, static_server
-from postil.search import SEARCH_DIR, unavailable_reason
+from postil.render.search import SEARCH_DIR, unavailable_reason
 
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from postil.preview import Preview
+from postil.serve.preview import Preview
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from browser_support import launched_chromium
-from postil.preview import Preview
+from postil.serve.preview import Preview
 
 TIMEOUT_MS = 10_000
 DEFAULT_BASE_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "base.html"

@@ -6,8 +6,8 @@ import json
 import socket
 import threading
 
-import postil.devserver
-from postil.devserver import DevServer
+import postil.serve.server
+from postil.serve.server import DevServer
 
 CLIENTS = 200
 TABS = 50  # of the clients, those that also keep the event stream open, as a tab does
@@ -88,7 +88,7 @@ def test_two_hundred_clients_at_once_all_get_answers():
 
 def test_an_idle_kept_alive_connection_is_closed_by_the_server(monkeypatch):
     """A client that goes away without closing (a phone put to sleep) must not hold a thread forever."""
-    monkeypatch.setattr(postil.devserver, "IDLE_SECONDS", 0.5)
+    monkeypatch.setattr(postil.serve.server, "IDLE_SECONDS", 0.5)
     server = DevServer("127.0.0.1", 0).start()
     server.publish(PAGES, [])
     try:

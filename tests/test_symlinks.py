@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from postil.check import check_site
+from postil.commands.check import check_site
 from postil.cli import main
 from postil.errors import PostilError
-from postil.preview import Preview
-from postil.watch import Watcher
+from postil.serve.preview import Preview
+from postil.serve.watch import Watcher
 
 from conftest import files_in
 from test_serve import free_port

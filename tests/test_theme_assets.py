@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from postil.theme import DARK_CODE_STYLE, LIGHT_CODE_STYLE
+from postil.render.theme import DARK_CODE_STYLE, LIGHT_CODE_STYLE
 from replies_helpers import essay_with_replies, write_reply
 
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from postil.watch import Watcher
+from postil.serve.watch import Watcher
 
 QUIET = 2.0  # long, so that "at once" and "after the quiet period" cannot be mistaken
 

@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser
 import browser_support
 from postil.cli import main
 from postil.config import Config
-from postil.replies import REPLY_ID, parse_reply
+from postil.content.reply import REPLY_ID, parse_reply
 
 from .conftest import ARTIFACTS, NARROW, WIDE
 

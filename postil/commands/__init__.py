@@ -1,0 +1,1 @@
+"""The commands beside `build`: check, new, replies, import."""

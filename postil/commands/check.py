@@ -1,0 +1,401 @@
+"""`postil check`: build the site, then check what was built before it is published.
+
+The build itself already reports, with source lines, what the model can see: footnotes
+cited but never defined (or the reverse), links to pages that do not exist, and, from the
+replies, side-comment quotes that no longer match the essay. `check` treats every such
+warning as a problem, then reads the built pages the way a browser meets them: every
+internal link, image and `#anchor` must resolve, no page may repeat an id, links may not
+leave a sub-path `base_url`, every XML file must parse, and with `--external` every link to
+another site must answer. Each problem points at the source file that produced it (an
+essay or a reply), with a line where one can be found, not at the built HTML.
+
+New checks of the built site are functions `(BuiltSite) -> list[Problem]` in SITE_CHECKS.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from urllib.request import Request, urlopen
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ..speed.disk_cache import CACHE_DIR
+from ..config import Config
+from ..content.discover import REPLIES_DIR, discover
+from ..errors import Problem, Report
+from ..markdown import Link
+from ..markdown.links import site_target
+from ..site.model import Essay, Reply
+from ..content.essay import parse_essay
+from ..pipeline import Builder, BuildOptions
+from ..render.pages import page_path
+from ..content.reply import parse_reply
+from ..site.paths import resolve_link, resolve_target
+from ..write.tempfiles import temporary_file
+
+EXTERNAL_CACHE = "external-links.json"
+EXTERNAL_CACHE_SECONDS = 24 * 60 * 60
+EXTERNAL_WORKERS = 8
+EXTERNAL_TIMEOUT = 10.0
+_URL_ATTRIBUTES = ("href", "src")
+_SKIPPED_SCHEMES = ("mailto", "tel", "data", "javascript")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One href or src in a built page, and where in the sources it came from."""
+
+    page: str  # output path
+    url: str  # as written in the HTML
+    source: str  # the essay, reply or (for theme links) output file to blame
+    line: int | None
+    target_checked: bool = False  # the build already reported it if its target is missing
+
+
+@dataclass
+class BuiltSite:
+    """The built output, read back: pages parsed once, with the essay behind each."""
+
+    out_dir: Path
+    config: Config
+    site_root: Path
+    pages: dict[str, LexborHTMLParser]  # output path → parsed HTML
+    essays: dict[str, Essay]  # output path → the essay that page shows
+    replies: dict[str, Reply]  # reply file → the reply, parsed as the build parsed it
+    _ids: dict[str, set[str]] = field(default_factory=dict)
+
+    def ids(self, output: str) -> set[str]:
+        """The anchors a page offers: element ids and old-style <a name>."""
+        if output not in self._ids:
+            tree = self.pages[output]
+            self._ids[output] = {node.attributes.get("id") or "" for node in tree.css("[id]")} | {
+                node.attributes.get("name") or "" for node in tree.css("a[name]")
+            }
+        return self._ids[output]
+
+    def links(self) -> list[PageLink]:
+        found = []
+        for output, tree in self.pages.items():
+            for node in tree.css("[href], [src]"):
+                for attribute in _URL_ATTRIBUTES:
+                    url = node.attributes.get(attribute)
+                    if url is not None:
+                        found.append(PageLink(output, url, *self._origin(output, node, url)))
+        return found
+
+    def _origin(self, output: str, node, url: str) -> tuple[str, int | None, bool]:
+        """The source file and line behind a link (a reply, the essay, or a template's page),
+        and whether the build's own link check (assemble.check_links) already covered it."""
+        essay = self.essays.get(output)
+        if essay is None:
+            return self._origin_off_thread(output, node, url)
+        reply_file = _enclosing_reply_file(node, essay, self.replies)
+        if reply_file:
+            return self._reply_origin(reply_file, url)
+        for link in essay.links:
+            if url in _written_forms(link.target, self.config):
+                return essay.source, link.line, resolve_link(essay, link.target) is not None
+        if _inside_essay_body(node):
+            return essay.source, _line_containing(self.site_root / essay.source, _written_forms(url, self.config)), False
+        return self.shown(output), None, False
+
+    def _origin_off_thread(self, output: str, node, url: str) -> tuple[str, int | None, bool]:
+        """A link on a page that gathers replies (/replies/…) comes from the reply whose entry
+        holds it; the entry's permalink ('/essay/#reply-<id>') names the essay and the reply."""
+        entry = _enclosing(node, lambda ancestor: "reply-entry" in (ancestor.attributes.get("class") or "").split())
+        permalink = entry.css_first("a.u-url") if entry is not None else None
+        if permalink is None or entry.css_first(".reply-body") is None or not _enclosing(node, _is_reply_body):
+            return self.shown(output), None, False
+        address, _, reply_id = (permalink.attributes.get("href") or "").partition("#reply-")
+        essay = self.essays.get(unquote(_as_written(address, self.config)).lstrip("/") + "index.html")
+        reply_file = f"{essay.bundle_dir}/{REPLIES_DIR}/{reply_id}.md" if essay and essay.bundle_dir else ""
+        if reply_file not in self.replies:
+            return self.shown(output), None, False
+        return self._reply_origin(reply_file, url)
+
+    def _reply_origin(self, reply_file: str, url: str) -> tuple[str, int | None, bool]:
+        """A reply's link, found among the links the reply recorded. Reply links point the same
+        way on every page, and the build's link check covered them already."""
+        reply = self.replies[reply_file]
+        link = _reply_link(reply, url, self.config)
+        if link is None:
+            return reply_file, None, False
+        return reply_file, link.line, resolve_target(reply.page_path, link.target) is not None
+
+    def shown(self, output: str) -> str:
+        """An output file as the user finds it: 'public/tags/index.html'."""
+        return _relative(self.out_dir / output, self.site_root)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `check` found: problems, and the draft replies the build held back (not problems:
+    a reply waiting for moderation must not block a deploy)."""
+
+    problems: list[Problem]
+    draft_replies: list[tuple[str, int | None]]  # each one's file and the line of its 'draft' key
+
+
+def check_site(site_root: Path, out_dir: Path, *, drafts: bool = False, base_url: str | None = None,
+               external: bool = False, now: dt.datetime | None = None, timeout: float = EXTERNAL_TIMEOUT) -> Checked:
+    """Build the site into `out_dir` and return every problem found, build warnings included.
+
+    A build with errors raises PostilError as `build` does.
+    """
+    builder = Builder(site_root, BuildOptions(out_dir=out_dir, drafts=drafts, base_url=base_url))
+    result = builder.build()
+    built = read_built_site(site_root, out_dir, builder.config(), drafts)
+    problems = [warning.as_error() for warning in result.warnings]
+    for check in SITE_CHECKS:
+        problems.extend(check(built))
+    if external:
+        problems.extend(check_external_links(built, now=now, timeout=timeout))
+    held = sorted((source, reply.key_lines.get("draft")) for source, reply in built.replies.items() if reply.draft)
+    return Checked(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.col or 0, p.message)), held)
+
+
+def read_built_site(site_root: Path, out_dir: Path, config: Config, drafts: bool) -> BuiltSite:
+    pages = {
+        path.relative_to(out_dir).as_posix(): LexborHTMLParser(path.read_text(encoding="utf-8"))
+        for path in sorted(out_dir.rglob("*.html"))
+    }
+    essays = _essays_by_page(site_root, config, drafts)
+    return BuiltSite(out_dir, config, site_root, pages, essays, _replies(site_root, config, essays.values()))
+
+
+def _essays_by_page(site_root: Path, config: Config, drafts: bool) -> dict[str, Essay]:
+    """Which essay each page shows. Parsing is pure, so parsing again gives the build's essays."""
+    essays = {}
+    for source in discover(site_root, Report()).essays:
+        essay = parse_essay(source, (site_root / source.path).read_bytes(), config).essay
+        if essay and (drafts or not essay.draft):
+            essays[essay.url_path + "index.html"] = essay
+    return essays
+
+
+def _replies(site_root: Path, config: Config, essays: Iterable[Essay]) -> dict[str, Reply]:
+    """Every reply of the shown essays, drafts too, parsed again (parsing is pure) for its recorded links."""
+    replies = {}
+    for essay in essays:
+        folder = site_root / (essay.bundle_dir or "") / REPLIES_DIR
+        if not essay.bundle_dir or not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.md")):
+            source = path.relative_to(site_root).as_posix()
+            reply = parse_reply(source, essay.bundle_dir, essay.url_path, path.read_bytes(), config).reply
+            if reply:
+                replies[source] = reply
+    return replies
+
+
+def _reply_link(reply: Reply, url: str, config: Config) -> Link | None:
+    """The link of `reply` that the HTML shows as `url`."""
+    for link in reply.links:
+        if site_target(link.target, config.base_path, reply.page_path) == url:
+            return link
+    return None
+
+
+def check_internal_links(built: BuiltSite) -> list[Problem]:
+    """Links, images, scripts and `#anchors` that point inside the site must resolve."""
+    config, problems = built.config, []
+    for link in built.links():
+        page_url = config.absolute(page_path(link.page))
+        absolute = urljoin(page_url, link.url)
+        if urlsplit(absolute).scheme in _SKIPPED_SCHEMES:
+            continue
+        if link.url.startswith("/") and not link.url.startswith("//") and not link.url.startswith(config.base_path):
+            problems.append(Problem(link.source, link.line, None, f"link {link.url!r} leaves the site's base path {config.base_path}",
+                                    "write site paths as '/essay/': postil adds the base path itself"))
+            continue
+        if not absolute.startswith(config.base_url):
+            continue
+        address, fragment = urldefrag(absolute)
+        target = _output_file(built, unquote(urlsplit(address).path[len(config.base_path):]))
+        if target is None and not link.target_checked:
+            elsewhere = "" if link.page in built.essays or link.source == built.shown(link.page) else f" on /{page_path(link.page)}"
+            problems.append(Problem(link.source, link.line, None, f"link {link.url!r}{elsewhere} points at nothing in the built site",
+                                    "fix the path, or add the page or file it names"))
+        elif fragment and target in built.pages and unquote(fragment) not in built.ids(target):
+            where = "this page" if link.url.startswith("#") else "/" + page_path(target)
+            problems.append(Problem(link.source, link.line, None, f"anchor '#{unquote(fragment)}' is not on {where}",
+                                    "link to a heading's id (shown by its # link) or a footnote that exists"))
+    return problems
+
+
+def _output_file(built: BuiltSite, path: str) -> str | None:
+    """The output file a site path is served from, or None: 'a/' → 'a/index.html'."""
+    candidates = [path + "index.html"] if path == "" or path.endswith("/") else [path, path + "/index.html"]
+    for candidate in candidates:
+        if (built.out_dir / candidate).is_file():
+            return candidate
+    return None
+
+
+def check_duplicate_ids(built: BuiltSite) -> list[Problem]:
+    """An id used twice on one page breaks anchors and footnote links."""
+    problems = []
+    for output, tree in built.pages.items():
+        counts = Counter(node.attributes.get("id") for node in tree.css("[id]"))
+        essay = built.essays.get(output)
+        for ident, count in sorted((i, c) for i, c in counts.items() if c > 1 and i):
+            source = essay.source if essay else built.shown(output)
+            line = _line_containing(built.site_root / source, [ident]) if essay else None
+            problems.append(Problem(source, line, None, f"id {ident!r} is used {count} times on /{page_path(output)}",
+                                    "give each heading, footnote and {#id} a different name"))
+    return problems
+
+
+def check_xml_files(built: BuiltSite) -> list[Problem]:
+    """Feeds and the sitemap must be well-formed XML, or readers and crawlers drop them."""
+    problems = []
+    for path in sorted(built.out_dir.rglob("*.xml")):
+        try:
+            ElementTree.parse(path)
+        except ElementTree.ParseError as exc:
+            line = exc.position[0] if exc.position else None
+            problems.append(Problem(built.shown(path.relative_to(built.out_dir).as_posix()), line, None,
+                                    f"not well-formed XML: {exc}", "fix the template that writes it"))
+    return problems
+
+
+SITE_CHECKS = (check_internal_links, check_duplicate_ids, check_xml_files)
+
+
+def check_external_links(built: BuiltSite, *, now: dt.datetime | None = None, timeout: float = EXTERNAL_TIMEOUT) -> list[Problem]:
+    """Links to other sites must answer. Results are cached for a day in .postil-cache/."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    links = []
+    for link in built.links():
+        absolute = urldefrag(urljoin(built.config.absolute(page_path(link.page)), link.url))[0]
+        if urlsplit(absolute).scheme in ("http", "https") and not absolute.startswith(built.config.base_url):
+            links.append((absolute, link))
+    cache_path = built.site_root / CACHE_DIR / EXTERNAL_CACHE
+    cache = _read_cache(cache_path, now)
+    unchecked = sorted({url for url, _ in links} - cache.keys())
+    with ThreadPoolExecutor(max_workers=EXTERNAL_WORKERS) as pool:
+        for url, failure in zip(unchecked, pool.map(lambda url: _probe(url, timeout), unchecked)):
+            cache[url] = {"checked": now.timestamp(), "failure": failure}
+    _write_cache(cache_path, cache)
+    return [
+        Problem(link.source, link.line, None, f"external link {link.url!r}: {cache[url]['failure']}",
+                "fix or remove the link (results are kept for a day in .postil-cache/)")
+        for url, link in links
+        if cache[url]["failure"]
+    ]
+
+
+def _probe(url: str, timeout: float) -> str:
+    """"" when `url` answers with a success, else what went wrong. HEAD first, GET if refused."""
+    for method in ("HEAD", "GET"):
+        request = Request(url, method=method, headers={"User-Agent": "postil-check (link checker)"})
+        try:
+            with urlopen(request, timeout=timeout):
+                return ""
+        except HTTPError as exc:
+            if method == "HEAD" and exc.code in (403, 405, 501):
+                continue
+            return f"HTTP {exc.code} {exc.reason}"
+        except (URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            return f"no answer ({reason})"
+    return "no answer"
+
+
+def _read_cache(path: Path, now: dt.datetime) -> dict[str, dict]:
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    oldest = now.timestamp() - EXTERNAL_CACHE_SECONDS
+    return {url: entry for url, entry in entries.items() if isinstance(entry, dict) and entry.get("checked", 0) > oldest}
+
+
+def _write_cache(path: Path, cache: dict[str, dict]) -> None:
+    """Replace the cache file atomically; a failure to write only costs time on the next check."""
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = path.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("*\n", encoding="utf-8")
+        handle, temporary = temporary_file(path.parent, f".{path.name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(cache, stream, indent=1, sort_keys=True)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def _written_forms(url: str, config: Config) -> list[str]:
+    """The ways a URL in the HTML may have been written in Markdown ('/blog/x/' was '/x/')."""
+    forms = [url]
+    if url.startswith(config.base_path) and config.base_path != "/":
+        forms.append("/" + url[len(config.base_path):])
+    elif url.startswith("/") and not url.startswith("//"):
+        forms.append(config.base_path + url[1:])
+    return forms
+
+
+def _as_written(url: str, config: Config) -> str:
+    """A link in the HTML as its author wrote it: '/blog/x/' was '/x/' under a /blog/ base."""
+    if config.base_path != "/" and url.startswith(config.base_path):
+        return "/" + url[len(config.base_path):]
+    return url
+
+
+def _line_containing(path: Path, needles: list[str]) -> int | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, text in enumerate(lines, start=1):
+        if any(needle and needle in text for needle in needles):
+            return number
+    return None
+
+
+def _enclosing_reply_file(node, essay: Essay, replies: dict[str, Reply]) -> str | None:
+    """The reply file whose rendered body holds `node` (replies are elements with id 'reply-<id>')."""
+    while node is not None:
+        ident = node.attributes.get("id") or ""
+        if ident.startswith("reply-") and essay.bundle_dir:
+            candidate = f"{essay.bundle_dir}/{REPLIES_DIR}/{ident[len('reply-'):]}.md"
+            if candidate in replies:
+                return candidate
+        node = node.parent
+    return None
+
+
+def _enclosing(node, matches):
+    """The nearest element at or above `node` that `matches`, or None."""
+    while node is not None:
+        if matches(node):
+            return node
+        node = node.parent
+    return None
+
+
+def _is_reply_body(node) -> bool:
+    return "reply-body" in (node.attributes.get("class") or "").split()
+
+
+def _inside_essay_body(node) -> bool:
+    return _enclosing(node, lambda ancestor: "essay-body" in (ancestor.attributes.get("class") or "").split()) is not None
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

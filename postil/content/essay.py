@@ -1,0 +1,232 @@
+"""One essay file in, one `Essay` (or its problems) out.
+
+Pure: the result depends only on the file's bytes, its path and the config, which is
+what makes it safe to cache per file and to run in parallel.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..speed.disk_cache import pickled_as_call
+from ..config import Config
+from .discover import EssaySource
+from ..errors import Problem, did_you_mean
+from .frontmatter import FrontMatterError, decode, split
+from ..markdown import Features, OverLimit, Rendered, essay_markdown, render_markdown
+from ..site.model import Essay, pack_passages
+from ..site.paths import link_targets
+
+REPLY_MODES = ("open", "closed", "hidden")
+KNOWN_KEYS = (
+    "title", "date", "updated", "summary", "tags", "draft", "aliases", "slug",
+    "author", "toc", "in_reply_to", "replies", "extra",
+)
+SUMMARY_WORDS = 40
+
+
+@pickled_as_call
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    essay: Essay | None
+    problems: tuple[Problem, ...]
+
+
+@lru_cache(maxsize=4)
+def _render_body(body: str, first_line: int, base_path: str, features: Features) -> Rendered:
+    """An essay's body rendered; the last few are kept, so that a save which changed only
+    the front matter (a title, tags, a summary: the preview then re-parses the file)
+    renders nothing again. Few: each worker of a cold build keeps them too."""
+    return render_markdown(essay_markdown(features), body, first_line=first_line, base_path=base_path)
+
+
+def markdown_features(config: Config) -> Features:
+    """The optional Markdown syntax a site's essays are written in."""
+    return Features(config.obsidian_wikilinks, config.obsidian_callouts, config.obsidian_highlights,
+                    config.obsidian_comments, config.markdown_link_resolution)
+
+
+def to_datetime(value: object) -> dt.datetime | None:
+    """A date or datetime from YAML (or an ISO string) as an aware datetime; naive means UTC."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            try:
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    return None
+
+
+def safe_site_path(value: str) -> bool:
+    """A path that stays inside the site: relative, no '..', no backslash, no scheme."""
+    if not value or "\\" in value or "\0" in value or ":" in value.split("/")[0] or value.startswith("//"):
+        return False
+    return ".." not in value.strip("/").split("/")
+
+
+class _Fields:
+    """Validates front matter values, collecting one problem per bad field."""
+
+    def __init__(self, path: str, meta: dict, key_lines: dict[str, int]):
+        self.path, self.meta, self.key_lines = path, meta, key_lines
+        self.problems: list[Problem] = []
+
+    def problem(self, key: str, message: str, hint: str, severity: str = "error") -> None:
+        self.problems.append(Problem(self.path, self.key_lines.get(key, 2), None, message, hint, severity))
+
+    def text(self, key: str, required: bool = False) -> str:
+        value = self.meta.get(key)
+        if value is None:
+            if required:
+                self.problem(key, f"missing '{key}'", f"add a line '{key}: …' to the front matter")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(key, f"'{key}' must be text, not {type(value).__name__}", f"write '{key}: some text'")
+            return ""
+        text = str(value).strip()
+        if required and not text:
+            self.problem(key, f"'{key}' is empty", f"give the essay a {key}")
+        return text
+
+    def date(self, key: str, required: bool = False) -> dt.datetime | None:
+        value = self.meta.get(key)
+        if value is None:
+            if required:
+                self.problem(key, f"missing '{key}'", f"add a line '{key}: 2026-01-31' to the front matter")
+            return None
+        parsed = to_datetime(value)
+        if parsed is None:
+            self.problem(key, f"'{key}' is not a date: {value!r}", "write an ISO date such as 2026-01-31 or 2026-01-31T09:30:00+01:00")
+        return parsed
+
+    def flag(self, key: str) -> bool:
+        value = self.meta.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(key, f"'{key}' must be true or false, not {value!r}", f"write '{key}: true' or '{key}: false'")
+            return False
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.meta.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [part for part in value.split(",")]
+        if not isinstance(value, list) or not all(isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value):
+            self.problem(key, f"'{key}' must be a list of text", f"write '{key}: [one, two]'")
+            return ()
+        items = (str(item).strip() for item in value)
+        return tuple(dict.fromkeys(item for item in items if item))
+
+
+def _url_path(source: EssaySource, slug: str) -> str:
+    if not slug:
+        return source.url_path
+    parent = posixpath.dirname(source.url_path.rstrip("/"))
+    return f"{parent}/{slug}/" if parent else f"{slug}/"
+
+
+def normalise_alias(alias: str) -> str:
+    """An alias as an output path: '/old/page/' → 'old/page/', '/old.html' stays a file."""
+    path = alias.strip().lstrip("/")
+    if not path.endswith("/") and not posixpath.splitext(path)[1]:
+        path += "/"
+    return path
+
+
+def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
+    """Parse an essay file; every problem found is returned, none raised."""
+    path = source.path
+    if len(raw) > config.max_file_size:
+        return Parsed(None, (Problem(
+            path, None, None, f"file is {len(raw):,} bytes, over the limit of {config.max_file_size:,} (max_file_size)",
+            "split it into several essays, or raise tool.postil.max_file_size in pyproject.toml",
+        ),))
+    try:
+        text = decode(raw, path)
+        parts = split(text, path)
+    except FrontMatterError as exc:
+        return Parsed(None, (exc.problem,))
+
+    fields = _Fields(path, parts.meta, parts.key_lines)
+    for key in parts.meta:
+        if key not in KNOWN_KEYS:
+            hint = did_you_mean(str(key), KNOWN_KEYS) or "put your own data under 'extra:'"
+            fields.problem(str(key), f"unknown front matter key '{key}'", hint, "warning")
+
+    title = fields.text("title", required=True)
+    date = fields.date("date", required=True)
+    updated = fields.date("updated")
+    slug = fields.text("slug")
+    if slug and (not safe_site_path(slug) or "/" in slug):
+        fields.problem("slug", f"'slug' must be one path segment inside the site, not {slug!r}", "use letters, digits and hyphens, e.g. 'slug: my-essay'")
+        slug = ""
+    aliases = []
+    for alias in fields.text_list("aliases"):
+        if not safe_site_path(alias.lstrip("/")) or alias.startswith("//"):
+            fields.problem("aliases", f"alias {alias!r} points outside the site", "write aliases as site paths such as '/old/path/'")
+        else:
+            aliases.append(normalise_alias(alias))
+    replies_mode = fields.text("replies") or "open"
+    if replies_mode not in REPLY_MODES:
+        fields.problem("replies", f"'replies' must be one of {', '.join(REPLY_MODES)}, not {replies_mode!r}", "pick one of those")
+        replies_mode = "open"
+    extra = parts.meta.get("extra") or {}
+    if not isinstance(extra, dict):
+        fields.problem("extra", "'extra' must be a mapping", "write 'extra:' then indented 'key: value' lines")
+        extra = {}
+
+    summary = fields.text("summary")
+    tags = fields.text_list("tags")
+    draft = fields.flag("draft")
+    toc = fields.flag("toc")
+    author = fields.text("author") or config.author
+    in_reply_to = fields.text("in_reply_to")
+    if any(p.severity == "error" for p in fields.problems):
+        return Parsed(None, tuple(fields.problems))
+
+    try:
+        rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config))
+    except OverLimit as exc:
+        return Parsed(None, (*fields.problems, Problem(path, exc.line, None, exc.message, exc.hint)))
+    problems = fields.problems + [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
+    if not summary:
+        words = rendered.first_paragraph.split()
+        summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
+    body, passage_index = pack_passages(rendered.passages)
+    url_path = _url_path(source, slug)
+    essay = Essay(
+        source=path,
+        url_path=url_path,
+        title=title,
+        date=date,
+        updated=updated,
+        summary=summary,
+        tags=tags,
+        draft=draft,
+        aliases=tuple(aliases),
+        author=author,
+        toc=toc,
+        in_reply_to=in_reply_to,
+        replies_mode=replies_mode,
+        extra=extra,
+        headings=rendered.headings,
+        links=rendered.links,
+        word_count=rendered.word_count,
+        bundle_dir=source.bundle_dir,
+        key_lines=parts.key_lines,
+        link_targets=link_targets(url_path, rendered.links),
+        body=body,
+        passage_index=passage_index,
+        references=rendered.references,
+        section_leads=rendered.section_leads,
+    )
+    return Parsed(essay, tuple(problems))

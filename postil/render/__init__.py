@@ -1,0 +1,1 @@
+"""Stage 4: the site model through the theme into pages. No file I/O."""

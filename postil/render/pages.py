@@ -1,0 +1,302 @@
+"""The site model through Jinja into {output path: bytes}. No file I/O happens here."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+import traceback
+from dataclasses import dataclass
+from urllib.parse import urljoin
+from pathlib import Path
+from collections.abc import Container, Iterable, Mapping
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import jinja2
+
+from ..speed.compiled_templates import COMPILED
+from ..config import Config
+from ..errors import Problem
+from ..markdown.headings import slugify
+from ..site.model import Discussion, Essay, Site
+from ..site.origins import origin_name
+from ..site.references import fill
+from ..site.reply_links import reply_form
+from .search import SEARCH_PAGE, search_enabled
+from ..site.side_comments import margin_copy
+from .theme import Assets, template_dirs
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+def format_date(value: dt.datetime) -> str:
+    """'14 March 2026', the same in every locale."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def iso_datetime(value: dt.datetime) -> str:
+    """'2026-03-14T09:30:00Z'; formatted by hand, as strftime costs ~30 µs a call here."""
+    utc = value.astimezone(dt.timezone.utc)
+    return f"{utc.year:04}-{utc.month:02}-{utc.day:02}T{utc.hour:02}:{utc.minute:02}:{utc.second:02}Z"
+
+
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolute_links(html: str, page_url: str) -> str:
+    """Every href/src made absolute against the page's URL, for feed readers."""
+    return _URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(page_url, m[2])}"', html)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: which template, with what context.
+
+    Every context also holds `page_path`, the page's own site path, for canonical and
+    link-preview URLs.
+    """
+
+    output: str
+    template: str
+    context: dict
+
+    def __post_init__(self) -> None:
+        # A copy: a context dict handed to several pages must not carry one page's path.
+        # Interned, so that the next build's page holds the very same string (see same_data).
+        object.__setattr__(self, "context", {"page_path": sys.intern(page_path(self.output)), **self.context})
+
+
+def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.Environment:
+    env = jinja2.Environment(
+        bytecode_cache=COMPILED,
+        loader=jinja2.FileSystemLoader([str(path) for path in template_dirs(site_root, config)]),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # one environment per build: templates cannot change under it
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        site=config,
+        url=config.href,
+        absolute_url=config.absolute,
+        asset=lambda name: assets.href(name, config.base_path),
+        search=search_enabled(config),
+        reply_form=lambda essay: reply_form(config.replies_via, essay, config.absolute(essay.url_path)),
+    )
+    env.filters.update(
+        date=format_date,
+        iso=iso_datetime,
+        minutes=lambda essay: essay.reading_minutes(config.words_per_minute),
+        tag_slug=slugify,
+        origin_name=origin_name,
+        margin_copy=margin_copy,
+        absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
+        resolved=lambda html, references: fill(html, references, config.href),
+        json=lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"),
+    )
+    return env
+
+
+def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
+    """The essays' own pages; with `only`, those of the essays at these site paths."""
+    essays = site.essays
+    by_url = {essay.url_path: essay for essay in essays}
+    answered = {reply.url_path: by_url[target] for target, replies in site.responses.items() for reply in replies}
+    for index, essay in enumerate(essays):
+        if only is not None and essay.url_path not in only:
+            continue
+        yield Page(
+            essay.url_path + "index.html",
+            "essay.html",
+            {
+                "essay": essay,
+                "newer": essays[index - 1] if index > 0 else None,
+                "older": essays[index + 1] if index + 1 < len(essays) else None,
+                "backlinks": site.backlinks.get(essay.url_path, ()),
+                "responses": site.responses.get(essay.url_path, ()),
+                "answered": answered.get(essay.url_path),
+                "reactions": site.reactions.get(essay.url_path),
+                "references": site.references.get(essay.url_path, ()),
+            },
+        )
+
+
+def home_page(site: Site) -> Page:
+    return Page("index.html", "home.html", {"essays": site.essays})
+
+
+def tag_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
+    """A page per tag; with `only`, those of the tags of the essays at these site paths."""
+    for tag in site.tags:
+        if only is None or any(essay.url_path in only for essay in tag.essays):
+            yield Page(f"tags/{tag.slug}/index.html", "tag.html", {"tag": tag})
+
+
+def site_pages(site: Site, config: Config) -> Iterator[Page]:
+    """Every page of the site, in a stable order."""
+    yield home_page(site)
+    yield from essay_pages(site)
+    yield Page("tags/index.html", "tags.html", {"tags": site.tags})
+    yield from tag_pages(site)
+    yield Page("archive/index.html", "archive.html", {"years": site.years})
+    yield Page("404.html", "404.html", {})
+    yield Page("previews.json", "previews.json", {"previews": link_previews(site, config)})
+    for output, essay in site.redirects:
+        yield Page(output, "redirect.html", {"essay": essay})
+    feed = site.essays[: config.feed_entries]
+    feed_references = {essay.url_path: site.references[essay.url_path] for essay in feed if essay.url_path in site.references}
+    yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed), "references": feed_references})
+    reply_authors = sorted({slugify(reply.author) for reply, _ in site.replies})  # as reply_pages names their pages
+    yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors})
+    yield Page("robots.txt", "robots.txt", {})
+    if search_enabled(config):
+        yield Page(SEARCH_PAGE, "search.html", {})
+
+
+def link_previews(site: Site, config: Config) -> dict[str, dict[str, str]]:
+    """Title and summary of each essay by its site path: what a hover preview shows."""
+    return {config.href(essay.url_path): {"title": essay.title, "summary": essay.summary} for essay in site.essays}
+
+
+def _feed_updated(essays: tuple[Essay, ...]) -> dt.datetime:
+    """The newest date in the feed: a fixed value, never the build time."""
+    dates = [essay.updated or essay.date for essay in essays]
+    return max(dates, default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+
+
+def page_path(output: str) -> str:
+    """The site path a page is served at: 'essay/index.html' → 'essay/', 'index.html' → ''."""
+    return output.removesuffix("index.html") if output == "index.html" or output.endswith("/index.html") else output
+
+
+def render_page(page: Page, environment: jinja2.Environment, on_error: Callable[[Page, Exception], None]) -> bytes | None:
+    """Render one page; a template error is handed to `on_error` and None returned."""
+    try:
+        return environment.get_template(page.template).render(page.context).encode("utf-8")
+    except (jinja2.TemplateError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        on_error(page, exc)
+        return None
+
+
+# Markers among the discussions a page read (see Discussions); keys are site paths.
+ANY_DISCUSSION = "\0any"  # only whether there are any
+ALL_DISCUSSIONS = "\0all"  # all of them: iterated or counted
+
+_reads: set[str] | None = None  # what the page being rendered read of `discussions`
+
+
+class Discussions(Mapping):
+    """The `discussions` global, noting what each page reads of it.
+
+    A new reply changes one essay's discussion. A page that read only other essays'
+    discussions, or only whether there are any, need not be rendered again: its digest
+    covers what it read (see speed/render_cache.py), not the whole mapping.
+    """
+
+    def __init__(self, entries: dict[str, Discussion]):
+        self._entries = entries
+
+    @property
+    def entries(self) -> dict[str, Discussion]:
+        note_reads((ALL_DISCUSSIONS,))
+        return self._entries
+
+    def __getitem__(self, key: str) -> Discussion:
+        note_reads((key,))
+        return self._entries[key]
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        note_reads((key,))
+        return self._entries.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        note_reads((str(key),))
+        return key in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        note_reads((ALL_DISCUSSIONS,))
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        note_reads((ALL_DISCUSSIONS,))
+        return len(self._entries)
+
+    def __bool__(self) -> bool:
+        note_reads((ANY_DISCUSSION,))
+        return bool(self._entries)
+
+    def __repr__(self) -> str:
+        return repr(self.entries)
+
+
+def note_reads(keys: Iterable[str]) -> None:
+    if _reads is not None:
+        _reads.update(keys)
+
+
+@contextmanager
+def noting_reads() -> Iterator[set[str]]:
+    """Collect what is read of `discussions` meanwhile; what a partial inside a page reads
+    counts for the page too."""
+    global _reads
+    outer, _reads = _reads, set()
+    try:
+        yield _reads
+    finally:
+        inner, _reads = _reads, outer
+        note_reads(inner)
+
+
+def compile_templates(environment: jinja2.Environment) -> None:
+    """Compile every template now, before pages are rendered in forked workers: compiled
+    here, they are compiled once rather than in each worker, and saved for the next run
+    (a worker's compiled code dies with it). A template that fails is left for rendering
+    to report."""
+    for name in environment.list_templates():
+        try:
+            environment.get_template(name)
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            continue
+
+
+@dataclass(frozen=True)
+class PageRenderer:
+    """Renders the page at an index of `pages`; runs in forked workers, which inherit all of it."""
+
+    pages: list[Page]
+    environment: jinja2.Environment
+    site_root: Path
+    config: Config
+
+    def __call__(self, index: int) -> tuple[bytes | None, Problem | None, frozenset[str]]:
+        page = self.pages[index]
+        failures: list[Problem] = []
+        with noting_reads() as reads:
+            data = render_page(page, self.environment, lambda page, exc: failures.append(_template_problem(page, exc, self.site_root, self.config)))
+        return data, (failures[0] if failures else None), frozenset(reads)
+
+
+def _template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:
+    """Point a template error at the template file and line, not at Python."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return Problem(_shown(exc.filename, site_root), exc.lineno, None, f"template error: {exc.message}", "fix the template")
+    dirs = [str(path) for path in template_dirs(site_root, config)]
+    for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        filename = frame.f_code.co_filename
+        if any(filename.startswith(folder) for folder in dirs):
+            return Problem(_shown(filename, site_root), line, None, f"template error while writing {page.output}: {exc}", "fix the template")
+    return Problem(page.template, None, None, f"template error while writing {page.output}: {exc}", "fix the template")
+
+
+def _shown(filename: str, site_root: Path) -> str:
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(site_root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

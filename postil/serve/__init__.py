@@ -1,0 +1,1 @@
+"""`postil serve`: the preview server, the watcher, and the loop that joins them to `build()`."""

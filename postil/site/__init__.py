@@ -1,0 +1,1 @@
+"""Stage 3: the site model, plain data, assembled from every parsed file."""

@@ -1,0 +1,1 @@
+"""What only saves time: caches, stores, digests and workers, used by the pipeline driver alone."""

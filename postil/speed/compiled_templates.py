@@ -1,0 +1,129 @@
+"""Compiled templates, kept in memory and, signed, in the site's cache folder.
+
+Compiling the twenty templates a one-essay edit renders with takes ~100 ms of a new
+process. Jinja can keep compiled code in a file, but code read back from a file runs
+with the build's rights: a cache folder that came with a site from elsewhere (an archive,
+a shared drive) must not be able to make postil run it. So the file is signed with a key
+that only this user's own cache folder holds (`$XDG_CACHE_HOME/postil/key`, made on first
+use, readable by the user alone), and a file whose signature does not verify is ignored
+unread. Without a key (no writable home), templates are compiled in memory only.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib.util
+import marshal
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+import jinja2.bccache
+
+from .disk_cache import code_fingerprint
+from ..write.tempfiles import temporary_file
+
+FILE_NAME = "templates.marshal"
+_KEY_BYTES = 32
+_SIGNATURE_BYTES = hashlib.sha256().digest_size
+
+
+@lru_cache(maxsize=1)
+def user_key() -> bytes | None:
+    """This user's signing key, made on first use; None when it cannot be kept."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "postil"
+    path = root / "key"
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            key = path.read_bytes()
+        else:
+            key = secrets.token_bytes(_KEY_BYTES)
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(key)
+    except OSError:
+        return None
+    return key if len(key) == _KEY_BYTES else None
+
+
+def _made_by() -> tuple[bytes, str, str]:
+    """What compiled code depends on: Python's bytecode, Jinja's code generator, and
+    postil's code (the environment's options)."""
+    return importlib.util.MAGIC_NUMBER, jinja2.__version__, code_fingerprint()
+
+
+def _sign(key: bytes, data: bytes) -> bytes:
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Each template's compiled code, by name, with the checksum of the source it came from.
+
+    Each build makes a new environment (config and assets may change), which would
+    otherwise compile every template again; the dev server builds on every save.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, tuple[str, object]] = {}
+        self._folder: Path | None = None
+        self._unsaved = False
+
+    def use_folder(self, folder: Path) -> None:
+        """Take what an earlier run compiled and saved in `folder`, if signed with this user's key."""
+        if folder == self._folder:
+            return
+        self._folder = folder
+        code = self._read(folder / FILE_NAME)
+        self._unsaved = any(name not in code for name in self._code)  # compiled for another folder
+        self._code = {**code, **self._code}
+
+    @staticmethod
+    def _read(path: Path) -> dict:
+        key = user_key()
+        try:
+            signed = path.read_bytes()
+        except OSError:
+            return {}
+        signature, data = signed[:_SIGNATURE_BYTES], signed[_SIGNATURE_BYTES:]
+        if key is None or not hmac.compare_digest(signature, _sign(key, data)):
+            return {}
+        try:
+            made_by, code = marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            return {}
+        return code if made_by == _made_by() and isinstance(code, dict) else {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        found = self._code.get(bucket.key)
+        if found is not None and found[0] == bucket.checksum:
+            bucket.code = found[1]  # type: ignore[assignment]
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+        self._unsaved = True
+
+    def save(self) -> None:
+        """Write what was compiled since the folder was read; a failure only costs speed."""
+        key = user_key()
+        if not self._unsaved or self._folder is None or key is None:
+            return
+        data = marshal.dumps((_made_by(), self._code))
+        try:
+            handle, temporary = temporary_file(self._folder, f".{FILE_NAME}.")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(_sign(key, data) + data)
+            os.replace(temporary, self._folder / FILE_NAME)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+            return
+        self._unsaved = False
+
+
+COMPILED = CompiledTemplates()

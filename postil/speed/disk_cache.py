@@ -1,0 +1,186 @@
+"""Parsed files kept on disk between runs, in `.postil-cache/` beside the site.
+
+The cache is an optimisation, never a source of truth: a missing, corrupt, truncated or
+foreign file (another postil version, another Python) is discarded and the build parses
+from scratch. It is written to a temporary file and renamed into place, so an interrupted
+build leaves the previous cache whole. Reading uses pickle restricted to an allow-list
+of plain data classes, so a planted cache file cannot run code.
+"""
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import gc
+import hashlib
+import io
+import operator
+import os
+import pickle
+import sys
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+from .. import __version__
+from ..write.tempfiles import pause_for_tests, temporary_file
+
+CACHE_DIR = ".postil-cache"
+FORMAT = 1
+# A file changed less than this before a record of it was made may have changed again
+# within the same clock tick: its stat cannot vouch for its bytes.
+RACY_NANOSECONDS = 2_000_000_000
+_HEADER = ("postil-cache", FORMAT, __version__, sys.version_info[:2])
+
+# Only these may be built while reading: data classes whose construction has no effects.
+_ALLOWED = {
+    ("datetime", "datetime"),
+    ("datetime", "date"),
+    ("datetime", "timezone"),
+    ("datetime", "timedelta"),
+    ("postil.speed.blobs", "Stored"),
+    ("postil.config", "Config"),
+    ("postil.errors", "Problem"),
+    ("postil.markdown", "Link"),
+    ("postil.site.model", "Essay"),
+    ("postil.site.model", "Quote"),
+    ("postil.site.model", "Reply"),
+    ("postil.content.essay", "Parsed"),
+    ("postil.content.reply", "ParsedReply"),
+    ("postil.speed.parse_cache", "Entry"),
+}
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Stands for postil's own code: editing it (even without a new version) voids every cache."""
+    package = Path(__file__).resolve().parent.parent
+    hasher = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        status = path.stat()
+        hasher.update(f"{path.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}\n".encode())
+    return hasher.hexdigest()
+
+
+def pickled_as_call(cls: type) -> type:
+    """Pickle a slotted dataclass's instances as a call of the class with their fields.
+
+    Unpickling then runs the class's own `__init__`; dataclasses' default for slotted
+    classes is a `__setstate__` that lists the fields again for every instance, which was
+    half the time of reading a site's parse cache.
+    """
+    names = tuple(field.name for field in dataclasses.fields(cls))
+    assert len(names) > 1, "attrgetter of one name gives the value, not a tuple"
+    values = operator.attrgetter(*names)
+
+    def __reduce__(self: object) -> tuple[type, tuple]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def __init__(self, stream: io.BytesIO, shared: Mapping[str, object]):
+        super().__init__(stream)
+        self.shared = shared
+        # A tree is saved without pickle's memo: each object names its class again.
+        self.classes: dict[tuple[str, str], type] = {}
+
+    def find_class(self, module: str, name: str):
+        found = self.classes.get((module, name))
+        if found is None:
+            if (module, name) == (shared_object.__module__, shared_object.__name__):
+                found = self._shared
+            elif (module, name) not in _ALLOWED:
+                raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+            else:
+                found = super().find_class(module, name)
+            self.classes[module, name] = found
+        return found
+
+    def _shared(self, name: object) -> object:
+        if not isinstance(name, str) or name not in self.shared:
+            raise pickle.UnpicklingError(f"no shared object {name!r}")
+        return self.shared[name]
+
+
+def shared_object(name: str) -> object:
+    """What a shared object is saved as: loading calls this with its name (see DiskCache)."""
+    raise pickle.UnpicklingError(f"shared object {name!r} read outside a DiskCache")
+
+
+class _SharingPickler(pickle.Pickler):
+    """Saves each shared object as a call of `shared_object` with its name.
+
+    A reducer for the shared objects' types leaves every other object to the C pickler;
+    a `persistent_id`, called in Python for each of the parse cache's 330,000 objects,
+    was half the time of saving it."""
+
+    def __init__(self, stream: BinaryIO, shared: Mapping[str, object]):
+        super().__init__(stream, protocol=pickle.HIGHEST_PROTOCOL)
+        names = {id(value): name for name, value in shared.items()}
+
+        def by_name(value: object) -> tuple:
+            if id(value) not in names:
+                raise pickle.PicklingError(f"{value!r} is not one of the cache's shared objects")
+            return shared_object, (names[id(value)],)
+
+        self.dispatch_table = copyreg.dispatch_table | {type(value): by_name for value in shared.values()}
+
+
+class DiskCache:
+    """One named pickle file in the site's cache folder."""
+
+    def __init__(self, site_root: Path, name: str, shared: Mapping[str, object] | None = None, tree: bool = False):
+        """`shared` names objects this process provides (a file the entries point into):
+        they are saved by name, and loading gives back this process's object of that name.
+        `tree` says that no other object is reached twice (none needs to stay shared): it
+        is then saved without pickle's memo, which holds an entry for every object written
+        (at 5,000 essays, 30 MB while the parse cache is saved). A cycle is refused."""
+        self.path = site_root / CACHE_DIR / f"{name}.pickle"
+        self.shared = shared or {}
+        self.tree = tree
+
+    def load(self) -> dict:
+        """The stored mapping, or an empty one when there is none worth trusting."""
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return {}
+        was_enabled = gc.isenabled()
+        gc.disable()  # unpickling makes no garbage; collections would only walk what it builds
+        try:
+            stream = io.BytesIO(data)
+            if _RestrictedUnpickler(stream, {}).load() != _HEADER:
+                return {}
+            entries = _RestrictedUnpickler(stream, self.shared).load()
+        except Exception:  # any damage at all means: start afresh
+            return {}
+        finally:
+            if was_enabled:
+                gc.enable()
+        return entries if isinstance(entries, dict) else {}
+
+    def save(self, entries: dict) -> None:
+        """Replace the stored mapping atomically; a failure to write only costs speed."""
+        folder = self.path.parent
+        try:
+            folder.mkdir(exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n", encoding="utf-8")
+            handle, temporary = temporary_file(folder, f".{self.path.name}.")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump(_HEADER, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler = _SharingPickler(stream, self.shared) if self.shared else pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.fast = self.tree
+                pickler.dump(entries)
+                pause_for_tests("cache-save")
+            os.replace(temporary, self.path)
+        except OSError:
+            Path(temporary).unlink(missing_ok=True)
+

@@ -1,0 +1,167 @@
+"""What the last build into a folder read and wrote, so the next one can skip what it may.
+
+A build that writes a folder records a digest of its inputs' stats (size, modification
+time, inode of every source, template and theme file, plus config, options and postil's
+code), the stat of every file it wrote, and a digest of what each page was rendered
+from. The next build compares: when no input and no output file changed, the output is
+already what it would make; when some did, pages whose digest is unchanged and whose
+output file is as it was written are linked into the new output instead of rendered.
+
+This module imports nothing heavy, so a build with nothing to do never loads Markdown,
+Jinja or Pygments.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .disk_cache import RACY_NANOSECONDS, DiskCache, code_fingerprint
+from ..config import CONFIG_FILE, Config
+from ..content.discover import Sources
+from ..render.theme import template_dirs, theme_dirs
+
+Manifest = dict[str, tuple[int, int]]  # file path inside a folder → (size, mtime_ns)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    digest: str  # of every input's stat, the config, the build options and the code
+    newest_ns: int  # the newest modification time among the input files
+    stats: dict[str, tuple[int, int, int]]  # site path of each source file → (size, mtime_ns, inode)
+
+
+def source_files(sources: Sources) -> set[str]:
+    """Every file under content/ that a build reads."""
+    files = {source.path for source in sources.essays} | set(sources.loose_files) | set(sources.reactions.values())
+    for group in (*sources.bundle_files.values(), *sources.replies.values()):
+        files.update(group)
+    return files
+
+
+def read_inputs(site_root: Path, sources: Sources, config: Config, options: object) -> Inputs:
+    """Stat everything a build reads: sources, templates, theme files and the config file."""
+    hasher = hashlib.sha256(repr((config, options, code_fingerprint())).encode())
+    root = str(site_root)
+    site = os.path.realpath(site_root)
+    sources_found = sorted(source_files(sources))
+    paths = [*(os.path.join(root, path) for path in sources_found), os.path.join(root, CONFIG_FILE)]
+    for folder in [*template_dirs(site_root, config), *theme_dirs(site_root, config)]:
+        paths += (os.path.join(folder, name) for name in sorted(manifest(folder, site)))
+    newest = 0
+    lines = []
+    stats = {}
+    for index, path in enumerate(paths):
+        try:
+            status = os.stat(path)
+        except OSError:
+            lines.append(f"{path}:missing")
+            continue
+        lines.append(f"{path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}")
+        newest = max(newest, status.st_mtime_ns)
+        if index < len(sources_found):
+            stats[sources_found[index]] = (status.st_size, status.st_mtime_ns, status.st_ino)
+    hasher.update("\n".join(lines).encode())
+    return Inputs(hasher.hexdigest(), newest, stats)
+
+
+def manifest(folder: Path | str, links_within: str | None = None) -> Manifest:
+    """Every file under `folder` with its size and modification time.
+
+    Links to folders are followed only when they lead inside `links_within` (a real path:
+    the site's folder), and into each real folder once, so that a link that loops or
+    leaves the site (which the build reports as an error) cannot stall the scan."""
+    found: Manifest = {}
+    pending = [(os.fspath(folder), "")]
+    followed: set[str] = set()
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir():
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if links_within is None or target in followed or os.path.commonpath((target, links_within)) != links_within:
+                        continue
+                    followed.add(target)
+                pending.append((entry.path, f"{prefix}{entry.name}/"))
+            else:
+                try:
+                    status = entry.stat()
+                except OSError:
+                    continue
+                found[prefix + entry.name] = (status.st_size, status.st_mtime_ns)
+    return found
+
+
+def last_output(site_root: Path) -> Path | None:
+    """The folder the site's last build wrote, as its record says."""
+    out_dir = DiskCache(site_root, "build").load().get("out_dir")
+    return Path(out_dir) if isinstance(out_dir, str) else None
+
+
+class BuildRecord:
+    """The record of the last build into one output folder, and that folder as it is now."""
+
+    def __init__(self, site_root: Path, out_dir: Path):
+        self._store = DiskCache(site_root, "build")
+        self.out_dir = str(out_dir.resolve())
+        saved = self._store.load()
+        self._saved = saved if saved.get("out_dir") == self.out_dir else {}
+        self.found: Manifest = {}
+        self.scan()
+
+    def scan(self) -> None:
+        """Look at the output folder as it is now (someone may have changed it)."""
+        self.found = manifest(self.out_dir)
+
+    @property
+    def pages(self) -> int:
+        return self._saved.get("pages", 0)
+
+    @property
+    def warnings(self) -> list:
+        return list(self._saved.get("warnings", ()))
+
+    @property
+    def render_digests(self) -> tuple[str, dict[str, str], dict[str, tuple[str, ...]]]:
+        """The scope, per-page digests and reads of `discussions` the last build rendered from."""
+        return self._saved.get("render_scope", ""), self._saved.get("render_digests", {}), self._saved.get("render_reads", {})
+
+    def unchanged(self, inputs: Inputs) -> bool:
+        """True when neither the inputs nor the output changed since the record was made.
+
+        As for parsed files, stat is trusted only when every input was older than the
+        record by more than a clock tick.
+        """
+        saved = self._saved
+        return (
+            saved.get("inputs") == inputs.digest
+            and inputs.newest_ns < saved.get("recorded_ns", 0) - RACY_NANOSECONDS
+            and self.found == saved.get("manifest")
+        )
+
+    def intact(self) -> set[str]:
+        """Output files that are still exactly as the last build wrote them."""
+        written = self._saved.get("manifest", {})
+        return {name for name, status in self.found.items() if written.get(name) == status}
+
+    def current(self) -> Manifest | None:
+        """The output folder's files, when it is exactly as the last build left it."""
+        return self.found if self.found and self.found == self._saved.get("manifest") else None
+
+    def save(
+        self, inputs: Inputs, written: Manifest, pages: int, warnings: list,
+        render_scope: str, render_digests: dict[str, str], render_reads: dict[str, tuple[str, ...]],
+    ) -> None:
+        self._saved = {
+            "inputs": inputs.digest, "recorded_ns": time.time_ns(), "out_dir": self.out_dir,
+            "manifest": written, "pages": pages, "warnings": warnings,
+            "render_scope": render_scope, "render_digests": render_digests, "render_reads": render_reads,
+        }
+        self._store.save(self._saved)
