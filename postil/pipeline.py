@@ -30,7 +30,9 @@ from .write.tempfiles import remove_abandoned_files
 from .speed.uptodate import BuildRecord, Inputs, read_inputs, source_files
 
 if TYPE_CHECKING:
+    from .speed.compiled_templates import CompiledTemplates
     from .speed.render_cache import RenderCache
+    from .site.assemble import AssemblyMemory
     from .site.model import Site
     from .render.theme import Assets
     from .speed.parse_cache import ParsedSources
@@ -77,6 +79,8 @@ class Builder:
     _files: dict[str, bytes] = field(default_factory=dict)
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
+    _assembly: AssemblyMemory | None = None
+    _compiled: CompiledTemplates | None = None
 
     def config(self) -> Config:
         config = load_config(self.site_root)
@@ -142,8 +146,8 @@ class Builder:
         self, config: Config, sources: Sources, report: Report, inputs: Inputs | None, started: float, changed: set[str] | None,
         early: Callable[[dict[str, bytes]], None] | None,
     ) -> BuildResult:
-        from .site.assemble import assemble, check_links
-        from .speed.compiled_templates import COMPILED
+        from .site.assemble import AssemblyMemory, assemble, check_links
+        from .speed.compiled_templates import CompiledTemplates
         from .speed.render_cache import WRITTEN, RenderCache
         from .speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
         from .render.pages import Discussions, Page, PageRenderer, compile_templates, essay_pages, home_page, make_environment, site_pages, tag_pages
@@ -155,6 +159,8 @@ class Builder:
         out_dir, record = self.options.out_dir, self._record
         if self._sources is None:
             self._sources = ParsedSources(self.site_root, persist=out_dir is not None)
+        if self._assembly is None:
+            self._assembly, self._compiled = AssemblyMemory(), CompiledTemplates()
         if self._renders is None:
             self._renders = RenderCache(keep_bytes=out_dir is None)
             if record is not None:
@@ -172,7 +178,7 @@ class Builder:
             if parsed.reply and (self.options.draft_replies or not parsed.reply.draft):
                 replies.append(parsed.reply)
 
-        site = assemble(essays, sources, report, replies)
+        site = assemble(essays, sources, report, replies, self._sources.passage_texts, self._assembly)
         if sources.reactions:
             from .content.reactions import read_reactions
 
@@ -180,10 +186,10 @@ class Builder:
             shown = {essay.url_path: by_bundle[essay.bundle_dir] for essay in site.essays if essay.bundle_dir in by_bundle and essay.replies_mode != "hidden"}
             site = replace(site, reactions=shown)
         assets = self._collect_assets(config, changed, report)
-        environment = make_environment(self.site_root, config, assets)
+        environment = make_environment(self.site_root, config, assets, self._sources.body, self._compiled)
         environment.globals["discussions"] = Discussions(site.discussions)
         if out_dir is not None:  # templates compiled by the last run into a folder
-            COMPILED.use_folder(self.site_root / CACHE_DIR)
+            self._compiled.use_folder(self.site_root / CACHE_DIR)  # type: ignore[union-attr]
         # The saved essay's page first, then the lists a reader finds it in, served together:
         # served one by one, each set the open tabs fetching and drawing while the next was
         # still being rendered.
@@ -263,7 +269,7 @@ class Builder:
                 record.save(inputs, written, renders.pages, problems, self._renders.scope, self._renders.digests, self._renders.reads)
                 if self._renders.fragments.changed:
                     self._fragments_store().save(self._renders.fragments.saved())
-                COMPILED.save()
+                self._compiled.save()  # type: ignore[union-attr]
             else:
                 previous = self._files
                 changed_outputs = sorted(

@@ -10,13 +10,12 @@ import posixpath
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..speed.disk_cache import pickled_as_call
 from ..config import Config
 from .discover import EssaySource
 from ..errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from ..markdown import Features, OverLimit, Rendered, essay_markdown, render_markdown
-from ..site.model import Essay, pack_passages
+from ..site.model import Body, Essay
 from ..site.paths import link_targets
 
 REPLY_MODES = ("open", "closed", "hidden")
@@ -27,11 +26,11 @@ KNOWN_KEYS = (
 SUMMARY_WORDS = 40
 
 
-@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Parsed:
     essay: Essay | None
     problems: tuple[Problem, ...]
+    body: Body | None = None  # the essay's rendered body (None: no essay, or kept elsewhere by a cache)
 
 
 @lru_cache(maxsize=4)
@@ -201,7 +200,6 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
     if not summary:
         words = rendered.first_paragraph.split()
         summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
-    body, passage_index = pack_passages(rendered.passages)
     url_path = _url_path(source, slug)
     essay = Essay(
         source=path,
@@ -224,9 +222,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         bundle_dir=source.bundle_dir,
         key_lines=parts.key_lines,
         link_targets=link_targets(url_path, rendered.links),
-        body=body,
-        passage_index=passage_index,
         references=rendered.references,
         section_leads=rendered.section_leads,
     )
-    return Parsed(essay, tuple(problems))
+    return Parsed(essay, tuple(problems), Body(rendered.passages))

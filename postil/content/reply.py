@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..speed.disk_cache import pickled_as_call
 from ..config import Config
 from ..errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
@@ -37,7 +36,6 @@ REPLY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
-@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class ParsedReply:
     reply: Reply | None

@@ -57,20 +57,24 @@ class Features(NamedTuple):
 
 @dataclass(frozen=True)
 class Rendered:
-    """A document's HTML and what the site needs to know about it.
+    """A document's HTML, block by block, and what the site needs to know about it.
 
     Lines are 1-based lines of the source file; `problems` are (line, message, hint).
     """
 
-    html: str
+    passages: tuple[Passage, ...]  # every top-level block; with passages_plugin, text blocks carry their id
     headings: tuple[tuple[int, str, str], ...]
     links: tuple[Link, ...]
     problems: tuple[tuple[int, str, str], ...]
     word_count: int
     first_paragraph: str
-    passages: tuple[Passage, ...] = ()
     references: tuple[Reference, ...] = ()
     section_leads: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def html(self) -> str:
+        """The whole document: its blocks joined (rendering them together gives the same)."""
+        return "".join(passage.html for passage in self.passages)
 
 
 def _table_wrapper(md: MarkdownIt) -> None:
@@ -148,17 +152,14 @@ def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: st
     except OverLimit as exc:
         exc.line += first_line
         raise
-    passages = _render_passages(md, tokens, env, first_line)
-    html = "".join(passage.html for passage in passages)
     offset = first_line
     return Rendered(
-        html=html,
+        passages=_render_passages(md, tokens, env, first_line),
         headings=recorded_headings(env),
         links=tuple(Link(line + offset, target, image) for line, target, image in env.get("links", ())),
         problems=tuple((line + offset, message, hint) for line, message, hint in env.get("problems", ())),
         word_count=_word_count(tokens),
         first_paragraph=_first_paragraph(tokens),
-        passages=passages if "passages" in env else (),
         references=tuple(reference._replace(line=reference.line + offset) for reference in env.get("site_references", ())),
         section_leads=tuple(env.get("section_leads", ())),
     )

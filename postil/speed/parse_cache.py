@@ -9,12 +9,14 @@ parsing are parsed on all cores.
 """
 from __future__ import annotations
 
+import copyreg
 import gc
 import hashlib
+import operator
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .blobs import BlobFile, Stored, load
@@ -22,10 +24,26 @@ from .disk_cache import CACHE_DIR, RACY_NANOSECONDS, DiskCache, code_fingerprint
 from ..config import Config
 from ..content.discover import Sources, bundle_url_path
 from ..errors import Report
+from ..markdown import Passage
 from ..markdown.highlight import pack_blocks, reusing
+from .packed import pack, unpack
 from .workers import map_in_processes
 from ..content.essay import Parsed, parse_essay
 from ..content.reply import ParsedReply, parse_reply
+from ..site.model import Body, Essay, Quote, Reply
+
+
+def _as_call(cls: type):
+    """A reducer that pickles an instance of a slotted dataclass as a call of the class with
+    its fields: unpickling then runs `__init__`, where dataclasses' default `__setstate__`
+    lists the fields again for every instance (half the time of reading a parse cache)."""
+    values = operator.attrgetter(*(field.name for field in fields(cls)))
+    return lambda instance: (cls, values(instance))
+
+
+# Registered for every pickler (the cache's, and the one bringing results back from workers).
+for _parsed_type in (Essay, Quote, Reply, Parsed, ParsedReply):
+    copyreg.pickle(_parsed_type, _as_call(_parsed_type))
 
 
 @pickled_as_call
@@ -37,6 +55,8 @@ class Entry:
     result: Parsed | ParsedReply
     page_path: str = ""  # what a reply was parsed against (see _Job)
     highlights: bytes | Stored = b""  # its code blocks as highlighted, for the next parse (see markdown/highlight.py)
+    body: bytes | Stored = b""  # an essay's passages' HTML, packed (see pack_body)
+    passage_index: bytes | Stored = b""  # their ids, lines and texts, packed
 
 
 @dataclass(frozen=True)
@@ -113,12 +133,24 @@ class _Store:
         self.changes.save({})
 
 
+def pack_body(body: Body) -> tuple[bytes, bytes]:
+    """An essay's body as two packed values: its passages' HTML, and their ids, lines and
+    texts (all the quote check reads, unpacked without the HTML).
+
+    Bodies are most of what a site's parse results weigh (at 5,000 essays, hundreds of
+    megabytes held for the whole build); each is read back only when its page is rendered
+    or its quotes are checked.
+    """
+    html = [passage.html for passage in body.passages]
+    index = [part for passage in body.passages for part in (passage.id, str(passage.line), passage.text)]
+    return pack(html), pack(index)
+
+
 def _stored_size(entries: Iterable[Entry]) -> int:
     """How many bytes of the values file `entries` point at."""
     total = 0
     for entry in entries:
-        essay = entry.result.essay if isinstance(entry.result, Parsed) else None
-        for value in (entry.highlights, *((essay.body, essay.passage_index) if essay else ())):
+        for value in (entry.highlights, entry.body, entry.passage_index):
             if isinstance(value, Stored):
                 total += value.length
     return total
@@ -240,6 +272,17 @@ class ParsedSources:
                     self._known[id(parsed)] = (parsed, _digest_text(path, entry))
         return self._known
 
+    def body(self, essay: Essay) -> Body:
+        """The body of an essay of the last update (read from the values file when it lies there)."""
+        entry = self.entries[essay.source]  # type: ignore[index]
+        index = unpack(load(entry.passage_index))
+        return Body(tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(unpack(load(entry.body)))))
+
+    def passage_texts(self, essay: Essay) -> list[tuple[str, str]]:
+        """Each passage's id and normalised text, without unpacking the body's HTML."""
+        index = unpack(load(self.entries[essay.source].passage_index))  # type: ignore[index]
+        return [(index[i], index[i + 2]) for i in range(0, len(index), 3)]
+
     def _refresh(
         self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
         report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None,
@@ -270,7 +313,8 @@ class ParsedSources:
             if isinstance(outcome, str):
                 report.error(job.path, None, f"cannot read file: {outcome}", "check that it exists and is readable")
             elif outcome.result is None:  # same bytes as before: keep the result, note the new stat
-                fresh[job.path] = replace(outcome, result=previous[job.path].result, highlights=previous[job.path].highlights)
+                known = previous[job.path]
+                fresh[job.path] = replace(outcome, result=known.result, highlights=known.highlights, body=known.body, passage_index=known.passage_index)
             else:
                 fresh[job.path] = self._stored(outcome)
                 self.parsed_last += 1
@@ -281,11 +325,7 @@ class ParsedSources:
     def _stored(self, entry: Entry) -> Entry:
         """`entry` with its bulky values moved to the values file (when there is one)."""
         add = self.disk.blobs.add
-        result = entry.result
-        if isinstance(result, Parsed) and result.essay is not None:
-            essay = replace(result.essay, body=add(result.essay.body), passage_index=add(result.essay.passage_index))  # type: ignore[arg-type]
-            result = replace(result, essay=essay)
-        return replace(entry, result=result, highlights=add(entry.highlights))  # type: ignore[arg-type]
+        return replace(entry, highlights=add(entry.highlights), body=add(entry.body), passage_index=add(entry.passage_index))  # type: ignore[arg-type]
 
 
 def _parsed(entry: Entry) -> object:
@@ -340,4 +380,8 @@ class _Worker:
                 result: Parsed | ParsedReply = parse_essay(job.essay_source, raw, self.config)  # type: ignore[arg-type]
             else:
                 result = parse_reply(job.path, job.bundle_dir, job.page_path, raw, self.config)
+        if isinstance(result, Parsed) and result.body is not None:
+            # The body travels and is kept apart from the essay (see ParsedSources.body).
+            body, passage_index = pack_body(result.body)
+            return Entry(status, digest, now, replace(result, body=None), job.page_path, pack_blocks(used), body, passage_index)
         return Entry(status, digest, now, result, job.page_path, pack_blocks(used))
