@@ -146,8 +146,8 @@ class Builder:
         early: Callable[[dict[str, bytes]], None] | None,
     ) -> BuildResult:
         """Parse, assemble, render, index, check, write: the steps of a build with work to do.
-        Gather everything, then write: nothing reaches the output folder before the end."""
-        from .render.search import add_search_index
+        Pages may go into a new tree while others render, but nothing takes the output
+        folder's place unless the whole build succeeded."""
         from .site.assemble import check_links
         from .write.output import NewTree
 
@@ -161,17 +161,7 @@ class Builder:
         try:
             renders = self._render(site, config, assets, report, tree, changed, early)
             files = self._gather(site, assets, renders, report)
-            kept = set(renders.kept)
-            if config.search and out_dir is not None:
-                # The index reads every essay page: bring back the ones not held in memory.
-                for essay in site.essays:
-                    output = essay.url_path + "index.html"
-                    if output in kept:
-                        files[output] = (out_dir / output).read_bytes()
-                        kept.discard(output)
-                    elif tree is not None and tree.has(output):
-                        files[output] = tree.read(output)
-            add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
+            kept = self._index(site, config, files, set(renders.kept), tree, report)
             check_links(site, set(files) | kept | set(renders.written), report)
             problems = self._problems(report)
             changed_outputs = self._write(files, kept, renders, problems, inputs, tree)
@@ -265,6 +255,24 @@ class Builder:
                 report.error(source, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
         files.update(renders.files)
         return files
+
+    def _index(self, site: Site, config: Config, files: dict[str, bytes], kept: set[str], tree: NewTree | None, report: Report) -> set[str]:
+        """Add the search index to `files`. It reads every essay page: those not held in
+        memory are read back from the output folder (`kept`) or the new tree. Gives the
+        pages still kept only on disk."""
+        from .render.search import add_search_index
+
+        out_dir = self.options.out_dir
+        if config.search and out_dir is not None:
+            for essay in site.essays:
+                output = essay.url_path + "index.html"
+                if output in kept:
+                    files[output] = (out_dir / output).read_bytes()
+                    kept.discard(output)
+                elif tree is not None and tree.has(output):
+                    files[output] = tree.read(output)
+        add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
+        return kept
 
     def _problems(self, report: Report) -> list[Problem]:
         """The build's problems, sorted; raise PostilError (nothing written) if any fails it."""
