@@ -1,4 +1,13 @@
-"""One build, top to bottom: discover → parse → assemble → render → write.
+"""One build, top to bottom: discover → parse → assemble → render → index → check → write.
+
+`Builder.build` finds out whether anything changed; `Builder._build` runs the steps, each
+a method that takes data and returns data. Only this module imports the speed layer
+(postil/speed/): what a Builder keeps from one build to the next is one `BuildMemory`,
+and each stage is handed what it needs of it: the parse cache's essay bodies go to the
+renderer and to the quote check, the last assembly to `assemble`, compiled templates to
+the Jinja environment. Two overlaps are the driver's own, in plain sight here: pages
+go into a new output tree as they are rendered (`PageBatches`), and the search index
+reads pages back from the output when they are not in memory (`_index`).
 
 `Builder` keeps what it made between builds in memory, so the next build in the same
 process (the dev server) redoes only what changed: it re-parses only essay files whose
@@ -27,7 +36,7 @@ from .content.discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
 from .write.journal import finish_interrupted
 from .write.tempfiles import remove_abandoned_files
-from .speed.uptodate import BuildRecord, Inputs, read_inputs, source_files
+from .speed.uptodate import BuildRecord, Inputs, last_output, read_inputs, source_files
 
 if TYPE_CHECKING:
     import jinja2
@@ -380,9 +389,11 @@ class PageBatches:
         return pages_out
 
 
-def finish_killed_builds(site_root: Path, out_dir: Path | None) -> None:
-    """Before anything else: finish a small change a killed build had begun in `out_dir`,
-    and remove the temporary files killed builds left there and in the cache folder."""
+def finish_killed_builds(site_root: Path, out_dir: Path | None = None) -> None:
+    """Before anything else: finish a small change a killed build had begun in `out_dir`
+    (by default the folder the site's last build wrote: the dev server writes none), and
+    remove the temporary files killed builds left there and in the cache folder."""
+    out_dir = out_dir if out_dir is not None else last_output(site_root)
     if out_dir is not None:
         finish_interrupted(out_dir)
     remove_abandoned_files(site_root / CACHE_DIR)
