@@ -27,6 +27,7 @@ from ..content.discover import Sources, bundle_url_path
 from ..errors import Report
 from ..markdown import Passage
 from ..markdown.highlight import highlight_code
+from .lexers import joined_lexer
 from .packed import pack, unpack
 from .workers import map_in_processes
 from ..content.essay import Parsed, parse_essay
@@ -357,7 +358,8 @@ class _ReusingHighlighter:
     """Highlights code with the blocks a file's last parse highlighted at hand, noting the
     blocks it gives, to be kept with the new parse. A new process that re-parses an edited
     essay then needs no lexer for the code it did not touch: building Pygments' lexers
-    (compiling their patterns) is ~70 ms of such a run."""
+    (compiling their patterns) is ~70 ms of such a run. The code it does highlight is
+    lexed with joined rules (see lexers.py)."""
 
     def __init__(self, packed: bytes):
         self.reusable = _unpack_blocks(packed)
@@ -365,7 +367,7 @@ class _ReusingHighlighter:
 
     def __call__(self, code: str, language: str, attrs: str = "") -> str:
         key = (code, language, attrs)
-        block = self.used[key] = self.reusable.get(key) or highlight_code(code, language, attrs)
+        block = self.used[key] = self.reusable.get(key) or highlight_code(code, language, attrs, joined_lexer)
         return block
 
     def packed(self) -> bytes:
