@@ -148,6 +148,12 @@ def pack_body(body: Body) -> tuple[bytes, bytes]:
     return pack(html), pack(index)
 
 
+def unpack_body(html: bytes, index: bytes) -> Body:
+    """The body `pack_body` packed."""
+    values = unpack(index)
+    return Body(tuple(Passage(part, values[3 * i], int(values[3 * i + 1]), values[3 * i + 2]) for i, part in enumerate(unpack(html))))
+
+
 def _stored_size(entries: Iterable[Entry]) -> int:
     """How many bytes of the values file `entries` point at."""
     total = 0
@@ -277,8 +283,7 @@ class ParsedSources:
     def body(self, essay: Essay) -> Body:
         """The body of an essay of the last update (read from the values file when it lies there)."""
         entry = self.entries[essay.source]  # type: ignore[index]
-        index = unpack(load(entry.passage_index))
-        return Body(tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(unpack(load(entry.body)))))
+        return unpack_body(load(entry.body), load(entry.passage_index))
 
     def passage_texts(self, essay: Essay) -> list[tuple[str, str]]:
         """Each passage's id and normalised text, without unpacking the body's HTML."""
@@ -377,10 +382,10 @@ class _ReusingHighlighter:
 def _unpack_blocks(packed: bytes) -> dict[tuple[str, str, str], str]:
     """The blocks `_ReusingHighlighter.packed` packed; none when they are damaged (they only save time)."""
     try:
-        fields = unpack(packed)
+        values = unpack(packed)
     except (zlib.error, UnicodeDecodeError):
         return {}
-    return {(fields[i], fields[i + 1], fields[i + 2]): fields[i + 3] for i in range(0, len(fields) - 3, 4)}
+    return {(values[i], values[i + 1], values[i + 2]): values[i + 3] for i in range(0, len(values) - 3, 4)}
 
 
 class _Worker:
