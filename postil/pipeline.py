@@ -1,4 +1,13 @@
-"""One build, top to bottom: discover → parse → assemble → render → write.
+"""One build, top to bottom: discover → parse → assemble → render → index → check → write.
+
+`Builder.build` finds out whether anything changed; `Builder._build` runs the steps, each
+a method that takes data and returns data. Only this module imports the speed layer
+(postil/speed/): what a Builder keeps from one build to the next is one `BuildMemory`,
+and each stage is handed what it needs of it: the parse cache's essay bodies go to the
+renderer and to the quote check, the last assembly to `assemble`, compiled templates to
+the Jinja environment. Two overlaps are the driver's own, in plain sight here: pages
+go into a new output tree as they are rendered (`PageBatches`), and the search index
+reads pages back from the output when they are not in memory (`_index`).
 
 `Builder` keeps what it made between builds in memory, so the next build in the same
 process (the dev server) redoes only what changed: it re-parses only essay files whose
@@ -27,13 +36,17 @@ from .content.discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
 from .write.journal import finish_interrupted
 from .write.tempfiles import remove_abandoned_files
-from .speed.uptodate import BuildRecord, Inputs, read_inputs, source_files
+from .speed.uptodate import BuildRecord, Inputs, last_output, read_inputs, source_files
 
 if TYPE_CHECKING:
-    from .speed.render_cache import RenderCache
-    from .site.model import Site
+    import jinja2
+
+    from .render.pages import Page
     from .render.theme import Assets
-    from .speed.parse_cache import ParsedSources
+    from .site.model import Essay, Reply, Site
+    from .speed.memory import BuildMemory
+    from .speed.render_cache import Fragments, Renders
+    from .write.output import Added, NewTree
 
 
 @dataclass(frozen=True)
@@ -71,8 +84,7 @@ class Builder:
 
     site_root: Path
     options: BuildOptions
-    _sources: ParsedSources | None = None
-    _renders: RenderCache | None = None
+    _kept: BuildMemory | None = None  # caches and memos, made on the first build (see speed/memory.py)
     _record: BuildRecord | None = None
     _files: dict[str, bytes] = field(default_factory=dict)
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
@@ -142,135 +154,26 @@ class Builder:
         self, config: Config, sources: Sources, report: Report, inputs: Inputs | None, started: float, changed: set[str] | None,
         early: Callable[[dict[str, bytes]], None] | None,
     ) -> BuildResult:
-        from .site.assemble import assemble, check_links
-        from .speed.compiled_templates import COMPILED
-        from .speed.render_cache import WRITTEN, RenderCache
-        from .speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
-        from .render.pages import Discussions, Page, PageRenderer, compile_templates, essay_pages, home_page, make_environment, site_pages, tag_pages
-        from .site.reply_pages import reply_pages
-        from .render.search import add_search_index
-        from .speed.parse_cache import ParsedSources
-        from .write.output import Added, NewTree, write_site
+        """Parse, assemble, render, index, check, write: the steps of a build with work to do.
+        Pages may go into a new tree while others render, but nothing takes the output
+        folder's place unless the whole build succeeded."""
+        from .site.assemble import check_links
+        from .write.output import NewTree
 
-        out_dir, record = self.options.out_dir, self._record
-        if self._sources is None:
-            self._sources = ParsedSources(self.site_root, persist=out_dir is not None)
-        if self._renders is None:
-            self._renders = RenderCache(keep_bytes=out_dir is None)
-            if record is not None:
-                self._renders.restore(*record.render_digests)
-                self._renders.fragments.restore(self._fragments_store().load())
-        parsed_essays, parsed_replies = self._sources.update(sources, config, report, inputs.stats if inputs else None, changed)
-        essays = []
-        for parsed in parsed_essays:
-            report.extend(parsed.problems)
-            if parsed.essay and (self.options.drafts or not parsed.essay.draft):
-                essays.append(parsed.essay)
-        replies = []
-        for parsed in parsed_replies:
-            report.extend(parsed.problems)
-            if parsed.reply and (self.options.draft_replies or not parsed.reply.draft):
-                replies.append(parsed.reply)
-
-        site = assemble(essays, sources, report, replies)
-        if sources.reactions:
-            from .content.reactions import read_reactions
-
-            by_bundle = read_reactions(self.site_root, sources.reactions, report)
-            shown = {essay.url_path: by_bundle[essay.bundle_dir] for essay in site.essays if essay.bundle_dir in by_bundle and essay.replies_mode != "hidden"}
-            site = replace(site, reactions=shown)
+        memory = self._memory()
+        essays, replies = self._parse(sources, config, report, inputs, changed)
+        site = self._assemble(essays, replies, sources, report)
         assets = self._collect_assets(config, changed, report)
-        environment = make_environment(self.site_root, config, assets)
-        environment.globals["discussions"] = Discussions(site.discussions)
-        if out_dir is not None:  # templates compiled by the last run into a folder
-            COMPILED.use_folder(self.site_root / CACHE_DIR)
-        # The saved essay's page first, then the lists a reader finds it in, served together:
-        # served one by one, each set the open tabs fetching and drawing while the next was
-        # still being rendered.
-        edited = _edited_essays(site, changed) if early is not None and changed else set()
-        first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
-        pages = itertools.chain(site_pages(site, config), reply_pages(site, config))
-
         # With no intact output to update, pages go into a new tree as they are rendered.
+        record, out_dir = self._record, self.options.out_dir
         tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
-
-        def render_many(stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
-            if len(stale) >= MIN_ITEMS_FOR_PROCESSES:
-                compile_templates(environment)
-            renderer = PageRenderer(stale, environment, self.site_root, config)
-            fragments = self._renders.fragments  # type: ignore[union-attr]
-            pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
-
-            def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]:
-                data, problem, reads = renderer(index)
-                if tree is not None and problem is None and data is not None:
-                    # Written where it is rendered: a page's bytes need not travel back.
-                    return (tree.put(stale[index].output, data), problem, reads), fragments.take_added()
-                return (data, problem, reads), fragments.take_added()
-
-            def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]) -> None:
-                (data, problem, reads), made = result
-                fragments.merge(made)
-                if problem is not None:
-                    report.problems.append(problem)
-                elif isinstance(data, Added):
-                    tree.record(stale[index].output, data)  # type: ignore[union-attr]
-                    pages_out[index] = (WRITTEN, reads)
-                else:
-                    pages_out[index] = (data, reads)
-
-            # A worker's cached partials go back with its page, for later pages and builds.
-            map_in_processes(render, range(len(stale)), each=take, keep=False)
-            return pages_out
-
         try:
-            environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
-            renders = self._renders.render(
-                pages, environment, environment_key, render_many, self._sources.digests(),
-                record.intact() if record is not None else (), first, early and self._guarded(early, report),
-            )
-
-            files: dict[str, bytes] = dict(assets.files)
-            for output, source in site.assets.items():
-                try:
-                    files[output] = (self.site_root / source).read_bytes()
-                except OSError as exc:
-                    report.error(source, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
-            files.update(renders.files)
-            kept = set(renders.kept)
-            if config.search and out_dir is not None:
-                # The index reads every essay page: bring back the ones not held in memory.
-                for essay in site.essays:
-                    output = essay.url_path + "index.html"
-                    if output in kept:
-                        files[output] = (out_dir / output).read_bytes()
-                        kept.discard(output)
-                    elif tree is not None and tree.has(output):
-                        files[output] = tree.read(output)
-            add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
+            renders = self._render(site, config, assets, report, tree, changed, early)
+            files = self._gather(site, assets, renders, report)
+            kept = self._index(site, config, files, set(renders.kept), tree, report)
             check_links(site, set(files) | kept | set(renders.written), report)
-
-            problems = report.sorted()
-            if self.options.strict:
-                problems = [problem.as_error() for problem in problems]
-            errors = [p for p in problems if p.severity == "error"]
-            if errors:
-                if record is not None:  # nothing is written: the output keeps the last build's pages
-                    self._renders.restore(*record.render_digests)
-                raise PostilError(problems)
-            if out_dir is not None and record is not None and inputs is not None:
-                changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
-                record.save(inputs, written, renders.pages, problems, self._renders.scope, self._renders.digests, self._renders.reads)
-                if self._renders.fragments.changed:
-                    self._fragments_store().save(self._renders.fragments.saved())
-                COMPILED.save()
-            else:
-                previous = self._files
-                changed_outputs = sorted(
-                    [name for name, data in files.items() if previous.get(name) != data]
-                    + [name for name in previous if name not in files]
-                )
-                self._files = files
+            problems = self._problems(report)
+            changed_outputs = self._write(files, kept, renders, problems, inputs, tree)
         except BaseException:
             if tree is not None:
                 tree.discard()
@@ -281,10 +184,131 @@ class Builder:
             changed=changed_outputs,
             warnings=problems,
             seconds=time.perf_counter() - started,
-            parsed=self._sources.parsed_last,
-            rendered=self._renders.rendered_last,
+            parsed=memory.parsed.parsed_last,
+            rendered=memory.renders.rendered_last,
             on_disk_only=len((kept | set(renders.written)) - files.keys()),
         )
+
+    def _memory(self) -> BuildMemory:
+        """What this Builder keeps from one build to the next, made on its first build."""
+        if self._kept is None:
+            from .speed.memory import BuildMemory
+
+            self._kept = BuildMemory.start(self.site_root, self.options.out_dir, self._record)
+        return self._kept
+
+    def _parse(
+        self, sources: Sources, config: Config, report: Report, inputs: Inputs | None, changed: set[str] | None,
+    ) -> tuple[list[Essay], list[Reply]]:
+        """Every essay and reply that the build shows, parsed (or taken from the parse cache)."""
+        parsed_essays, parsed_replies = self._memory().parsed.update(sources, config, report, inputs.stats if inputs else None, changed)
+        essays = []
+        for parsed in parsed_essays:
+            report.extend(parsed.problems)
+            if parsed.essay and (self.options.drafts or not parsed.essay.draft):
+                essays.append(parsed.essay)
+        replies = []
+        for parsed in parsed_replies:
+            report.extend(parsed.problems)
+            if parsed.reply and (self.options.draft_replies or not parsed.reply.draft):
+                replies.append(parsed.reply)
+        return essays, replies
+
+    def _assemble(self, essays: list[Essay], replies: list[Reply], sources: Sources, report: Report) -> Site:
+        """The site model; essays' passages (for replies' quotes) come from the parse cache."""
+        from .site.assemble import assemble
+
+        memory = self._memory()
+        site = assemble(essays, sources, report, replies, memory.parsed.passage_texts, memory.assembly)
+        if sources.reactions:
+            from .content.reactions import read_reactions
+
+            by_bundle = read_reactions(self.site_root, sources.reactions, report)
+            shown = {essay.url_path: by_bundle[essay.bundle_dir] for essay in site.essays if essay.bundle_dir in by_bundle and essay.replies_mode != "hidden"}
+            site = replace(site, reactions=shown)
+        return site
+
+    def _render(
+        self, site: Site, config: Config, assets: Assets, report: Report, tree: NewTree | None, changed: set[str] | None,
+        early: Callable[[dict[str, bytes]], None] | None,
+    ) -> Renders:
+        """Every page whose inputs changed, rendered (through the render cache, on all cores);
+        with `early`, the edited essays' pages first, then the lists they are in."""
+        from .render.pages import Discussions, essay_pages, home_page, make_environment, site_pages, tag_pages
+        from .site.reply_pages import reply_pages
+
+        memory = self._memory()
+        environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.compiled)
+        environment.globals["discussions"] = Discussions(site.discussions)
+        if self.options.out_dir is not None:  # templates compiled by the last run into a folder
+            memory.compiled.use_folder(self.site_root / CACHE_DIR)
+        # The saved essay's page first, then the lists a reader finds it in, served together:
+        # served one by one, each set the open tabs fetching and drawing while the next was
+        # still being rendered.
+        edited = _edited_essays(site, changed) if early is not None and changed else set()
+        first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
+        pages = itertools.chain(site_pages(site, config), reply_pages(site, config))
+        environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
+        return memory.renders.render(
+            pages, environment, environment_key, PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report),
+            memory.parsed.digests(), self._record.intact() if self._record is not None else (), first, early and self._guarded(early, report),
+        )
+
+    def _gather(self, site: Site, assets: Assets, renders: Renders, report: Report) -> dict[str, bytes]:
+        """The site's files held in memory: theme assets, bundle files, pages rendered afresh."""
+        files: dict[str, bytes] = dict(assets.files)
+        for output, source in site.assets.items():
+            try:
+                files[output] = (self.site_root / source).read_bytes()
+            except OSError as exc:
+                report.error(source, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
+        files.update(renders.files)
+        return files
+
+    def _index(self, site: Site, config: Config, files: dict[str, bytes], kept: set[str], tree: NewTree | None, report: Report) -> set[str]:
+        """Add the search index to `files`. It reads every essay page: those not held in
+        memory are read back from the output folder (`kept`) or the new tree. Gives the
+        pages still kept only on disk."""
+        from .render.search import add_search_index
+
+        out_dir = self.options.out_dir
+        if config.search and out_dir is not None:
+            for essay in site.essays:
+                output = essay.url_path + "index.html"
+                if output in kept:
+                    files[output] = (out_dir / output).read_bytes()
+                    kept.discard(output)
+                elif tree is not None and tree.has(output):
+                    files[output] = tree.read(output)
+        add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
+        return kept
+
+    def _problems(self, report: Report) -> list[Problem]:
+        """The build's problems, sorted; raise PostilError (nothing written) if any fails it."""
+        problems = report.sorted()
+        if self.options.strict:
+            problems = [problem.as_error() for problem in problems]
+        if any(problem.severity == "error" for problem in problems):
+            if self._record is not None:  # nothing is written: the output keeps the last build's pages
+                self._memory().renders.restore(*self._record.render_digests)
+            raise PostilError(problems)
+        return problems
+
+    def _write(
+        self, files: dict[str, bytes], kept: set[str], renders: Renders, problems: list[Problem], inputs: Inputs | None, tree: NewTree | None,
+    ) -> list[str]:
+        """Write the output folder (and the caches for the next run), or keep the site in
+        memory (the dev server); the output paths that changed."""
+        from .write.output import write_site
+
+        memory, record, out_dir = self._memory(), self._record, self.options.out_dir
+        if out_dir is not None and record is not None and inputs is not None:
+            changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
+            record.save(inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads)
+            memory.save()
+            return changed_outputs
+        previous, self._files = self._files, files
+        return sorted([name for name, data in files.items() if previous.get(name) != data] + [name for name in previous if name not in files])
 
     def _collect_assets(self, config: Config, changed: set[str] | None, report: Report) -> Assets:
         """The theme's files, read again unless the watcher's changes are all outside them.
@@ -310,9 +334,6 @@ class Builder:
                 early(files)
         return guarded
 
-    def _fragments_store(self) -> DiskCache:
-        return DiskCache(self.site_root, "fragments")
-
     def _finish_unchanged(self, record: BuildRecord, started: float) -> BuildResult:
         problems = record.warnings
         if self.options.strict and problems:
@@ -323,9 +344,56 @@ class Builder:
         )
 
 
-def finish_killed_builds(site_root: Path, out_dir: Path | None) -> None:
-    """Before anything else: finish a small change a killed build had begun in `out_dir`,
-    and remove the temporary files killed builds left there and in the cache folder."""
+class PageBatches:
+    """Renders the batches of stale pages the render cache asks for, on all cores.
+
+    Runs in forked workers, which inherit it. Where there is no intact output to update
+    (`tree`), a worker writes each page into the new tree as it renders it: a page's bytes
+    need not travel back. A worker's cached partials go back with its page, for later
+    pages and builds."""
+
+    def __init__(self, environment: jinja2.Environment, site_root: Path, config: Config, fragments: Fragments, tree: NewTree | None, report: Report):
+        self.environment, self.site_root, self.config = environment, site_root, config
+        self.fragments, self.tree, self.report = fragments, tree, report
+
+    def __call__(self, stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
+        from .render.pages import PageRenderer, compile_templates
+        from .speed.render_cache import WRITTEN
+        from .speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
+        from .write.output import Added
+
+        if len(stale) >= MIN_ITEMS_FOR_PROCESSES:
+            compile_templates(self.environment)
+        renderer = PageRenderer(stale, self.environment, self.site_root, self.config)
+        fragments, tree = self.fragments, self.tree
+        pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
+
+        def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]:
+            data, problem, reads = renderer(index)
+            if tree is not None and problem is None and data is not None:
+                return (tree.put(stale[index].output, data), problem, reads), fragments.take_added()
+            return (data, problem, reads), fragments.take_added()
+
+        def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]) -> None:
+            (data, problem, reads), made = result
+            fragments.merge(made)
+            if problem is not None:
+                self.report.problems.append(problem)
+            elif isinstance(data, Added):
+                tree.record(stale[index].output, data)  # type: ignore[union-attr]
+                pages_out[index] = (WRITTEN, reads)
+            else:
+                pages_out[index] = (data, reads)
+
+        map_in_processes(render, range(len(stale)), each=take, keep=False)
+        return pages_out
+
+
+def finish_killed_builds(site_root: Path, out_dir: Path | None = None) -> None:
+    """Before anything else: finish a small change a killed build had begun in `out_dir`
+    (by default the folder the site's last build wrote: the dev server writes none), and
+    remove the temporary files killed builds left there and in the cache folder."""
+    out_dir = out_dir if out_dir is not None else last_output(site_root)
     if out_dir is not None:
         finish_interrupted(out_dir)
     remove_abandoned_files(site_root / CACHE_DIR)

@@ -12,18 +12,9 @@ import pytest
 from conftest import files_in
 
 import postil.speed.workers
-from postil.speed.compiled_templates import COMPILED, FILE_NAME
+from postil.speed.compiled_templates import FILE_NAME
 from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES
 from postil.pipeline import Builder, BuildOptions
-
-
-@pytest.fixture
-def new_process(monkeypatch):
-    """What a new process starts with: no template compiled in memory."""
-    def forget() -> None:
-        monkeypatch.setattr(COMPILED, "_code", {})
-        monkeypatch.setattr(COMPILED, "_folder", None)
-    return forget
 
 
 @pytest.fixture
@@ -44,13 +35,11 @@ def two_essays(site) -> None:
     site.essay("second.md", title="Second", date="2026-01-02", tags="[reading]", body="Plain text.")
 
 
-def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, new_process, compiles):
+def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, compiles):
     two_essays(site)
     out = tmp_path / "public"
-    new_process()
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert compiles and (site.root / ".postil-cache" / FILE_NAME).exists()
-    new_process()
     compiles.clear()
     site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
@@ -58,15 +47,13 @@ def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, ne
     assert files_in(out) == tree_of_clean_build(site, tmp_path)
 
 
-def test_templates_compiled_for_forked_workers_are_kept_for_the_next_run(site, tmp_path, new_process, compiles, monkeypatch):
+def test_templates_compiled_for_forked_workers_are_kept_for_the_next_run(site, tmp_path, compiles, monkeypatch):
     """Pages rendered in worker processes: code a worker compiled would die with it."""
     monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
     for number in range(MIN_ITEMS_FOR_PROCESSES):
         site.essay(f"e{number}.md", title=f"Essay {number}", date="2026-01-01", body="Text.")
     out = tmp_path / "public"
-    new_process()
     Builder(site.root, BuildOptions(out_dir=out)).build()
-    new_process()
     compiles.clear()
     site.essay("e1.md", title="Essay 1, edited", date="2026-01-01", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
@@ -74,12 +61,10 @@ def test_templates_compiled_for_forked_workers_are_kept_for_the_next_run(site, t
     assert files_in(out) == tree_of_clean_build(site, tmp_path)
 
 
-def test_an_edited_template_is_compiled_again_by_a_new_run(site, tmp_path, new_process, compiles):
+def test_an_edited_template_is_compiled_again_by_a_new_run(site, tmp_path, compiles):
     two_essays(site)
     out = tmp_path / "public"
-    new_process()
     Builder(site.root, BuildOptions(out_dir=out)).build()
-    new_process()
     compiles.clear()
     site.write("templates/partials/essay_item.html", "<li class=item>{{ essay.title }}</li>\n")
     Builder(site.root, BuildOptions(out_dir=out)).build()
@@ -88,11 +73,10 @@ def test_an_edited_template_is_compiled_again_by_a_new_run(site, tmp_path, new_p
 
 
 @pytest.mark.parametrize("forgery", ["signed with another key", "changed after signing"])
-def test_compiled_code_from_elsewhere_is_never_run(site, tmp_path, new_process, forgery):
+def test_compiled_code_from_elsewhere_is_never_run(site, tmp_path, forgery):
     """A cache folder that came with a site must not make postil run its code."""
     two_essays(site)
     out = tmp_path / "public"
-    new_process()
     Builder(site.root, BuildOptions(out_dir=out)).build()
     stored = site.root / ".postil-cache" / FILE_NAME
     signed = stored.read_bytes()
@@ -104,7 +88,6 @@ def test_compiled_code_from_elsewhere_is_never_run(site, tmp_path, new_process, 
     if forgery == "signed with another key":
         signature = hmac.new(secrets.token_bytes(32), data, hashlib.sha256).digest()
     stored.write_bytes(signature + data)
-    new_process()
     site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert not marker.exists()

@@ -54,10 +54,10 @@ def _site_html(tmp_path: Path, text: str) -> str:
     (tmp_path / "content/attachments/pic.png").write_bytes(b"\x89PNG")
     config, report = Config(), Report()
     sources = discover(tmp_path, report)
-    essays = [parse_essay(source, (tmp_path / source.path).read_bytes(), config).essay for source in sources.essays]
-    site = assemble(essays, sources, report)
+    parsed = {source.path: parse_essay(source, (tmp_path / source.path).read_bytes(), config) for source in sources.essays}
+    site = assemble([each.essay for each in parsed.values()], sources, report)
     essay = next(essay for essay in site.essays if essay.source == "content/a.md")
-    return _PASSAGE_ID.sub("", fill(essay.html, site.references.get(essay.url_path, ()), config.href))
+    return _PASSAGE_ID.sub("", fill(parsed[essay.source].body.html, site.references.get(essay.url_path, ()), config.href))
 
 
 def _check(name: str, line: int, text: str, expected: str, actual: str) -> None:

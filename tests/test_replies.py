@@ -305,7 +305,11 @@ def test_the_build_is_byte_for_byte_reproducible_with_replies(site):
 
 
 def test_parsed_essays_with_passages_and_parsed_replies_survive_the_disk_cache(tmp_path):
+    """As the parse cache keeps them: an essay's body packed apart from the essay."""
+    from dataclasses import replace
+
     from postil.speed.disk_cache import DiskCache
+    from postil.speed.parse_cache import pack_body, unpack_body
     from postil.config import Config
     from postil.content.discover import EssaySource
     from postil.content.essay import parse_essay
@@ -313,8 +317,12 @@ def test_parsed_essays_with_passages_and_parsed_replies_survive_the_disk_cache(t
 
     essay = parse_essay(EssaySource("content/talk/index.md", "talk/", "content/talk"), b"---\ntitle: T\ndate: 2026-01-01\n---\nA passage.\n", Config())
     reply = parse_reply("content/talk/replies/r1.md", "content/talk", "talk/", b"---\nauthor: A\ndate: 2026-01-02\n---\n> A quote of some length here.\n", Config())
-    DiskCache(tmp_path, "parsed").save({"essay": essay, "reply": reply})
-    assert DiskCache(tmp_path, "parsed").load() == {"essay": essay, "reply": reply}
+    stored = {"essay": replace(essay, body=None), "body": pack_body(essay.body), "reply": reply}
+    DiskCache(tmp_path, "parsed").save(stored)
+    loaded = DiskCache(tmp_path, "parsed").load()
+    assert loaded == stored
+    assert unpack_body(*loaded["body"]) == essay.body
+    assert [(passage.id != "", passage.text) for passage in essay.body.passages] == [(True, "a passage.")]
 
 
 def test_essay_answering_an_external_url_links_it_with_u_in_reply_to(site):

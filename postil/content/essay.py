@@ -8,15 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from dataclasses import dataclass
-from functools import lru_cache
 
-from ..speed.disk_cache import pickled_as_call
 from ..config import Config
 from .discover import EssaySource
 from ..errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
-from ..markdown import Features, OverLimit, Rendered, essay_markdown, render_markdown
-from ..site.model import Essay, pack_passages
+from ..markdown import Features, Highlight, OverLimit, Rendered, essay_markdown, render_markdown
+from ..site.model import Body, Essay
 from ..site.paths import link_targets
 
 REPLY_MODES = ("open", "closed", "hidden")
@@ -27,19 +25,30 @@ KNOWN_KEYS = (
 SUMMARY_WORDS = 40
 
 
-@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Parsed:
     essay: Essay | None
     problems: tuple[Problem, ...]
+    body: Body | None = None  # the essay's rendered body (None: no essay, or kept elsewhere by a cache)
 
 
-@lru_cache(maxsize=4)
-def _render_body(body: str, first_line: int, base_path: str, features: Features) -> Rendered:
-    """An essay's body rendered; the last few are kept, so that a save which changed only
-    the front matter (a title, tags, a summary: the preview then re-parses the file)
-    renders nothing again. Few: each worker of a cold build keeps them too."""
-    return render_markdown(essay_markdown(features), body, first_line=first_line, base_path=base_path)
+# The last few bodies rendered, by what they were rendered from: a save which changed only
+# the front matter (a title, tags, a summary: the preview then re-parses the file) renders
+# nothing again. Few: each worker of a cold build keeps them too.
+_RECENT_BODIES = 4
+_recent: dict[tuple[str, int, str, Features], Rendered] = {}
+
+
+def _render_body(body: str, first_line: int, base_path: str, features: Features, highlight: Highlight | None) -> Rendered:
+    """An essay's body rendered, or as rendered lately (`highlight` changes how fast, never what)."""
+    key = (body, first_line, base_path, features)
+    rendered = _recent.pop(key, None)
+    if rendered is None:
+        rendered = render_markdown(essay_markdown(features), body, first_line=first_line, base_path=base_path, highlight=highlight)
+    _recent[key] = rendered
+    if len(_recent) > _RECENT_BODIES:
+        del _recent[next(iter(_recent))]
+    return rendered
 
 
 def markdown_features(config: Config) -> Features:
@@ -142,8 +151,9 @@ def normalise_alias(alias: str) -> str:
     return path
 
 
-def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
-    """Parse an essay file; every problem found is returned, none raised."""
+def parse_essay(source: EssaySource, raw: bytes, config: Config, highlight: Highlight | None = None) -> Parsed:
+    """Parse an essay file; every problem found is returned, none raised. `highlight`, if
+    given, highlights its code blocks in place of the Markdown pipeline's own."""
     path = source.path
     if len(raw) > config.max_file_size:
         return Parsed(None, (Problem(
@@ -194,14 +204,13 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         return Parsed(None, tuple(fields.problems))
 
     try:
-        rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config))
+        rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config), highlight)
     except OverLimit as exc:
         return Parsed(None, (*fields.problems, Problem(path, exc.line, None, exc.message, exc.hint)))
     problems = fields.problems + [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
     if not summary:
         words = rendered.first_paragraph.split()
         summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
-    body, passage_index = pack_passages(rendered.passages)
     url_path = _url_path(source, slug)
     essay = Essay(
         source=path,
@@ -224,9 +233,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         bundle_dir=source.bundle_dir,
         key_lines=parts.key_lines,
         link_targets=link_targets(url_path, rendered.links),
-        body=body,
-        passage_index=passage_index,
         references=rendered.references,
         section_leads=rendered.section_leads,
     )
-    return Parsed(essay, tuple(problems))
+    return Parsed(essay, tuple(problems), Body(rendered.passages))

@@ -16,11 +16,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..speed.disk_cache import pickled_as_call
 from ..config import Config
 from ..errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
-from ..markdown import Link, OverLimit
+from ..markdown import Highlight, Link, OverLimit, rendering_options
 from ..markdown.passages import plain_text
 from ..markdown.reply import reply_markdown, sanitise
 from ..site.model import Quote, Reply
@@ -37,7 +36,6 @@ REPLY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
-@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class ParsedReply:
     reply: Reply | None
@@ -138,12 +136,13 @@ def _validated_fields(path: str, ident: str, meta: dict, lines: dict[str, int]) 
             "draft": draft, **counts}, problems
 
 
-def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: Config) -> ParsedReply:
+def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: Config, highlight: Highlight | None = None) -> ParsedReply:
     """Parse a reply file; every problem found is returned, none raised.
 
     Relative links are resolved against `page_path`, the site path of the reply's essay,
     so they still work where the reply is shown away from its essay. The result depends
-    on the file, the config and that path only.
+    on the file, the config and that path only (`highlight`, as for parse_essay, changes
+    only how fast code is highlighted).
     """
     if len(raw) > MAX_BYTES:
         return ParsedReply(None, (Problem(path, None, None, f"reply is {len(raw) / 1024:.0f} KiB; the limit is 64 KiB", "shorten it, or split it into two replies"),))
@@ -166,7 +165,7 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
         tokens = md.parse(parts.body, env)
     except OverLimit as exc:
         return ParsedReply(None, (*problems, Problem(path, exc.line + parts.body_line, None, exc.message, exc.hint)))
-    html = sanitise(md.renderer.render(tokens, md.options, env), prefix)
+    html = sanitise(md.renderer.render(tokens, rendering_options(md, highlight), env), prefix)
     problems += [Problem(path, line + parts.body_line, None, message, hint, "warning") for line, message, hint in env.get("problems", ())]
 
     reply = Reply(

@@ -5,11 +5,13 @@ data travels in markdown-it's `env` and comes back as a `Rendered`.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import NamedTuple
 
 from markdown_it import MarkdownIt
+from markdown_it.utils import OptionsDict
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -57,20 +59,24 @@ class Features(NamedTuple):
 
 @dataclass(frozen=True)
 class Rendered:
-    """A document's HTML and what the site needs to know about it.
+    """A document's HTML, block by block, and what the site needs to know about it.
 
     Lines are 1-based lines of the source file; `problems` are (line, message, hint).
     """
 
-    html: str
+    passages: tuple[Passage, ...]  # every top-level block; with passages_plugin, text blocks carry their id
     headings: tuple[tuple[int, str, str], ...]
     links: tuple[Link, ...]
     problems: tuple[tuple[int, str, str], ...]
     word_count: int
     first_paragraph: str
-    passages: tuple[Passage, ...] = ()
     references: tuple[Reference, ...] = ()
     section_leads: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def html(self) -> str:
+        """The whole document: its blocks joined (rendering them together gives the same)."""
+        return "".join(passage.html for passage in self.passages)
 
 
 def _table_wrapper(md: MarkdownIt) -> None:
@@ -136,8 +142,20 @@ def _first_paragraph(tokens) -> str:
     return ""
 
 
-def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "") -> Rendered:
-    """Render `body`, whose first line is line `first_line` of its file.
+Highlight = Callable[[str, str, str], str]  # markdown-it's `highlight` option: (code, language, attrs) → a <pre> block
+
+
+def rendering_options(md: MarkdownIt, highlight: Highlight | None) -> OptionsDict:
+    """`md`'s options, with another function to highlight code (one that reuses what an
+    earlier parse highlighted, say) when given one."""
+    return md.options if highlight is None else OptionsDict({**md.options, "highlight": highlight})
+
+
+def render_markdown(
+    md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "", highlight: Highlight | None = None,
+) -> Rendered:
+    """Render `body`, whose first line is line `first_line` of its file; `highlight`, if
+    given, highlights its code in place of `md`'s own.
 
     Raises OverLimit, its `line` made a file line, for a document nested past a limit."""
     env: dict = {"base_path": base_path}
@@ -148,23 +166,20 @@ def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: st
     except OverLimit as exc:
         exc.line += first_line
         raise
-    passages = _render_passages(md, tokens, env, first_line)
-    html = "".join(passage.html for passage in passages)
     offset = first_line
     return Rendered(
-        html=html,
+        passages=_render_passages(md, rendering_options(md, highlight), tokens, env, first_line),
         headings=recorded_headings(env),
         links=tuple(Link(line + offset, target, image) for line, target, image in env.get("links", ())),
         problems=tuple((line + offset, message, hint) for line, message, hint in env.get("problems", ())),
         word_count=_word_count(tokens),
         first_paragraph=_first_paragraph(tokens),
-        passages=passages if "passages" in env else (),
         references=tuple(reference._replace(line=reference.line + offset) for reference in env.get("site_references", ())),
         section_leads=tuple(env.get("section_leads", ())),
     )
 
 
-def _render_passages(md: MarkdownIt, tokens, env: dict, first_line: int) -> tuple[Passage, ...]:
+def _render_passages(md: MarkdownIt, options: OptionsDict, tokens, env: dict, first_line: int) -> tuple[Passage, ...]:
     """Render block by block, so the site can put side comments beside a passage.
 
     Rendering consecutive top-level slices gives exactly the HTML of rendering them all at once.
@@ -172,7 +187,7 @@ def _render_passages(md: MarkdownIt, tokens, env: dict, first_line: int) -> tupl
     known = env.get("passages", {})
     passages = []
     for start, end in top_level_blocks(tokens):
-        html = md.renderer.render(tokens[start:end], md.options, env)
+        html = md.renderer.render(tokens[start:end], options, env)
         if start in known:
             ident, line, text = known[start]
             passages.append(Passage(html, ident, line + first_line, text))

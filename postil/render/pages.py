@@ -15,11 +15,10 @@ from typing import Callable, Iterator
 
 import jinja2
 
-from ..speed.compiled_templates import COMPILED
 from ..config import Config
 from ..errors import Problem
 from ..markdown.headings import slugify
-from ..site.model import Discussion, Essay, Site
+from ..site.model import Body, Discussion, Essay, Site
 from ..site.origins import origin_name
 from ..site.references import fill
 from ..site.reply_links import reply_form
@@ -70,9 +69,44 @@ class Page:
         object.__setattr__(self, "context", {"page_path": sys.intern(page_path(self.output)), **self.context})
 
 
-def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.Environment:
-    env = jinja2.Environment(
-        bytecode_cache=COMPILED,
+# What templates read of an essay's body as if it were the essay's own: `essay.html`, `essay.passages`.
+_BODY_ATTRIBUTES = frozenset(("html", "passages"))
+
+
+class SiteEnvironment(jinja2.Environment):
+    """The Jinja environment pages are rendered with: `essay.html` and `essay.passages` read
+    the essay's `Body` through `bodies`, which the pipeline hands in (an essay does not hold
+    its body: see site/model.py)."""
+
+    def __init__(self, bodies: Callable[[Essay], Body], **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.bodies = bodies
+
+    def getattr(self, obj: object, attribute: str) -> object:
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        if type(obj) is Essay and attribute in _BODY_ATTRIBUTES:
+            return getattr(self.bodies(obj), attribute)
+        try:  # as Jinja's own getattr goes on
+            return obj[attribute]  # type: ignore[index]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
+
+    def getitem(self, obj: object, argument: object) -> object:
+        if type(obj) is Essay and argument in _BODY_ATTRIBUTES:
+            return getattr(self.bodies(obj), argument)  # type: ignore[arg-type]
+        return super().getitem(obj, argument)  # type: ignore[arg-type]
+
+
+def make_environment(
+    site_root: Path, config: Config, assets: Assets, bodies: Callable[[Essay], Body], bytecode_cache: jinja2.BytecodeCache | None = None,
+) -> SiteEnvironment:
+    """`bodies` gives an essay's rendered body; `bytecode_cache` keeps compiled templates from one build to the next."""
+    env = SiteEnvironment(
+        bodies,
+        bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs(site_root, config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -188,8 +222,6 @@ def render_page(page: Page, environment: jinja2.Environment, on_error: Callable[
 ANY_DISCUSSION = "\0any"  # only whether there are any
 ALL_DISCUSSIONS = "\0all"  # all of them: iterated or counted
 
-_reads: set[str] | None = None  # what the page being rendered read of `discussions`
-
 
 class Discussions(Mapping):
     """The `discussions` global, noting what each page reads of it.
@@ -201,56 +233,54 @@ class Discussions(Mapping):
 
     def __init__(self, entries: dict[str, Discussion]):
         self._entries = entries
+        self._reads: set[str] | None = None  # what the page being rendered read of it
 
     @property
     def entries(self) -> dict[str, Discussion]:
-        note_reads((ALL_DISCUSSIONS,))
+        self.note((ALL_DISCUSSIONS,))
         return self._entries
 
     def __getitem__(self, key: str) -> Discussion:
-        note_reads((key,))
+        self.note((key,))
         return self._entries[key]
 
     def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
-        note_reads((key,))
+        self.note((key,))
         return self._entries.get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        note_reads((str(key),))
+        self.note((str(key),))
         return key in self._entries
 
     def __iter__(self) -> Iterator[str]:
-        note_reads((ALL_DISCUSSIONS,))
+        self.note((ALL_DISCUSSIONS,))
         return iter(self._entries)
 
     def __len__(self) -> int:
-        note_reads((ALL_DISCUSSIONS,))
+        self.note((ALL_DISCUSSIONS,))
         return len(self._entries)
 
     def __bool__(self) -> bool:
-        note_reads((ANY_DISCUSSION,))
+        self.note((ANY_DISCUSSION,))
         return bool(self._entries)
 
     def __repr__(self) -> str:
         return repr(self.entries)
 
+    def note(self, keys: Iterable[str]) -> None:
+        """Count `keys` as read by what is being rendered (a reused cached partial reads what it read)."""
+        if self._reads is not None:
+            self._reads.update(keys)
 
-def note_reads(keys: Iterable[str]) -> None:
-    if _reads is not None:
-        _reads.update(keys)
-
-
-@contextmanager
-def noting_reads() -> Iterator[set[str]]:
-    """Collect what is read of `discussions` meanwhile; what a partial inside a page reads
-    counts for the page too."""
-    global _reads
-    outer, _reads = _reads, set()
-    try:
-        yield _reads
-    finally:
-        inner, _reads = _reads, outer
-        note_reads(inner)
+    @contextmanager
+    def noting(self) -> Iterator[set[str]]:
+        """Collect what is read meanwhile; what a partial inside a page reads counts for the page too."""
+        outer, self._reads = self._reads, set()
+        try:
+            yield self._reads
+        finally:
+            inner, self._reads = self._reads, outer
+            self.note(inner)
 
 
 def compile_templates(environment: jinja2.Environment) -> None:
@@ -277,7 +307,7 @@ class PageRenderer:
     def __call__(self, index: int) -> tuple[bytes | None, Problem | None, frozenset[str]]:
         page = self.pages[index]
         failures: list[Problem] = []
-        with noting_reads() as reads:
+        with self.environment.globals["discussions"].noting() as reads:
             data = render_page(page, self.environment, lambda page, exc: failures.append(_template_problem(page, exc, self.site_root, self.config)))
         return data, (failures[0] if failures else None), frozenset(reads)
 

@@ -23,7 +23,6 @@ from ..content.discover import CONTENT_DIR
 from ..errors import PostilError, describe
 from ..pipeline import Builder, BuildOptions, finish_killed_builds
 from ..render.theme import theme_roots
-from ..speed.uptodate import last_output
 from .watch import Batch, Watcher
 
 
@@ -66,7 +65,7 @@ class Preview:
             self._say(f"Warning: listening on {self.server.host}, not on loopback: other machines can read your drafts.")
         # The preview writes no folder, but a build killed mid-write left the site's output
         # half changed: put it right, as the next build would.
-        finish_killed_builds(self.site_root, last_output(self.site_root))
+        finish_killed_builds(self.site_root)
         self.watcher.start()
         self.rebuild(None)
         # What the first build made (every parsed file) mostly lives for the whole session:

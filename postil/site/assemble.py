@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
@@ -18,7 +19,7 @@ from ..markdown.headings import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
 from .references import resolve_references
 from .paths import resolve_link, resolve_target, slug_folders, slug_segment, url_quote
-from .threads import build_discussions
+from .threads import DiscussionMemory, PassageTexts, build_discussions
 
 # Pages the theme writes itself, by output file; an essay, alias or file may not take their place.
 THEME_FILES = {
@@ -170,10 +171,16 @@ def _check_collisions(
     return kept, files, tuple(redirects)
 
 
-# The last build's backlinks. In the dev server most essays are the very same objects
-# from one build to the next: a page's backlinks, when they are the same essays, are the
-# same tuple as last time, which tells a page's digest at a glance that they did not change.
-_backlinks: dict[str, tuple[Essay, ...]] = {}
+@dataclass
+class AssemblyMemory:
+    """What the last assembly made, kept by a Builder for the next one. In the dev server
+    most essays are the very same objects from one build to the next: a page's backlinks,
+    when they are the same essays, are the same tuple as last time (and so are discussions
+    made of the same replies), which tells a page's digest at a glance that they did not
+    change."""
+
+    backlinks: dict[str, tuple[Essay, ...]] = field(default_factory=dict)
+    discussions: DiscussionMemory = field(default_factory=DiscussionMemory)
 
 
 def _same_or_new(before: tuple[Essay, ...] | None, items: list[Essay]) -> tuple[Essay, ...]:
@@ -215,8 +222,19 @@ def _files(essays: list[Essay], sources: Sources) -> list[tuple[str, str]]:
     return files
 
 
-def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Sequence[Reply] = ()) -> Site:
-    """Build the site model; problems go to `report`."""
+def _no_passages(essay: Essay) -> tuple[tuple[str, str], ...]:
+    raise LookupError(f"assemble() was given replies but no passage_texts to check their quotes of {essay.source}")
+
+
+def assemble(
+    essays: list[Essay], sources: Sources, report: Report, replies: Sequence[Reply] = (),
+    passage_texts: PassageTexts = _no_passages, memory: AssemblyMemory | None = None,
+) -> Site:
+    """Build the site model; problems go to `report`.
+
+    `passage_texts` gives an essay's passages, where replies' quotes are looked for;
+    `memory`, the last assembly's (updated to this one's), lets unchanged parts be reused."""
+    memory = memory if memory is not None else AssemblyMemory()
     kept, files, redirects = _check_collisions(essays, sources, report)
     ordered = tuple(sorted(kept, key=lambda e: (-e.date.timestamp(), e.url_path)))
     by_url = {essay.url_path: essay for essay in ordered}
@@ -241,10 +259,9 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
                     f"in_reply_to {essay.in_reply_to!r} is not an essay of this site",
                     "write the answered essay's path, such as '/its-slug/', or a full https:// URL",
                 )
-    linked = {url: _same_or_new(_backlinks.get(url), items) for url, items in backlinks.items()}
-    _backlinks.clear()
-    _backlinks.update(linked)
-    discussions, shown_replies = build_discussions(ordered, replies, report)
+    linked = {url: _same_or_new(memory.backlinks.get(url), items) for url, items in backlinks.items()}
+    memory.backlinks = linked
+    discussions, shown_replies = build_discussions(ordered, replies, report, passage_texts, memory.discussions)
     return Site(
         essays=ordered,
         tags=_tags(ordered),

@@ -7,10 +7,7 @@ import operator
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from ..speed.blobs import Stored, load
-from ..speed.disk_cache import pickled_as_call
 from ..markdown import Link, Passage, Reference
-from ..speed.packed import pack, unpack
 
 
 def same_objects(old: Collection[object], new: Collection[object]) -> bool:
@@ -23,26 +20,15 @@ def same_objects(old: Collection[object], new: Collection[object]) -> bool:
     return len(old) == len(new) and all(map(operator.is_, old, new))
 
 
-def pack_passages(passages: tuple[Passage, ...]) -> tuple[bytes, bytes]:
-    """An essay's body as two packed values: its passages' HTML, and their ids, lines and
-    texts (all the quote check reads).
-
-    Bodies are most of what a site's parse results weigh (at 5,000 essays, hundreds of
-    megabytes held for the whole build); each is read back only when its page is rendered
-    or its quotes are checked.
-    """
-    html = [passage.html for passage in passages]
-    index = [part for passage in passages for part in (passage.id, str(passage.line), passage.text)]
-    return pack(html), pack(index)
-
-
-@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Essay:
     """One essay, parsed. Depends only on its own file and the config, so it can be cached.
 
     `source` is the path relative to the site root (posix); `url_path` is the page's path
-    inside the site without a leading slash ("essays/margins/").
+    inside the site without a leading slash ("essays/margins/"). Its rendered body is a
+    `Body` of its own, kept apart: most of what a site weighs, it is read only where its
+    page is rendered and where replies' quotes of it are checked (the pipeline decides
+    where it is kept and hands it to those stages).
     """
 
     source: str
@@ -65,33 +51,31 @@ class Essay:
     bundle_dir: str | None
     key_lines: dict[str, int] = field(default_factory=dict)
     link_targets: tuple[str, ...] = ()  # the site paths its links (not images) point at, sorted, each once
-    body: bytes | Stored = b""  # the passages' HTML, packed (see pack_passages); in a file once parsing hands it over
-    passage_index: bytes | Stored = b""  # the passages' ids, lines and texts, packed
     references: tuple[Reference, ...] = ()  # links the whole site resolves: [[wikilinks]], embeds (see markdown/wikilinks.py)
     section_leads: tuple[tuple[str, str], ...] = ()  # heading id → the start of its first paragraph, for transclusions
-
-    @property
-    def passages(self) -> tuple[Passage, ...]:
-        """The body block by block, for side comments."""
-        index = unpack(load(self.passage_index))
-        return tuple(Passage(html, index[3 * i], int(index[3 * i + 1]), index[3 * i + 2]) for i, html in enumerate(unpack(load(self.body))))
-
-    @property
-    def passage_texts(self) -> list[tuple[str, str]]:
-        """Each passage's id and normalised text, without unpacking its HTML."""
-        index = unpack(load(self.passage_index))
-        return [(index[i], index[i + 2]) for i in range(0, len(index), 3)]
-
-    @property
-    def html(self) -> str:
-        """The rendered body: its passages joined."""
-        return "".join(unpack(load(self.body)))
 
     def reading_minutes(self, words_per_minute: int) -> int:
         return max(1, math.ceil(self.word_count / words_per_minute))
 
 
-@pickled_as_call
+@dataclass(frozen=True, slots=True)
+class Body:
+    """An essay's rendered body, block by block (templates see it as `essay.html` and
+    `essay.passages`: see render/pages.py)."""
+
+    passages: tuple[Passage, ...]
+
+    @property
+    def html(self) -> str:
+        """The whole body: its blocks joined."""
+        return "".join(passage.html for passage in self.passages)
+
+    @property
+    def passage_texts(self) -> list[tuple[str, str]]:
+        """Each passage's id and normalised text, for the quote check."""
+        return [(passage.id, passage.text) for passage in self.passages]
+
+
 @dataclass(frozen=True, slots=True)
 class Quote:
     """A top-level blockquote of a reply: its normalised text and the file line it starts on."""
@@ -101,7 +85,6 @@ class Quote:
     elsewhere: bool  # marked `{.elsewhere}`: quotes something outside the thread
 
 
-@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One reader reply, parsed. Like Essay, it depends only on its own file."""
@@ -127,7 +110,6 @@ class Reply:
     draft: bool = False  # held back from published builds; the dev server shows it marked
 
 
-@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class ThreadReply:
     """A reply in its place in a thread.
@@ -142,7 +124,6 @@ class ThreadReply:
     descendants: int  # the replies below it in its thread, which follow it in reading order
 
 
-@pickled_as_call
 @dataclass(frozen=True, slots=True)
 class Discussion:
     """An essay's replies as the page shows them."""

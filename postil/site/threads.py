@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Iterable
 
@@ -21,12 +22,7 @@ QUOTE_SHOWN = 60
 # would cost the square of its length.
 QUOTE_REACH = 100
 
-# The last build's discussion of each essay, with what it was made from. The dev server
-# re-parses only edited files, so most essays and replies are the very same objects as
-# last time: their discussion (and every digest of it) is then reused, not rebuilt, and so
-# are the (reply, essay) pairs of the replies it shows.
-_previous: dict[str, _Made] = {}
-_previous_shown: tuple[tuple[Reply, Essay], ...] = ()  # the last build's shown replies, newest first
+PassageTexts = Callable[[Essay], Iterable[tuple[str, str]]]  # an essay's passages' ids and texts
 
 
 @dataclass(frozen=True)
@@ -38,8 +34,26 @@ class _Made:
     shown: list[tuple[Reply, Essay]]  # the replies in its threads, with their essay
 
 
-def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report: Report) -> tuple[dict[str, Discussion], tuple[tuple[Reply, Essay], ...]]:
-    """Each essay's Discussion (hidden essays get none) and every shown reply, newest first."""
+@dataclass
+class DiscussionMemory:
+    """The last build's discussion of each essay, with what it was made from, kept by a
+    Builder from one build to the next. The dev server re-parses only edited files, so most
+    essays and replies are the very same objects as last time: their discussion (and every
+    digest of it) is then reused, not rebuilt, and so are the (reply, essay) pairs of the
+    replies it shows."""
+
+    made: dict[str, _Made] = field(default_factory=dict)
+    shown: tuple[tuple[Reply, Essay], ...] = ()  # the last build's shown replies, newest first
+
+
+def build_discussions(
+    essays: Iterable[Essay], replies: Iterable[Reply], report: Report, passage_texts: PassageTexts, memory: DiscussionMemory | None = None,
+) -> tuple[dict[str, Discussion], tuple[tuple[Reply, Essay], ...]]:
+    """Each essay's Discussion (hidden essays get none) and every shown reply, newest first.
+
+    `passage_texts` gives an essay's passages (for the quote check); `memory` holds the last
+    build's discussions, and is updated to this one's."""
+    memory = memory if memory is not None else DiscussionMemory()
     by_bundle: dict[str, list[Reply]] = defaultdict(list)
     for reply in replies:
         by_bundle[reply.bundle_dir].append(reply)
@@ -52,11 +66,11 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
         if not essay.bundle_dir or essay.replies_mode == "hidden":
             continue
         found = by_bundle.get(essay.bundle_dir, [])
-        known = before = _previous.get(essay.url_path)
+        known = before = memory.made.get(essay.url_path)
         if not (known and known.essay is essay and same_objects(known.replies, found)):
             members = sorted(found, key=_oldest_first)
             problems = Report()
-            discussion = _discussion(essay, members, problems)
+            discussion = _discussion(essay, members, problems, passage_texts)
             in_threads = {entry.reply.id for entry in discussion.replies}
             known = _Made(essay, found, discussion, problems.problems, [(reply, essay) for reply in members if reply.id in in_threads])
             if before is not None and same_objects([reply for reply, _ in before.shown], [reply for reply, _ in known.shown]):
@@ -68,16 +82,13 @@ def build_discussions(essays: Iterable[Essay], replies: Iterable[Reply], report:
         if known.discussion.count:
             discussions[essay.url_path] = known.discussion
             shown += known.shown
-    global _previous_shown
-    if same_replies and len(shown) == len(_previous_shown):
+    if same_replies and len(shown) == len(memory.shown):
         # The same replies in the same order: only the essays of those made again are new.
         pairs = {id(pair[0]): pair for known in renewed for pair in known.shown}
-        ordered = tuple(pairs.get(id(pair[0]), pair) for pair in _previous_shown) if pairs else _previous_shown
+        ordered = tuple(pairs.get(id(pair[0]), pair) for pair in memory.shown) if pairs else memory.shown
     else:
         ordered = tuple(sorted(shown, key=_newest_first))
-    _previous.clear()
-    _previous.update(made)
-    _previous_shown = ordered
+    memory.made, memory.shown = made, ordered
     return discussions, ordered
 
 
@@ -94,7 +105,7 @@ def _timestamp(reply: Reply) -> float:
     return reply.date.timestamp() if reply.date else math.inf
 
 
-def _discussion(essay: Essay, replies: list[Reply], report: Report) -> Discussion:
+def _discussion(essay: Essay, replies: list[Reply], report: Report, passage_texts: PassageTexts) -> Discussion:
     by_id = {reply.id: reply for reply in replies}
     parent_of: dict[str, str] = {}
     for reply in replies:
@@ -115,7 +126,7 @@ def _discussion(essay: Essay, replies: list[Reply], report: Report) -> Discussio
         if reply.id not in in_cycle:
             children[parent_of.get(reply.id, "")].append(reply)
     thread = _reading_order(children)
-    side_comments = _check_quotes(essay, replies, by_id, parent_of, report)
+    side_comments = _check_quotes(essay, replies, by_id, parent_of, report, passage_texts)
     return Discussion(essay.replies_mode, thread, len(thread), side_comments)
 
 
@@ -161,14 +172,18 @@ def _report_cycles(parent_of: dict[str, str], by_id: dict[str, Reply], report: R
     return in_cycle
 
 
-def _check_quotes(essay: Essay, replies: list[Reply], by_id: dict[str, Reply], parent_of: dict[str, str], report: Report) -> dict[str, tuple[Reply, ...]]:
+def _check_quotes(
+    essay: Essay, replies: list[Reply], by_id: dict[str, Reply], parent_of: dict[str, str], report: Report, passage_texts: PassageTexts,
+) -> dict[str, tuple[Reply, ...]]:
     """Pin quotes of the essay beside their passage; warn about quotes of nothing in reach."""
     side_comments: dict[str, list[Reply]] = defaultdict(list)
-    passages = [(ident, text) for ident, text in essay.passage_texts if text]
+    passages: list[tuple[str, str]] | None = None  # read only when a reply quotes
     for reply in replies:
         for quote in reply.quotes:
             if quote.elsewhere or not is_checked(quote.text):
                 continue
+            if passages is None:
+                passages = [(ident, text) for ident, text in passage_texts(essay) if text]
             ident = next((ident for ident, text in passages if found_in(quote.text, text)), None)
             if ident is not None:
                 if ident and reply not in side_comments[ident]:

@@ -125,5 +125,3 @@ class CompiledTemplates(jinja2.BytecodeCache):
             return
         self._unsaved = False
 
-
-COMPILED = CompiledTemplates()

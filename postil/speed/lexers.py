@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache, partial
 
 from pygments.lexer import Lexer, RegexLexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 from pygments.token import Error, Whitespace, _TokenType
 
 Rule = tuple[Callable, object, object]  # (bound `match` of a compiled pattern, action, new state)
@@ -43,6 +46,20 @@ class _State:
 
 
 _states: dict[tuple[type, str], _State] = {}
+
+
+@lru_cache(maxsize=256)  # bounded: reply authors choose the names
+def joined_lexer(name: str) -> Lexer | None:
+    """The lexer for a language name, as markdown/highlight.py's `pygments_lexer` gives it,
+    but finding its tokens with its rules joined: the rest of Pygments, from preprocessing
+    and filters to the formatter, is untouched. (Its own instance: the other stays plain.)"""
+    try:
+        lexer = get_lexer_by_name(name, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+    if joins(lexer):
+        lexer.get_tokens_unprocessed = partial(tokens, lexer)  # type: ignore[method-assign]
+    return lexer
 
 
 def joins(lexer: Lexer) -> bool:

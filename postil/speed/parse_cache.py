@@ -9,12 +9,15 @@ parsing are parsed on all cores.
 """
 from __future__ import annotations
 
+import copyreg
 import gc
 import hashlib
+import operator
 import os
 import time
+import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .blobs import BlobFile, Stored, load
@@ -22,10 +25,27 @@ from .disk_cache import CACHE_DIR, RACY_NANOSECONDS, DiskCache, code_fingerprint
 from ..config import Config
 from ..content.discover import Sources, bundle_url_path
 from ..errors import Report
-from ..markdown.highlight import pack_blocks, reusing
+from ..markdown import Passage
+from ..markdown.highlight import highlight_code
+from .lexers import joined_lexer
+from .packed import pack, unpack
 from .workers import map_in_processes
 from ..content.essay import Parsed, parse_essay
 from ..content.reply import ParsedReply, parse_reply
+from ..site.model import Body, Essay, Quote, Reply
+
+
+def _as_call(cls: type):
+    """A reducer that pickles an instance of a slotted dataclass as a call of the class with
+    its fields: unpickling then runs `__init__`, where dataclasses' default `__setstate__`
+    lists the fields again for every instance (half the time of reading a parse cache)."""
+    values = operator.attrgetter(*(field.name for field in fields(cls)))
+    return lambda instance: (cls, values(instance))
+
+
+# Registered for every pickler (the cache's, and the one bringing results back from workers).
+for _parsed_type in (Essay, Quote, Reply, Parsed, ParsedReply):
+    copyreg.pickle(_parsed_type, _as_call(_parsed_type))
 
 
 @pickled_as_call
@@ -36,7 +56,9 @@ class Entry:
     recorded_ns: int
     result: Parsed | ParsedReply
     page_path: str = ""  # what a reply was parsed against (see _Job)
-    highlights: bytes | Stored = b""  # its code blocks as highlighted, for the next parse (see markdown/highlight.py)
+    highlights: bytes | Stored = b""  # its code blocks as highlighted, for the next parse (see _ReusingHighlighter)
+    body: bytes | Stored = b""  # an essay's passages' HTML, packed (see pack_body)
+    passage_index: bytes | Stored = b""  # their ids, lines and texts, packed
 
 
 @dataclass(frozen=True)
@@ -113,12 +135,30 @@ class _Store:
         self.changes.save({})
 
 
+def pack_body(body: Body) -> tuple[bytes, bytes]:
+    """An essay's body as two packed values: its passages' HTML, and their ids, lines and
+    texts (all the quote check reads, unpacked without the HTML).
+
+    Bodies are most of what a site's parse results weigh (at 5,000 essays, hundreds of
+    megabytes held for the whole build); each is read back only when its page is rendered
+    or its quotes are checked.
+    """
+    html = [passage.html for passage in body.passages]
+    index = [part for passage in body.passages for part in (passage.id, str(passage.line), passage.text)]
+    return pack(html), pack(index)
+
+
+def unpack_body(html: bytes, index: bytes) -> Body:
+    """The body `pack_body` packed."""
+    values = unpack(index)
+    return Body(tuple(Passage(part, values[3 * i], int(values[3 * i + 1]), values[3 * i + 2]) for i, part in enumerate(unpack(html))))
+
+
 def _stored_size(entries: Iterable[Entry]) -> int:
     """How many bytes of the values file `entries` point at."""
     total = 0
     for entry in entries:
-        essay = entry.result.essay if isinstance(entry.result, Parsed) else None
-        for value in (entry.highlights, *((essay.body, essay.passage_index) if essay else ())):
+        for value in (entry.highlights, entry.body, entry.passage_index):
             if isinstance(value, Stored):
                 total += value.length
     return total
@@ -240,6 +280,16 @@ class ParsedSources:
                     self._known[id(parsed)] = (parsed, _digest_text(path, entry))
         return self._known
 
+    def body(self, essay: Essay) -> Body:
+        """The body of an essay of the last update (read from the values file when it lies there)."""
+        entry = self.entries[essay.source]  # type: ignore[index]
+        return unpack_body(load(entry.body), load(entry.passage_index))
+
+    def passage_texts(self, essay: Essay) -> list[tuple[str, str]]:
+        """Each passage's id and normalised text, without unpacking the body's HTML."""
+        index = unpack(load(self.entries[essay.source].passage_index))  # type: ignore[index]
+        return [(index[i], index[i + 2]) for i in range(0, len(index), 3)]
+
     def _refresh(
         self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
         report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None,
@@ -270,7 +320,8 @@ class ParsedSources:
             if isinstance(outcome, str):
                 report.error(job.path, None, f"cannot read file: {outcome}", "check that it exists and is readable")
             elif outcome.result is None:  # same bytes as before: keep the result, note the new stat
-                fresh[job.path] = replace(outcome, result=previous[job.path].result, highlights=previous[job.path].highlights)
+                known = previous[job.path]
+                fresh[job.path] = replace(outcome, result=known.result, highlights=known.highlights, body=known.body, passage_index=known.passage_index)
             else:
                 fresh[job.path] = self._stored(outcome)
                 self.parsed_last += 1
@@ -281,11 +332,7 @@ class ParsedSources:
     def _stored(self, entry: Entry) -> Entry:
         """`entry` with its bulky values moved to the values file (when there is one)."""
         add = self.disk.blobs.add
-        result = entry.result
-        if isinstance(result, Parsed) and result.essay is not None:
-            essay = replace(result.essay, body=add(result.essay.body), passage_index=add(result.essay.passage_index))  # type: ignore[arg-type]
-            result = replace(result, essay=essay)
-        return replace(entry, result=result, highlights=add(entry.highlights))  # type: ignore[arg-type]
+        return replace(entry, highlights=add(entry.highlights), body=add(entry.body), passage_index=add(entry.passage_index))  # type: ignore[arg-type]
 
 
 def _parsed(entry: Entry) -> object:
@@ -312,6 +359,35 @@ def _named(path: str, changed: set[str]) -> bool:
     return False
 
 
+class _ReusingHighlighter:
+    """Highlights code with the blocks a file's last parse highlighted at hand, noting the
+    blocks it gives, to be kept with the new parse. A new process that re-parses an edited
+    essay then needs no lexer for the code it did not touch: building Pygments' lexers
+    (compiling their patterns) is ~70 ms of such a run. The code it does highlight is
+    lexed with joined rules (see lexers.py)."""
+
+    def __init__(self, packed: bytes):
+        self.reusable = _unpack_blocks(packed)
+        self.used: dict[tuple[str, str, str], str] = {}
+
+    def __call__(self, code: str, language: str, attrs: str = "") -> str:
+        key = (code, language, attrs)
+        block = self.used[key] = self.reusable.get(key) or highlight_code(code, language, attrs, joined_lexer)
+        return block
+
+    def packed(self) -> bytes:
+        return pack([part for (code, language, attrs), block in self.used.items() for part in (code, language, attrs, block)])
+
+
+def _unpack_blocks(packed: bytes) -> dict[tuple[str, str, str], str]:
+    """The blocks `_ReusingHighlighter.packed` packed; none when they are damaged (they only save time)."""
+    try:
+        values = unpack(packed)
+    except (zlib.error, UnicodeDecodeError):
+        return {}
+    return {(values[i], values[i + 1], values[i + 2]): values[i + 3] for i in range(0, len(values) - 3, 4)}
+
+
 class _Worker:
     """Reads, hashes and parses one file; runs in a forked process, so it holds `previous` for free."""
 
@@ -335,9 +411,13 @@ class _Worker:
             highlighted = load(known.highlights) if known is not None else b""
         except OSError:  # the values file was cut short: highlight afresh
             highlighted = b""
-        with reusing(highlighted) as used:
-            if job.bundle_dir is None:
-                result: Parsed | ParsedReply = parse_essay(job.essay_source, raw, self.config)  # type: ignore[arg-type]
-            else:
-                result = parse_reply(job.path, job.bundle_dir, job.page_path, raw, self.config)
-        return Entry(status, digest, now, result, job.page_path, pack_blocks(used))
+        highlight = _ReusingHighlighter(highlighted)
+        if job.bundle_dir is None:
+            result: Parsed | ParsedReply = parse_essay(job.essay_source, raw, self.config, highlight)  # type: ignore[arg-type]
+        else:
+            result = parse_reply(job.path, job.bundle_dir, job.page_path, raw, self.config, highlight)
+        if isinstance(result, Parsed) and result.body is not None:
+            # The body travels and is kept apart from the essay (see ParsedSources.body).
+            body, passage_index = pack_body(result.body)
+            return Entry(status, digest, now, replace(result, body=None), job.page_path, highlight.packed(), body, passage_index)
+        return Entry(status, digest, now, result, job.page_path, highlight.packed())

@@ -34,7 +34,7 @@ import jinja2
 import markupsafe
 
 from ..site.model import same_objects
-from ..render.pages import ALL_DISCUSSIONS, ANY_DISCUSSION, Discussions, Page, note_reads, noting_reads
+from ..render.pages import ALL_DISCUSSIONS, ANY_DISCUSSION, Discussions, Page
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dt.datetime, dt.date)
 _PLAIN_TYPES = frozenset(_PLAIN)
@@ -341,9 +341,9 @@ class Fragments:
         found = self._outputs.get(key)
         # What the partial read of `discussions` is part of its key, checked on each use.
         if found is not None and discussion_reads.digest(found[1]) == found[2]:
-            note_reads(found[1])
+            environment.globals["discussions"].note(found[1])
             return found[0]
-        with noting_reads() as reads:
+        with environment.globals["discussions"].noting() as reads:
             output = markupsafe.Markup(environment.get_template(name).render(values))
         digest = discussion_reads.digest(reads)
         if digest is not None:
@@ -385,7 +385,7 @@ class Fragments:
                     parts.append(found[0])
                     continue
             parts.append(self(name, **{field: item}))
-        note_reads(reads)
+        self._bound[0].globals["discussions"].note(reads)
         return markupsafe.Markup("".join(parts))
 
 

@@ -40,14 +40,22 @@ CHUNKS_PER_WORKER = 2
 PARENT_POLL_SECONDS = 0.5
 _PR_SET_PDEATHSIG = 1
 
-# The function being mapped. Workers are forked after it is set, so they find it here
-# without its being pickled (it may hold a Jinja environment or a large cache).
+# In a worker process only: the function it maps, set once as the worker starts (see
+# `_start_worker`). Handed over by fork, it is never pickled (it may hold a Jinja
+# environment or a large cache); the process that maps never sets it.
 _task: Callable | None = None
 
 
 def _run_chunk(items: Sequence) -> list:
-    assert _task is not None
+    assert _task is not None, "run in a worker started by map_in_processes"
     return [_task(item) for item in items]
+
+
+def _start_worker(parent: int, task: Callable) -> None:
+    """Run in each worker as it starts: take the task, and end with the build process."""
+    global _task
+    _task = task
+    _die_with_parent(parent)
 
 
 def usable_cores() -> int:
@@ -77,18 +85,14 @@ def map_in_processes(
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return _collect(map(function, items), each, keep)
-    global _task
     context = multiprocessing.get_context("fork")
-    _task = function
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-            return _collect(_in_order(pool, items, workers), each, keep)
-    finally:
-        _task = None
+    # A forked worker is handed its initializer's arguments as they are in memory, unpickled.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), function)) as pool:
+        return _collect(_in_order(pool, items, workers), each, keep)
 
 
 def _die_with_parent(parent: int) -> None:
-    """Run in each worker as it starts: end it as soon as the build process ends.
+    """End this worker as soon as the build process ends.
 
     A killed build's workers lived on otherwise (each holds the other end of the pool's
     queues, so none ever saw them close), and with them the build's stdout and cache files:
@@ -119,7 +123,7 @@ def _exit_when_orphaned(parent: int) -> None:
 
 
 def _in_order(pool: Executor, items: Sequence[Item], workers: int) -> Iterator:
-    """The results of `_task` over `items`, in order, with no more than CHUNKS_PER_WORKER
+    """The results of the workers' task over `items`, in order, with no more than CHUNKS_PER_WORKER
     chunks per worker handed out and not yet used."""
     pending: deque[Future] = deque()
     for start, end in _chunks(len(items), workers):

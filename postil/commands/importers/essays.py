@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from ...config import Config
 from ...content.discover import discover
 from ...errors import PostilError, Problem, Report
-from ...site.model import Essay
-from ...content.essay import parse_essay
+from ...site.model import Body, Essay
+from ...content.essay import Parsed, parse_essay
 from ..scaffold import find_essay, into_bundle
 
 
@@ -24,7 +24,8 @@ class EssayFile:
 
     site_root: Path
     file: Path  # content/x.md or content/x/index.md
-    essay: Essay  # parsed: its URL, aliases and passages (for the quote check)
+    essay: Essay  # parsed: its URL and aliases
+    body: Body  # its passages (for the quote check)
     moved_from: Path | None = None  # set once a single-file essay was turned into a bundle
 
     @property
@@ -42,15 +43,20 @@ def essay_at(site_root: Path, given: Path, config: Config, here: Path) -> EssayF
     """The essay named by --to (relative to `here`, where the command runs): its bundle
     folder, its file, or what will be its bundle folder."""
     file = find_essay(site_root, str(given), here)
-    for essay in parsed_essays(site_root, config):
-        if (site_root / essay.source).resolve() == file.resolve():
-            return EssayFile(site_root, file, essay)
+    for parsed in _parsed_essays(site_root, config):
+        if (site_root / parsed.essay.source).resolve() == file.resolve():  # type: ignore[union-attr]
+            return EssayFile(site_root, file, parsed.essay, parsed.body)  # type: ignore[arg-type]
     raise PostilError([Problem(str(file), None, None, "this essay has errors, so replies cannot be matched to it",
                                "run 'postil build' and fix what it reports first")])
 
 
 def parsed_essays(site_root: Path, config: Config) -> list[Essay]:
-    """Every essay of the site that parses (an import needs their URLs and passages only)."""
+    """Every essay of the site that parses."""
+    return [parsed.essay for parsed in _parsed_essays(site_root, config)]  # type: ignore[misc]
+
+
+def _parsed_essays(site_root: Path, config: Config) -> list[Parsed]:
+    """The parse of every essay of the site that parses (an import needs their URLs and passages only)."""
     essays = []
     for source in discover(site_root, Report()).essays:
         try:
@@ -59,7 +65,7 @@ def parsed_essays(site_root: Path, config: Config) -> list[Essay]:
             continue
         parsed = parse_essay(source, raw, config)
         if parsed.essay is not None:
-            essays.append(parsed.essay)
+            essays.append(parsed)
     return essays
 
 
@@ -81,8 +87,9 @@ class EssaysByUrl:
 
     def __init__(self, site_root: Path, config: Config):
         self.files: dict[str, EssayFile] = {}
-        for essay in parsed_essays(site_root, config):
-            file = EssayFile(site_root, site_root / essay.source, essay)  # one per essay: it may become a bundle
+        for parsed in _parsed_essays(site_root, config):
+            essay = parsed.essay
+            file = EssayFile(site_root, site_root / essay.source, essay, parsed.body)  # type: ignore[union-attr, arg-type]  # one per essay: it may become a bundle
             for path in (essay.url_path, *essay.aliases):
                 self.files.setdefault(_url_key(config.absolute(path)), file)
 

@@ -195,7 +195,7 @@ def _text(item: PlannedReply, idents: dict[str, str]) -> str:
 
 def _unanchored(planned: list[PlannedReply], parsed: dict, target: EssayFile) -> list[str]:
     """The keys of replies whose opening quote is in neither the essay nor a reply above."""
-    passages = [text for _, text in target.essay.passage_texts if text]
+    passages = [text for _, text in target.body.passage_texts if text]
     parent_of = {item.key: item.parent_key for item in planned}
     keys = []
     for item in planned:
