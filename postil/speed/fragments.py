@@ -10,6 +10,7 @@ strings but for the item that changed.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import zlib
 from collections.abc import Callable, Iterable, MutableMapping
@@ -74,6 +75,7 @@ class Fragments:
         self._keys: dict[tuple, tuple[tuple, tuple]] = {}
         self._keys_now: dict[tuple, tuple[tuple, tuple]] = {}
         self._bound: tuple[jinja2.Environment, Digests, TemplateClosures, DiscussionReads] | None = None
+        self._plans: dict[str, tuple[tuple[str, ...], str] | None] = {}  # per included template, this build: its names and digest
 
     def begin(self, environment: jinja2.Environment, digests: Digests, templates: TemplateClosures, scope: str, reads: DiscussionReads) -> None:
         for packed in self._packed:  # made by the last build's workers: used by it, so kept
@@ -98,7 +100,7 @@ class Fragments:
         self._keys, self._keys_now = self._keys_now, {}
         if self._bound is not None:
             self._bound[0].fragments = None  # type: ignore[attr-defined]
-        self._held, self._bound, self._added = [], None, {}
+        self._held, self._bound, self._added, self._plans = [], None, {}, {}
 
     def take_added(self) -> bytes:
         """The outputs a worker made since the last call, packed for the parent to `merge`
@@ -139,21 +141,40 @@ class Fragments:
 
     def include(self, name: str, parent: str | None, context: jinja2.runtime.Context, loop_names: dict) -> str:
         """`{% include name %}` in a loop: keyed by the values of the names its templates
-        read from the context (the loop's names first), but for the environment's globals."""
+        read from the context (the loop's names first), but for the environment's globals.
+
+        The home page of a thousand essays makes a thousand calls: an item whose values
+        are the very objects of its last use is found with a few look-ups, here rather
+        than through `_reused`, whose keys it shares."""
         assert self._bound is not None, "include_list_item outside a build"
-        environment, _, templates, _ = self._bound
-        closure = templates.closure(name)
-        if closure is None:
+        environment = self._bound[0]
+        plan = self._plans.get(name, _UNSEEN)
+        if plan is _UNSEEN:
+            closure = self._bound[2].closure(name)
+            plan = self._plans[name] = None if closure is None else (closure.context_names, closure.digest)
+        if plan is None:
             return _include(environment, name, parent, context, loop_names)
+        names, template_digest = plan  # type: ignore[misc]
         shared = environment.globals
-        values = {}
-        for key in closure.context_names:
+        keys, values = [], []
+        for key in names:
             value = loop_names.get(key, missing)
             if value is missing:
                 value = context.resolve_or_missing(key)
             if value is not shared.get(key, missing):  # an undefined name is left out too
-                values[key] = value
-        return self._reused(name, values, lambda: markupsafe.Markup(_include(environment, name, parent, context, loop_names)))
+                keys.append(key)
+                values.append(value)
+        ident = (name, tuple(keys), *map(id, values))
+        known = self._keys.get(ident)
+        if known is not None and known[1][1] == template_digest and all(map(operator.is_, known[0], values)):
+            found = self._outputs.get(known[1])
+            if found is not None and self._bound[3].digest(found[1]) == found[2]:
+                if self._owner == os.getpid():
+                    self._keys_now[ident] = known
+                self._used.add(known[1])
+                note_reads(found[1])
+                return found[0]
+        return self._reused(name, dict(zip(keys, values)), lambda: markupsafe.Markup(_include(environment, name, parent, context, loop_names)))
 
     def _reused(self, name: str, values: dict[str, object], render: Callable[[], markupsafe.Markup]) -> markupsafe.Markup:
         """The output of partial `name` rendered from `values`: the kept one, or `render()`'s."""
@@ -222,6 +243,8 @@ class Fragments:
         note_reads(reads)
         return markupsafe.Markup("".join(parts))
 
+
+_UNSEEN = object()
 
 # A cached partial: its output, what it read of `discussions`, and the digest of that.
 _Fragment = tuple[markupsafe.Markup, tuple[str, ...], str]
