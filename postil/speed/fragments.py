@@ -70,6 +70,8 @@ class Fragments:
         self._scope = ""
         self._added: dict[tuple, _Fragment] = {}
         self.changed = False  # outputs were made or dropped by the last build
+        self.rendered_last = 0  # outputs the last build rendered in this process (for tests and figures)
+        self._rendered = 0
         self._held: list[dict] = []  # values digested by id must outlive the build
         # Keys by the identity of the values (held with them), of this build and the last.
         self._keys: dict[tuple, tuple[tuple, tuple]] = {}
@@ -101,6 +103,7 @@ class Fragments:
         if self._bound is not None:
             self._bound[0].fragments = None  # type: ignore[attr-defined]
         self._held, self._bound, self._added, self._plans = [], None, {}, {}
+        self.rendered_last, self._rendered = self._rendered, 0
 
     def take_added(self) -> bytes:
         """The outputs a worker made since the last call, packed for the parent to `merge`
@@ -198,6 +201,7 @@ class Fragments:
         if found is not None and discussion_reads.digest(found[1]) == found[2]:
             note_reads(found[1])
             return found[0]
+        self._rendered += 1
         with noting_reads() as reads:
             output = render()
         digest = discussion_reads.digest(reads)
