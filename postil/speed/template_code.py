@@ -56,7 +56,7 @@ class ItemsCodeGenerator(CodeGenerator):
         self._loops = 0
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        self.writeline("from postil.speed.fragments import include_list_item")
+        self.writeline(f"from {__package__}.fragments import include_list_item")
         super().visit_Template(node, frame)
         self.writeline(f"references = {referenced_templates(node)!r}")
         self.writeline(f"context_names = {tuple(sorted(meta.find_undeclared_variables(node)))!r}")
