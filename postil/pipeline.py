@@ -45,8 +45,9 @@ if TYPE_CHECKING:
     from .render.theme import Assets
     from .site.model import Essay, Reply, Site
     from .speed.memory import BuildMemory
-    from .speed.render_cache import Fragments, Renders
-    from .write.output import Added, NewTree
+    from .speed.fragments import Fragments
+    from .speed.render_cache import Renders
+    from .write.output import NewTree
 
 
 @dataclass(frozen=True)

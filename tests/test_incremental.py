@@ -334,3 +334,64 @@ def test_no_early_pages_from_a_build_that_has_already_failed(site):
     with pytest.raises(PostilError):
         builder.build(changed={"content/essay-01.md", "content/essay-02.md"}, early=shown.append)
     assert shown == []
+
+
+def test_a_one_essay_edit_renders_one_item_of_each_list(site):
+    """The default theme's lists are plain includes in loops; the renderer reuses every
+    item but the edited essay's (home page, its tag's page, its archive year, sitemap)."""
+    many_essays(site, 30)
+    site.essay("essay-07.md", title="Essay 7", date="2025-01-08", tags="[seven]", body="Text 7.")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    fragments = builder._kept.renders.fragments
+    assert fragments.rendered_last >= 30 * 2  # every item of the home page and sitemap, at least
+    site.essay("essay-07.md", title="Retitled", date="2025-01-08", tags="[seven]", body="Text 7.")
+    result = builder.build()
+    # Its item (once: the home page's and its tag page's are the same output), its archive year, its sitemap entry.
+    assert fragments.rendered_last == 3
+    assert result.files == clean_files(site)
+    titles = [link.text() for link in HTMLParser(result.files["index.html"].decode()).css("h2.essay-item-title a")]
+    assert titles[30 - 1 - 7] == "Retitled" and len(titles) == 30
+
+
+def test_a_list_item_reading_the_loop_or_the_page_is_right_on_every_page(site):
+    """An item reads `loop` (never reused), a name the loop set and `page_path` (key parts):
+    each page shows its own."""
+    many_essays(site, 3)
+    site.essay("essay-01.md", title="Essay 1", date="2025-01-02", tags="[one]", body="Text 1.")
+    site.write("templates/partials/essay_list.html", '<ol class="essay-list">{% for essay in essays %}{% set left = loop.revindex0 %}{% include "partials/essay_item.html" %}{% endfor %}</ol>\n')
+    site.write("templates/partials/essay_item.html", "<li>{{ loop.index }}/{{ left }} {{ essay.title }} on /{{ page_path }}</li>")
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    builder.build()
+    site.essay("essay-02.md", title="Essay 2, retitled", date="2025-01-03", body="Text 2.")
+    files = builder.build().files
+    items = lambda output: [item.text() for item in HTMLParser(files[output].decode()).css("ol.essay-list li")]
+    assert items("index.html") == ["1/2 Essay 2, retitled on /", "2/1 Essay 1 on /", "3/0 Essay 0 on /"]
+    assert items("tags/one/index.html") == ["1/0 Essay 1 on /tags/one/"]
+    assert files == clean_files(site)
+
+
+CACHED_PARTIAL_THEME = {
+    "templates/partials/essay_list.html": '<ol class="essay-list" reversed>\n{{ cached_partial_each("partials/essay_item.html", essay=essays) -}}\n</ol>\n',
+    "templates/archive.html": (
+        '{% extends "base.html" %}\n{% block main %}\n<h1 class="page-title">Archive</h1>\n'
+        '{% for year, essays in years %}\n{{ cached_partial("partials/archive_year.html", year=year, essays=essays) -}}\n{% endfor %}\n{% endblock %}\n'
+    ),
+}
+
+
+def test_a_theme_calling_cached_partial_and_cached_partial_each_gives_the_same_pages_and_reuses_items(site, tmp_path):
+    many_essays(site, 12)
+    plain = Builder(site.root, BuildOptions(out_dir=None)).build().files
+    for path, text in CACHED_PARTIAL_THEME.items():
+        site.write(path, text)
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    themed = builder.build().files
+    assert themed["index.html"] == plain["index.html"]
+    assert HTMLParser(themed["archive/index.html"].decode()).css_first("section.archive-year").html == \
+        HTMLParser(plain["archive/index.html"].decode()).css_first("section.archive-year").html
+    site.essay("essay-03.md", title="Retitled", date="2025-01-04", body="Text 3.")
+    result = builder.build()
+    assert builder._kept.renders.fragments.rendered_last == 3  # home, archive's 2025, sitemap
+    assert result.files == clean_files(site)
+    assert "Retitled" in HTMLParser(result.files["archive/index.html"].decode()).css_first("section.archive-year").text()

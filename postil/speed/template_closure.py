@@ -1,0 +1,69 @@
+"""A template with every template it pulls in: one digest of their sources, and the names
+they read from a context.
+
+A page must be rendered again when its template or any template it extends, includes or
+imports changed; a list item's output can be reused only while the values of the names
+its templates read are the same. Both come from the compiled templates (see
+template_code.py), so no template is parsed to find them.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+import jinja2
+
+
+class Closure(NamedTuple):
+    digest: str  # of the names and sources of the template and all it pulls in
+    context_names: tuple[str, ...]  # every name any of them reads from its context, sorted
+
+
+class TemplateClosures:
+    """The closure of each template, found once per build (None when unsure: the caller renders)."""
+
+    def __init__(self, environment: jinja2.Environment):
+        self.environment = environment
+        self._closures: dict[str, Closure | None] = {}
+
+    def digest(self, name: str) -> str | None:
+        closure = self.closure(name)
+        return None if closure is None else closure.digest
+
+    def closure(self, name: str) -> Closure | None:
+        if name not in self._closures:
+            self._closures[name] = self._walk(name)
+        return self._closures[name]
+
+    def _walk(self, name: str) -> Closure | None:
+        seen: set[str] = set()
+        pending = [name]
+        hasher = hashlib.sha256()
+        context_names: set[str] = set()
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            source = self._source(current)
+            hasher.update(current.encode() + b"\0" + (source.encode() if source is not None else b"\1missing") + b"\0")
+            if source is None:
+                continue
+            try:
+                template = self.environment.get_template(current)
+            except (jinja2.TemplateError, UnicodeDecodeError):
+                return None  # rendering will report it
+            references, names = getattr(template, "references", None), getattr(template, "context_names", None)
+            if references is None or names is None:
+                return None
+            context_names.update(names)
+            pending.extend(references)
+        return Closure(hasher.hexdigest(), tuple(sorted(context_names)))
+
+    def _source(self, name: str) -> str | None:
+        loader = self.environment.loader
+        assert loader is not None
+        try:
+            return loader.get_source(self.environment, name)[0]
+        except jinja2.TemplateNotFound:
+            return None
