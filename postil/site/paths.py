@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
+from ..markdown.headings import slugify
+
 if TYPE_CHECKING:
     from ..markdown import Link
     from .model import Essay
@@ -58,6 +60,12 @@ def resolve_target(page_path: str, target: str) -> str | None:
 def link_targets(page_path: str, links: Iterable[Link]) -> tuple[str, ...]:
     """The site paths that `links` (not images) on the page at `page_path` point at, sorted, each once."""
     return tuple(sorted({target for link in links if not link.is_image and (target := resolve_target(page_path, link.target)) is not None}))
+
+
+def author_slug(name: str) -> str:
+    """The folder of a reply author's page under /replies/: the one rule for the page, its
+    links and the sitemap. Names that differ only in case or punctuation share a page."""
+    return slugify(name)
 
 
 # Characters a URL path cannot carry as they are (RFC 3986), and ':' (a scheme in a relative
