@@ -136,11 +136,15 @@ def _first_paragraph(tokens) -> str:
     return ""
 
 
-def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "") -> Rendered:
+def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "", env: dict | None = None) -> Rendered:
     """Render `body`, whose first line is line `first_line` of its file.
 
+    `env` is markdown-it's env for this document, for a pipeline that needs more than
+    `Rendered`: what its plugins read goes in (a reply's `page_path`), what its own rules
+    record comes back in it (a reply's summary).
     Raises OverLimit, its `line` made a file line, for a document nested past a limit."""
-    env: dict = {"base_path": base_path}
+    env = {} if env is None else env
+    env["base_path"] = base_path
     if doc_id:
         env["docId"] = doc_id
     try:
