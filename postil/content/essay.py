@@ -17,7 +17,7 @@ from ..errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from ..markdown import Features, OverLimit, Rendered, essay_markdown, render_markdown
 from ..site.model import Essay, pack_passages
-from ..site.paths import link_targets
+from ..site.paths import link_targets, resolve_links
 
 REPLY_MODES = ("open", "closed", "hidden")
 KNOWN_KEYS = (
@@ -203,6 +203,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
     body, passage_index = pack_passages(rendered.passages)
     url_path = _url_path(source, slug)
+    links = resolve_links(url_path, rendered.links)
     essay = Essay(
         source=path,
         url_path=url_path,
@@ -219,11 +220,11 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         replies_mode=replies_mode,
         extra=extra,
         headings=rendered.headings,
-        links=rendered.links,
+        links=links,
         word_count=rendered.word_count,
         bundle_dir=source.bundle_dir,
         key_lines=parts.key_lines,
-        link_targets=link_targets(url_path, rendered.links),
+        link_targets=link_targets(links),
         body=body,
         passage_index=passage_index,
         references=rendered.references,

@@ -23,6 +23,7 @@ from .frontmatter import FrontMatterError, decode, split
 from ..markdown import OverLimit, render_markdown
 from ..markdown.reply import ReplySummary, reply_markdown, sanitise
 from ..site.model import Quote, Reply
+from ..site.paths import resolve_links
 from .essay import to_datetime
 
 MAX_BYTES = 64 * 1024
@@ -183,7 +184,7 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
         text=summary.text,
         excerpt=summary.excerpt,
         quotes=(Quote(quote.line + parts.body_line, quote.text, quote.elsewhere),) if quote else (),
-        links=rendered.links,
+        links=resolve_links(page_path, rendered.links),
         key_lines=parts.key_lines,
         draft=fields["draft"],
     )

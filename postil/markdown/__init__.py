@@ -31,9 +31,14 @@ from .wikilinks import Reference, quartz_links_plugin, wikilinks_plugin
 # Link and Passage are named tuples, not dataclasses: a site has tens of thousands of
 # them in its parse cache, and a named tuple is read back from it 2.5 times as fast.
 class Link(NamedTuple):
+    """A Markdown link or image: resolved once, where its document is parsed, and read by
+    backlinks, the build's link check and `postil check` alike."""
+
     line: int
-    target: str
+    target: str  # as written
     is_image: bool
+    href: str  # as the HTML gives it (see links.py)
+    site_path: str | None = None  # where it points inside the site, None when it leaves the site (see site/paths.py resolve_links)
 
 
 class Passage(NamedTuple):
@@ -158,7 +163,7 @@ def render_markdown(md: MarkdownIt, body: str, *, first_line: int, base_path: st
     return Rendered(
         html=html,
         headings=recorded_headings(env),
-        links=tuple(Link(line + offset, target, image) for line, target, image in env.get("links", ())),
+        links=tuple(Link(line + offset, target, image, href) for line, target, image, href in env.get("links", ())),
         problems=tuple((line + offset, message, hint) for line, message, hint in env.get("problems", ())),
         word_count=_word_count(tokens),
         first_paragraph=_first_paragraph(tokens),
