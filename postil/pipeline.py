@@ -31,7 +31,7 @@ from .speed.uptodate import BuildRecord, Inputs, read_inputs, source_files
 
 if TYPE_CHECKING:
     from .speed.render_cache import RenderCache
-    from .site.model import Site
+    from .site.model import Reply, Site
     from .render.theme import Assets
     from .speed.parse_cache import ParsedSources
 
@@ -45,6 +45,9 @@ class BuildOptions:
     base_url: str | None = None
     hashed_assets: bool = True
     search: bool = True  # False: build no search index whatever the config says (the dev server)
+    # Never skip a build as up to date, so BuildResult.site is set (postil check reads it). Not
+    # an input of the output: left out of the repr that the up-to-date record digests.
+    always_assemble: bool = field(default=False, repr=False, compare=False)
 
 
 @dataclass
@@ -58,6 +61,8 @@ class BuildResult:
     rendered: int = 0  # pages rendered afresh by this build
     up_to_date: bool = False  # nothing changed since the last build: the output was left as it was
     on_disk_only: int = 0  # files not in `files`: kept from the previous output, or written as rendered
+    site: Site | None = None  # the model the pages were rendered from; None when the build was skipped as up to date
+    draft_replies: tuple[Reply, ...] = ()  # replies parsed but held back as drafts (with `site`)
 
     @property
     def outputs(self) -> int:
@@ -132,7 +137,7 @@ class Builder:
         inputs = read_inputs(self.site_root, sources, config, self.options) if out_dir is not None else None
         if out_dir is not None and self._record is None:
             self._record = BuildRecord(self.site_root, out_dir)
-            if not report.errors and self._record.unchanged(inputs):  # type: ignore[arg-type]
+            if not report.errors and not self.options.always_assemble and self._record.unchanged(inputs):  # type: ignore[arg-type]
                 return self._finish_unchanged(self._record, started)
         elif self._record is not None:  # a warm Builder goes on to build anyway
             self._record.scan()
@@ -166,11 +171,13 @@ class Builder:
             report.extend(parsed.problems)
             if parsed.essay and (self.options.drafts or not parsed.essay.draft):
                 essays.append(parsed.essay)
-        replies = []
+        replies, held = [], []
         for parsed in parsed_replies:
             report.extend(parsed.problems)
             if parsed.reply and (self.options.draft_replies or not parsed.reply.draft):
                 replies.append(parsed.reply)
+            elif parsed.reply:
+                held.append(parsed.reply)
 
         site = assemble(essays, sources, report, replies)
         if sources.reactions:
@@ -284,6 +291,8 @@ class Builder:
             parsed=self._sources.parsed_last,
             rendered=self._renders.rendered_last,
             on_disk_only=len((kept | set(renders.written)) - files.keys()),
+            site=site,
+            draft_replies=tuple(held),
         )
 
     def _collect_assets(self, config: Config, changed: set[str] | None, report: Report) -> Assets:
