@@ -59,6 +59,9 @@ class BuildOptions:
     base_url: str | None = None
     hashed_assets: bool = True
     search: bool = True  # False: build no search index whatever the config says (the dev server)
+    # Never skip a build as up to date, so BuildResult.site is set (postil check reads it). Not
+    # an input of the output: left out of the repr that the up-to-date record digests.
+    always_assemble: bool = field(default=False, repr=False, compare=False)
 
 
 @dataclass
@@ -72,6 +75,8 @@ class BuildResult:
     rendered: int = 0  # pages rendered afresh by this build
     up_to_date: bool = False  # nothing changed since the last build: the output was left as it was
     on_disk_only: int = 0  # files not in `files`: kept from the previous output, or written as rendered
+    site: Site | None = None  # the model the pages were rendered from; None when the build was skipped as up to date
+    draft_replies: tuple[Reply, ...] = ()  # replies parsed but held back as drafts (with `site`)
 
     @property
     def outputs(self) -> int:
@@ -145,7 +150,7 @@ class Builder:
         inputs = read_inputs(self.site_root, sources, config, self.options) if out_dir is not None else None
         if out_dir is not None and self._record is None:
             self._record = BuildRecord(self.site_root, out_dir)
-            if not report.errors and self._record.unchanged(inputs):  # type: ignore[arg-type]
+            if not report.errors and not self.options.always_assemble and self._record.unchanged(inputs):  # type: ignore[arg-type]
                 return self._finish_unchanged(self._record, started)
         elif self._record is not None:  # a warm Builder goes on to build anyway
             self._record.scan()
@@ -162,7 +167,7 @@ class Builder:
         from .write.output import NewTree
 
         memory = self._memory()
-        essays, replies = self._parse(sources, config, report, inputs, changed)
+        essays, replies, held = self._parse(sources, config, report, inputs, changed)
         site = self._assemble(essays, replies, sources, report)
         assets = self._collect_assets(config, changed, report)
         # With no intact output to update, pages go into a new tree as they are rendered.
@@ -188,6 +193,8 @@ class Builder:
             parsed=memory.parsed.parsed_last,
             rendered=memory.renders.rendered_last,
             on_disk_only=len((kept | set(renders.written)) - files.keys()),
+            site=site,
+            draft_replies=tuple(held),
         )
 
     def _memory(self) -> BuildMemory:
@@ -200,20 +207,23 @@ class Builder:
 
     def _parse(
         self, sources: Sources, config: Config, report: Report, inputs: Inputs | None, changed: set[str] | None,
-    ) -> tuple[list[Essay], list[Reply]]:
-        """Every essay and reply that the build shows, parsed (or taken from the parse cache)."""
+    ) -> tuple[list[Essay], list[Reply], list[Reply]]:
+        """Every essay and reply that the build shows, parsed (or taken from the parse cache),
+        and the draft replies it holds back (for `check`)."""
         parsed_essays, parsed_replies = self._memory().parsed.update(sources, config, report, inputs.stats if inputs else None, changed)
         essays = []
         for parsed in parsed_essays:
             report.extend(parsed.problems)
             if parsed.essay and (self.options.drafts or not parsed.essay.draft):
                 essays.append(parsed.essay)
-        replies = []
+        replies, held = [], []
         for parsed in parsed_replies:
             report.extend(parsed.problems)
             if parsed.reply and (self.options.draft_replies or not parsed.reply.draft):
                 replies.append(parsed.reply)
-        return essays, replies
+            elif parsed.reply:
+                held.append(parsed.reply)
+        return essays, replies, held
 
     def _assemble(self, essays: list[Essay], replies: list[Reply], sources: Sources, report: Report) -> Site:
         """The site model; essays' passages (for replies' quotes) come from the parse cache."""

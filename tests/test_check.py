@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import os
+import sys
 import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -272,3 +276,69 @@ def test_broken_anchor_in_a_reply_is_reported_at_the_line_that_links_not_the_fir
     assert check(site) == 1
     problems = [line for line in capsys.readouterr().err.splitlines() if "#gone" in line and ": error:" in line]
     assert problems and all(line.startswith("content/talk/replies/r1.md:7: error:") for line in problems)
+
+
+def _broken_site(site) -> None:
+    """Broken links in an essay and in a reply, a working one, and a draft reply; written an
+    hour ago, so that a build may trust their stat (see speed/uptodate.py)."""
+    site.essay("a.md", body="See [gone](/no-such-essay/), [fine](/talk/) and ![a figure](missing.png).")
+    site.essay("talk/index.md", title="Talk", body="Text.")
+    site.write("content/talk/replies/r1.md", "---\nauthor: Ada\ndate: 2026-02-01\n---\nSee [this](../nowhere/).\n")
+    site.write("content/talk/replies/r2.md", "---\nauthor: Bo\ndate: 2026-02-02\ndraft: true\n---\nNot yet.\n")
+    an_hour_ago = time.time() - 3600
+    for path in site.root.rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """How often each essay and reply file is parsed in this process, counted on the real
+    parsers' code (whatever name they are called by), not on a stand-in."""
+    from postil.content.essay import parse_essay
+    from postil.content.reply import parse_reply
+
+    parsers = {parse_essay.__code__, parse_reply.__code__}
+    counted: Counter = Counter()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in parsers:
+            source = frame.f_locals.get("source")
+            counted[source.path if source is not None else frame.f_locals["path"]] += 1
+
+    sys.setprofile(profile)
+    yield counted
+    sys.setprofile(None)
+
+
+def test_check_parses_every_essay_and_reply_once(site, parses):
+    _broken_site(site)
+    assert check(site) == 1
+    assert parses == {"content/a.md": 1, "content/talk/index.md": 1, "content/talk/replies/r1.md": 1, "content/talk/replies/r2.md": 1}
+
+
+def test_check_reports_each_broken_link_of_the_build_once_at_the_same_line(site, capsys):
+    _broken_site(site)
+    assert site.build() == 0
+    warned = sorted(line.replace(": warning: ", ": ") for line in capsys.readouterr().err.splitlines() if ": warning: " in line)
+    assert len(warned) == 3
+    assert check(site) == 1
+    reported = sorted(line.replace(": error: ", ": ") for line in capsys.readouterr().err.splitlines() if ": error: " in line)
+    assert reported == warned
+
+
+def test_check_after_a_build_finds_the_same_problems_and_leaves_the_build_up_to_date(site, capsys, parses):
+    _broken_site(site)
+    assert check(site) == 1
+    fresh = capsys.readouterr()
+    assert site.build() == 0
+    capsys.readouterr()
+    written = {path: path.stat().st_mtime_ns for path in site.out.rglob("*")}
+    parses.clear()
+    assert check(site) == 1
+    again = capsys.readouterr()
+    assert (again.out, again.err) == (fresh.out, fresh.err)
+    assert "content/talk/replies/r2.md:4: draft reply, not published" in again.out
+    assert not parses  # the build's parse cache had every file
+    assert {path: path.stat().st_mtime_ns for path in site.out.rglob("*")} == written
+    assert site.build() == 0
+    assert "Nothing changed since the last build" in capsys.readouterr().out

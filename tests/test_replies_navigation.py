@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from urllib.parse import unquote
 
 from replies_helpers import essay_with_replies, write_reply
 
@@ -44,3 +45,16 @@ def test_sitemap_has_no_replies_pages_on_a_site_without_replies(site):
     site.essay("other.md", title="Other")
     assert site.build() == 0
     assert not [location for location in sitemap_locations(site) if "/replies/" in location]
+
+
+def test_author_links_the_author_pages_and_the_sitemap_agree_on_every_authors_folder(site):
+    essay_with_replies(site)
+    write_reply(site, "r1", author="Zoë O'Brien")
+    write_reply(site, "r2", author="zoë o'brien", date="2026-03-03T10:00:00Z")
+    write_reply(site, "r3", author="Ann  Lee (guest)")
+    assert site.build() == 0
+    written = sorted(path.parent.relative_to(site.out).as_posix() + "/" for path in (site.out / "replies").glob("*/index.html"))
+    linked = sorted({unquote(a.attributes["href"]).lstrip("/") for a in site.html("replies/index.html").css("a.reply-entry-author")})
+    listed = sorted(unquote(location).removeprefix("https://example.org/") for location in sitemap_locations(site) if "/replies/" in location)
+    assert len(written) == 2  # the two spellings of one name share a page
+    assert linked == written and listed == ["replies/", *written]

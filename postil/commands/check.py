@@ -30,16 +30,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ..speed.disk_cache import CACHE_DIR
 from ..config import Config
-from ..content.discover import REPLIES_DIR, discover
-from ..errors import Problem, Report
+from ..content.discover import REPLIES_DIR
+from ..errors import Problem
 from ..markdown import Link
-from ..markdown.links import site_target
-from ..site.model import Essay, Reply
-from ..content.essay import parse_essay
+from ..site.model import Essay, Reply, Site
 from ..pipeline import Builder, BuildOptions
 from ..render.pages import page_path
-from ..content.reply import parse_reply
-from ..site.paths import resolve_link, resolve_target
 from ..write.tempfiles import temporary_file
 
 EXTERNAL_CACHE = "external-links.json"
@@ -63,14 +59,15 @@ class PageLink:
 
 @dataclass
 class BuiltSite:
-    """The built output, read back: pages parsed once, with the essay behind each."""
+    """The built output, read back: pages parsed once, with the essay behind each, as the
+    build's own model has them (nothing is parsed a second time)."""
 
     out_dir: Path
     config: Config
     site_root: Path
     pages: dict[str, LexborHTMLParser]  # output path → parsed HTML
     essays: dict[str, Essay]  # output path → the essay that page shows
-    replies: dict[str, Reply]  # reply file → the reply, parsed as the build parsed it
+    replies: dict[str, Reply]  # reply file → the reply, for every reply the site shows
     _ids: dict[str, set[str]] = field(default_factory=dict)
 
     def ids(self, output: str) -> set[str]:
@@ -101,9 +98,9 @@ class BuiltSite:
         reply_file = _enclosing_reply_file(node, essay, self.replies)
         if reply_file:
             return self._reply_origin(reply_file, url)
-        for link in essay.links:
-            if url in _written_forms(link.target, self.config):
-                return essay.source, link.line, resolve_link(essay, link.target) is not None
+        link = _link_shown_as(essay.links, url)
+        if link is not None:
+            return essay.source, link.line, _checked_by_build(link)
         if _inside_essay_body(node):
             return essay.source, _line_containing(self.site_root / essay.source, _written_forms(url, self.config)), False
         return self.shown(output), None, False
@@ -125,11 +122,10 @@ class BuiltSite:
     def _reply_origin(self, reply_file: str, url: str) -> tuple[str, int | None, bool]:
         """A reply's link, found among the links the reply recorded. Reply links point the same
         way on every page, and the build's link check covered them already."""
-        reply = self.replies[reply_file]
-        link = _reply_link(reply, url, self.config)
+        link = _link_shown_as(self.replies[reply_file].links, url)
         if link is None:
             return reply_file, None, False
-        return reply_file, link.line, resolve_target(reply.page_path, link.target) is not None
+        return reply_file, link.line, _checked_by_build(link)
 
     def shown(self, output: str) -> str:
         """An output file as the user finds it: 'public/tags/index.html'."""
@@ -149,60 +145,48 @@ def check_site(site_root: Path, out_dir: Path, *, drafts: bool = False, base_url
                external: bool = False, now: dt.datetime | None = None, timeout: float = EXTERNAL_TIMEOUT) -> Checked:
     """Build the site into `out_dir` and return every problem found, build warnings included.
 
-    A build with errors raises PostilError as `build` does.
+    The checks read the model the build assembled (its essays, replies and their resolved
+    links), so nothing is parsed twice. A build with errors raises PostilError as `build` does.
     """
-    builder = Builder(site_root, BuildOptions(out_dir=out_dir, drafts=drafts, base_url=base_url))
+    builder = Builder(site_root, BuildOptions(out_dir=out_dir, drafts=drafts, base_url=base_url, always_assemble=True))
     result = builder.build()
-    built = read_built_site(site_root, out_dir, builder.config(), drafts)
+    assert result.site is not None  # always_assemble: never skipped as up to date
+    built = read_built_site(site_root, out_dir, builder.config(), result.site)
     problems = [warning.as_error() for warning in result.warnings]
     for check in SITE_CHECKS:
         problems.extend(check(built))
     if external:
         problems.extend(check_external_links(built, now=now, timeout=timeout))
-    held = sorted((source, reply.key_lines.get("draft")) for source, reply in built.replies.items() if reply.draft)
-    return Checked(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.col or 0, p.message)), held)
+    return Checked(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.col or 0, p.message)),
+                   held_replies(result.site, result.draft_replies))
 
 
-def read_built_site(site_root: Path, out_dir: Path, config: Config, drafts: bool) -> BuiltSite:
+def read_built_site(site_root: Path, out_dir: Path, config: Config, site: Site) -> BuiltSite:
+    """The pages in `out_dir`, parsed, beside the model `site` that the build wrote them from."""
     pages = {
         path.relative_to(out_dir).as_posix(): LexborHTMLParser(path.read_text(encoding="utf-8"))
         for path in sorted(out_dir.rglob("*.html"))
     }
-    essays = _essays_by_page(site_root, config, drafts)
-    return BuiltSite(out_dir, config, site_root, pages, essays, _replies(site_root, config, essays.values()))
+    essays = {essay.url_path + "index.html": essay for essay in site.essays}
+    replies = {reply.source: reply for reply, _ in site.replies}
+    return BuiltSite(out_dir, config, site_root, pages, essays, replies)
 
 
-def _essays_by_page(site_root: Path, config: Config, drafts: bool) -> dict[str, Essay]:
-    """Which essay each page shows. Parsing is pure, so parsing again gives the build's essays."""
-    essays = {}
-    for source in discover(site_root, Report()).essays:
-        essay = parse_essay(source, (site_root / source.path).read_bytes(), config).essay
-        if essay and (drafts or not essay.draft):
-            essays[essay.url_path + "index.html"] = essay
-    return essays
+def held_replies(site: Site, drafts: Iterable[Reply]) -> list[tuple[str, int | None]]:
+    """The draft replies to essays the site shows: each one's file and the line of its 'draft' key."""
+    shown = {essay.bundle_dir for essay in site.essays if essay.bundle_dir}
+    return sorted((reply.source, reply.key_lines.get("draft")) for reply in drafts if reply.bundle_dir in shown)
 
 
-def _replies(site_root: Path, config: Config, essays: Iterable[Essay]) -> dict[str, Reply]:
-    """Every reply of the shown essays, drafts too, parsed again (parsing is pure) for its recorded links."""
-    replies = {}
-    for essay in essays:
-        folder = site_root / (essay.bundle_dir or "") / REPLIES_DIR
-        if not essay.bundle_dir or not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.md")):
-            source = path.relative_to(site_root).as_posix()
-            reply = parse_reply(source, essay.bundle_dir, essay.url_path, path.read_bytes(), config).reply
-            if reply:
-                replies[source] = reply
-    return replies
+def _link_shown_as(links: Iterable[Link], url: str) -> Link | None:
+    """The first of `links` that the HTML shows as `url`."""
+    return next((link for link in links if link.href == url), None)
 
 
-def _reply_link(reply: Reply, url: str, config: Config) -> Link | None:
-    """The link of `reply` that the HTML shows as `url`."""
-    for link in reply.links:
-        if site_target(link.target, config.base_path, reply.page_path) == url:
-            return link
-    return None
+def _checked_by_build(link: Link) -> bool:
+    """Whether the build's link check (assemble.check_links) looked at `link`: it looks at
+    every link it resolved to a path inside the site."""
+    return link.site_path is not None
 
 
 def check_internal_links(built: BuiltSite) -> list[Problem]:

@@ -23,7 +23,6 @@ from ..errors import PostilError, Problem, Report
 
 SLUG_MAX_LENGTH = 60
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-REPLY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def slug_from_title(title: str) -> str:

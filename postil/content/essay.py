@@ -15,7 +15,7 @@ from ..errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from ..markdown import Features, Highlight, OverLimit, Rendered, essay_markdown, render_markdown
 from ..site.model import Body, Essay
-from ..site.paths import link_targets
+from ..site.paths import link_targets, resolve_links
 
 REPLY_MODES = ("open", "closed", "hidden")
 KNOWN_KEYS = (
@@ -212,6 +212,7 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config, highlight: High
         words = rendered.first_paragraph.split()
         summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
     url_path = _url_path(source, slug)
+    links = resolve_links(url_path, rendered.links)
     essay = Essay(
         source=path,
         url_path=url_path,
@@ -228,11 +229,11 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config, highlight: High
         replies_mode=replies_mode,
         extra=extra,
         headings=rendered.headings,
-        links=rendered.links,
+        links=links,
         word_count=rendered.word_count,
         bundle_dir=source.bundle_dir,
         key_lines=parts.key_lines,
-        link_targets=link_targets(url_path, rendered.links),
+        link_targets=link_targets(links),
         references=rendered.references,
         section_leads=rendered.section_leads,
     )

@@ -19,18 +19,16 @@ from urllib.parse import urlsplit
 from ..config import Config
 from ..errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
-from ..markdown import Highlight, Link, OverLimit, rendering_options
-from ..markdown.passages import plain_text
-from ..markdown.reply import reply_markdown, sanitise
+from ..markdown import Highlight, OverLimit, render_markdown
+from ..markdown.reply import ReplySummary, reply_markdown, sanitise
 from ..site.model import Quote, Reply
+from ..site.paths import resolve_links
 from .essay import to_datetime
-from ..site.quotes import normalise
 
 MAX_BYTES = 64 * 1024
 MAX_AUTHOR_LENGTH = 100
 MAX_URL_LENGTH = 2000
 MAX_COUNT = 10**9
-EXCERPT_LENGTH = 280
 KNOWN_KEYS = ("author", "date", "parent", "url", "score", "agreement", "origin", "retracted", "draft")
 REPLY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -158,15 +156,15 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
     if any(p.severity == "error" for p in problems):
         return ParsedReply(None, tuple(problems))
 
-    md = reply_markdown()
     prefix = doc_id(ident, bundle_dir)
-    env: dict = {"base_path": config.base_path, "page_path": page_path, "docId": prefix}
+    env: dict = {"page_path": page_path}
     try:
-        tokens = md.parse(parts.body, env)
+        rendered = render_markdown(reply_markdown(), parts.body, first_line=parts.body_line, base_path=config.base_path, doc_id=prefix, env=env, highlight=highlight)
     except OverLimit as exc:
-        return ParsedReply(None, (*problems, Problem(path, exc.line + parts.body_line, None, exc.message, exc.hint)))
-    html = sanitise(md.renderer.render(tokens, rendering_options(md, highlight), env), prefix)
-    problems += [Problem(path, line + parts.body_line, None, message, hint, "warning") for line, message, hint in env.get("problems", ())]
+        return ParsedReply(None, (*problems, Problem(path, exc.line, None, exc.message, exc.hint)))
+    problems += [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
+    summary: ReplySummary = env["reply_summary"]
+    quote = summary.quote
 
     reply = Reply(
         source=path,
@@ -181,59 +179,12 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
         agreement=fields["agreement"],
         origin=fields["origin"],
         retracted=fields["retracted"],
-        html=html,
-        text=normalise(" ".join(plain_text(token.children) for token in tokens if token.type == "inline")),
-        excerpt=_excerpt(tokens),
-        quotes=_quotes(tokens, parts.body_line),
-        links=tuple(Link(line + parts.body_line, target, image) for line, target, image in env.get("links", ())),
+        html=sanitise(rendered.html, prefix),
+        text=summary.text,
+        excerpt=summary.excerpt,
+        quotes=(Quote(quote.line + parts.body_line, quote.text, quote.elsewhere),) if quote else (),
+        links=resolve_links(page_path, rendered.links),
         key_lines=parts.key_lines,
         draft=fields["draft"],
     )
     return ParsedReply(reply, tuple(problems))
-
-
-def _excerpt(tokens) -> str:
-    """The reply's first words as plain text: its own words, not what it quotes (unless it
-    is only a quote), cut at a word near EXCERPT_LENGTH characters."""
-    own, quoted = [], []
-    depth = 0
-    for token in tokens:
-        if token.type == "footnote_block_open":
-            break
-        depth += token.type == "blockquote_open"
-        depth -= token.type == "blockquote_close"
-        if token.type == "inline":
-            (quoted if depth else own).append(plain_text(token.children))
-    text = " ".join(" ".join(own or quoted).split())
-    if len(text) <= EXCERPT_LENGTH:
-        return text
-    cut = text.rfind(" ", 0, EXCERPT_LENGTH)
-    return text[: cut if cut > EXCERPT_LENGTH // 2 else EXCERPT_LENGTH].rstrip(" ,;:.") + "…"
-
-
-def _quotes(tokens, first_line: int) -> tuple[Quote, ...]:
-    """The reply's opening quote, if it opens with one: the only quote that anchors it.
-
-    A reply that opens by quoting answers that passage (of the essay, or of a reply above);
-    quotes further down are the reader's evidence, often from other sources, and are not
-    checked. A quote of several paragraphs stands for the first of them, the passage it
-    is pinned beside. Nested quotes quote the quote and are not checked.
-    """
-    if not tokens or tokens[0].type != "blockquote_open":
-        return ()
-    depth = 0
-    for index, token in enumerate(tokens):
-        if token.type == "blockquote_open":
-            depth += 1
-        elif token.type == "blockquote_close":
-            depth -= 1
-            if depth == 0:
-                break
-    inside = tokens[1:index]
-    paragraphs = [t for t in inside if t.type == "paragraph_open" and t.level == 1]
-    if len(paragraphs) > 1:
-        start = inside.index(paragraphs[0])
-        inside = inside[start : inside.index(paragraphs[1])]
-    text = normalise(" ".join(plain_text(t.children) for t in inside if t.type == "inline" and t.level <= 2))
-    line = (tokens[0].map[0] if tokens[0].map else 0) + first_line
-    return (Quote(line, text, bool(tokens[0].meta.get("elsewhere"))),)

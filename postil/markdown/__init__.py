@@ -33,9 +33,14 @@ from .wikilinks import Reference, quartz_links_plugin, wikilinks_plugin
 # Link and Passage are named tuples, not dataclasses: a site has tens of thousands of
 # them in its parse cache, and a named tuple is read back from it 2.5 times as fast.
 class Link(NamedTuple):
+    """A Markdown link or image: resolved once, where its document is parsed, and read by
+    backlinks, the build's link check and `postil check` alike."""
+
     line: int
-    target: str
+    target: str  # as written
     is_image: bool
+    href: str  # as the HTML gives it (see links.py)
+    site_path: str | None = None  # where it points inside the site, None when it leaves the site (see site/paths.py resolve_links)
 
 
 class Passage(NamedTuple):
@@ -152,13 +157,17 @@ def rendering_options(md: MarkdownIt, highlight: Highlight | None) -> OptionsDic
 
 
 def render_markdown(
-    md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "", highlight: Highlight | None = None,
+    md: MarkdownIt, body: str, *, first_line: int, base_path: str, doc_id: str = "", highlight: Highlight | None = None, env: dict | None = None,
 ) -> Rendered:
     """Render `body`, whose first line is line `first_line` of its file; `highlight`, if
     given, highlights its code in place of `md`'s own.
 
+    `env` is markdown-it's env for this document, for a pipeline that needs more than
+    `Rendered`: what its plugins read goes in (a reply's `page_path`), what its own rules
+    record comes back in it (a reply's summary).
     Raises OverLimit, its `line` made a file line, for a document nested past a limit."""
-    env: dict = {"base_path": base_path}
+    env = {} if env is None else env
+    env["base_path"] = base_path
     if doc_id:
         env["docId"] = doc_id
     try:
@@ -170,7 +179,7 @@ def render_markdown(
     return Rendered(
         passages=_render_passages(md, rendering_options(md, highlight), tokens, env, first_line),
         headings=recorded_headings(env),
-        links=tuple(Link(line + offset, target, image) for line, target, image in env.get("links", ())),
+        links=tuple(Link(line + offset, target, image, href) for line, target, image, href in env.get("links", ())),
         problems=tuple((line + offset, message, hint) for line, message, hint in env.get("problems", ())),
         word_count=_word_count(tokens),
         first_paragraph=_first_paragraph(tokens),

@@ -1,7 +1,8 @@
 """Record every link and image a document makes, and point site paths at `base_url`.
 
 Authors write site paths as `/essay/`; a site published under `https://host/blog/`
-must link to `/blog/essay/`. The recorded links feed backlinks and the link check.
+must link to `/blog/essay/`. The recorded links (line, target as written, image or not,
+href) feed backlinks and the link checks.
 
 A document shown on pages other than its own (a reply appears on its essay's page, on
 /replies/ and on its author's page) sets `env["page_path"]`, the site path its relative
@@ -42,7 +43,8 @@ def links_plugin(md: MarkdownIt) -> None:
                 if attr is None or "reference" in child.meta:  # the site resolves it (see wikilinks.py)
                     continue
                 target = str(child.attrGet(attr) or "")
-                links.append((block.map[0], target, child.type == "image"))
-                child.attrSet(attr, site_target(target, base_path, page_path))
+                href = site_target(target, base_path, page_path)
+                links.append((block.map[0], target, child.type == "image", href))
+                child.attrSet(attr, href)
 
     md.core.ruler.after("inline", "collect_links", collect)

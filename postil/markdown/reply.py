@@ -11,11 +11,16 @@ tight allow-list, as a second line of defence against anything the first one mis
 
 `{.elsewhere}` on the line before a blockquote marks a quote from outside the thread;
 every other attribute an attribute line tries to set is dropped.
+
+The reply is rendered by the essays' `render_markdown`; what the site shows of a reply
+besides its HTML (its text, excerpt and opening quote) is recorded by this pipeline's own
+rule in `env["reply_summary"]` (a `ReplySummary`).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import nh3
@@ -27,10 +32,13 @@ from .footnotes import footnotes_plugin
 from .highlight import highlight_code
 from .limits import limits_plugin
 from .links import links_plugin
+from .passages import plain_text
+from ..site.quotes import normalise
 
 SAFE_SCHEMES = frozenset(("http", "https", "mailto"))
 LINK_REL = "nofollow ugc noopener"
 ELSEWHERE_CLASS = "elsewhere"
+EXCERPT_LENGTH = 280
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
@@ -105,6 +113,72 @@ def _keep_only_elsewhere(state: StateCore) -> None:
             token.attrSet("class", ELSEWHERE_CLASS)
 
 
+class OpeningQuote(NamedTuple):
+    line: int  # 0-based line of the body
+    text: str  # normalised (see site/quotes.py)
+    elsewhere: bool  # marked `{.elsewhere}`: quotes something outside the thread
+
+
+class ReplySummary(NamedTuple):
+    """What lists of replies and the quote check read of a reply, besides its HTML."""
+
+    text: str  # the whole body, normalised, so replies below can quote it
+    excerpt: str  # its first words as plain text
+    quote: OpeningQuote | None
+
+
+def _summarise(state: StateCore) -> None:
+    tokens = state.tokens
+    text = normalise(" ".join(plain_text(token.children) for token in tokens if token.type == "inline"))
+    state.env["reply_summary"] = ReplySummary(text, _excerpt(tokens), _opening_quote(tokens))
+
+
+def _excerpt(tokens) -> str:
+    """The reply's first words as plain text: its own words, not what it quotes (unless it
+    is only a quote), cut at a word near EXCERPT_LENGTH characters."""
+    own, quoted = [], []
+    depth = 0
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            break
+        depth += token.type == "blockquote_open"
+        depth -= token.type == "blockquote_close"
+        if token.type == "inline":
+            (quoted if depth else own).append(plain_text(token.children))
+    text = " ".join(" ".join(own or quoted).split())
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    cut = text.rfind(" ", 0, EXCERPT_LENGTH)
+    return text[: cut if cut > EXCERPT_LENGTH // 2 else EXCERPT_LENGTH].rstrip(" ,;:.") + "…"
+
+
+def _opening_quote(tokens) -> OpeningQuote | None:
+    """The reply's opening quote, if it opens with one: the only quote that anchors it.
+
+    A reply that opens by quoting answers that passage (of the essay, or of a reply above);
+    quotes further down are the reader's evidence, often from other sources, and are not
+    checked. A quote of several paragraphs stands for the first of them, the passage it
+    is pinned beside. Nested quotes quote the quote and are not checked.
+    """
+    if not tokens or tokens[0].type != "blockquote_open":
+        return None
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.type == "blockquote_open":
+            depth += 1
+        elif token.type == "blockquote_close":
+            depth -= 1
+            if depth == 0:
+                break
+    inside = tokens[1:index]
+    paragraphs = [t for t in inside if t.type == "paragraph_open" and t.level == 1]
+    if len(paragraphs) > 1:
+        start = inside.index(paragraphs[0])
+        inside = inside[start : inside.index(paragraphs[1])]
+    text = normalise(" ".join(plain_text(t.children) for t in inside if t.type == "inline" and t.level <= 2))
+    return OpeningQuote(tokens[0].map[0] if tokens[0].map else 0, text, bool(tokens[0].meta.get("elsewhere")))
+
+
 @lru_cache(maxsize=None)
 def reply_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": True, "highlight": highlight_code})
@@ -118,6 +192,7 @@ def reply_markdown() -> MarkdownIt:
     md.core.ruler.after("attr", "reply_attributes", _keep_only_elsewhere)
     md.use(links_plugin)
     md.use(_link_rel)
+    md.core.ruler.push("reply_summary", _summarise)
     return md
 
 

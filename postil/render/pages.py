@@ -20,6 +20,7 @@ from ..errors import Problem
 from ..markdown.headings import slugify
 from ..site.model import Body, Discussion, Essay, Site
 from ..site.origins import origin_name
+from ..site.paths import author_slug
 from ..site.references import fill
 from ..site.reply_links import reply_form
 from .search import SEARCH_PAGE, search_enabled
@@ -128,6 +129,7 @@ def make_environment(
         iso=iso_datetime,
         minutes=lambda essay: essay.reading_minutes(config.words_per_minute),
         tag_slug=slugify,
+        author_slug=author_slug,
         origin_name=origin_name,
         margin_copy=margin_copy,
         absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
@@ -186,7 +188,7 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     feed = site.essays[: config.feed_entries]
     feed_references = {essay.url_path: site.references[essay.url_path] for essay in feed if essay.url_path in site.references}
     yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed), "references": feed_references})
-    reply_authors = sorted({slugify(reply.author) for reply, _ in site.replies})  # as reply_pages names their pages
+    reply_authors = sorted({author_slug(reply.author) for reply, _ in site.replies})
     yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors})
     yield Page("robots.txt", "robots.txt", {})
     if search_enabled(config):

@@ -22,7 +22,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 # checkout has it at the top of the repository.
 DEFAULT_THEME = _PACKAGE / "default_theme" if (_PACKAGE / "default_theme").is_dir() else _PACKAGE.parent
 # Both palettes keep every token colour at WCAG AA (4.5:1) or better against their own
-# background; tests/test_theme_highlight.py checks the generated CSS.
+# background; tests/test_theme_assets.py checks the generated CSS (every token, both palettes).
 LIGHT_CODE_STYLE = "xcode"
 DARK_CODE_STYLE = "github-dark"
 ASSETS_DIR = "assets"

@@ -18,7 +18,7 @@ from ..errors import Report
 from ..markdown.headings import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
 from .references import resolve_references
-from .paths import resolve_link, resolve_target, slug_folders, slug_segment, url_quote
+from .paths import resolve_link, slug_folders, slug_segment, url_quote
 from .threads import DiscussionMemory, PassageTexts, build_discussions
 
 # Pages the theme writes itself, by output file; an essay, alias or file may not take their place.
@@ -277,18 +277,20 @@ def assemble(
 
 
 def check_links(site: Site, output_paths: set[str], report: Report) -> None:
-    """Warn about links and images in essays and shown replies that point at nothing the build writes."""
-    # An essay whose links (resolved when it was parsed) all point at pages, and that shows
-    # no image, needs no closer look: most essays, and ~6,000 links at 1,000 essays.
+    """Warn about links and images in essays and shown replies that point at nothing the build
+    writes. Links were resolved where they were parsed (Link.site_path); `postil check` reads
+    the same resolved links to know which of the built site's links this has covered."""
+    # An essay whose links all point at pages, and that shows no image, needs no closer look:
+    # most essays, and ~6,000 links at 1,000 essays.
     documents = [
-        (essay.source, essay.url_path, essay.links) for essay in site.essays
+        (essay.source, essay.links) for essay in site.essays
         if not all(target in output_paths or _page_of(target) in output_paths for target in essay.link_targets)
         or any(link.is_image for link in essay.links)
     ]
-    documents += [(reply.source, reply.page_path, reply.links) for reply, _ in site.replies]
-    for source, page_path, links in documents:
+    documents += [(reply.source, reply.links) for reply, _ in site.replies]
+    for source, links in documents:
         for link in links:
-            target = resolve_target(page_path, link.target)
+            target = link.site_path
             if target is None:
                 continue
             if target not in output_paths and _page_of(target) not in output_paths:

@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
+from ..markdown.headings import slugify
+
 if TYPE_CHECKING:
     from ..markdown import Link
     from .model import Essay
@@ -55,9 +57,21 @@ def resolve_target(page_path: str, target: str) -> str | None:
     return resolved + "/" if path.endswith("/") else resolved
 
 
-def link_targets(page_path: str, links: Iterable[Link]) -> tuple[str, ...]:
-    """The site paths that `links` (not images) on the page at `page_path` point at, sorted, each once."""
-    return tuple(sorted({target for link in links if not link.is_image and (target := resolve_target(page_path, link.target)) is not None}))
+def resolve_links(page_path: str, links: Iterable[Link]) -> tuple[Link, ...]:
+    """`links` of the document shown at `page_path`, each with its `site_path` set: the one
+    place a Markdown link is resolved (parsing, cached with the document)."""
+    return tuple(link._replace(site_path=resolve_target(page_path, link.target)) for link in links)
+
+
+def link_targets(links: Iterable[Link]) -> tuple[str, ...]:
+    """The site paths that resolved `links` (not images) point at, sorted, each once."""
+    return tuple(sorted({link.site_path for link in links if not link.is_image and link.site_path is not None}))
+
+
+def author_slug(name: str) -> str:
+    """The folder of a reply author's page under /replies/: the one rule for the page, its
+    links and the sitemap. Names that differ only in case or punctuation share a page."""
+    return slugify(name)
 
 
 # Characters a URL path cannot carry as they are (RFC 3986), and ':' (a scheme in a relative

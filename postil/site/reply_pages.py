@@ -11,16 +11,11 @@ from itertools import islice
 from typing import Iterator
 
 from ..config import Config
-from ..markdown.headings import slugify
 from .model import Essay, Reply, Site
+from .paths import author_slug
 from ..render.pages import Page
 
 REPLIES_PER_PAGE = 50
-
-
-def author_slug(name: str) -> str:
-    """The folder of an author's page under /replies/; names that differ only in case share one."""
-    return slugify(name)
 
 
 @dataclass(frozen=True)
