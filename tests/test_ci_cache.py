@@ -132,3 +132,14 @@ def test_code_fingerprint_follows_the_code_bytes_not_its_files_times(tmp_path):
     module = installed / "postil/site/paths.py"
     module.write_text(module.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
     assert fingerprint(installed) != fingerprint(REPO)
+
+
+@pytest.mark.parametrize("variables", [{"HOME": "home"}, {"HOME": "home", "XDG_CACHE_HOME": "cache"}])
+def test_a_runner_with_no_usable_home_keeps_no_signing_key_in_the_site(repository, tmp_path, variables):
+    """With no absolute folder to keep the key in (a relative HOME; a relative
+    XDG_CACHE_HOME, which the XDG spec says to ignore), templates are compiled in memory only."""
+    environment = {key: value for key, value in os.environ.items() if key != "XDG_CACHE_HOME"} | variables | {"PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, "-c", BUILD], cwd=repository, env=environment, check=True, capture_output=True)
+    assert not (repository / "home").exists() and not (repository / "cache").exists()
+    assert not (repository / ".postil-cache/templates.marshal").exists()
+    assert (repository / "public/e05/index.html").is_file()
