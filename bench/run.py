@@ -25,9 +25,9 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_GENERATOR = REPO.parent / "shared" / "bench" / "gen_corpus.py"
 
 
-def timed(command: list[str], cwd: Path) -> float:
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -149,9 +149,11 @@ def main() -> int:
 def ci_restored(postil: list[str], site: Path, work: Path, pairs: int) -> None:
     """A CI runner's build, as the README's Pages workflow runs it: a fresh `git clone`
     (every source new to the file system), `.postil-cache/` and `public/` from the last run
-    restored as a cache step restores them (modification times kept, new inodes), and one
-    essay edited. Each run starts from the same saved cache; the ordinary one-edit build
-    in the site itself is timed alternately, for the ratio."""
+    restored as a cache step restores them (modification times kept, new inodes), postil
+    installed afresh (its files copied: new modification times), a new user cache folder
+    (so a new signing key for compiled templates), and one essay edited. Each run starts
+    from the same saved cache; the ordinary one-edit build in the site itself is timed
+    alternately, for the ratio."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     repository, saved = work / "repository", work / "saved"
@@ -174,7 +176,14 @@ def ci_restored(postil: list[str], site: Path, work: Path, pairs: int) -> None:
             shutil.copytree(saved / name, clone / name, copy_function=shutil.copy2)
         edited = clone / essay.relative_to(repository)
         edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
-        restored.append(timed(postil, clone))
+        install, user_cache = work / "install", work / "user-cache"
+        for folder in (install, user_cache):
+            shutil.rmtree(folder, ignore_errors=True)
+        for name in ("postil", "templates", "theme"):
+            shutil.copytree(REPO / name, install / name, copy_function=shutil.copyfile, ignore=shutil.ignore_patterns("__pycache__"))
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(install)], check=True)  # as pip does when it installs
+        runner = {**os.environ, "PYTHONPATH": str(install), "XDG_CACHE_HOME": str(user_cache)}
+        restored.append(timed(postil, clone, runner))
         original = essay.read_text(encoding="utf-8")
         essay.write_text(original + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
         in_place.append(timed(postil, repository))
