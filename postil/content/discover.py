@@ -40,6 +40,8 @@ _EDITOR_LEFTOVERS = re.compile(
 
 def is_editor_leftover(name: str) -> bool:
     """True for files an editor writes while saving, which are never content."""
+    if name.endswith(".md") and not name.startswith("."):  # most names: no pattern can match
+        return False
     return bool(_EDITOR_LEFTOVERS.match(name))
 
 
@@ -73,7 +75,12 @@ def discover(site_root: Path, report: Report, output: Path | None = None) -> Sou
     bounds = LinkBounds(os.path.realpath(site_root), os.path.realpath(output) if output is not None else None)
     if os.path.islink(content) and not bounds.allows(str(content), CONTENT_DIR, report):
         return sources
-    _walk(str(content), CONTENT_DIR, sources, report, bundle=None, ancestors=frozenset(), bounds=bounds)
+    try:
+        real = os.path.realpath(content, strict=True)
+    except (OSError, RuntimeError):
+        report.error(CONTENT_DIR, None, "symbolic link loop", "point the link at a real folder or remove it")
+        return sources
+    _walk(str(content), CONTENT_DIR, real, sources, report, bundle=None, ancestors=frozenset(), bounds=bounds)
     return sources
 
 
@@ -87,60 +94,64 @@ class LinkBounds:
 
     def allows(self, link: str, rel: str, report: Report) -> bool:
         """Whether the link at `link` (shown as `rel`) may be followed; reports why not."""
+        return self.target(link, rel, report) is not None
+
+    def target(self, link: str, rel: str, report: Report) -> str | None:
+        """The real path the link at `link` leads to, when it may be followed; else None,
+        reported."""
         try:
             target = os.path.realpath(link, strict=True)
         except (OSError, RuntimeError):
             report.error(rel, None, "broken or looping symbolic link", "point the link at an existing file or remove it")
-            return False
+            return None
         inside = os.path.relpath(target, self.site).split(os.sep) if _within(target, self.site) else None
         if inside is None:
             report.error(rel, None, f"symlink points outside the site (to {target})",
                          "copy what it points at into the site, or remove the link: nothing from outside the site's folder is published")
-            return False
+            return None
         if any(part.startswith(".") and part != "." for part in inside):
             report.error(rel, None, f"symlink points into a hidden folder of the site ({'/'.join(inside)})",
                          "point the link at a folder that is meant to be published, or remove it")
-            return False
+            return None
         if self.output is not None and (_within(target, self.output) or _within(self.output, target)):
             where = "into the output folder" if _within(target, self.output) else "at a folder holding the output folder"
             report.error(rel, None, f"symlink points {where}",
                          "remove the link: the built site cannot be part of its own content")
-            return False
-        return True
+            return None
+        return target
 
 
 def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle: str | None, ancestors: frozenset, bounds: LinkBounds) -> None:
-    """Sort the files of `folder` (at `rel_folder` from the site root), then its subfolders'."""
-    try:
-        real = os.path.realpath(folder, strict=True)
-    except (OSError, RuntimeError):
-        report.error(rel_folder, None, "symbolic link loop", "point the link at a real folder or remove it")
-        return
+def _walk(
+    folder: str, rel_folder: str, real: str, sources: Sources, report: Report, bundle: str | None, ancestors: frozenset, bounds: LinkBounds,
+) -> None:
+    """Sort the files of `folder` (at `rel_folder` from the site root, `real` its real path),
+    then its subfolders'."""
     if real in ancestors:
         report.error(rel_folder, None, "symbolic link loop: this folder contains itself", "remove the link")
         return
     ancestors = ancestors | {real}
     entries = _entries(folder, rel_folder, report, bounds, sources.linked)
 
-    if bundle is None and any(entry.name == "index.md" and not is_dir for _, entry, is_dir in entries):
+    if bundle is None and any(entry.name == "index.md" and not is_dir for _, entry, is_dir, _ in entries):
         bundle = rel_folder
 
-    for rel, entry, is_dir in entries:
+    for rel, entry, is_dir, target in entries:
         if is_dir:
             if bundle is not None and entry.name == REPLIES_DIR and rel_folder == bundle:
                 entries = _entries(entry.path, rel, report, bounds, sources.linked)
-                sources.replies[bundle] = [path for path, _, is_folder in entries if not is_folder and path.endswith(".md")]
-                if f"{rel}/{REACTIONS_FILE}" in (path for path, _, is_folder in entries if not is_folder):
+                sources.replies[bundle] = [path for path, _, is_folder, _ in entries if not is_folder and path.endswith(".md")]
+                if f"{rel}/{REACTIONS_FILE}" in (path for path, _, is_folder, _ in entries if not is_folder):
                     sources.reactions[bundle] = f"{rel}/{REACTIONS_FILE}"
                 continue
             if not slug_segment(entry.name):
                 report.error(rel, None, "this folder's name leaves nothing a URL can use", "rename it with letters or digits")
                 continue
-            _walk(entry.path, rel, sources, report, bundle, ancestors, bounds)
+            # Only a link can lead elsewhere: a plain folder's real path is its parent's and its name.
+            _walk(entry.path, rel, target or os.path.join(real, entry.name), sources, report, bundle, ancestors, bounds)
         elif entry.name.endswith(".md"):
             if not slug_segment(entry.name[: -len(".md")]):
                 report.error(rel, None, "this file's name leaves nothing a URL can use", "rename it with letters or digits")
@@ -154,10 +165,11 @@ def _walk(folder: str, rel_folder: str, sources: Sources, report: Report, bundle
 
 def _entries(
     folder: str, rel_folder: str, report: Report, bounds: LinkBounds, linked: list[str]
-) -> list[tuple[str, os.DirEntry, bool]]:
+) -> list[tuple[str, os.DirEntry, bool, str | None]]:
     """The files and folders of `folder` that may be read, by name, each with its path shown
-    from the site root and whether it is a folder; problems with the others reported, and
-    the targets of links followed added to `linked`."""
+    from the site root, whether it is a folder and, for a link, the real path it leads to;
+    problems with the others reported, and the targets of links followed added to `linked`.
+    Types come from the folder's listing: a file that is not a link costs no `stat`."""
     try:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError as exc:
@@ -172,10 +184,12 @@ def _entries(
         if problem:
             report.error(_printable(rel), None, f"{problem}, so it cannot make a URL", "rename it")
             continue
+        target = None
         if entry.is_symlink():
-            if not bounds.allows(entry.path, rel, report):
+            target = bounds.target(entry.path, rel, report)
+            if target is None:
                 continue
-            linked.append(os.path.realpath(entry.path))
+            linked.append(target)
         try:
             is_dir = entry.is_dir()  # follows links
             is_file = is_dir or entry.is_file()
@@ -184,7 +198,7 @@ def _entries(
         if not is_file:
             report.error(rel, None, "not a regular file or folder", "remove it: only files and folders are content")
             continue
-        usable.append((rel, entry, is_dir))
+        usable.append((rel, entry, is_dir, target))
     return usable
 
 

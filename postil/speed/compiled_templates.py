@@ -6,7 +6,7 @@ with the build's rights: a cache folder that came with a site from elsewhere (an
 a shared drive) must not be able to make postil run it. So the file is signed with a key
 that only this user's own cache folder holds (`$XDG_CACHE_HOME/postil/key`, made on first
 use, readable by the user alone), and a file whose signature does not verify is ignored
-unread. Without a key (no writable home), templates are compiled in memory only.
+unread. Without a key (no home, or none writable), templates are compiled in memory only.
 """
 from __future__ import annotations
 
@@ -30,10 +30,26 @@ _KEY_BYTES = 32
 _SIGNATURE_BYTES = hashlib.sha256().digest_size
 
 
+def _user_cache() -> Path | None:
+    """This user's cache folder: `$XDG_CACHE_HOME`, else `~/.cache`. A relative path (the
+    XDG spec says to ignore one; an empty HOME gives one) would put the key in the folder
+    the build runs in, maybe the site's own, so there is then no key."""
+    configured = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(configured):
+        return Path(configured)
+    home = os.path.expanduser("~")  # unexpanded, or empty, when no home can be found
+    return Path(home) / ".cache" if os.path.isabs(home) else None
+
+
 @lru_cache(maxsize=1)
 def user_key() -> bytes | None:
-    """This user's signing key, made on first use; None when it cannot be kept."""
-    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "postil"
+    """This user's signing key, made on first use; None when it cannot be kept (a CI
+    runner makes a new one each run: templates are then compiled afresh, ~0.1 s, and the
+    rest of a restored cache still serves)."""
+    cache = _user_cache()
+    if cache is None:
+        return None
+    root = cache / "postil"
     path = root / "key"
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -53,13 +53,32 @@ _ALLOWED = {
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Stands for postil's own code: editing it (even without a new version) voids every cache."""
-    package = Path(__file__).resolve().parent.parent
-    hasher = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        status = path.stat()
-        hasher.update(f"{path.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}\n".encode())
+    """Stands for postil's own code: its version and the bytes of its modules.
+
+    Editing the code (even without a new version) voids every cache; installing the same
+    code afresh (a CI runner's `pip install`, which gives every file a new modification
+    time) keeps them. Reading the ~80 modules costs a few milliseconds."""
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    hasher = hashlib.sha256(f"{__version__}\0".encode())
+    for path in _modules(package):
+        with open(path, "rb") as stream:
+            hasher.update(f"{os.path.relpath(path, package)}\0".encode() + stream.read() + b"\0")
     return hasher.hexdigest()
+
+
+def _modules(package: str) -> list[str]:
+    """Every Python file in `package`, sorted: one `scandir` per folder (`rglob` took
+    three times as long)."""
+    found = []
+    pending = [package]
+    while pending:
+        for entry in os.scandir(pending.pop()):
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    pending.append(entry.path)
+            elif entry.name.endswith(".py"):
+                found.append(entry.path)
+    return sorted(found)
 
 
 def pickled_as_call(cls: type) -> type:

@@ -102,7 +102,14 @@ def manifest(folder: Path | str, links_within: str | None = None) -> Manifest:
 def last_output(site_root: Path) -> Path | None:
     """The folder the site's last build wrote, as its record says."""
     out_dir = DiskCache(site_root, "build").load().get("out_dir")
-    return Path(out_dir) if isinstance(out_dir, str) else None
+    return site_root.resolve() / out_dir if isinstance(out_dir, str) else None
+
+
+def _as_recorded(site_root: Path, out_dir: Path) -> str:
+    """The output folder as the record names it: relative to the site when inside it, so
+    that a copy of the site elsewhere (a CI checkout, a moved folder) keeps its record."""
+    site, out = site_root.resolve(), out_dir.resolve()
+    return out.relative_to(site).as_posix() if out.is_relative_to(site) else str(out)
 
 
 class BuildRecord:
@@ -111,8 +118,9 @@ class BuildRecord:
     def __init__(self, site_root: Path, out_dir: Path):
         self._store = DiskCache(site_root, "build")
         self.out_dir = str(out_dir.resolve())
+        self._name = _as_recorded(site_root, out_dir)
         saved = self._store.load()
-        self._saved = saved if saved.get("out_dir") == self.out_dir else {}
+        self._saved = saved if saved.get("out_dir") == self._name else {}
         self.found: Manifest = {}
         self.scan()
 
@@ -160,7 +168,7 @@ class BuildRecord:
         render_scope: str, render_digests: dict[str, str], render_reads: dict[str, tuple[str, ...]],
     ) -> None:
         self._saved = {
-            "inputs": inputs.digest, "recorded_ns": time.time_ns(), "out_dir": self.out_dir,
+            "inputs": inputs.digest, "recorded_ns": time.time_ns(), "out_dir": self._name,
             "manifest": written, "pages": pages, "warnings": warnings,
             "render_scope": render_scope, "render_digests": render_digests, "render_reads": render_reads,
         }
