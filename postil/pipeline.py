@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .site.model import Site
     from .render.theme import Assets
     from .speed.parse_cache import ParsedSources
+    from .search.index import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Builder:
     _files: dict[str, bytes] = field(default_factory=dict)
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
+    _search: SearchIndex | None = None  # the search index's shards, kept between builds
 
     def config(self) -> Config:
         config = load_config(self.site_root)
@@ -148,7 +150,6 @@ class Builder:
         from .speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
         from .render.pages import Discussions, Page, PageRenderer, compile_templates, essay_pages, home_page, make_environment, site_pages, tag_pages
         from .site.reply_pages import reply_pages
-        from .render.search import add_search_index
         from .speed.parse_cache import ParsedSources
         from .write.output import Added, NewTree, write_site
 
@@ -238,16 +239,18 @@ class Builder:
                     report.error(source, None, f"cannot read file: {exc.strerror}", "check that it exists and is readable")
             files.update(renders.files)
             kept = set(renders.kept)
-            if config.search and out_dir is not None:
-                # The index reads every essay page: bring back the ones not held in memory.
-                for essay in site.essays:
-                    output = essay.url_path + "index.html"
-                    if output in kept:
-                        files[output] = (out_dir / output).read_bytes()
-                        kept.discard(output)
-                    elif tree is not None and tree.has(output):
-                        files[output] = tree.read(output)
-            add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
+            # Search (issue 17): the index of the essay pages, shard by shard (postil/search/).
+            def read_page(output: str) -> bytes:  # an essay page as this build made it
+                if output in files:
+                    return files[output]
+                if tree is not None and tree.has(output):
+                    return tree.read(output)
+                return (out_dir / output).read_bytes()  # type: ignore[operator]
+            if self._search is None:
+                from .search.index import SearchIndex
+
+                self._search = SearchIndex((lambda name: DiskCache(self.site_root, name)) if out_dir is not None else None)
+            files.update(self._search.update(site, config, read_page, report))
             check_links(site, set(files) | kept | set(renders.written), report)
 
             problems = report.sorted()

@@ -1,5 +1,6 @@
 // The search page: Pagefind's interface, started with the words from ?q= that the
-// header's search box sends.
+// header's search box sends. The index is split into shards (see postil/search/shards.py):
+// the primary bundle and the ones data-merge names are searched as one.
 (function () {
   "use strict";
   var element = document.getElementById("search");
@@ -11,6 +12,9 @@
     showImages: false,
     showSubResults: true,
     autofocus: true,
+    mergeIndex: element.dataset.merge.split(" ").filter(Boolean).map(function (path) {
+      return { bundlePath: path, baseUrl: element.dataset.base };
+    }),
   });
   // Pagefind's field has only a placeholder; give it a name that assistive technology reads.
   var input = element.querySelector("input");
