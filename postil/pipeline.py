@@ -250,7 +250,9 @@ class Builder:
                 from .search.index import SearchIndex
 
                 self._search = SearchIndex((lambda name: DiskCache(self.site_root, name)) if out_dir is not None else None)
-            files.update(self._search.update(site, config, read_page, report))
+            search_files, search_kept = self._search.update(site, config, read_page, report, record.intact() if record is not None else ())
+            files.update(search_files)
+            kept |= search_kept
             check_links(site, set(files) | kept | set(renders.written), report)
 
             problems = report.sorted()
