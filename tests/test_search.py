@@ -340,3 +340,23 @@ def test_a_result_at_a_non_ascii_address_links_to_it_as_the_site_does(browser, s
         link = next(a.attributes["href"] for a in archive.css("a") if a.text() == "On Cafés")
         assert link == "/blog/caf%C3%A9/"
         assert _results(browser, f"{base}search/?q=zymotic") == [("On Cafés", link)]
+
+
+def test_a_shard_missing_from_the_output_is_written_again(site, tmp_path):
+    _write_sharded_site(site)
+    assert site.build() == 0
+    merged = _bundles(site.out)[1]
+    shutil.rmtree(site.out / merged)  # someone cleaned up too much
+    essay = site.root / "content" / "essay-020.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nAn edit elsewhere.\n", encoding="utf-8")
+    assert site.build() == 0
+    assert site.snapshot() == _clean_build(site, tmp_path)
+
+
+def test_an_index_pagefind_left_incomplete_fails_the_build_instead_of_missing_essays():
+    from postil.search.pagefind import _check_complete
+
+    with pytest.raises(RuntimeError, match="incomplete index"):
+        _check_complete({"pagefind-entry.json": b""}, 3)
+    with pytest.raises(RuntimeError, match="indexed 2 of 3 pages"):
+        _check_complete({"pagefind-entry.json": b'{"version":"1.5.2","languages":{"en":{"hash":"x","wasm":"en","page_count":2}}}'}, 3)
