@@ -43,10 +43,10 @@ def postil_command(checkout: Path) -> list[str]:
     return [str(python if python.exists() else sys.executable), "-m", "postil", "build"]
 
 
-def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int, work: Path) -> tuple[Path, str]:
+def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int, work: Path) -> tuple[dict[str, Path], str]:
     """One essay edited, then `postil build` in a new process, and a build with no change;
-    each command on its own copy of the site, the same edit, alternating. Returns the first
-    copy and the word the last edit added."""
+    each command on its own copy of the site, the same edit, alternating. Returns the
+    copies and the word the last edit added."""
     copies = {}
     for name, (command, pythonpath) in commands.items():  # each copy brings its output and caches up to date
         copy = work / f"edit-{len(copies)}"
@@ -73,27 +73,32 @@ def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int
     ours = copies[names[0]]
     found = any(word.encode() in gzip.decompress(path.read_bytes()) for path in (ours / "public" / "pagefind").rglob("*.pf_fragment"))
     print(f"  the last edit's word in {names[0]}'s index: {'yes' if found else 'NO'}")
-    return ours, word
+    return copies, word
 
 
-def first_results(site: Path, word: str, runs: int) -> None:
-    """Chromium on the built site over HTTP: from opening /search/?q=word to the first result shown."""
+def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
+    """Chromium on each built site over HTTP, alternating: from opening /search/?q=word to
+    the first result shown, and how many requests the page made by then."""
     sys.path.insert(0, str(REPO / "tests"))
     from browser_support import launched_chromium, static_server
 
-    samples, requests = [], 0
-    with static_server(site / "public") as server, launched_chromium() as browser:
+    samples: dict[str, list[float]] = {name: [] for name in sites}
+    requests: dict[str, int] = {}
+    with launched_chromium() as browser:
         for _ in range(runs):
-            page = browser.new_page()
-            made: list[str] = []
-            page.on("request", lambda request: made.append(request.url))
-            started = time.perf_counter()
-            page.goto(f"{server}/search/?q={word}")
-            page.wait_for_selector(".pagefind-ui__result-link", timeout=30_000)
-            samples.append(time.perf_counter() - started)
-            requests = len(made)
-            page.close()
-    report(f"first results in Chromium ({requests} requests)", samples)
+            for name, site in sites.items():
+                with static_server(site / "public") as server:
+                    page = browser.new_page()
+                    made: list[str] = []
+                    page.on("request", lambda request: made.append(request.url))
+                    started = time.perf_counter()
+                    page.goto(f"{server}/search/?q={word}")
+                    page.wait_for_selector(".pagefind-ui__result-link", timeout=60_000)
+                    samples[name].append(time.perf_counter() - started)
+                    requests[name] = len(made)
+                    page.close()
+    for name, taken in samples.items():
+        report(f"{name}: first results in Chromium ({requests[name]} requests)", taken)
 
 
 def main() -> int:
@@ -139,9 +144,9 @@ def main() -> int:
     commands = {"postil": (postil, str(REPO))}
     if args.against:
         commands[str(args.against)] = (postil_command(args.against), str(args.against))
-    edited, word = edit_loop(site, commands, args.pairs, args.work)
+    copies, word = edit_loop(site, commands, args.pairs, args.work)
     if args.browser:
-        first_results(edited, word, args.pairs)
+        first_results(copies, word, args.pairs)
     return 0
 
 
