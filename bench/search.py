@@ -101,25 +101,8 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
         report(f"{name}: first results in Chromium ({requests[name]} requests)", taken)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--essays", type=int, default=1000)
-    parser.add_argument("--replies", type=int, default=12)
-    parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/postil-bench-search"))
-    parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
-    parser.add_argument("--against", type=Path, help="another postil checkout to time the edit loop of, paired")
-    parser.add_argument("--browser", action="store_true", help="also time the first results in Chromium")
-    args = parser.parse_args()
-
-    site, hugo_site = args.work / f"postil-{args.essays}", args.work / f"hugo-{args.essays}"
-    generate(args.generator, site, args.essays, args.replies, "postil")
-    os.environ["PYTHONPATH"] = str(REPO)
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    postil = postil_command(REPO)
-    hugo = find_hugo()
-    print(f"{args.essays} essays, {args.replies} replies per bundle, search on, {os.cpu_count()} cores")
-
+def cold_builds(site: Path, hugo_site: Path, args: argparse.Namespace, postil: list[str], hugo: str | None) -> None:
+    """Cold builds with search, alternating with `hugo && pagefind`, and their peak memory."""
     print("Cold build with search (no cache, empty output), alternating:")
     ours, theirs = [], []
     if hugo:
@@ -139,6 +122,30 @@ def main() -> int:
     if hugo:
         clean_hugo(hugo_site)
         print(f"  {'peak memory of any process, hugo && pagefind':<44} {peak_rss_mb(['sh', '-c', peer], hugo_site):7.1f} MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--essays", type=int, default=1000)
+    parser.add_argument("--replies", type=int, default=12)
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/postil-bench-search"))
+    parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
+    parser.add_argument("--against", type=Path, help="another postil checkout to time the edit loop of, paired")
+    parser.add_argument("--browser", action="store_true", help="also time the first results in Chromium")
+    parser.add_argument("--skip-cold", action="store_true", help="only the edit loop (and --browser)")
+    args = parser.parse_args()
+
+    site, hugo_site = args.work / f"postil-{args.essays}", args.work / f"hugo-{args.essays}"
+    generate(args.generator, site, args.essays, args.replies, "postil")
+    os.environ["PYTHONPATH"] = str(REPO)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    postil = postil_command(REPO)
+    hugo = find_hugo()
+    print(f"{args.essays} essays, {args.replies} replies per bundle, search on, {os.cpu_count()} cores")
+
+    if not args.skip_cold:
+        cold_builds(site, hugo_site, args, postil, hugo)
 
     print("Edit loop (a new process each build), alternating:")
     commands = {"postil": (postil, str(REPO))}
