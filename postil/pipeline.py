@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .speed.fragments import Fragments
     from .speed.render_cache import Renders
     from .write.output import NewTree
+    from .search.index import SearchIndex
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Builder:
     _files: dict[str, bytes] = field(default_factory=dict)
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
+    _search: SearchIndex | None = None  # the search index's shards, kept between builds
 
     def config(self) -> Config:
         config = load_config(self.site_root)
@@ -277,22 +279,25 @@ class Builder:
         return files
 
     def _index(self, site: Site, config: Config, files: dict[str, bytes], kept: set[str], tree: NewTree | None, report: Report) -> set[str]:
-        """Add the search index to `files`. It reads every essay page: those not held in
-        memory are read back from the output folder (`kept`) or the new tree. Gives the
-        pages still kept only on disk."""
-        from .render.search import add_search_index
-
+        """Add the search index's files to `files`, shard by shard (see search/). The
+        indexer reads the essay pages as this build made them: from memory, the new tree,
+        or the output folder. Gives the output files kept as they are on disk."""
         out_dir = self.options.out_dir
-        if config.search and out_dir is not None:
-            for essay in site.essays:
-                output = essay.url_path + "index.html"
-                if output in kept:
-                    files[output] = (out_dir / output).read_bytes()
-                    kept.discard(output)
-                elif tree is not None and tree.has(output):
-                    files[output] = tree.read(output)
-        add_search_index(site, config, files, report, DiskCache(self.site_root, "search"))
-        return kept
+
+        def read_page(output: str) -> bytes:
+            if output in files:
+                return files[output]
+            if tree is not None and tree.has(output):
+                return tree.read(output)
+            return (out_dir / output).read_bytes()  # type: ignore[operator]
+
+        if self._search is None:
+            from .search.index import SearchIndex
+
+            self._search = SearchIndex((lambda name: DiskCache(self.site_root, name)) if out_dir is not None else None)
+        search_files, search_kept = self._search.update(site, config, read_page, report, self._record.intact() if self._record is not None else ())
+        files.update(search_files)
+        return kept | search_kept
 
     def _problems(self, report: Report) -> list[Problem]:
         """The build's problems, sorted; raise PostilError (nothing written) if any fails it."""

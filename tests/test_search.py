@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from browser_support import axe_source, launched_chromium, static_server
+from conftest import files_in
 from postil.render.search import SEARCH_DIR, unavailable_reason
+from postil.search.shards import MAX_SHARD_WORDS, plan, shard_count, shard_of
 
 
 
@@ -188,3 +193,170 @@ def test_search_results_are_set_in_the_sites_type_and_colours(browser, served, t
         assert background == expected and style["surface"] in {"#ffffff", "#222126"}
     finally:
         context.close()
+
+
+# The index split into shards: a site of 40 essays has 8 (see postil/search/shards.py).
+def _word(number: int) -> str:
+    """A made-up word found in essay `number` only (no stemmer shortens it)."""
+    return "zyx" + "".join("bcdfghjklmnpqrstvwz"[int(digit)] for digit in f"{number:03d}") + "o"
+
+
+def _write_sharded_site(site, essays: int = 40) -> None:
+    (site.root / "pyproject.toml").write_text(
+        '[tool.postil]\ntitle = "Quillwort"\nbase_url = "http://127.0.0.1/blog/"\n', encoding="utf-8"
+    )
+    for number in range(essays):
+        site.essay(f"essay-{number:03d}.md", title=f"Essay {number}", date=f"2025-{number % 12 + 1:02d}-{number % 28 + 1:02d}",
+                   body=f"Common words about reading and margins.\n\nThe word {_word(number)} is found here alone.\n")
+
+
+def _bundles(out: Path) -> list[str]:
+    """The bundle folders in the output: those with an entry file."""
+    return sorted(path.parent.relative_to(out).as_posix() for path in out.glob(f"{SEARCH_DIR}/**/pagefind-entry.json"))
+
+
+def _bundle_of(name: str) -> str:
+    """'pagefind/5/index/…' → 'pagefind/5'; 'pagefind/index/…' → 'pagefind'."""
+    parts = name.split("/")
+    return "/".join(parts[:2]) if parts[1].isdigit() else parts[0]
+
+
+def _clean_build(site, tmp_path: Path) -> dict[str, bytes]:
+    """The same sources built in a separate process, in another folder, with no cache."""
+    copy = tmp_path / "clean"
+    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache", "served"))
+    subprocess.run([sys.executable, "-m", "postil", "-C", str(copy), "build"], check=True, capture_output=True)
+    return files_in(copy / "public")
+
+
+def test_shard_count_grows_as_the_square_root_and_with_long_essays():
+    assert [shard_count(essays, essays * 2000) for essays in (1, 31, 32, 100, 1000, 5000)] == [1, 1, 4, 8, 32, 64]
+    assert shard_count(100, 100 * MAX_SHARD_WORDS) == 128  # every shard within the words a shard may hold
+
+
+def test_an_essay_keeps_its_shard_while_other_essays_come_and_go():
+    class Essay:
+        def __init__(self, number):
+            self.url_path, self.word_count = f"essay-{number:03d}/", 100
+
+    before = {output for outputs in plan([Essay(n) for n in range(40)]).values() for output in outputs}
+    assert len(before) == 40
+    shards_before = {output: folder for folder, outputs in plan([Essay(n) for n in range(40)]).items() for output in outputs}
+    shards_after = {output: folder for folder, outputs in plan([Essay(n) for n in range(1, 45)]).items() for output in outputs}
+    assert all(shards_after[output] == folder for output, folder in shards_before.items() if output in shards_after)
+
+
+def test_index_is_split_into_shards_that_the_search_page_merges(site):
+    _write_sharded_site(site)
+    assert site.build() == 0
+    bundles = _bundles(site.out)
+    assert len(bundles) == 8 and bundles[0] == SEARCH_DIR
+    merged = site.html("search/index.html").css_first("#search").attributes["data-merge"].split()
+    assert merged == sorted((f"/blog/{bundle}/" for bundle in bundles[1:]), key=lambda path: int(path.split("/")[-2]))
+    # A merged bundle carries only its index: the primary's scripts serve them all.
+    assert (site.out / SEARCH_DIR / "pagefind-ui.js").is_file()
+    assert not any((site.out / bundle / "pagefind-ui.js").exists() for bundle in bundles[1:])
+
+
+def test_an_edit_indexes_only_its_shard_again_and_equals_a_clean_build(site, tmp_path):
+    _write_sharded_site(site)
+    assert site.build() == 0
+    before = site.snapshot()
+    essay = site.root / "content" / "essay-007.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
+    assert site.build() == 0
+    after = site.snapshot()
+    changed = {name for name in after.keys() | before.keys() if name.startswith(SEARCH_DIR + "/") and after.get(name) != before.get(name)}
+    shard = f"{SEARCH_DIR}/{shard_of('essay-007/', 8)}"
+    edited_bundle = shard if shard in _bundles(site.out) else SEARCH_DIR  # the first shard is the primary
+    assert changed and {_bundle_of(name) for name in changed} == {edited_bundle}
+    assert after == _clean_build(site, tmp_path)
+
+
+def test_an_essay_moved_to_another_shard_and_a_deleted_one_equal_a_clean_build(site, tmp_path):
+    _write_sharded_site(site)
+    assert site.build() == 0
+    new = next(f"moved-{n}/" for n in range(100) if shard_of(f"moved-{n}/", 8) != shard_of("essay-011/", 8))
+    (site.root / "content" / "essay-011.md").rename(site.root / "content" / (new.rstrip("/") + ".md"))
+    (site.root / "content" / "essay-012.md").unlink()
+    assert site.build() == 0
+    assert site.snapshot() == _clean_build(site, tmp_path)
+
+
+@pytest.fixture
+def served_shards(site):
+    """The 40-essay site, its index in 8 shards, served under /blog/; yields (site, base URL, rebuild)."""
+    _write_sharded_site(site)
+    root = site.root / "served"
+    with static_server(root) as server:
+        base = f"{server}/blog/"
+
+        def build() -> None:
+            assert site.build("--out", str(root / "blog"), "--base-url", base) == 0
+
+        build()
+        yield site, base, build
+
+
+def test_a_word_of_any_essay_finds_it_first_whatever_its_shard(browser, served_shards):
+    site, base, _ = served_shards
+    for number in range(0, 40, 3):
+        assert _results(browser, f"{base}search/?q={_word(number)}")[:1] == [(f"Essay {number}", f"/blog/essay-{number:03d}/")]
+
+
+def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(browser, served_shards):
+    _, base, _ = served_shards
+    page = browser.new_page()
+    try:
+        page.goto(base + "search/?q=margins")
+        # Five results are shown at first (then "Load more"); the message counts them all.
+        page.wait_for_function("/^\\d+ results/.test(document.querySelector('.pagefind-ui__message')?.textContent)", timeout=10_000)
+        assert page.locator(".pagefind-ui__message").inner_text().startswith("40 results")
+    finally:
+        page.close()
+
+
+def test_search_after_an_edit_a_move_and_a_deletion_finds_the_essays_where_they_are(browser, served_shards):
+    site, base, build = served_shards
+    essay = site.root / "content" / "essay-007.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
+    new = next(f"moved-{n}" for n in range(100) if shard_of(f"moved-{n}/", 8) != shard_of("essay-011/", 8))
+    (site.root / "content" / "essay-011.md").rename(site.root / "content" / f"{new}.md")
+    (site.root / "content" / "essay-012.md").unlink()
+    build()
+    assert _results(browser, f"{base}search/?q=qwyxlophant") == [("Essay 7", "/blog/essay-007/")]
+    assert _results(browser, f"{base}search/?q={_word(11)}") == [("Essay 11", f"/blog/{new}/")]
+    assert _results(browser, f"{base}search/?q={_word(12)}") == []
+
+
+def test_a_result_at_a_non_ascii_address_links_to_it_as_the_site_does(browser, site):
+    _write_search_site(site)
+    site.essay("café.md", title="On Cafés", date="2026-01-12", body="Espresso and zymotic crema.")
+    root = site.root / "served"
+    with static_server(root) as server:
+        base = f"{server}/blog/"
+        assert site.build("--out", str(root / "blog"), "--base-url", base) == 0
+        archive = LexborHTMLParser((root / "blog" / "archive" / "index.html").read_text(encoding="utf-8"))
+        link = next(a.attributes["href"] for a in archive.css("a") if a.text() == "On Cafés")
+        assert link == "/blog/caf%C3%A9/"
+        assert _results(browser, f"{base}search/?q=zymotic") == [("On Cafés", link)]
+
+
+def test_a_shard_missing_from_the_output_is_written_again(site, tmp_path):
+    _write_sharded_site(site)
+    assert site.build() == 0
+    merged = _bundles(site.out)[1]
+    shutil.rmtree(site.out / merged)  # someone cleaned up too much
+    essay = site.root / "content" / "essay-020.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nAn edit elsewhere.\n", encoding="utf-8")
+    assert site.build() == 0
+    assert site.snapshot() == _clean_build(site, tmp_path)
+
+
+def test_an_index_pagefind_left_incomplete_fails_the_build_instead_of_missing_essays():
+    from postil.search.pagefind import _check_complete
+
+    with pytest.raises(RuntimeError, match="incomplete index"):
+        _check_complete({"pagefind-entry.json": b""}, 3)
+    with pytest.raises(RuntimeError, match="indexed 2 of 3 pages"):
+        _check_complete({"pagefind-entry.json": b'{"version":"1.5.2","languages":{"en":{"hash":"x","wasm":"en","page_count":2}}}'}, 3)

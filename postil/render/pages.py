@@ -23,7 +23,7 @@ from ..site.origins import origin_name
 from ..site.paths import author_slug
 from ..site.references import fill
 from ..site.reply_links import reply_form
-from .search import SEARCH_PAGE, search_enabled
+from .search import SEARCH_PAGE, merged_bundles, search_enabled
 from ..site.side_comments import margin_copy
 from .theme import Assets, template_dirs
 
@@ -192,7 +192,7 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors})
     yield Page("robots.txt", "robots.txt", {})
     if search_enabled(config):
-        yield Page(SEARCH_PAGE, "search.html", {})
+        yield Page(SEARCH_PAGE, "search.html", {"bundles": merged_bundles(site)})
 
 
 def link_previews(site: Site, config: Config) -> dict[str, dict[str, str]]:

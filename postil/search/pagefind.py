@@ -1,0 +1,102 @@
+"""Running Pagefind's binary on one shard's pages.
+
+The binary reading files is far faster than feeding Pagefind's Python service one record
+at a time, and a process of its own per shard keeps each run's memory to one shard's.
+The pages are staged in a temporary folder under their percent-encoded addresses, which
+Pagefind takes as the result URLs as they are: an address with non-ASCII letters then
+reaches the browser encoded, as every other link of the site is. Pagefind's output
+depends only on its input, so builds stay reproducible.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from ..site.paths import url_quote
+
+INDEX_TIMEOUT = 300  # seconds; a hung indexer helps nobody
+
+
+@lru_cache(maxsize=1)
+def executable() -> str | None:
+    """The Pagefind binary the `pagefind` package ships, or None."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None
+    found = get_executable()
+    return None if found is None else str(found)
+
+
+@lru_cache(maxsize=1)
+def unavailable_reason() -> str:
+    """Why search cannot be built here, or "" when Pagefind is ready."""
+    try:
+        import pagefind.service  # noqa: F401
+    except ImportError:
+        return "the pagefind package is not installed"
+    if executable() is None:
+        return "the pagefind package has no binary for this platform"
+    return ""
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    """Pagefind's version: a new one may lay out its bundle differently."""
+    from importlib.metadata import version as installed
+
+    return installed("pagefind")
+
+
+def index_pages(pages: dict[str, bytes], language: str, primary: bool) -> dict[str, bytes]:
+    """Index `pages` ({output path: HTML}); return the bundle's files by their path in it.
+
+    A `primary` bundle keeps Pagefind's scripts and styles; another keeps only its index.
+    Raises RuntimeError when Pagefind fails or leaves an incomplete bundle.
+    """
+    with tempfile.TemporaryDirectory(prefix="postil-search-") as folder:
+        staging, bundle = Path(folder) / "site", Path(folder) / "bundle"
+        for output, html in pages.items():
+            target = staging / url_quote(output)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(html)
+        command = [executable() or "pagefind", "--site", str(staging), "--output-path", str(bundle),
+                   "--force-language", language, "--silent"]
+        try:
+            run = subprocess.run(command, capture_output=True, timeout=INDEX_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(f"Pagefind did not finish within {INDEX_TIMEOUT} s") from exc
+        except OSError as exc:
+            raise RuntimeError(f"Pagefind could not be started: {exc.strerror}") from exc
+        if run.returncode != 0:
+            message = run.stderr.decode(errors="replace").strip() or f"exit code {run.returncode}"
+            raise RuntimeError(f"Pagefind failed: {message.splitlines()[-1]}")
+        files = {
+            path.relative_to(bundle).as_posix(): path.read_bytes()
+            for path in sorted(bundle.rglob("*"))
+            if path.is_file()
+        }
+    _check_complete(files, len(pages))
+    if primary:
+        return files
+    return {name: data for name, data in files.items() if _needed_when_merged(name)}
+
+
+def _needed_when_merged(name: str) -> bool:
+    """A merged bundle needs its index; the primary's scripts, styles and WebAssembly serve all."""
+    return name == "pagefind-entry.json" or name.endswith(".pf_meta") or name.startswith(("index/", "fragment/", "filter/"))
+
+
+def _check_complete(files: dict[str, bytes], pages: int) -> None:
+    """Refuse a bundle whose entry file does not count every page (Pagefind's service was
+    seen leaving it empty under load): a search would silently miss essays."""
+    try:
+        entry = json.loads(files["pagefind-entry.json"])
+        indexed = sum(language["page_count"] for language in entry["languages"].values())
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise RuntimeError("Pagefind left an incomplete index (its pagefind-entry.json is missing or unreadable)") from exc
+    if indexed != pages:
+        raise RuntimeError(f"Pagefind indexed {indexed} of {pages} pages")
