@@ -18,6 +18,7 @@ from .frontmatter import FrontMatterError, decode, split
 from ..markdown import Features, OverLimit, Rendered, essay_markdown, render_markdown
 from ..site.model import Essay, pack_passages
 from ..site.paths import link_targets
+from .takes import is_take, misplaced_problem, take_doc_id, title_from_words
 
 REPLY_MODES = ("open", "closed", "hidden")
 KNOWN_KEYS = (
@@ -35,11 +36,11 @@ class Parsed:
 
 
 @lru_cache(maxsize=4)
-def _render_body(body: str, first_line: int, base_path: str, features: Features) -> Rendered:
+def _render_body(body: str, first_line: int, base_path: str, features: Features, doc_id: str = "") -> Rendered:
     """An essay's body rendered; the last few are kept, so that a save which changed only
     the front matter (a title, tags, a summary: the preview then re-parses the file)
     renders nothing again. Few: each worker of a cold build keeps them too."""
-    return render_markdown(essay_markdown(features), body, first_line=first_line, base_path=base_path)
+    return render_markdown(essay_markdown(features), body, first_line=first_line, base_path=base_path, doc_id=doc_id)
 
 
 def markdown_features(config: Config) -> Features:
@@ -162,7 +163,11 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
             hint = did_you_mean(str(key), KNOWN_KEYS) or "put your own data under 'extra:'"
             fields.problem(str(key), f"unknown front matter key '{key}'", hint, "warning")
 
-    title = fields.text("title", required=True)
+    misplaced = misplaced_problem(source, parts.meta, parts.key_lines, config)
+    if misplaced is not None:
+        return Parsed(None, (misplaced,))
+    take = is_take(source, config)  # a quick take: its title is optional, its ids its own (see content/takes.py)
+    title = fields.text("title", required=not take)
     date = fields.date("date", required=True)
     updated = fields.date("updated")
     slug = fields.text("slug")
@@ -194,13 +199,15 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         return Parsed(None, tuple(fields.problems))
 
     try:
-        rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config))
+        rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config), take_doc_id(path, config) if take else "")
     except OverLimit as exc:
         return Parsed(None, (*fields.problems, Problem(path, exc.line, None, exc.message, exc.hint)))
     problems = fields.problems + [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
     if not summary:
         words = rendered.first_paragraph.split()
         summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
+    if take and not title:
+        title = title_from_words(rendered.first_paragraph, f"Take of {date:%Y-%m-%d}")  # type: ignore[union-attr]
     body, passage_index = pack_passages(rendered.passages)
     url_path = _url_path(source, slug)
     essay = Essay(
@@ -228,5 +235,6 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config) -> Parsed:
         passage_index=passage_index,
         references=rendered.references,
         section_leads=rendered.section_leads,
+        take=take,
     )
     return Parsed(essay, tuple(problems))

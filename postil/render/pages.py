@@ -33,6 +33,9 @@ MONTHS = (
 )
 
 
+LATEST_TAKES = 5  # the takes the home page can show beside the essays
+
+
 def format_date(value: dt.datetime) -> str:
     """'14 March 2026', the same in every locale."""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
@@ -105,19 +108,22 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
 
 def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
     """The essays' own pages; with `only`, those of the essays at these site paths."""
+    from .takes import neighbours
+
     essays = site.essays
+    around = neighbours(essays)  # takes are next to takes, essays to essays
     by_url = {essay.url_path: essay for essay in essays}
     answered = {reply.url_path: by_url[target] for target, replies in site.responses.items() for reply in replies}
-    for index, essay in enumerate(essays):
+    for essay in essays:
         if only is not None and essay.url_path not in only:
             continue
         yield Page(
             essay.url_path + "index.html",
-            "essay.html",
+            "take.html" if essay.take else "essay.html",
             {
                 "essay": essay,
-                "newer": essays[index - 1] if index > 0 else None,
-                "older": essays[index + 1] if index + 1 < len(essays) else None,
+                "newer": around[essay.url_path][0],
+                "older": around[essay.url_path][1],
                 "backlinks": site.backlinks.get(essay.url_path, ()),
                 "responses": site.responses.get(essay.url_path, ()),
                 "answered": answered.get(essay.url_path),
@@ -128,7 +134,7 @@ def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page
 
 
 def home_page(site: Site) -> Page:
-    return Page("index.html", "home.html", {"essays": site.essays})
+    return Page("index.html", "home.html", {"essays": tuple(essay for essay in site.essays if not essay.take) if site.takes else site.essays, "takes": site.takes[:LATEST_TAKES]})
 
 
 def tag_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
@@ -145,6 +151,9 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     yield Page("tags/index.html", "tags.html", {"tags": site.tags})
     yield from tag_pages(site)
     yield Page("archive/index.html", "archive.html", {"years": site.years})
+    from .takes import stream_pages
+
+    yield from stream_pages(site, config)
     yield Page("404.html", "404.html", {})
     yield Page("previews.json", "previews.json", {"previews": link_previews(site, config)})
     for output, essay in site.redirects:

@@ -248,7 +248,7 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
     return Site(
         essays=ordered,
         tags=_tags(ordered),
-        years=_years(ordered),
+        years=_years(tuple(essay for essay in ordered if not essay.take)),
         backlinks=linked,
         responses={url: tuple(items) for url, items in responses.items()},
         assets=files,
@@ -256,6 +256,7 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
         discussions=discussions,
         replies=shown_replies,
         references=references,
+        takes=tuple(essay for essay in ordered if essay.take),
     )
 
 

@@ -69,6 +69,7 @@ class Essay:
     passage_index: bytes | Stored = b""  # the passages' ids, lines and texts, packed
     references: tuple[Reference, ...] = ()  # links the whole site resolves: [[wikilinks]], embeds (see markdown/wikilinks.py)
     section_leads: tuple[tuple[str, str], ...] = ()  # heading id → the start of its first paragraph, for transclusions
+    take: bool = False  # a quick take: shown in the takes stream, not among the essays (see content/takes.py)
 
     @property
     def passages(self) -> tuple[Passage, ...]:
@@ -200,3 +201,4 @@ class Site:
     reactions: dict[str, Reactions] = field(default_factory=dict)  # url_path → its likes, reposts and bookmarks
     references: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # url_path → its resolved references (see site/references.py)
     redirects: tuple[tuple[str, Essay], ...] = ()  # (output path, essay) for each alias, none colliding with another output
+    takes: tuple[Essay, ...] = ()  # the quick takes among `essays`, newest first; `years` (the archive) leaves them out
