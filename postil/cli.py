@@ -79,6 +79,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     new.add_argument("--bundle", action="store_true", help="make a folder content/<slug>/index.md for images and replies")
     new.add_argument("--reply-to", default="", metavar="PATH|URL", help="the essay or URL this essay answers")
     new.add_argument("--reply", metavar="ESSAY", help="write a reply to ESSAY (its file, folder or /site-path/) instead")
+    new.add_argument("--take", action="store_true", help="write a quick take (the title is optional) in content/takes/")
     new.add_argument("--author", default="", help="the reply's author (with --reply)")
     new.add_argument("--parent", default="", metavar="ID", help="the id of the reply this one answers (with --reply)")
     new.set_defaults(run=_run_new)
@@ -212,7 +213,13 @@ def _shown(path: Path, site: Path | None = None) -> str:
 def _run_new(args: argparse.Namespace) -> int:
     from .commands import scaffold
 
-    if args.reply:
+    if args.take:
+        from .commands.new_take import new_take
+
+        if args.reply or args.reply_to or args.author or args.parent:
+            raise UsageError("--take makes a quick take: give only a title, --tags and --bundle with it")
+        path = new_take(args.site, args.title or "", tags=[tag.strip() for tag in args.tags.split(",") if tag.strip()], bundle=args.bundle)
+    elif args.reply:
         if args.title or args.tags or args.bundle or args.reply_to:
             raise UsageError("--reply makes a reply: give only --author and --parent with it")
         reply = scaffold.new_reply(args.site, args.reply, args.author, parent=args.parent, here=args.here)
