@@ -13,11 +13,13 @@ here, from its path and the config alone, so parsing stays a function of one fil
 """
 from __future__ import annotations
 
+import re
+
 from ..config import Config
 from ..errors import Problem
 from .discover import CONTENT_DIR, EssaySource
 
-TITLE_WORDS = 8  # words of an untitled take's first paragraph that name it
+TITLE_CHARACTERS = 60  # at most this much of an untitled take's first paragraph names it
 PAGE_FOLDER = "page"  # the stream's later pages are /takes/page/2/, …: no take may be named so
 ESSAY_ONLY_KEYS = ("summary", "toc")  # front matter only an essay has: a file with them is an essay
 
@@ -72,11 +74,18 @@ def take_doc_id(path: str, config: Config) -> str:
 
 
 def title_from_words(first_paragraph: str, fallback: str) -> str:
-    """An untitled take's title for <title>, feeds and search: its first words."""
-    words = first_paragraph.split()
-    if not words:
+    """An untitled take's title for <title>, feeds and search: its first sentence when that
+    is short, else its first words up to TITLE_CHARACTERS, cut between words."""
+    text = " ".join(first_paragraph.split())
+    if not text:
         return fallback
-    return " ".join(words[:TITLE_WORDS]).rstrip(",;:—–-") + ("…" if len(words) > TITLE_WORDS else "")
+    sentence = re.match(r".+?[.!?…](?=\s|$)", text)
+    if sentence and len(sentence[0]) <= TITLE_CHARACTERS:
+        return sentence[0]
+    if len(text) <= TITLE_CHARACTERS:
+        return text
+    cut = text[: TITLE_CHARACTERS + 1].rsplit(" ", 1)[0] if " " in text[:TITLE_CHARACTERS] else text[:TITLE_CHARACTERS]
+    return cut.rstrip(",;:—–-") + "…"
 
 
 def _inside_takes(path: str, config: Config) -> str | None:
