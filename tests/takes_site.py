@@ -105,7 +105,7 @@ def write_takes_site(root: Path, *, extra_takes: int = 0) -> None:
         parent = f"d{depth}"
     for number, score in enumerate((12, -1, 4, 7), start=1):
         files[f"takes/two-kinds-of-notes/replies/top{number}.md"] = reply(
-            f"Top {number}", 3, f"A top-level answer, scored {score}.[^x]\n\n[^x]: Its own note.", score=score, agreement=-2 if score < 0 else 1)
+            f"Top {number}", 2 + number, f"A top-level answer, scored {score}.[^x]\n\n[^x]: Its own note.", score=score, agreement=-2 if score < 0 else 1)
     # The quoted take's thread: a reply quoting both its paragraphs, then an answer to it.
     quote = ("> Rereading a book you annotated years ago is a conversation with a stranger who shares your handwriting.\n>\n"
              "> Half the notes embarrass me now. The other half are better than anything I would write today.\n\n")
