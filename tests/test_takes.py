@@ -233,3 +233,33 @@ def test_new_take_never_overwrites(site, capsys):
     assert (site.root / "content/takes/on-pencils.md").read_text(encoding="utf-8") == before
     assert "already exists" in capsys.readouterr().err
     assert site.build("--drafts") == 0 and (site.out / "takes/on-pencils/index.html").is_file()
+
+
+def test_serve_previews_a_take_and_its_stream_after_a_save(site):
+    import http.client
+    import io
+    import socket
+
+    from postil.serve.preview import Preview
+
+    take = site.write("content/takes/first.md", "---\ndate: 2026-01-01\n---\nThe first words.\n")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    preview = Preview(site.root, port=port, out=io.StringIO()).start()
+    try:
+        def get(path: str) -> str:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", path)
+            body = connection.getresponse().read().decode()
+            connection.close()
+            return body
+
+        assert "The first words." in get("/takes/first/") and "The first words." in get("/takes/")
+        before = preview.builds
+        take.write_text("---\ndate: 2026-01-01\n---\nWords saved later.\n", encoding="utf-8")
+        assert preview.wait_for_builds(before + 1)
+        assert "Words saved later." in get("/takes/first/") and "Words saved later." in get("/takes/")
+        assert "<title>Words saved later. ·" in get("/takes/first/")
+    finally:
+        preview.close()

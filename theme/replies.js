@@ -47,6 +47,10 @@
     }
 
     var controls = section.querySelector(".replies-controls");
+    if (!controls) {  // a thread of one in the takes stream has nothing to sort
+      foldFlatReplies(section);
+      return;
+    }
     var status = document.createElement("span");
     status.className = "replies-new-count";
     status.setAttribute("role", "status");
