@@ -263,3 +263,24 @@ def test_serve_previews_a_take_and_its_stream_after_a_save(site):
         assert "<title>Words saved later. ·" in get("/takes/first/")
     finally:
         preview.close()
+
+
+def test_the_stream_is_in_the_sitemap_and_the_site_nav(built):
+    sitemap = (built / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://example.org/takes/</loc>" in sitemap
+    assert "/takes/" in [node.attributes["href"] for node in page(built, "an-essay/").css(".site-nav a")]
+
+
+def test_a_site_without_takes_has_no_stream_and_no_link_to_one(site):
+    site.essay("one.md")
+    assert site.build() == 0
+    assert not (site.out / "takes").exists()
+    assert "/takes/" not in [node.attributes["href"] for node in site.html("one/index.html").css(".site-nav a")]
+
+
+def test_closed_replies_on_a_take_say_take(site):
+    site.write("content/takes/shut/index.md", "---\ndate: 2026-01-01\nreplies: closed\n---\nA take.\n")
+    site.write("content/takes/shut/replies/one.md", '---\nauthor: "Bo"\ndate: 2026-01-02\n---\nA reply.\n')
+    assert site.build() == 0
+    assert site.html("takes/shut/index.html").css_first(".replies-closed").text() == "Replies to this take are closed."
+    assert site.html("takes/index.html").css_first(".replies-closed").text() == "Replies to this take are closed."

@@ -151,7 +151,7 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     yield Page("tags/index.html", "tags.html", {"tags": site.tags})
     yield from tag_pages(site)
     yield Page("archive/index.html", "archive.html", {"years": site.years})
-    from .takes import stream_pages
+    from .takes import stream_pages, stream_paths
 
     yield from stream_pages(site, config)
     yield Page("404.html", "404.html", {})
@@ -162,7 +162,7 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     feed_references = {essay.url_path: site.references[essay.url_path] for essay in feed if essay.url_path in site.references}
     yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed), "references": feed_references})
     reply_authors = sorted({slugify(reply.author) for reply, _ in site.replies})  # as reply_pages names their pages
-    yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors})
+    yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors, "takes_pages": stream_paths(site)})
     yield Page("robots.txt", "robots.txt", {})
     if search_enabled(config):
         yield Page(SEARCH_PAGE, "search.html", {})

@@ -39,6 +39,12 @@ def stream_page_path(folder: str, number: int) -> str:
     return folder if number == 1 else f"{folder}{PAGE_FOLDER}/{number}/"
 
 
+def stream_paths(site: Site) -> list[str]:
+    """The site paths of the stream's pages, first to last; none without takes."""
+    pages = -(-len(site.takes) // TAKES_PER_PAGE)
+    return [stream_page_path(stream_folder(site), number) for number in range(1, pages + 1)]
+
+
 def stream_pages(site: Site, config: Config) -> Iterator[Page]:
     """The paged stream of takes, newest first, TAKES_PER_PAGE a page."""
     if not site.takes:
