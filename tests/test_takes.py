@@ -284,3 +284,21 @@ def test_closed_replies_on_a_take_say_take(site):
     assert site.build() == 0
     assert site.html("takes/shut/index.html").css_first(".replies-closed").text() == "Replies to this take are closed."
     assert site.html("takes/index.html").css_first(".replies-closed").text() == "Replies to this take are closed."
+
+
+@pytest.mark.parametrize("value,expected", [("My Notes", "one folder name"), ("a/b", "one folder name")])
+def test_a_takes_setting_that_cannot_be_a_stream_is_a_config_error(site, capsys, value, expected):
+    with open(site.root / "pyproject.toml", "a", encoding="utf-8") as config:
+        config.write(f"takes = {value!r}\n".replace("'", '"'))
+    site.essay("one.md")
+    assert site.build() == 1
+    err = capsys.readouterr().err
+    assert "pyproject.toml:" in err and expected in err
+
+
+def test_takes_in_a_folder_the_theme_writes_are_refused(site, capsys):
+    with open(site.root / "pyproject.toml", "a", encoding="utf-8") as config:
+        config.write('takes = "tags"\n')
+    site.write("content/tags/a-take.md", "---\ndate: 2026-01-01\n---\nA take.\n")
+    assert site.build() == 1
+    assert "content/tags/a-take.md: error: URL /tags/a-take/ is inside /tags/, which the theme writes" in capsys.readouterr().err
