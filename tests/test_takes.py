@@ -302,3 +302,10 @@ def test_takes_in_a_folder_the_theme_writes_are_refused(site, capsys):
     site.write("content/tags/a-take.md", "---\ndate: 2026-01-01\n---\nA take.\n")
     assert site.build() == 1
     assert "content/tags/a-take.md: error: URL /tags/a-take/ is inside /tags/, which the theme writes" in capsys.readouterr().err
+
+
+def test_an_alias_onto_the_stream_is_an_error(site, capsys):
+    site.write("content/takes/one.md", "---\ndate: 2026-01-01\n---\nA take.\n")
+    site.essay("old.md", aliases="[/takes/]")
+    assert site.build() == 1
+    assert "content/old.md:4: error: alias /takes/ is a page of the quick takes stream" in capsys.readouterr().err

@@ -17,10 +17,10 @@ import re
 
 from ..config import Config
 from ..errors import Problem
+from ..site.takes import PAGE_FOLDER  # no take may be named so
 from .discover import CONTENT_DIR, EssaySource
 
 TITLE_CHARACTERS = 60  # at most this much of an untitled take's first paragraph names it
-PAGE_FOLDER = "page"  # the stream's later pages are /takes/page/2/, …: no take may be named so
 ESSAY_ONLY_KEYS = ("summary", "toc")  # front matter only an essay has: a file with them is an essay
 
 

@@ -5,13 +5,14 @@ what the stream shows of them. Pure: the site model in, pages (template + contex
 """
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..config import Config
-from ..content.takes import PAGE_FOLDER, take_doc_id
+from ..content.takes import take_doc_id
 from ..site.model import Discussion, Essay, Site, ThreadReply
+from ..site import takes as stream
+from ..site.takes import PAGE_FOLDER
 from .pages import Page
 
 TAKES_PER_PAGE = 20
@@ -30,8 +31,8 @@ class StreamThread:
 
 
 def stream_folder(site: Site) -> str:
-    """The stream's site path ('takes/'): the folder the takes' pages are in."""
-    return posixpath.dirname(site.takes[0].url_path.rstrip("/")) + "/" if site.takes else ""
+    """The stream's site path ('takes/'); '' for a site without takes."""
+    return stream.stream_folder(site.takes)
 
 
 def stream_page_path(folder: str, number: int) -> str:

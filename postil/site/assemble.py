@@ -18,6 +18,7 @@ from ..markdown.headings import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
 from .references import resolve_references
 from .paths import resolve_link, resolve_target, slug_folders, slug_segment, url_quote
+from .takes import without_stream_collisions
 from .threads import build_discussions
 
 # Pages the theme writes itself, by output file; an essay, alias or file may not take their place.
@@ -252,7 +253,7 @@ def assemble(essays: list[Essay], sources: Sources, report: Report, replies: Seq
         backlinks=linked,
         responses={url: tuple(items) for url, items in responses.items()},
         assets=files,
-        redirects=redirects,
+        redirects=without_stream_collisions([essay for essay in ordered if essay.take], redirects, report),
         discussions=discussions,
         replies=shown_replies,
         references=references,
