@@ -33,9 +33,6 @@ MONTHS = (
 )
 
 
-LATEST_TAKES = 5  # the takes the home page can show beside the essays
-
-
 def format_date(value: dt.datetime) -> str:
     """'14 March 2026', the same in every locale."""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
@@ -108,7 +105,7 @@ def make_environment(site_root: Path, config: Config, assets: Assets) -> jinja2.
 
 def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
     """The essays' own pages; with `only`, those of the essays at these site paths."""
-    from .takes import neighbours
+    from .takes import neighbours  # here: the takes' module builds on this one
 
     essays = site.essays
     around = neighbours(essays)  # takes are next to takes, essays to essays
@@ -133,6 +130,9 @@ def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page
         )
 
 
+LATEST_TAKES = 5  # the takes the home page can show beside the essays
+
+
 def home_page(site: Site) -> Page:
     return Page("index.html", "home.html", {"essays": tuple(essay for essay in site.essays if not essay.take) if site.takes else site.essays, "takes": site.takes[:LATEST_TAKES]})
 
@@ -146,13 +146,13 @@ def tag_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
 
 def site_pages(site: Site, config: Config) -> Iterator[Page]:
     """Every page of the site, in a stable order."""
+    from .takes import stream_pages, stream_paths  # here: the takes' module builds on this one
+
     yield home_page(site)
     yield from essay_pages(site)
     yield Page("tags/index.html", "tags.html", {"tags": site.tags})
     yield from tag_pages(site)
     yield Page("archive/index.html", "archive.html", {"years": site.years})
-    from .takes import stream_pages, stream_paths
-
     yield from stream_pages(site, config)
     yield Page("404.html", "404.html", {})
     yield Page("previews.json", "previews.json", {"previews": link_previews(site, config)})
