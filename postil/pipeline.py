@@ -148,7 +148,7 @@ class Builder:
         from .speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
         from .render.pages import Discussions, Page, PageRenderer, compile_templates, essay_pages, home_page, make_environment, site_pages, tag_pages
         from .site.reply_pages import reply_pages
-        from .render.takes import stream_folder
+        from .site.takes import stream_folder
         from .render.search import add_search_index
         from .speed.parse_cache import ParsedSources
         from .write.output import Added, NewTree, write_site
@@ -183,7 +183,7 @@ class Builder:
         assets = self._collect_assets(config, changed, report)
         environment = make_environment(self.site_root, config, assets)
         environment.globals["discussions"] = Discussions(site.discussions)
-        environment.globals["takes_stream"] = stream_folder(site)  # the nav's link to the quick takes, "" without any
+        environment.globals["takes_stream"] = stream_folder(site.takes)  # the nav's link to the quick takes, "" without any
         if out_dir is not None:  # templates compiled by the last run into a folder
             COMPILED.use_folder(self.site_root / CACHE_DIR)
         # The saved essay's page first, then the lists a reader finds it in, served together:

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from ..config import Config
 from ..content.takes import take_doc_id
 from ..site.model import Discussion, Essay, Site, ThreadReply
-from ..site import takes as stream
-from ..site.takes import PAGE_FOLDER
+from ..site.takes import PAGE_FOLDER, stream_folder
 from .pages import Page
 
 TAKES_PER_PAGE = 20
@@ -30,11 +29,6 @@ class StreamThread:
     mode: str
 
 
-def stream_folder(site: Site) -> str:
-    """The stream's site path ('takes/'); '' for a site without takes."""
-    return stream.stream_folder(site.takes)
-
-
 def stream_page_path(folder: str, number: int) -> str:
     """The site path of the stream's page `number` (1-based): 'takes/', 'takes/page/2/'."""
     return folder if number == 1 else f"{folder}{PAGE_FOLDER}/{number}/"
@@ -43,14 +37,14 @@ def stream_page_path(folder: str, number: int) -> str:
 def stream_paths(site: Site) -> list[str]:
     """The site paths of the stream's pages, first to last; none without takes."""
     pages = -(-len(site.takes) // TAKES_PER_PAGE)
-    return [stream_page_path(stream_folder(site), number) for number in range(1, pages + 1)]
+    return [stream_page_path(stream_folder(site.takes), number) for number in range(1, pages + 1)]
 
 
 def stream_pages(site: Site, config: Config) -> Iterator[Page]:
     """The paged stream of takes, newest first, TAKES_PER_PAGE a page."""
     if not site.takes:
         return
-    folder = stream_folder(site)
+    folder = stream_folder(site.takes)
     chunks = [site.takes[start : start + TAKES_PER_PAGE] for start in range(0, len(site.takes), TAKES_PER_PAGE)]
     for number, takes in enumerate(chunks, start=1):
         yield Page(
