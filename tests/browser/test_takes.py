@@ -117,3 +117,26 @@ def test_stream_screenshots_are_written_for_review(open_stream, theme, viewport)
     path = folder / f"takes-{viewport['width']}-{theme}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
+
+
+def test_search_finds_a_take_once_on_its_own_page_never_on_the_stream(browser, tmp_path):
+    root = tmp_path / "site"
+    (root / "content/takes").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.postil]\ntitle = "Searchable"\nbase_url = "http://127.0.0.1/"\n', encoding="utf-8")
+    (root / "content/takes/glosses.md").write_text("---\ndate: 2026-01-02\n---\nA zymurgical gloss, written small.\n", encoding="utf-8")
+    (root / "content/takes/other.md").write_text("---\ndate: 2026-01-03\n---\nAnother take.\n", encoding="utf-8")
+    with browser_support.static_server(root / "public") as url:
+        assert main(["-C", str(root), "build", "--base-url", url + "/"]) == 0
+        page = browser.new_page()
+        try:
+            page.goto(url + "/search/?q=zymurgical")
+            page.wait_for_function("""() => {
+                const message = document.querySelector('.pagefind-ui__message');
+                return message && !message.textContent.includes('Searching')
+                    && document.querySelectorAll('.pagefind-ui__result-link').length >= parseInt(message.textContent, 10);
+            }""", timeout=10_000)
+            links = page.locator(".pagefind-ui__result-link")
+            found = [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+        finally:
+            page.close()
+    assert found == [("A zymurgical gloss, written small.", "/takes/glosses/")]
