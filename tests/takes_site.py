@@ -58,7 +58,9 @@ title: "Pencils over pens"
 date: 2026-03-20T08:00:00Z
 tags: [reading]
 ---
-A pencil note can be rubbed out, which is why I trust it: nothing I write with one is meant as a verdict.
+A pencil note can be rubbed out, which is why I trust it: nothing I write with one is meant as a verdict.[^soft]
+
+[^soft]: A soft lead, a 2B, smudges least on cheap paper.
 """
 
 PLAIN_TAKE = """\

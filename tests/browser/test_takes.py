@@ -54,6 +54,13 @@ def test_each_take_on_the_stream_has_its_notes_in_its_own_margin(open_stream):
     box = note.bounding_box()
     assert box["x"] >= body["x"] + body["width"]  # in the right margin
     assert abs(box["y"] - reference["y"]) < 30  # level with its reference
+    # A later take's note is in its own margin too, level with its own reference.
+    titled_note = page.locator("#take-pencils-over-pens .sidenote")
+    titled_reference = page.locator("#take-pencils-over-pens .take-body > p a[role=doc-noteref]").bounding_box()
+    titled_body = page.locator("#take-pencils-over-pens .take-body").bounding_box()
+    assert titled_note.is_visible() and not page.locator("#take-pencils-over-pens .take-body > .footnotes").is_visible()
+    assert titled_note.bounding_box()["x"] >= titled_body["x"] + titled_body["width"]
+    assert abs(titled_note.bounding_box()["y"] - titled_reference["y"]) < 30
     # The other take's side comment sits beside its own passage, not the first take's.
     comment = page.locator(f"{QUOTED} .side-comments").first.bounding_box()
     passage = page.locator(f"{QUOTED} .passage-with-comments").first.bounding_box()
