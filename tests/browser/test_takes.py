@@ -86,7 +86,8 @@ def test_each_thread_sorts_on_its_own(open_stream):
     page.select_option(f"{LONG} .replies-sort", "old")
     assert page.locator(authors).all_text_contents() == ["Top 1", "Top 3", "Top 4"]
     assert page.locator(other).all_text_contents() == before_other
-    assert page.locator(f"{QUOTED} .replies-controls").is_visible()
+    assert page.locator(f"{LONG} .replies-controls").is_visible()
+    assert page.locator(f"{QUOTED} .replies-controls").count() == 0  # one reply shown: nothing to sort
 
 
 def test_read_more_is_found_by_find_in_page_and_links_to_the_take(open_stream):
