@@ -47,7 +47,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     formats = importer.add_subparsers(dest="format", parser_class=_Parser, required=True, metavar="FORMAT")
     lesswrong = formats.add_parser("lesswrong", help="a LessWrong, Alignment Forum or EA Forum thread")
     lesswrong.add_argument("source", metavar="SOURCE", help="a JSON file saved from the forum's GraphQL API, or the post's URL")
-    lesswrong.add_argument("--to", type=Path, required=True, metavar="ESSAY", help="the essay to add the replies to (content/<essay>/)")
+    lesswrong.add_argument("--to", type=Path, metavar="ESSAY", help="the essay to add the replies to (content/<essay>/)")
+    lesswrong.add_argument("--takes", action="store_true", help="SOURCE is a quick-takes post: its author's top-level comments become takes, each with its thread")
     lesswrong.add_argument("--endpoint", metavar="URL", help="the GraphQL endpoint to ask (default: the post's site's /graphql)")
     webmentions = formats.add_parser("webmentions", help="a webmention.io JF2 feed: replies, mentions, likes, reposts")
     webmentions.add_argument("file", type=Path, help="the feed saved from webmention.io's API")
@@ -79,6 +80,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     new.add_argument("--bundle", action="store_true", help="make a folder content/<slug>/index.md for images and replies")
     new.add_argument("--reply-to", default="", metavar="PATH|URL", help="the essay or URL this essay answers")
     new.add_argument("--reply", metavar="ESSAY", help="write a reply to ESSAY (its file, folder or /site-path/) instead")
+    new.add_argument("--take", action="store_true", help="write a quick take (the title is optional) in content/takes/")
     new.add_argument("--author", default="", help="the reply's author (with --reply)")
     new.add_argument("--parent", default="", metavar="ID", help="the id of the reply this one answers (with --reply)")
     new.set_defaults(run=_run_new)
@@ -106,7 +108,14 @@ def _run_import(args: argparse.Namespace) -> int:
         from .commands.importers.lesswrong import import_lesswrong
 
         source = args.source if "://" in args.source else str(args.here / args.source)
-        result = import_lesswrong(essay_at(args.site, args.to, config, args.here), source, config, args.endpoint)
+        if args.takes == (args.to is not None):
+            raise UsageError("give --to ESSAY (a post's comments as its replies) or --takes (a quick-takes post), one of the two")
+        if args.takes:
+            from .commands.importers.lesswrong_takes import import_lesswrong_takes
+
+            result = import_lesswrong_takes(args.site, source, config, args.endpoint)
+        else:
+            result = import_lesswrong(essay_at(args.site, args.to, config, args.here), source, config, args.endpoint)
     elif args.format == "webmentions":
         from .commands.importers.webmentions import import_webmentions
 
@@ -212,7 +221,13 @@ def _shown(path: Path, site: Path | None = None) -> str:
 def _run_new(args: argparse.Namespace) -> int:
     from .commands import scaffold
 
-    if args.reply:
+    if args.take:
+        from .commands.new_take import new_take
+
+        if args.reply or args.reply_to or args.author or args.parent:
+            raise UsageError("--take makes a quick take: give only a title, --tags and --bundle with it")
+        path = new_take(args.site, args.title or "", tags=[tag.strip() for tag in args.tags.split(",") if tag.strip()], bundle=args.bundle)
+    elif args.reply:
         if args.title or args.tags or args.bundle or args.reply_to:
             raise UsageError("--reply makes a reply: give only --author and --parent with it")
         reply = scaffold.new_reply(args.site, args.reply, args.author, parent=args.parent, here=args.here)

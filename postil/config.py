@@ -36,6 +36,7 @@ class Config:
     markdown_link_resolution: str = ""  # Quartz's: shortest | absolute | relative; "" is postil's own
     max_file_size: int = 2_000_000  # bytes; a bigger essay file is refused (see the README's Limits)
     replies_via: str = ""  # where readers' replies go: a mailto: address or a form URL template (see site/reply_links.py)
+    takes: str = "takes"  # the folder of content/ that holds quick takes, published as one stream (see content/takes.py)
 
     @functools.cached_property
     def base_path(self) -> str:
@@ -89,6 +90,8 @@ def _check_value(name: str, value: object, expected: type) -> str | None:
         return f"'markdown_link_resolution' must be one of {', '.join(LINK_RESOLUTION_MODES[1:])} (or \"\"), not {value!r}"
     if name == "replies_via" and value:
         return reply_route_problem(str(value))
+    if name == "takes" and isinstance(value, str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
+        return f"'takes' must be one folder name of lowercase letters, digits, '-' or '_', not {value!r}"
     if name in ("words_per_minute", "feed_entries", "max_file_size") and isinstance(value, int) and value < 1:
         return f"'{name}' must be at least 1, not {value}"
     return None

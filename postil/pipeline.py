@@ -249,10 +249,12 @@ class Builder:
         with `early`, the edited essays' pages first, then the lists they are in."""
         from .render.pages import Discussions, essay_pages, home_page, make_environment, site_pages, tag_pages
         from .site.reply_pages import reply_pages
+        from .site.takes import stream_folder
 
         memory = self._memory()
         environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.compiled)
         environment.globals["discussions"] = Discussions(site.discussions)
+        environment.globals["takes_stream"] = stream_folder(site.takes)  # the nav's link to the quick takes, "" without any
         if self.options.out_dir is not None:  # templates compiled by the last run into a folder
             memory.compiled.use_folder(self.site_root / CACHE_DIR)
         # The saved essay's page first, then the lists a reader finds it in, served together:

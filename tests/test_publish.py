@@ -9,7 +9,7 @@ import sys
 import venv
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -53,7 +53,7 @@ def test_sub_path_build_links_only_to_files_that_exist(sub_path_build):
     missing = []
     for page, url in every_url(sub_path_build):
         if url.startswith(SUB_PATH_BASE):
-            path = urlsplit(url).path[len("/blog/"):]
+            path = unquote(urlsplit(url).path[len("/blog/"):])  # URLs are percent-encoded, files are not
             target = sub_path_build / (path + "index.html" if path == "" or path.endswith("/") else path)
             if not target.is_file():
                 missing.append((page, url))

@@ -106,13 +106,13 @@
      CSS shows it in the margin when the screen is wide. The margin also holds the side
      comments (replies beside the passage they quote), and layoutMargin() places both. */
   var sidenotes = [];
-  var sideComments = [];
-  var essayBody = null;
+  /* Each essay body has a margin of its own; a page of quick takes has one per take. */
+  var margins = [];
 
-  function buildSidenotes() {
-    if (!essayBody) return;
-    var section = essayBody.querySelector(":scope > .footnotes");
-    if (!section) return;
+  function buildSidenotes(essayBody) {
+    var own = [];
+    var section = essayBody.querySelector(":scope > .footnotes, :scope > .take-more > .footnotes");
+    if (!section) return own;
     essayBody.querySelectorAll("a[role=doc-noteref]").forEach(function (link) {
       if (link.closest(".footnotes")) return;
       var item = footnoteFor(link);
@@ -132,8 +132,10 @@
       link.parentNode.after(note);
       link.dataset.sidenote = String(sidenotes.length);
       sidenotes.push({ link: link, note: note });
+      own.push(sidenotes[sidenotes.length - 1]);
     });
-    if (sidenotes.length) essayBody.classList.add("has-sidenotes");
+    if (own.length) essayBody.classList.add("has-sidenotes");
+    return own;
   }
 
   /* The margin's priorities: a footnote sits level with its reference, or just below the
@@ -144,7 +146,7 @@
 
   /* What layoutMargin() needs of an element, read before anything is moved, so that the
      page is laid out once for all the reading rather than once per note. */
-  function measure(element, anchor) {
+  function measure(element, anchor, essayBody) {
     return {
       element: element, anchor: anchor, height: element.offsetHeight,
       origin: (element.offsetParent || essayBody).getBoundingClientRect().top,
@@ -152,20 +154,32 @@
   }
 
   function layoutMargin() {
-    sideComments.forEach(function (aside) {
+    margins.forEach(layoutOneMargin);
+  }
+
+  /* Whether an element is laid out: not inside a fold still hidden (a long take's rest). */
+  function shown(element) {
+    return element.getClientRects().length > 0;
+  }
+
+  function layoutOneMargin(margin) {
+    var essayBody = margin.body;
+    margin.sideComments.forEach(function (aside) {
       aside.classList.remove("is-compact");
       aside.style.top = "";
     });
     if (!WIDE.matches) {
-      sidenotes.forEach(function (pair) { pair.note.style.top = ""; });
+      margin.sidenotes.forEach(function (pair) { pair.note.style.top = ""; });
       return;
     }
     essayBody.classList.add("has-margin-layout");
     // Viewport coordinates throughout: a note's offset parent may be a passage wrapper.
-    var notes = sidenotes.map(function (pair) { return measure(pair.note, pair.link.getBoundingClientRect().top); });
-    var comments = sideComments.map(function (aside) {
+    var notes = margin.sidenotes.filter(function (pair) { return shown(pair.link); }).map(function (pair) {
+      return measure(pair.note, pair.link.getBoundingClientRect().top, essayBody);
+    });
+    var comments = margin.sideComments.filter(shown).map(function (aside) {
       var passage = aside.parentNode.getBoundingClientRect();
-      var item = measure(aside, passage.top);
+      var item = measure(aside, passage.top, essayBody);
       // Beside the passage means starting above its last line.
       item.besideUntil = Math.max(passage.top, passage.bottom - 1.5 * parseFloat(getComputedStyle(aside.parentNode).lineHeight || 0));
       return item;
@@ -394,23 +408,28 @@
   var script = document.currentScript;
 
   function start() {
-    essayBody = document.querySelector(".essay-body");
     sidenotes = [];
+    margins = Array.prototype.map.call(document.querySelectorAll(".essay-body"), function (essayBody) {
+      return {
+        body: essayBody,
+        sidenotes: buildSidenotes(essayBody),
+        sideComments: Array.prototype.slice.call(essayBody.querySelectorAll(".passage-with-comments > .side-comments")),
+      };
+    });
     previewIndex = null;  // previews.json may have changed with the page
     initTheme();
-    buildSidenotes();
     initFootnoteLinks();
     initPreviews(script && script.dataset.previews);
     initDismissal();
     initTocTracking();
-    sideComments = essayBody ? Array.prototype.slice.call(essayBody.querySelectorAll(".passage-with-comments > .side-comments")) : [];
-    if (sidenotes.length || sideComments.length) {
+    var bodies = margins.filter(function (margin) { return margin.sidenotes.length || margin.sideComments.length; });
+    if (bodies.length) {
       layoutMargin();
       listen(window, "resize", scheduleLayout);
       listen(WIDE, "change", scheduleLayout);
       listen(window, "load", scheduleLayout);
       if (document.fonts) document.fonts.ready.then(scheduleLayout);
-      if (window.ResizeObserver) observe(new ResizeObserver(scheduleLayout), [essayBody]);
+      if (window.ResizeObserver) observe(new ResizeObserver(scheduleLayout), bodies.map(function (margin) { return margin.body; }));
     }
   }
 

@@ -6,18 +6,29 @@
   var script = document.currentScript;
   var visit = null;  // this page load's visit: the preview's in-place updates keep it
 
-  function start() {
-    var section = document.getElementById("replies");
-    if (!section) return;
-    var storageKey = "postil:last-visit:" + location.pathname;
-    var DAY = 24 * 60 * 60 * 1000;
+  var DAY = 24 * 60 * 60 * 1000;
 
-    function readVisit() {
-      try { return Number(localStorage.getItem(storageKey)) || 0; } catch (error) { return 0; }
+  function readVisit(storageKey) {
+    try { return Number(localStorage.getItem(storageKey)) || 0; } catch (error) { return 0; }
+  }
+  function rememberVisit(storageKey, now) {
+    try { localStorage.setItem(storageKey, String(now)); } catch (error) { /* private mode: nothing to remember */ }
+  }
+
+  // A page may hold several threads (the quick takes stream has one per take): each gets
+  // its own controls; the visit they highlight from is the page's.
+  function start() {
+    var sections = document.querySelectorAll(".replies");
+    if (!sections.length) return;
+    if (!visit) {
+      var storageKey = "postil:last-visit:" + location.pathname;
+      visit = { previous: readVisit(storageKey), now: Date.now() };
+      rememberVisit(storageKey, visit.now);
     }
-    function rememberVisit(now) {
-      try { localStorage.setItem(storageKey, String(now)); } catch (error) { /* private mode: nothing to remember */ }
-    }
+    sections.forEach(startThread);
+  }
+
+  function startThread(section) {
     function replyTime(reply) { return Date.parse(reply.getAttribute("data-date")) || 0; }
     function replyScore(reply) { return Number(reply.getAttribute("data-score")) || 0; }
     function containers() {
@@ -36,6 +47,10 @@
     }
 
     var controls = section.querySelector(".replies-controls");
+    if (!controls) {  // a thread of one in the takes stream has nothing to sort
+      foldFlatReplies(section);
+      return;
+    }
     var status = document.createElement("span");
     status.className = "replies-new-count";
     status.setAttribute("role", "status");
@@ -50,10 +65,6 @@
       status.textContent = since > 0 ? (count ? count + " new" : "none new") : "";
     }
 
-    if (!visit) {
-      visit = { previous: readVisit(), now: Date.now() };
-      rememberVisit(visit.now);
-    }
     var previousVisit = visit.previous;
     var now = visit.now;
 

@@ -16,6 +16,7 @@ from .frontmatter import FrontMatterError, decode, split
 from ..markdown import Features, Highlight, OverLimit, Rendered, essay_markdown, render_markdown
 from ..site.model import Body, Essay
 from ..site.paths import link_targets, resolve_links
+from .takes import is_take, misplaced_problem, take_doc_id, title_from_words
 
 REPLY_MODES = ("open", "closed", "hidden")
 KNOWN_KEYS = (
@@ -36,15 +37,15 @@ class Parsed:
 # the front matter (a title, tags, a summary: the preview then re-parses the file) renders
 # nothing again. Few: each worker of a cold build keeps them too.
 _RECENT_BODIES = 4
-_recent: dict[tuple[str, int, str, Features], Rendered] = {}
+_recent: dict[tuple[str, int, str, Features, str], Rendered] = {}
 
 
-def _render_body(body: str, first_line: int, base_path: str, features: Features, highlight: Highlight | None) -> Rendered:
+def _render_body(body: str, first_line: int, base_path: str, features: Features, highlight: Highlight | None, doc_id: str = "") -> Rendered:
     """An essay's body rendered, or as rendered lately (`highlight` changes how fast, never what)."""
-    key = (body, first_line, base_path, features)
+    key = (body, first_line, base_path, features, doc_id)
     rendered = _recent.pop(key, None)
     if rendered is None:
-        rendered = render_markdown(essay_markdown(features), body, first_line=first_line, base_path=base_path, highlight=highlight)
+        rendered = render_markdown(essay_markdown(features), body, first_line=first_line, base_path=base_path, doc_id=doc_id, highlight=highlight)
     _recent[key] = rendered
     if len(_recent) > _RECENT_BODIES:
         del _recent[next(iter(_recent))]
@@ -172,7 +173,11 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config, highlight: High
             hint = did_you_mean(str(key), KNOWN_KEYS) or "put your own data under 'extra:'"
             fields.problem(str(key), f"unknown front matter key '{key}'", hint, "warning")
 
-    title = fields.text("title", required=True)
+    misplaced = misplaced_problem(source, parts.meta, parts.key_lines, config)
+    if misplaced is not None:
+        return Parsed(None, (misplaced,))
+    take = is_take(source, config)  # a quick take: its title is optional, its ids its own (see content/takes.py)
+    title = fields.text("title", required=not take)
     date = fields.date("date", required=True)
     updated = fields.date("updated")
     slug = fields.text("slug")
@@ -204,13 +209,15 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config, highlight: High
         return Parsed(None, tuple(fields.problems))
 
     try:
-        rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config), highlight)
+        rendered = _render_body(parts.body, parts.body_line, config.base_path, markdown_features(config), highlight, take_doc_id(path, config) if take else "")
     except OverLimit as exc:
         return Parsed(None, (*fields.problems, Problem(path, exc.line, None, exc.message, exc.hint)))
     problems = fields.problems + [Problem(path, line, None, message, hint, "warning") for line, message, hint in rendered.problems]
     if not summary:
         words = rendered.first_paragraph.split()
         summary = " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
+    if take and not title:
+        title = title_from_words(rendered.first_paragraph, f"Take of {date:%Y-%m-%d}")  # type: ignore[union-attr]
     url_path = _url_path(source, slug)
     links = resolve_links(url_path, rendered.links)
     essay = Essay(
@@ -236,5 +243,6 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config, highlight: High
         link_targets=link_targets(links),
         references=rendered.references,
         section_leads=rendered.section_leads,
+        take=take,
     )
     return Parsed(essay, tuple(problems), Body(rendered.passages))

@@ -105,6 +105,8 @@ def make_environment(
     site_root: Path, config: Config, assets: Assets, bodies: Callable[[Essay], Body], bytecode_cache: jinja2.BytecodeCache | None = None,
 ) -> SiteEnvironment:
     """`bodies` gives an essay's rendered body; `bytecode_cache` keeps compiled templates from one build to the next."""
+    from .takes import fold_index  # here: the takes' module builds on this one
+
     env = SiteEnvironment(
         bodies,
         bytecode_cache=bytecode_cache,
@@ -135,25 +137,29 @@ def make_environment(
         absolute_links=lambda html, path: absolute_links(html, config.absolute(path)),
         resolved=lambda html, references: fill(html, references, config.href),
         json=lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True).replace("</", "<\\/"),
+        fold_index=lambda take: fold_index(take, bodies(take)),
     )
     return env
 
 
 def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
     """The essays' own pages; with `only`, those of the essays at these site paths."""
+    from .takes import neighbours  # here: the takes' module builds on this one
+
     essays = site.essays
+    around = neighbours(essays)  # takes are next to takes, essays to essays
     by_url = {essay.url_path: essay for essay in essays}
     answered = {reply.url_path: by_url[target] for target, replies in site.responses.items() for reply in replies}
-    for index, essay in enumerate(essays):
+    for essay in essays:
         if only is not None and essay.url_path not in only:
             continue
         yield Page(
             essay.url_path + "index.html",
-            "essay.html",
+            "take.html" if essay.take else "essay.html",
             {
                 "essay": essay,
-                "newer": essays[index - 1] if index > 0 else None,
-                "older": essays[index + 1] if index + 1 < len(essays) else None,
+                "newer": around[essay.url_path][0],
+                "older": around[essay.url_path][1],
                 "backlinks": site.backlinks.get(essay.url_path, ()),
                 "responses": site.responses.get(essay.url_path, ()),
                 "answered": answered.get(essay.url_path),
@@ -163,8 +169,11 @@ def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page
         )
 
 
+LATEST_TAKES = 5  # the takes the home page can show beside the essays
+
+
 def home_page(site: Site) -> Page:
-    return Page("index.html", "home.html", {"essays": site.essays})
+    return Page("index.html", "home.html", {"essays": tuple(essay for essay in site.essays if not essay.take) if site.takes else site.essays, "takes": site.takes[:LATEST_TAKES]})
 
 
 def tag_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
@@ -176,11 +185,14 @@ def tag_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
 
 def site_pages(site: Site, config: Config) -> Iterator[Page]:
     """Every page of the site, in a stable order."""
+    from .takes import stream_pages, stream_paths  # here: the takes' module builds on this one
+
     yield home_page(site)
     yield from essay_pages(site)
     yield Page("tags/index.html", "tags.html", {"tags": site.tags})
     yield from tag_pages(site)
     yield Page("archive/index.html", "archive.html", {"years": site.years})
+    yield from stream_pages(site, config)
     yield Page("404.html", "404.html", {})
     yield Page("previews.json", "previews.json", {"previews": link_previews(site, config)})
     for output, essay in site.redirects:
@@ -189,7 +201,7 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     feed_references = {essay.url_path: site.references[essay.url_path] for essay in feed if essay.url_path in site.references}
     yield Page("feed.xml", "feed.xml", {"essays": feed, "updated": _feed_updated(feed), "references": feed_references})
     reply_authors = sorted({author_slug(reply.author) for reply, _ in site.replies})
-    yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors})
+    yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors, "takes_pages": stream_paths(site)})
     yield Page("robots.txt", "robots.txt", {})
     if search_enabled(config):
         yield Page(SEARCH_PAGE, "search.html", {"bundles": merged_bundles(site)})

@@ -20,6 +20,7 @@ from .model import Essay, Reply, Site, Tag, same_objects
 from .references import resolve_references
 from .paths import resolve_link, slug_folders, slug_segment, url_quote
 from .threads import DiscussionMemory, PassageTexts, build_discussions
+from .takes import without_stream_collisions
 
 # Pages the theme writes itself, by output file; an essay, alias or file may not take their place.
 THEME_FILES = {
@@ -265,14 +266,15 @@ def assemble(
     return Site(
         essays=ordered,
         tags=_tags(ordered),
-        years=_years(ordered),
+        years=_years(tuple(essay for essay in ordered if not essay.take)),
         backlinks=linked,
         responses={url: tuple(items) for url, items in responses.items()},
         assets=files,
-        redirects=redirects,
+        redirects=without_stream_collisions([essay for essay in ordered if essay.take], redirects, report),
         discussions=discussions,
         replies=shown_replies,
         references=references,
+        takes=tuple(essay for essay in ordered if essay.take),
     )
 
 

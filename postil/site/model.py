@@ -53,6 +53,7 @@ class Essay:
     link_targets: tuple[str, ...] = ()  # the site paths its links (not images) point at, sorted, each once
     references: tuple[Reference, ...] = ()  # links the whole site resolves: [[wikilinks]], embeds (see markdown/wikilinks.py)
     section_leads: tuple[tuple[str, str], ...] = ()  # heading id → the start of its first paragraph, for transclusions
+    take: bool = False  # a quick take: shown in the takes stream, not among the essays (see content/takes.py)
 
     def reading_minutes(self, words_per_minute: int) -> int:
         return max(1, math.ceil(self.word_count / words_per_minute))
@@ -181,3 +182,4 @@ class Site:
     reactions: dict[str, Reactions] = field(default_factory=dict)  # url_path → its likes, reposts and bookmarks
     references: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # url_path → its resolved references (see site/references.py)
     redirects: tuple[tuple[str, Essay], ...] = ()  # (output path, essay) for each alias, none colliding with another output
+    takes: tuple[Essay, ...] = ()  # the quick takes among `essays`, newest first; `years` (the archive) leaves them out
