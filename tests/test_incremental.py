@@ -6,6 +6,7 @@ import shutil
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from clean_build import clean_build
 from conftest import files_in
 
 from postil.errors import PostilError
@@ -51,8 +52,7 @@ def test_incremental_build_after_change_equals_clean_build(site, tmp_path, chang
     incremental.build()
     CHANGES[change](site)
     incremental.build()
-    Builder(site.root, BuildOptions(out_dir=tmp_path / "clean", hashed_assets=hashed)).build()
-    assert files_in(tmp_path / "incremental") == files_in(tmp_path / "clean")
+    assert files_in(tmp_path / "incremental") == clean_build(site.root, hashed_assets=hashed)
 
 
 TOLD = {
@@ -74,8 +74,7 @@ def test_incremental_build_told_what_changed_equals_clean_build(site, tmp_path, 
     path, action = TOLD[change]
     action(site)
     incremental.build(changed={path})
-    Builder(site.root, BuildOptions(out_dir=tmp_path / "clean")).build()
-    assert files_in(tmp_path / "incremental") == files_in(tmp_path / "clean")
+    assert files_in(tmp_path / "incremental") == clean_build(site.root)
 
 
 def many_essays(site, count: int) -> None:
@@ -209,10 +208,6 @@ def reply(site, bundle: str, name: str, author: str, text: str) -> None:
     site.write(f"content/{bundle}/replies/{name}.md", f'---\nauthor: "{author}"\ndate: 2026-01-05\n---\n{text}\n')
 
 
-def clean_files(site) -> dict[str, bytes]:
-    return Builder(site.root, BuildOptions(out_dir=None)).build().files
-
-
 def test_a_new_reply_renders_only_the_pages_that_show_it(site):
     """Pages depend on the discussions they read, not on every discussion of the site."""
     many_essays(site, 6)
@@ -225,7 +220,7 @@ def test_a_new_reply_renders_only_the_pages_that_show_it(site):
     second = builder.build()
     assert second.rendered < first.rendered / 2
     assert "a/index.html" in second.changed and "b/index.html" not in second.changed
-    assert second.files == clean_files(site)
+    assert second.files == clean_build(site.root)
 
 
 def test_a_page_that_reads_every_discussion_follows_a_new_reply(site):
@@ -248,7 +243,7 @@ def test_the_first_reply_brings_the_replies_link_to_every_page(site, tmp_path):
     reply(site, "a", "r1", "First Reader", "A first reply.")
     Builder(site.root, BuildOptions(out_dir=out)).build()  # a new run, with what each page read on disk
     assert 'href="/replies/"' in (out / "essay-01/index.html").read_text()
-    assert files_in(out) == clean_files(site)
+    assert files_in(out) == clean_build(site.root)
 
 
 def test_told_slug_change_moves_the_links_of_the_essays_replies(site):
@@ -262,7 +257,7 @@ def test_told_slug_change_moves_the_links_of_the_essays_replies(site):
     builder.build()
     site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.", slug="moved")
     moved = builder.build(changed={"content/a/index.md"})
-    assert moved.files == clean_files(site)
+    assert moved.files == clean_build(site.root)
     link = HTMLParser(moved.files["moved/index.html"].decode()).css_first(".reply a[href$='picture.txt']")
     assert link is not None and link.attributes["href"] == "/moved/picture.txt"
 
@@ -281,7 +276,7 @@ def test_told_edit_of_a_reply_equals_a_clean_build(site):
     builder = built_with_a_reply(site, 3)
     reply(site, "a", "r1", "First Reader", "A reply, reworded.")
     result = builder.build(changed={"content/a/replies/r1.md"})
-    assert (result.parsed, result.files) == (1, clean_files(site))
+    assert (result.parsed, result.files) == (1, clean_build(site.root))
     assert "A reply, reworded." in HTMLParser(result.files["a/index.html"].decode()).css_first(".reply").text()
 
 
@@ -295,7 +290,7 @@ def test_retitled_essay_with_replies_shows_its_new_title_beside_them(site):
     builder.build()
     site.essay("a/index.md", title="Bundle a, retitled", date="2026-01-04", body="Text.")
     result = builder.build(changed={"content/a/index.md"})
-    assert result.files == clean_files(site)
+    assert result.files == clean_build(site.root)
     listed = HTMLParser(result.files["replies/index.html"].decode()).text()
     assert "Bundle a, retitled" in listed and "Bundle b" in listed
     reply(site, "a", "r2", "Second Reader", "A second reply, reworded.")
@@ -315,7 +310,7 @@ def test_early_pages_are_the_edited_essays_final_pages(site):
     assert [sorted(files) for files in shown] == [["essay-02/index.html"], ["index.html", "tags/early/index.html"]]
     assert all(data == result.files[name] for files in shown for name, data in files.items())
     assert "Edited early." in HTMLParser(shown[0]["essay-02/index.html"].decode()).css_first("main").text()
-    assert result.files == clean_files(site)
+    assert result.files == clean_build(site.root)
 
     reply(site, "a", "r2", "Second Reader", "A second reply.")  # a new reply: its essay's page comes first
     shown.clear()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import files_in
+from clean_build import clean_build
 from postil.cli import main
 from postil.serve.preview import Preview
 
@@ -37,14 +36,6 @@ def wait_for(condition, process: subprocess.Popen, what: str) -> None:
         assert process.poll() is None, f"the build ended before {what}"
         time.sleep(0.01)
     raise AssertionError(f"no {what} within a minute")
-
-
-def clean_build(site, tmp_path: Path) -> dict[str, bytes]:
-    """The output a clean build of the same sources gives, in a process of its own."""
-    copy = tmp_path / "clean"
-    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
-    assert subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(copy)], capture_output=True).returncode == 0
-    return files_in(copy / "public")
 
 
 def leftovers(site) -> list[str]:
@@ -79,7 +70,7 @@ def test_a_build_killed_amid_its_renames_is_finished_by_the_next_command(site, t
     before = site.snapshot()
     site.essay("e40.md", title="Essay 40", date="2025-02-13", body="Words 40, and more.")
     site.essay("e41.md", title="Essay 41", date="2025-02-14", body="Words 41, and more.")
-    after = clean_build(site, tmp_path)
+    after = clean_build(site.root)
     changed = {name for name in after if before.get(name) != after[name]}
     assert {"e40/index.html", "e41/index.html"} <= changed
 
@@ -115,7 +106,7 @@ def test_a_build_killed_before_its_journal_was_whole_leaves_the_output_as_it_was
     assert site.snapshot() == before
     assert site.build() == 0
     assert leftovers(site) == []
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_the_staging_folder_of_a_build_killed_mid_write_is_removed_by_the_next_build(site):

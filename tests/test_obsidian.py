@@ -6,7 +6,6 @@ site around it does (warnings, backlinks, settings, replies, incremental builds)
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from xml.etree import ElementTree
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from clean_build import clean_build
 from conftest import files_in
 from replies_helpers import essay_with_replies, write_reply
 
@@ -136,11 +136,7 @@ def test_a_transcluding_page_follows_the_note_it_transcludes_across_incremental_
     _postil(site, "build")
     page = (site / "public/page/index.html").read_text(encoding="utf-8")
     assert "The second version." in page and "Part two." in page and "Renamed Note" in page
-
-    clean = tmp_path / "clean"
-    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
-    _postil(clean, "build")
-    assert files_in(site / "public") == files_in(clean / "public")
+    assert files_in(site / "public") == clean_build(site)
 
 
 def _postil(site: Path, *args: str) -> None:
