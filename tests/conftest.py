@@ -73,6 +73,15 @@ def files_in(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory) -> Path:
+    """The example site (content/) built once per test process with --strict and search off,
+    for the tests that only read its output; tests/golden.py says how."""
+    from golden import build_example
+
+    return build_example(tmp_path_factory.mktemp("example-site"))
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
     root = tmp_path / "site"
