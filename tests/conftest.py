@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from browser_support import launched_chromium
 from postil.cli import main
 from postil.speed.compiled_templates import user_key
 
@@ -21,6 +22,25 @@ def own_user_cache(tmp_path_factory):
         user_key.cache_clear()
         yield
     user_key.cache_clear()
+
+
+BROWSER_FIXTURES = {"browser"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test process (each xdist worker has its own), shared by every
+    browser test: starting one costs about a second. Tests open their own contexts in it."""
+    with launched_chromium() as instance:
+        yield instance
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the browser, whoever wrote it, is marked `browser`, so that
+    `-m "not browser"` leaves it out."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.hookimpl(hookwrapper=True)

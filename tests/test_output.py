@@ -27,16 +27,31 @@ def test_failed_build_leaves_previous_output_byte_identical(site):
 
 
 def test_killed_build_leaves_previous_output_whole(site):
+    """Killed while it writes its new tree (every page changed), at two points it is seen
+    to reach, a build leaves the previous output as it was."""
     for number in range(150):
         site.essay(f"e{number:03}.md", title=f"Essay {number}", body="```python\nx = 1\n```\n" + "word " * 300)
     assert site.build() == 0
     before = site.snapshot()
-    for delay in (0.2, 0.5, 0.8, 1.1):
+    for number in range(150):
+        site.essay(f"e{number:03}.md", title=f"Essay {number}, edited", body="```python\nx = 2\n```\n" + "word " * 300)
+
+    def staged_files() -> int:
+        return sum(len(files) for folder in site.root.glob(".public.tmp-*") for _, _, files in os.walk(folder))
+
+    for point, reached in (("its new tree's folder exists", lambda: any(site.root.glob(".public.tmp-*"))),
+                           ("its new tree holds 100 files", lambda: staged_files() >= 100)):
         process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(site.root)], stdout=subprocess.DEVNULL)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        assert site.snapshot() == before, f"output changed after a kill at {delay} s"
+        try:
+            deadline = time.monotonic() + 60
+            while not reached():  # polls an event of the build's, no fixed wait
+                assert process.poll() is None, f"the build ended before {point}"
+                assert time.monotonic() < deadline, f"the build never reached: {point}"
+                time.sleep(0.005)
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        assert site.snapshot() == before, f"output changed after a kill once {point}"
 
 
 def test_deleted_essay_disappears_from_pages_feed_and_sitemap(site):

@@ -1,7 +1,7 @@
 """Real-browser fixtures: a small site built once, served over HTTP on 127.0.0.1, and
 Debian's Chromium driven by Playwright.
 
-Chromium starts as every browser test starts it (tests/browser_support.py): a skip
+Chromium is the one `browser` of tests/conftest.py (one per test process): a skip
 without /usr/bin/chromium, a failure under CI.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import launched_chromium, static_server
+from browser_support import static_server
 from postil.cli import main
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -161,12 +161,6 @@ def base_url(built_site: Path) -> Iterator[str]:
     """The built site over real HTTP on a free port of 127.0.0.1."""
     with static_server(built_site) as url:
         yield url
-
-
-@pytest.fixture(scope="package")  # closed before other modules start their own Playwright
-def browser():
-    with launched_chromium() as instance:
-        yield instance
 
 
 @pytest.fixture
