@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from browser_support import launched_chromium
 from postil.cli import main
 from postil.speed.compiled_templates import user_key
 
