@@ -30,6 +30,8 @@ BROWSER_FIXTURES = {"browser"}
 def browser():
     """One headless Chromium per test process (each xdist worker has its own), shared by every
     browser test: starting one costs about a second. Tests open their own contexts in it."""
+    from browser_support import launched_chromium  # here: test_first_hour copies this file where tests/ is not on the path
+
     with launched_chromium() as instance:
         yield instance
 

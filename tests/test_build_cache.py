@@ -147,6 +147,7 @@ def test_a_failed_build_does_not_leave_the_next_one_believing_its_pages_were_wri
     assert site.snapshot() == clean_build(site.root)
 
 
+@pytest.mark.slow
 def test_edits_over_several_runs_and_a_damaged_change_file_still_equal_a_clean_build(site):
     """Small edits go to a second cache file beside the large one; both must combine right."""
     many_essays(site, 12)

@@ -20,6 +20,8 @@ from postil.serve.preview import Preview
 
 REPO = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.slow  # each test builds in processes of its own
+
 
 def start_build(site, pause: str | None = None, marker: Path | None = None) -> subprocess.Popen:
     env = dict(os.environ)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from clean_build import clean_build
@@ -122,6 +123,7 @@ def test_replies_never_read_obsidian_syntax_nor_embed_site_files(site):
     assert not reply.css("img, mark, .callout, a.internal, .transclusion")
 
 
+@pytest.mark.slow
 def test_a_transcluding_page_follows_the_note_it_transcludes_across_incremental_builds(tmp_path):
     """Build, change the transcluded note, build again with the cache: the bytes equal a
     clean build's, made in another process with an empty cache."""

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from clean_build import clean_build
 from conftest import files_in
 
@@ -26,6 +28,7 @@ def test_failed_build_leaves_previous_output_byte_identical(site):
     assert not [p for p in site.root.iterdir() if p.name.startswith(".public.tmp-")]
 
 
+@pytest.mark.slow
 def test_killed_build_leaves_previous_output_whole(site):
     """Killed while it writes its new tree (every page changed), at two points it is seen
     to reach, a build leaves the previous output as it was."""
@@ -99,6 +102,7 @@ def _build_copy(source: Path, target: Path, tz: str, lang: str) -> dict[str, byt
     return files_in(target / "public")
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical_across_folders_time_zones_locales_and_mtimes(tmp_path):
     example = tmp_path / "example"
     example.mkdir()
