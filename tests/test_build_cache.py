@@ -54,6 +54,7 @@ def test_a_damaged_output_is_rebuilt_even_when_sources_did_not_change(cached, ca
     assert (cached.out / "a/index.html").is_file()
 
 
+@pytest.mark.slow  # a clean build in another process for each change
 @pytest.mark.parametrize("change", ["edit", "template", "config", "delete", "corrupt", "new-file", "slug"])
 def test_cached_build_equals_a_clean_build_after(cached, tmp_path, change):
     age_sources(cached)

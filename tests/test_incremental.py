@@ -45,6 +45,7 @@ CHANGES = {
 CASES = [(change, True) for change in CHANGES] + [("stylesheet", False), ("base template", False)]
 
 
+@pytest.mark.slow  # a clean build in another process for each of many changes
 @pytest.mark.parametrize(("change", "hashed"), CASES, ids=[f"{change}, {'hashed' if hashed else 'plain'} assets" for change, hashed in CASES])
 def test_incremental_build_after_change_equals_clean_build(site, tmp_path, change, hashed):
     small_site(site)
@@ -66,6 +67,7 @@ TOLD = {
 }
 
 
+@pytest.mark.slow  # a clean build in another process for each of many changes
 @pytest.mark.parametrize("change", list(TOLD))
 def test_incremental_build_told_what_changed_equals_clean_build(site, tmp_path, change):
     small_site(site)
