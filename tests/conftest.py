@@ -23,6 +23,27 @@ def own_user_cache(tmp_path_factory):
     user_key.cache_clear()
 
 
+BROWSER_FIXTURES = {"browser"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test process (each xdist worker has its own), shared by every
+    browser test: starting one costs about a second. Tests open their own contexts in it."""
+    from browser_support import launched_chromium  # here: test_first_hour copies this file where tests/ is not on the path
+
+    with launched_chromium() as instance:
+        yield instance
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the browser, whoever wrote it, is marked `browser`, so that
+    `-m "not browser"` leaves it out."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI (CI set, as .ci/run runs) a skipped test fails: CI installs everything the
@@ -71,6 +92,15 @@ class Site:
 def files_in(folder: Path) -> dict[str, bytes]:
     """Every file's bytes under `folder`, keyed by its posix path inside it."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory) -> Path:
+    """The example site (content/) built once per test process with --strict and search off,
+    for the tests that only read its output; tests/golden.py says how."""
+    from golden import build_example
+
+    return build_example(tmp_path_factory.mktemp("example-site"))
 
 
 @pytest.fixture

@@ -6,20 +6,12 @@ import shutil
 
 import pytest
 
-from conftest import files_in
+from clean_build import clean_build
 
 from postil.speed.disk_cache import DiskCache
 from postil.cli import main
 from postil.errors import PostilError
 from postil.pipeline import Builder, BuildOptions
-
-
-def clean_build(site, tmp_path) -> dict[str, bytes]:
-    """The same sources built from scratch in another folder, with no cache at all."""
-    copy = tmp_path / "clean"
-    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
-    assert main(["-C", str(copy), "build"]) == 0
-    return files_in(copy / "public")
 
 
 @pytest.fixture
@@ -62,6 +54,7 @@ def test_a_damaged_output_is_rebuilt_even_when_sources_did_not_change(cached, ca
     assert (cached.out / "a/index.html").is_file()
 
 
+@pytest.mark.slow  # a clean build in another process for each change
 @pytest.mark.parametrize("change", ["edit", "template", "config", "delete", "corrupt", "new-file", "slug"])
 def test_cached_build_equals_a_clean_build_after(cached, tmp_path, change):
     age_sources(cached)
@@ -83,7 +76,7 @@ def test_cached_build_equals_a_clean_build_after(cached, tmp_path, change):
     elif change == "slug":  # moves the essay, and with it the target of its replies' relative links
         cached.essay("c/index.md", title="Gamma", date="2024-01-01", slug="moved", body="Third.\n")
     assert cached.build() == 0
-    assert cached.snapshot() == clean_build(cached, tmp_path)
+    assert cached.snapshot() == clean_build(cached.root)
 
 
 def test_a_file_edited_without_changing_its_size_or_mtime_is_still_seen(cached, tmp_path):
@@ -115,7 +108,7 @@ def test_a_new_run_renders_only_the_pages_an_edit_touches(site, tmp_path):
     assert 0 < result.rendered < result.pages / 2
     assert far.stat().st_ino == inode
     assert "Other words." in (site.out / "e05/index.html").read_text()
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_list_items_cached_by_worker_processes_serve_a_later_run(site, tmp_path):
@@ -129,7 +122,7 @@ def test_list_items_cached_by_worker_processes_serve_a_later_run(site, tmp_path)
     assert site.build() == 0
     titles = [a.text() for a in site.html("index.html").css("h2.essay-item-title a")]
     assert titles == [f"Essay {n}" if n != 30 else "Essay thirty, retitled" for n in reversed(range(60))]
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_an_output_file_changed_by_hand_is_rendered_again(site, tmp_path):
@@ -139,7 +132,7 @@ def test_an_output_file_changed_by_hand_is_rendered_again(site, tmp_path):
     (site.out / "e00/index.html").write_text("edited by hand")
     site.essay("e03.md", title="Essay 3", date="2025-01-04", body="Revised.\n")
     assert site.build() == 0
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_a_failed_build_does_not_leave_the_next_one_believing_its_pages_were_written(site, tmp_path):
@@ -152,10 +145,11 @@ def test_a_failed_build_does_not_leave_the_next_one_believing_its_pages_were_wri
         builder.build()
     site.essay("e04.md", title="Essay 4", date="2025-01-05", body="Words 4.\n")
     builder.build()
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
-def test_edits_over_several_runs_and_a_damaged_change_file_still_equal_a_clean_build(site, tmp_path):
+@pytest.mark.slow
+def test_edits_over_several_runs_and_a_damaged_change_file_still_equal_a_clean_build(site):
     """Small edits go to a second cache file beside the large one; both must combine right."""
     many_essays(site, 12)
     assert site.build() == 0
@@ -164,13 +158,13 @@ def test_edits_over_several_runs_and_a_damaged_change_file_still_equal_a_clean_b
         site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-01-{number + 1:02}", body=f"Edit {number}.\n")
         (site.root / f"content/e{number + 1:02}.md").unlink()
         assert site.build() == 0
-        assert site.snapshot() == clean_build(site, tmp_path / str(number))
+        assert site.snapshot() == clean_build(site.root)
     changes = site.root / ".postil-cache/parsed-changes.pickle"
     assert changes.is_file()
     changes.write_bytes(changes.read_bytes()[:-30])
     site.essay("e00.md", title="Essay 0", date="2025-01-01", body="Last edit.\n")
     assert site.build() == 0
-    assert site.snapshot() == clean_build(site, tmp_path / "last")
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_code_blocks_are_highlighted_anew_only_where_they_changed(site, tmp_path):
@@ -184,7 +178,7 @@ def test_code_blocks_are_highlighted_anew_only_where_they_changed(site, tmp_path
     blocks = [pre.text() for pre in site.html("code/index.html").css("pre.highlight")]
     assert blocks == ["def first():\n    return 1\n", "def second():\n    return 3\n"]
     assert site.html("code/index.html").css_first("pre.highlight span.k").text() == "def"
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_a_cached_partials_file_of_the_wrong_shape_is_ignored(cached, tmp_path):
@@ -200,7 +194,7 @@ def test_a_cached_partials_file_of_the_wrong_shape_is_ignored(cached, tmp_path):
     DiskCache(cached.root, "fragments").save({**saved, "packed": [b"not packed", b"x\x9c\x03\x00"]})
     cached.essay("c/index.md", title="Gamma, again", date="2024-01-01", body="Third.\n")
     assert cached.build() == 0
-    assert cached.snapshot() == clean_build(cached, tmp_path)
+    assert cached.snapshot() == clean_build(cached.root)
 
 
 def essays_over_months(site, count: int) -> None:
@@ -231,7 +225,7 @@ def test_a_parse_cache_whose_values_file_is_damaged_is_discarded(site, tmp_path,
     result = Builder(site.root, BuildOptions(out_dir=site.out)).build()
     assert result.parsed == 60
     assert "Other words." in (site.out / "e05/index.html").read_text()
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_a_new_run_renders_unchanged_essays_from_bodies_the_last_run_kept(site, tmp_path):
@@ -245,7 +239,7 @@ def test_a_new_run_renders_unchanged_essays_from_bodies_the_last_run_kept(site, 
     result = Builder(site.root, BuildOptions(out_dir=site.out)).build()
     assert result.parsed == 1
     assert "Body of essay 12." in site.html("e12/index.html").css_first("div.edited").text()
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_list_items_made_by_workers_serve_the_next_build_in_the_same_process(site, tmp_path):
@@ -258,5 +252,5 @@ def test_list_items_made_by_workers_serve_the_next_build_in_the_same_process(sit
     site.essay("e30.md", title="Essay thirty, retitled", date="2025-02-03")
     result = builder.build()
     assert 0 < result.rendered < result.pages / 2
-    clean = clean_build(site, tmp_path)
+    clean = clean_build(site.root)
     assert result.files["index.html"] == clean["index.html"]

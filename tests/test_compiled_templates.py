@@ -9,6 +9,7 @@ import secrets
 import jinja2
 import pytest
 
+from clean_build import clean_build
 from conftest import files_in
 
 import postil.speed.workers
@@ -44,7 +45,7 @@ def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, co
     site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert compiles == []
-    assert files_in(out) == tree_of_clean_build(site, tmp_path)
+    assert files_in(out) == clean_build(site.root)
 
 
 def test_templates_compiled_for_forked_workers_are_kept_for_the_next_run(site, tmp_path, compiles, monkeypatch):
@@ -58,7 +59,7 @@ def test_templates_compiled_for_forked_workers_are_kept_for_the_next_run(site, t
     site.essay("e1.md", title="Essay 1, edited", date="2026-01-01", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert compiles == []
-    assert files_in(out) == tree_of_clean_build(site, tmp_path)
+    assert files_in(out) == clean_build(site.root)
 
 
 def test_an_edited_template_is_compiled_again_by_a_new_run(site, tmp_path, compiles):
@@ -69,7 +70,7 @@ def test_an_edited_template_is_compiled_again_by_a_new_run(site, tmp_path, compi
     site.write("templates/partials/essay_item.html", "<li class=item>{{ essay.title }}</li>\n")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert "partials/essay_item.html" in compiles
-    assert files_in(out) == tree_of_clean_build(site, tmp_path)
+    assert files_in(out) == clean_build(site.root)
 
 
 @pytest.mark.parametrize("forgery", ["signed with another key", "changed after signing"])
@@ -91,10 +92,4 @@ def test_compiled_code_from_elsewhere_is_never_run(site, tmp_path, forgery):
     site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert not marker.exists()
-    assert files_in(out) == tree_of_clean_build(site, tmp_path)
-
-
-def tree_of_clean_build(site, tmp_path):
-    clean = tmp_path / "clean"
-    Builder(site.root, BuildOptions(out_dir=clean)).build()
-    return files_in(clean)
+    assert files_in(out) == clean_build(site.root)

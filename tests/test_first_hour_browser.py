@@ -11,18 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import launched_chromium
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 POSTIL = Path(sys.executable).with_name("postil")
 WIDE = {"width": 1440, "height": 900}
 NARROW = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium() as instance:
-        yield instance
 
 
 @pytest.fixture

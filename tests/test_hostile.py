@@ -14,6 +14,8 @@ from hostile_inputs import SHAPES, Shape, build_in_subprocess, make_site
 # `path:line:col: severity: message — hint`, line and column when known.
 PROBLEM_LINE = re.compile(r"content/[^\n:]+(?::\d+(?::\d+)?)?: (?:error|warning): \S.*")
 
+pytestmark = pytest.mark.slow  # each test builds in processes of its own
+
 
 @pytest.mark.parametrize("shape", SHAPES, ids=[shape.name for shape in SHAPES])
 def test_hostile_file_builds_or_fails_cleanly(tmp_path, shape: Shape):

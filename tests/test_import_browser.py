@@ -8,16 +8,10 @@ import pytest
 from forum_fixtures import ESSAY_FIRST, ESSAY_SECOND, response, thread
 from test_import_webmentions import entries
 
-from browser_support import launched_chromium, static_server
+from browser_support import static_server
 from postil.cli import main
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import shutil
 import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
+from clean_build import clean_build
 from conftest import files_in
 
 from postil.errors import PostilError
@@ -44,6 +45,7 @@ CHANGES = {
 CASES = [(change, True) for change in CHANGES] + [("stylesheet", False), ("base template", False)]
 
 
+@pytest.mark.slow  # a clean build in another process for each of many changes
 @pytest.mark.parametrize(("change", "hashed"), CASES, ids=[f"{change}, {'hashed' if hashed else 'plain'} assets" for change, hashed in CASES])
 def test_incremental_build_after_change_equals_clean_build(site, tmp_path, change, hashed):
     small_site(site)
@@ -51,8 +53,7 @@ def test_incremental_build_after_change_equals_clean_build(site, tmp_path, chang
     incremental.build()
     CHANGES[change](site)
     incremental.build()
-    Builder(site.root, BuildOptions(out_dir=tmp_path / "clean", hashed_assets=hashed)).build()
-    assert files_in(tmp_path / "incremental") == files_in(tmp_path / "clean")
+    assert files_in(tmp_path / "incremental") == clean_build(site.root, hashed_assets=hashed)
 
 
 TOLD = {
@@ -66,6 +67,7 @@ TOLD = {
 }
 
 
+@pytest.mark.slow  # a clean build in another process for each of many changes
 @pytest.mark.parametrize("change", list(TOLD))
 def test_incremental_build_told_what_changed_equals_clean_build(site, tmp_path, change):
     small_site(site)
@@ -74,8 +76,7 @@ def test_incremental_build_told_what_changed_equals_clean_build(site, tmp_path, 
     path, action = TOLD[change]
     action(site)
     incremental.build(changed={path})
-    Builder(site.root, BuildOptions(out_dir=tmp_path / "clean")).build()
-    assert files_in(tmp_path / "incremental") == files_in(tmp_path / "clean")
+    assert files_in(tmp_path / "incremental") == clean_build(site.root)
 
 
 def many_essays(site, count: int) -> None:
@@ -209,10 +210,6 @@ def reply(site, bundle: str, name: str, author: str, text: str) -> None:
     site.write(f"content/{bundle}/replies/{name}.md", f'---\nauthor: "{author}"\ndate: 2026-01-05\n---\n{text}\n')
 
 
-def clean_files(site) -> dict[str, bytes]:
-    return Builder(site.root, BuildOptions(out_dir=None)).build().files
-
-
 def test_a_new_reply_renders_only_the_pages_that_show_it(site):
     """Pages depend on the discussions they read, not on every discussion of the site."""
     many_essays(site, 6)
@@ -225,7 +222,7 @@ def test_a_new_reply_renders_only_the_pages_that_show_it(site):
     second = builder.build()
     assert second.rendered < first.rendered / 2
     assert "a/index.html" in second.changed and "b/index.html" not in second.changed
-    assert second.files == clean_files(site)
+    assert second.files == clean_build(site.root)
 
 
 def test_a_page_that_reads_every_discussion_follows_a_new_reply(site):
@@ -248,7 +245,7 @@ def test_the_first_reply_brings_the_replies_link_to_every_page(site, tmp_path):
     reply(site, "a", "r1", "First Reader", "A first reply.")
     Builder(site.root, BuildOptions(out_dir=out)).build()  # a new run, with what each page read on disk
     assert 'href="/replies/"' in (out / "essay-01/index.html").read_text()
-    assert files_in(out) == clean_files(site)
+    assert files_in(out) == clean_build(site.root)
 
 
 def test_told_slug_change_moves_the_links_of_the_essays_replies(site):
@@ -262,7 +259,7 @@ def test_told_slug_change_moves_the_links_of_the_essays_replies(site):
     builder.build()
     site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.", slug="moved")
     moved = builder.build(changed={"content/a/index.md"})
-    assert moved.files == clean_files(site)
+    assert moved.files == clean_build(site.root)
     link = HTMLParser(moved.files["moved/index.html"].decode()).css_first(".reply a[href$='picture.txt']")
     assert link is not None and link.attributes["href"] == "/moved/picture.txt"
 
@@ -281,7 +278,7 @@ def test_told_edit_of_a_reply_equals_a_clean_build(site):
     builder = built_with_a_reply(site, 3)
     reply(site, "a", "r1", "First Reader", "A reply, reworded.")
     result = builder.build(changed={"content/a/replies/r1.md"})
-    assert (result.parsed, result.files) == (1, clean_files(site))
+    assert (result.parsed, result.files) == (1, clean_build(site.root))
     assert "A reply, reworded." in HTMLParser(result.files["a/index.html"].decode()).css_first(".reply").text()
 
 
@@ -295,7 +292,7 @@ def test_retitled_essay_with_replies_shows_its_new_title_beside_them(site):
     builder.build()
     site.essay("a/index.md", title="Bundle a, retitled", date="2026-01-04", body="Text.")
     result = builder.build(changed={"content/a/index.md"})
-    assert result.files == clean_files(site)
+    assert result.files == clean_build(site.root)
     listed = HTMLParser(result.files["replies/index.html"].decode()).text()
     assert "Bundle a, retitled" in listed and "Bundle b" in listed
     reply(site, "a", "r2", "Second Reader", "A second reply, reworded.")
@@ -315,7 +312,7 @@ def test_early_pages_are_the_edited_essays_final_pages(site):
     assert [sorted(files) for files in shown] == [["essay-02/index.html"], ["index.html", "tags/early/index.html"]]
     assert all(data == result.files[name] for files in shown for name, data in files.items())
     assert "Edited early." in HTMLParser(shown[0]["essay-02/index.html"].decode()).css_first("main").text()
-    assert result.files == clean_files(site)
+    assert result.files == clean_build(site.root)
 
     reply(site, "a", "r2", "Second Reader", "A second reply.")  # a new reply: its essay's page comes first
     shown.clear()
@@ -349,7 +346,7 @@ def test_a_one_essay_edit_renders_one_item_of_each_list(site):
     result = builder.build()
     # Its item (once: the home page's and its tag page's are the same output), its archive year, its sitemap entry.
     assert fragments.rendered_last == 3
-    assert result.files == clean_files(site)
+    assert result.files == clean_build(site.root)
     titles = [link.text() for link in HTMLParser(result.files["index.html"].decode()).css("h2.essay-item-title a")]
     assert titles[30 - 1 - 7] == "Retitled" and len(titles) == 30
 
@@ -368,7 +365,7 @@ def test_a_list_item_reading_the_loop_or_the_page_is_right_on_every_page(site):
     items = lambda output: [item.text() for item in HTMLParser(files[output].decode()).css("ol.essay-list li")]
     assert items("index.html") == ["1/2 Essay 2, retitled on /", "2/1 Essay 1 on /", "3/0 Essay 0 on /"]
     assert items("tags/one/index.html") == ["1/0 Essay 1 on /tags/one/"]
-    assert files == clean_files(site)
+    assert files == clean_build(site.root)
 
 
 CACHED_PARTIAL_THEME = {
@@ -393,5 +390,5 @@ def test_a_theme_calling_cached_partial_and_cached_partial_each_gives_the_same_p
     site.essay("essay-03.md", title="Retitled", date="2025-01-04", body="Text 3.")
     result = builder.build()
     assert builder._kept.renders.fragments.rendered_last == 3  # home, archive's 2025, sitemap
-    assert result.files == clean_files(site)
+    assert result.files == clean_build(site.root)
     assert "Retitled" in HTMLParser(result.files["archive/index.html"].decode()).css_first("section.archive-year").text()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import files_in
+from clean_build import clean_build
 from postil.cli import main
 from postil.serve.preview import Preview
 
 REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow  # each test builds in processes of its own
 
 
 def start_build(site, pause: str | None = None, marker: Path | None = None) -> subprocess.Popen:
@@ -37,14 +38,6 @@ def wait_for(condition, process: subprocess.Popen, what: str) -> None:
         assert process.poll() is None, f"the build ended before {what}"
         time.sleep(0.01)
     raise AssertionError(f"no {what} within a minute")
-
-
-def clean_build(site, tmp_path: Path) -> dict[str, bytes]:
-    """The output a clean build of the same sources gives, in a process of its own."""
-    copy = tmp_path / "clean"
-    shutil.copytree(site.root, copy, ignore=shutil.ignore_patterns("public", ".public.*", ".postil-cache"))
-    assert subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(copy)], capture_output=True).returncode == 0
-    return files_in(copy / "public")
 
 
 def leftovers(site) -> list[str]:
@@ -79,7 +72,7 @@ def test_a_build_killed_amid_its_renames_is_finished_by_the_next_command(site, t
     before = site.snapshot()
     site.essay("e40.md", title="Essay 40", date="2025-02-13", body="Words 40, and more.")
     site.essay("e41.md", title="Essay 41", date="2025-02-14", body="Words 41, and more.")
-    after = clean_build(site, tmp_path)
+    after = clean_build(site.root)
     changed = {name for name in after if before.get(name) != after[name]}
     assert {"e40/index.html", "e41/index.html"} <= changed
 
@@ -115,7 +108,7 @@ def test_a_build_killed_before_its_journal_was_whole_leaves_the_output_as_it_was
     assert site.snapshot() == before
     assert site.build() == 0
     assert leftovers(site) == []
-    assert site.snapshot() == clean_build(site, tmp_path)
+    assert site.snapshot() == clean_build(site.root)
 
 
 def test_the_staging_folder_of_a_build_killed_mid_write_is_removed_by_the_next_build(site):

@@ -142,6 +142,7 @@ def test_reply_nested_too_deep_is_an_error_on_its_line(site, capsys):
     assert "content/talk/replies/r1.md:7: error: inline footnotes nest more than 5 deep" in err
 
 
+@pytest.mark.slow
 def test_file_of_more_than_50000_blocks_is_refused_at_the_first_one_over(site, capsys):
     site.essay("flood.md", body="## h\n" * 50_001)
     err = failed(site, capsys)

@@ -1,6 +1,8 @@
 """Markdown constructs against fixture files: input beside the expected HTML.
 
-The files in tests/fixtures/markdown/ are in markdown-it-py's fixture format. After a
+The files in tests/fixtures/markdown/ are in markdown-it-py's fixture format, one file for
+each plugin (and one for a reply's Markdown and sanitising); RENDERERS says how each
+file's inputs are rendered. After a
 deliberate change of output, rewrite their expected HTML with
 
     POSTIL_REGENERATE_FIXTURES=1 python -m pytest tests/test_markdown_fixtures.py
@@ -19,22 +21,63 @@ from markdown_it.utils import read_fixture_file
 from postil.site.assemble import assemble
 from postil.config import Config
 from postil.content.discover import discover
+from postil.content.reply import parse_reply
 from postil.errors import Report
 from postil.markdown import essay_markdown, render_markdown
+from postil.markdown.limits import OverLimit
 from postil.content.essay import parse_essay
 from postil.site.references import fill
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
-PLAIN = ("headings.md", "footnotes.md", "callouts.md", "highlights.md", "comments.md")
-_PASSAGE_ID = re.compile(r' id="passage-[0-9a-f]{6}(-\d+)?"')  # hashes of the text: noise here
+_PASSAGE_ID = re.compile(r' id="passage-[0-9a-f]{6}(-\d+)?"')  # hashes of the text: noise but in passages.md
 
 
 def _cases(name: str):
     return [pytest.param(name, line, title, text, expected, id=f"{name}:{line}") for line, title, text, expected in read_fixture_file(FIXTURES / name)]
 
 
-def _essay_html(text: str) -> str:
-    return _PASSAGE_ID.sub("", render_markdown(essay_markdown(), text, first_line=1, base_path="/").html)
+def _essay_html(text: str, base_path: str = "/") -> str:
+    return _PASSAGE_ID.sub("", _with_passage_ids(text, base_path))
+
+
+def _with_passage_ids(text: str, base_path: str = "/") -> str:
+    return render_markdown(essay_markdown(), text, first_line=1, base_path=base_path).html
+
+
+def _refused_or_html(text: str) -> str:
+    """The HTML, or the refusal a build reports (its line counted from 1, as in the fixture)."""
+    try:
+        return _essay_html(text)
+    except OverLimit as refusal:
+        return f"refused on line {refusal.line}: {refusal.message}\n"
+
+
+def _reply_html(text: str) -> str:
+    """`text` as the body of a reply to the essay at /essay/, as its page shows it."""
+    raw = f"---\nauthor: A Reader\ndate: 2026-01-05\n---\n{text}".encode()
+    parsed = parse_reply("content/essay/replies/r1.md", "content/essay", "essay/", raw, Config())
+    assert parsed.reply is not None, parsed.problems
+    return parsed.reply.html
+
+
+RENDERERS = {
+    "headings.md": _essay_html,
+    "footnotes.md": _essay_html,
+    "callouts.md": _essay_html,
+    "marks.md": _essay_html,
+    "comments.md": _essay_html,
+    "containers.md": _essay_html,
+    "math.md": _essay_html,
+    "highlight.md": _essay_html,
+    "passages.md": _with_passage_ids,
+    "links.md": lambda text: _essay_html(text, base_path="/blog/"),
+    "limits.md": _refused_or_html,
+    "reply.md": _reply_html,
+}
+
+
+def test_every_fixture_file_is_tested():
+    assert sorted(RENDERERS) + ["wikilinks.md"] == sorted(path.name for path in FIXTURES.glob("*.md"))
 
 
 # Other notes the wikilink fixtures link to, embed and transclude.
@@ -70,9 +113,9 @@ def _check(name: str, line: int, text: str, expected: str, actual: str) -> None:
 _regenerated: dict[str, dict[int, str]] = {}
 
 
-@pytest.mark.parametrize(("name", "line", "title", "text", "expected"), [case for name in PLAIN for case in _cases(name)])
+@pytest.mark.parametrize(("name", "line", "title", "text", "expected"), [case for name in RENDERERS for case in _cases(name)])
 def test_markdown_fixture(name, line, title, text, expected):
-    _check(name, line, text, expected, _essay_html(text))
+    _check(name, line, text, expected, RENDERERS[name](text))
 
 
 @pytest.mark.parametrize(("name", "line", "title", "text", "expected"), _cases("wikilinks.md"))

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import launched_chromium, static_server
+from browser_support import static_server
 from replies_helpers import essay_with_replies, write_reply
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

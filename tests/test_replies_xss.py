@@ -34,8 +34,21 @@ DANGEROUS_SCHEME = re.compile(r"^(javascript|vbscript|data):")
 _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")
 
 
-def test_the_corpus_holds_at_least_100_payloads():
-    assert len(PAYLOADS) >= 100
+# Each kind of vector the corpus must hold (a payload found by the pattern, case ignored).
+VECTORS = {
+    "a script element": r"<script", "an event attribute": r"\bon\w+\s*=", "a javascript: URL": r"javascript:",
+    "a vbscript: URL": r"vbscript:", "a data: URL": r"data:", "SVG": r"<svg", "MathML": r"<math",
+    "an iframe": r"<iframe", "a style": r"style", "a Markdown link": r"\]\(", "a Markdown image": r"!\[",
+    "an autolink": r"<(javascript|https?):", "a character reference": r"&#", "a form": r"<form",
+    "an object or embed": r"<(object|embed)", "a meta element": r"<meta", "a base element": r"<base",
+    "a template": r"<template", "a link element": r"<link",
+}
+
+
+def test_the_corpus_holds_every_kind_of_vector_once_each_payload():
+    assert len(set(PAYLOADS)) == len(PAYLOADS), "a payload is listed twice"
+    missing = [kind for kind, pattern in VECTORS.items() if not any(re.search(pattern, payload, re.IGNORECASE) for payload in PAYLOADS)]
+    assert missing == []
 
 
 def assert_no_script_can_run(html: str, where: str) -> None:

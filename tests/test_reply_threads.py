@@ -43,6 +43,7 @@ def dom_depth(tree: HTMLParser) -> int:
     return deepest
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("length,seconds", [(300, 60), (10_000, 120)])
 def test_a_deep_reply_chain_builds_through_the_cli_with_every_reply_once_and_bounded_nesting(site, length, seconds):
     write_chain(site, length)
@@ -79,6 +80,7 @@ def test_collapsing_a_reply_says_how_many_replies_it_hides(site):
     assert [node.attributes["id"] for node in page.css("details.reply")] == ["reply-a", "reply-a1", "reply-a11", "reply-a2", "reply-b"]
 
 
+@pytest.mark.slow
 def test_parents_in_a_long_chain_are_checked_for_circles_in_linear_time(site, capsys):
     write_chain(site, 3000)
     write_reply(site, "x", parent="y")
@@ -103,6 +105,7 @@ def test_a_quote_is_looked_for_up_to_a_hundred_replies_up_its_thread(site, capsy
     assert "far.md:6: warning: the quote \u201ca remark about pencils and marginal glosses\u201d is not in the essay or in the 100 replies above this one" in err
 
 
+@pytest.mark.slow
 def test_a_long_chain_of_quotes_of_nothing_is_checked_in_bounded_time(site, capsys):
     write_chain(site, 2000, "> Nothing anyone here ever wrote, number {i}\n\nSo.")
     assert site.build() == 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from browser_support import axe_source, launched_chromium, static_server
+from browser_support import axe_source, static_server
 from conftest import files_in
 from postil.render.search import SEARCH_DIR, unavailable_reason
 from postil.search.shards import MAX_SHARD_WORDS, plan, shard_count, shard_of
@@ -87,12 +87,6 @@ def test_without_pagefind_the_site_builds_without_search_and_says_so(site, monke
     assert "warning: built without search: the pagefind package is not installed" in capsys.readouterr().err
     assert not (site.out / SEARCH_DIR).exists() and not (site.out / "search").exists()
     assert site.html("bees/index.html").css_first("form[role=search]") is None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 @pytest.fixture

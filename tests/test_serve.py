@@ -145,6 +145,7 @@ def test_swap_file_alone_causes_no_rebuild(running, site):
     assert running.settle() == 0
 
 
+@pytest.mark.slow
 def test_burst_of_a_thousand_files_is_at_most_two_rebuilds(running, site):
     before = running.preview.builds
     folder = site.root / "content/burst"

@@ -7,18 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import launched_chromium
 from postil.serve.preview import Preview
 
 TIMEOUT_MS = 10_000
 DEFAULT_BASE_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "base.html"
 LONG_BODY = "\n\n".join(f"Paragraph {number} of a long essay." for number in range(200))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with launched_chromium() as browser:
-        yield browser
 
 
 def free_port() -> int:
@@ -82,6 +75,17 @@ def not_reloaded(page) -> bool:
     return page.evaluate("window.__marker === 'still the same page'")
 
 
+def count_scrolls(page) -> None:
+    """Count the page's scroll events from now on (a smooth scroll fires them frame by frame)."""
+    page.evaluate("window.__scrolls = 0; window.addEventListener('scroll', () => window.__scrolls++)")
+
+
+def after_frames(page, frames: int = 3) -> None:
+    """Wait until the page has drawn `frames` more frames: whatever an update set going
+    (a smooth scroll, a layout of new content) has started by then."""
+    page.evaluate(f"new Promise(done => {{ let left = {frames}; const next = () => --left ? requestAnimationFrame(next) : done(); requestAnimationFrame(next); }})")
+
+
 def save_first(site, first_paragraph: str, body: str = LONG_BODY, **meta: str) -> None:
     (site.root / "content/first.md").write_text(essay_text(first_paragraph + "\n\n" + body, **meta), encoding="utf-8")
 
@@ -104,14 +108,15 @@ def test_update_keeps_the_scroll_position_exactly_and_replaces_the_head_metadata
     page.evaluate("window.scrollTo({top: 1500, behavior: 'instant'})")
     page.wait_for_function("() => window.scrollY === 1500")
     mark(page)
+    count_scrolls(page)
     paragraphs = LONG_BODY.replace("Paragraph 40 of", "Paragraph 40, edited, of")
     save_first(site, "The first text.", paragraphs, summary="A new summary.")
     page.wait_for_function("() => document.body.innerText.includes('Paragraph 40, edited')")
     assert page.locator('meta[name="description"]').get_attribute("content") == "A new summary."
     assert page.locator('meta[name="description"]').count() == 1
     assert page.evaluate("window.scrollY") == 1500
-    page.wait_for_timeout(300)  # a smooth scroll or a late layout would show by now
-    assert page.evaluate("window.scrollY") == 1500
+    after_frames(page)
+    assert page.evaluate("[window.scrollY, window.__scrolls]") == [1500, 0]
     assert not_reloaded(page)
 
 
@@ -264,13 +269,14 @@ def test_images_are_not_loaded_again_so_nothing_above_the_reader_moves(site, sta
     top_paragraph = page.evaluate("document.elementFromPoint(700, 10).closest('p')?.textContent")
     visible = page.evaluate(PARAGRAPH_IN_VIEW)
     mark(page)
+    count_scrolls(page)
     edited = LONG_BODY.replace(visible, "Edited in view.")
     site.essay("pictured/index.md", title="Pictured", date="2026-03-01", body="![A tall picture](tall.svg)\n\n" + edited)
     page.wait_for_function("() => document.body.innerText.includes('Edited in view.')")
-    page.wait_for_timeout(300)
+    after_frames(page)
     assert not_reloaded(page)
     assert requested == []
-    assert page.evaluate("window.scrollY") == 2000
+    assert page.evaluate("[window.scrollY, window.__scrolls]") == [2000, 0]
     assert page.evaluate("document.elementFromPoint(700, 10).closest('p')?.textContent") == top_paragraph
 
 
@@ -386,8 +392,13 @@ def test_after_server_restart_each_tab_reloads_once(preview, site, context):
     try:
         for page in pages:
             page.wait_for_function(f"() => document.querySelector('script[data-server=\"{restarted.server.server_id}\"]') !== null")
-        pages[0].wait_for_timeout(1500)  # long enough for a reload loop to show itself
+            mark(page)
+        # A later update arrives in place in each tab: each is settled on the new server's
+        # stream (a reload loop would have cleared its mark, or counted a second load).
+        save_first(site, "Once the server is back.")
         for page in pages:
+            page.wait_for_function("() => document.body.innerText.includes('Once the server is back.')")
+            assert not_reloaded(page)
             assert page.evaluate("sessionStorage.getItem('loads')") == "1"
     finally:
         restarted.close()

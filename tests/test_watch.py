@@ -42,7 +42,9 @@ def test_a_file_closed_after_writing_is_handed_over_without_the_quiet_wait(watch
 def test_a_file_renamed_into_place_is_handed_over_without_the_quiet_wait(watcher, content):
     staged = content / ".essay.md.tmp"  # as editors' safe saves write it
     staged.write_text("Whole.\n", encoding="utf-8")
-    time.sleep(0.2)  # the temporary file's own events are not content: none are handed over
+    # The temporary file's own events are not content: a file saved after it comes alone.
+    (content / "other.md").write_text("Other.\n", encoding="utf-8")
+    assert watcher.next_batch(timeout=10).paths == {(content / "other.md").resolve()}
     began = time.monotonic()
     staged.rename(content / "essay.md")
     assert waited_for(watcher, content / "essay.md", began) < QUIET / 2

@@ -1,17 +1,18 @@
 """Real-browser fixtures: a small site built once, served over HTTP on 127.0.0.1, and
 Debian's Chromium driven by Playwright.
 
-Chromium starts as every browser test starts it (tests/browser_support.py): a skip
+Chromium is the one `browser` of tests/conftest.py (one per test process): a skip
 without /usr/bin/chromium, a failure under CI.
 """
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from browser_support import launched_chromium, static_server
+from browser_support import static_server
 from postil.cli import main
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -163,12 +164,6 @@ def base_url(built_site: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="package")  # closed before other modules start their own Playwright
-def browser():
-    with launched_chromium() as instance:
-        yield instance
-
-
 @pytest.fixture
 def open_page(browser, base_url: str):
     """open_page(path, viewport=WIDE, color_scheme="light", storage=None) → a loaded Page.
@@ -190,3 +185,30 @@ def open_page(browser, base_url: str):
     yield open_page
     for context in contexts:
         context.close()
+
+
+# The relative luminance (0 black … 1 white) of a CSS colour, read from the page.
+LUMINANCE = """color => {
+    const [r, g, b] = color.match(/[\\d.]+/g).slice(0, 3).map(Number).map(c => c / 255)
+        .map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}"""
+
+# The colour behind the text: the body's, or the root's where the body's is transparent.
+PAGE_BACKGROUND = """[document.body, document.documentElement].map(element => getComputedStyle(element).backgroundColor)
+    .find(color => color !== 'transparent' && !/^rgba\\(.*,\\s*0\\)$/.test(color))"""
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def assert_in_theme(page, theme: str) -> None:
+    """The page shows `theme`: dark text on a light page, or light text on a dark one."""
+    background = page.evaluate(f"({LUMINANCE})({PAGE_BACKGROUND})")
+    text = page.evaluate(f"({LUMINANCE})(getComputedStyle(document.querySelector('.essay-body p')).color)")
+    if theme == "dark":
+        assert background < 0.05 and text > 0.5, (background, text)
+    else:
+        assert background > 0.8 and text < 0.2, (background, text)

@@ -130,7 +130,17 @@ def test_hovering_a_link_to_another_essay_previews_its_title_and_summary(open_pa
 
 
 def test_links_to_other_sites_get_no_preview(open_page):
+    """Every popover the page ever shows is recorded: after the outside link, the link to
+    another essay shows its preview (so a preview of the first would have come by then),
+    and it is the only one."""
     page = open_page(ESSAY, viewport=WIDE)
+    page.evaluate("""() => {
+        window.__popovers = [];
+        new MutationObserver(() => document.querySelectorAll('.popover').forEach(popover => {
+            if (!window.__popovers.includes(popover.innerText)) window.__popovers.push(popover.innerText);
+        })).observe(document.body, {childList: true, subtree: true, characterData: true, attributes: true});
+    }""")
     page.get_by_role("link", name="an outside page").hover()
-    page.wait_for_timeout(400)
-    assert page.locator(".popover").count() == 0
+    page.get_by_role("link", name="the companion essay", exact=True).hover()
+    page.locator(".popover-preview").wait_for()
+    assert page.evaluate("window.__popovers") == ["The Companion Essay\nWhat a second reader adds to a first reader's notes."]

@@ -7,7 +7,6 @@ before a quoted paragraph (the layout that pushed a note beside the wrong text).
 """
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 import browser_support
 from postil.cli import main
 
-from .conftest import ARTIFACTS, NARROW, WIDE
+from .conftest import ARTIFACTS, NARROW, WIDE, assert_in_theme, png_size
 
 ESSAY = "/crowded-margin/"
 SENTENCE = "Readers have always written beside the text, and the text has always been the better for it."
@@ -309,21 +308,17 @@ def test_annotated_essay_screenshot_is_written_for_review(essay, theme, viewport
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"annotated-essay-{viewport['width']}-{theme}.png"
+    assert_in_theme(page, theme)
+    assert page.locator(aside_of("Crowded")).locator(".side-comment").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") == viewport["width"]
     page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 10_000
-
-
-ROOT = Path(__file__).resolve().parents[2]
+    assert png_size(path.read_bytes()) == (viewport["width"], page.evaluate("document.documentElement.scrollHeight"))
 
 
 @pytest.fixture(scope="module")
-def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The repository's example site, built in a temporary folder and served on 127.0.0.1."""
-    site = tmp_path_factory.mktemp("example-margin")
-    shutil.copytree(ROOT / "content", site / "content")
-    shutil.copy(ROOT / "pyproject.toml", site / "pyproject.toml")
-    assert main(["-C", str(site), "build", "--out", str(site / "public")]) == 0
-    with browser_support.static_server(site / "public") as url:
+def example_url(example_site: Path) -> Iterator[str]:
+    """The repository's example site (built once for the test run) served on 127.0.0.1."""
+    with browser_support.static_server(example_site) as url:
         yield url
 
 
