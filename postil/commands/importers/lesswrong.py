@@ -200,11 +200,15 @@ def _planned(comment: dict, parent: str) -> PlannedReply:
         meta["agreement"] = round(extended["agreement"])
     if comment.get("retracted") is True:
         meta["retracted"] = True
+    return PlannedReply(key, reply_id, meta, fitted_body(comment_markdown(comment), f"at {origin}" if origin else "on the forum"), parent_key)
+
+
+def comment_markdown(comment: dict) -> str:
+    """A comment's text as Markdown: the forum's own Markdown when the export has it, else
+    its HTML converted (hostile HTML cleaned on the way), footnotes made postil's."""
     contents = comment.get("contents") if isinstance(comment.get("contents"), dict) else {}
     markdown = contents.get("markdown")
     if isinstance(markdown, str) and markdown.strip():
-        body = normalise_footnotes(markdown)
-    else:
-        html = comment.get("htmlBody") or contents.get("html") or ""
-        body = html_to_markdown(html) if isinstance(html, str) else ""
-    return PlannedReply(key, reply_id, meta, fitted_body(body, f"at {origin}" if origin else "on the forum"), parent_key)
+        return normalise_footnotes(markdown)
+    html = comment.get("htmlBody") or contents.get("html") or ""
+    return html_to_markdown(html) if isinstance(html, str) else ""

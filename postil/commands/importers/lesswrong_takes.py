@@ -31,9 +31,7 @@ from ...errors import PostilError, Problem
 from .essays import EssayFile
 from .exports import read_json_export
 from .fields import fitted_body, homepage
-from .footnotes import normalise_footnotes
-from .html import html_to_markdown
-from .lesswrong import SOURCE, _POST_PATH, _post, _results, fetch_comments, plan
+from .lesswrong import SOURCE, _POST_PATH, _post, _results, comment_markdown, fetch_comments, plan
 from .record import Entry, ImportRecord, digest
 from .sync import SyncResult, _replace, _shown, front_matter, sync_replies
 
@@ -125,13 +123,7 @@ def _take_name(ident: str, date: dt.datetime) -> str:
 
 
 def _take_text(comment: dict, date: dt.datetime) -> str:
-    contents = comment.get("contents") if isinstance(comment.get("contents"), dict) else {}
-    markdown = contents.get("markdown")
-    if isinstance(markdown, str) and markdown.strip():
-        body = normalise_footnotes(markdown)
-    else:
-        html = comment.get("htmlBody") or contents.get("html") or ""
-        body = html_to_markdown(html) if isinstance(html, str) else ""
+    body = comment_markdown(comment)
     origin = homepage(comment.get("pageUrl"))
     meta: dict = {"date": date.astimezone(dt.timezone.utc)}
     if origin:
