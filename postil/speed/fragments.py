@@ -9,6 +9,7 @@ strings but for the item that changed.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 import os
@@ -67,6 +68,10 @@ class Fragments:
     def __init__(self) -> None:
         self._outputs: dict[tuple, _Fragment] = {}
         self._packed: list[bytes] = []  # outputs made by workers, as `take_added` packed them
+        # The last run's outputs by template, as read from disk: a group is taken in when a
+        # page first asks for one of its partials, so a run that renders a few pages does
+        # not check and convert the thousands of items of lists it never renders.
+        self._stored: dict[str, dict] = {}
         self._owner = os.getpid()  # the process that renders with `_outputs` at hand
         self._used: set[tuple] = set()
         self._used_before: set[tuple] = set()
@@ -90,7 +95,7 @@ class Fragments:
         self._packed, self._owner = [], os.getpid()
         self.changed = scope != self._scope
         if self.changed:
-            self._outputs, self._scope, self._keys = {}, scope, {}
+            self._outputs, self._scope, self._keys, self._stored = {}, scope, {}, {}
         self._bound = (environment, digests, templates, reads)
         environment.globals["cached_partial"] = self
         environment.globals["cached_partial_each"] = self.each
@@ -120,25 +125,34 @@ class Fragments:
             self.changed = True
 
     def saved(self) -> dict:
-        outputs = {key: (str(output), reads, digest) for key, (output, reads, digest) in self._outputs.items()}
-        return {"scope": self._scope, "outputs": outputs, "packed": list(self._packed)}
+        """The outputs to keep for the next run, by template (see `restore`)."""
+        made: dict[str, dict] = {}
+        # With this build's workers' outputs, not yet taken in here.
+        workers = (item for packed in self._packed for item in _unpack_fragments(packed).items())
+        for key, (output, reads, digest) in itertools.chain(self._outputs.items(), workers):
+            made.setdefault(key[0], {})[key] = (str(output), reads, digest)
+        # A group never taken in may still have grown in the workers.
+        groups = {name: {**self._stored.get(name, {}), **made.get(name, {})} for name in self._stored.keys() | made.keys()}
+        return {"scope": self._scope, "groups": groups}
 
     def restore(self, saved: dict) -> None:
-        """Take the outputs `saved` gave; anything but what it writes is ignored."""
-        scope, outputs, packed = saved.get("scope"), saved.get("outputs"), saved.get("packed", [])
-        if not isinstance(scope, str) or not isinstance(outputs, dict) or not isinstance(packed, list):
+        """Take the outputs `saved` gave, to be checked when first asked for; anything but
+        what it writes is ignored."""
+        scope, groups = saved.get("scope"), saved.get("groups")
+        if not isinstance(scope, str) or not isinstance(groups, dict):
             return
         self._scope = scope
-        self._outputs = {
-            key: (markupsafe.Markup(value[0]), value[1], value[2])
-            for key, value in outputs.items()
-            if isinstance(key, tuple) and isinstance(value, tuple) and len(value) == 3
-            and isinstance(value[0], str) and isinstance(value[1], tuple) and isinstance(value[2], str)
-        }
-        for item in packed:
-            if isinstance(item, bytes):
-                self._outputs.update(_unpack_fragments(item))
-        self._used_before = set(self._outputs)
+        self._stored = {name: outputs for name, outputs in groups.items() if isinstance(name, str) and isinstance(outputs, dict)}
+
+    def _open(self, name: str) -> None:
+        """Take in the kept outputs of template `name`; they count as used by the last build."""
+        for key, value in self._stored.pop(name).items():
+            if (
+                isinstance(key, tuple) and isinstance(value, tuple) and len(value) == 3
+                and isinstance(value[0], str) and isinstance(value[1], tuple) and isinstance(value[2], str)
+            ):
+                self._outputs.setdefault(key, (markupsafe.Markup(value[0]), value[1], value[2]))
+                self._used_before.add(key)
 
     def __call__(self, name: str, **values: object) -> markupsafe.Markup:
         assert self._bound is not None, "cached_partial outside a build"
@@ -199,6 +213,8 @@ class Fragments:
         if self._owner == os.getpid():  # a worker's keys would die with it, and weigh on it meanwhile
             self._keys_now[ident] = (tuple(values.values()), key)
         self._used.add(key)
+        if name in self._stored:
+            self._open(name)
         found = self._outputs.get(key)
         # What the partial read of `discussions` is part of its key, checked on each use.
         if found is not None and discussion_reads.digest(found[1]) == found[2]:
