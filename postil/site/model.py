@@ -6,8 +6,10 @@ import math
 import operator
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..markdown import Link, Passage, Reference
+if TYPE_CHECKING:  # types only: the model is read by commands that never parse Markdown
+    from ..markdown import Link, Passage, Reference
 
 
 def same_objects(old: Collection[object], new: Collection[object]) -> bool:
