@@ -68,6 +68,7 @@ def usable_cores() -> int:
 def map_in_processes(
     function: Callable[[Item], Result], items: Sequence[Item],
     each: Callable[[int, Result], None] | None = None, keep: bool = True,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Result]:
     """`[function(item) for item in items]`, in order, on all cores when it pays.
 
@@ -75,6 +76,9 @@ def map_in_processes(
     hold anything. `each(index, result)`, if given, is called in this process as results
     arrive, so that this process can use them while the workers go on; with `keep=False`
     results are not collected (an empty list is returned), so each can be let go.
+    `meanwhile`, if given, is called once in this process while the workers start on
+    their first items, and only when workers are used: work that this process would
+    otherwise do alone, after them, while they were not running.
     """
     workers = usable_cores()
     if workers < 2 or len(items) < MIN_ITEMS_FOR_PROCESSES:
@@ -88,7 +92,7 @@ def map_in_processes(
     context = multiprocessing.get_context("fork")
     # A forked worker is handed its initializer's arguments as they are in memory, unpickled.
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), function)) as pool:
-        return _collect(_in_order(pool, items, workers), each, keep)
+        return _collect(_in_order(pool, items, workers, meanwhile), each, keep)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -122,14 +126,20 @@ def _exit_when_orphaned(parent: int) -> None:
     os._exit(1)
 
 
-def _in_order(pool: Executor, items: Sequence[Item], workers: int) -> Iterator:
+def _in_order(pool: Executor, items: Sequence[Item], workers: int, meanwhile: Callable[[], None] | None = None) -> Iterator:
     """The results of the workers' task over `items`, in order, with no more than CHUNKS_PER_WORKER
-    chunks per worker handed out and not yet used."""
+    chunks per worker handed out and not yet used; `meanwhile` is called once the first
+    chunks are handed out."""
     pending: deque[Future] = deque()
     for start, end in _chunks(len(items), workers):
         pending.append(pool.submit(_run_chunk, items[start:end]))
         if len(pending) >= workers * CHUNKS_PER_WORKER:
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             yield from pending.popleft().result()
+    if meanwhile is not None:
+        meanwhile()
     while pending:
         yield from pending.popleft().result()
 
