@@ -22,26 +22,33 @@ def wait_for(marker: str) -> bool:
     return False
 
 
-def test_meanwhile_runs_here_while_the_workers_work(monkeypatch, tmp_path):
+def test_steps_of_meanwhile_are_taken_here_while_the_workers_work(monkeypatch, tmp_path):
     monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
     marker = tmp_path / "made-meanwhile"
-    calls = []
+    taken = []
 
-    def meanwhile() -> None:
-        calls.append(os.getpid())
-        marker.touch()
+    def steps():
+        for step in range(3):
+            taken.append((step, os.getpid()))
+            marker.touch()
+            yield
 
-    # Every item waits for the marker: were `meanwhile` run after the workers, none would see it.
-    seen = map_in_processes(wait_for, [str(marker)] * MIN_ITEMS_FOR_PROCESSES, meanwhile=meanwhile)
+    # Every item waits for the marker: were `meanwhile` taken after the workers, none would see it.
+    seen = map_in_processes(wait_for, [str(marker)] * MIN_ITEMS_FOR_PROCESSES, meanwhile=steps())
     assert seen == [True] * MIN_ITEMS_FOR_PROCESSES
-    assert calls == [os.getpid()]
+    assert taken == [(step, os.getpid()) for step in range(3)]  # all, here, once each
 
 
-def test_meanwhile_is_not_run_when_no_workers_are_used(monkeypatch):
+def test_meanwhile_is_left_alone_when_no_workers_are_used(monkeypatch):
     monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
-    calls = []
-    assert map_in_processes(abs, [-1] * (MIN_ITEMS_FOR_PROCESSES - 1), meanwhile=lambda: calls.append(1)) == [1] * (MIN_ITEMS_FOR_PROCESSES - 1)
-    assert calls == []
+    taken = []
+
+    def steps():
+        taken.append(1)
+        yield
+
+    assert map_in_processes(abs, [-1] * (MIN_ITEMS_FOR_PROCESSES - 1), meanwhile=steps()) == [1] * (MIN_ITEMS_FOR_PROCESSES - 1)
+    assert taken == []
 
 
 def _essays(site, count: int) -> list[Path]:

@@ -16,7 +16,7 @@ import operator
 import os
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -203,14 +203,15 @@ class ParsedSources:
 
     def update(
         self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None,
-        changed: set[str] | None = None, meanwhile: Callable[[], None] | None = None,
+        changed: set[str] | None = None, meanwhile: Iterable[object] | None = None,
     ) -> tuple[list[Parsed], list[ParsedReply]]:
         """Parse results for every essay and reply file in `sources`, in discovery order.
 
         `stats` may give files' (size, mtime_ns, inode) as the caller just read them.
         `changed` may name the only files and folders that changed since the last update
-        (a watcher's word): the others are not even stat'ed. `meanwhile` is called while
-        worker processes parse essays, if they do (see workers.map_in_processes)."""
+        (a watcher's word): the others are not even stat'ed. `meanwhile` is other work,
+        in steps, taken while worker processes parse essays, if they do (see
+        workers.map_in_processes)."""
         scope = (config, code_fingerprint())
         if self.entries is None:
             self.entries = self.disk.load(scope) if self.persist else {}
@@ -311,7 +312,7 @@ class ParsedSources:
 
     def _refresh(
         self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
-        report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None, meanwhile: Callable[[], None] | None = None,
+        report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None, meanwhile: Iterable[object] | None = None,
     ) -> None:
         """Put an entry for every job into `fresh`: from `previous` when the file is unchanged."""
         stale: list[_Job] = []
