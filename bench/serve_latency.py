@@ -31,7 +31,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from postil.serve.server import CONTROL_PREFIX  # noqa: E402
 from postil.content.frontmatter import decode, split  # noqa: E402
-from postil.markdown.headings import slugify  # noqa: E402
+from postil.slugs import slugify  # noqa: E402
 from postil.serve.preview import Preview  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]

@@ -17,7 +17,7 @@ import jinja2
 
 from ..config import Config
 from ..errors import Problem
-from ..markdown.headings import slugify
+from ..slugs import slugify
 from ..site.model import Body, Discussion, Essay, Site
 from ..site.origins import origin_name
 from ..site.paths import author_slug

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from ..content.discover import CONTENT_DIR, Sources
 from ..errors import Report
-from ..markdown.headings import slugify
+from ..slugs import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
 from .references import resolve_references
 from .paths import resolve_link, slug_folders, slug_segment, url_quote

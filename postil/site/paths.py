@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
-from ..markdown.headings import slugify
+from ..slugs import slugify
 
 if TYPE_CHECKING:
     from ..markdown import Link

@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 
 from ..content.discover import CONTENT_DIR
 from ..errors import Report
-from ..markdown.headings import github_slug
+from ..slugs import github_slug
 from ..markdown.wikilinks import PLACEHOLDER_END, PLACEHOLDER_START, Reference
 from .model import Essay
 from .paths import resolve_target

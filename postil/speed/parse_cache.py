@@ -203,13 +203,15 @@ class ParsedSources:
 
     def update(
         self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None,
-        changed: set[str] | None = None,
+        changed: set[str] | None = None, meanwhile: Iterable[object] | None = None,
     ) -> tuple[list[Parsed], list[ParsedReply]]:
         """Parse results for every essay and reply file in `sources`, in discovery order.
 
         `stats` may give files' (size, mtime_ns, inode) as the caller just read them.
         `changed` may name the only files and folders that changed since the last update
-        (a watcher's word): the others are not even stat'ed."""
+        (a watcher's word): the others are not even stat'ed. `meanwhile` is other work,
+        in steps, taken while worker processes parse essays, if they do (see
+        workers.map_in_processes)."""
         scope = (config, code_fingerprint())
         if self.entries is None:
             self.entries = self.disk.load(scope) if self.persist else {}
@@ -229,7 +231,7 @@ class ParsedSources:
             reusable = edited
         fresh: dict[str, Entry] = {}
         essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
-        self._refresh(essay_jobs, config, reusable, fresh, report, stats or {}, changed)
+        self._refresh(essay_jobs, config, reusable, fresh, report, stats or {}, changed, meanwhile)
         # Replies come second: their links resolve against their essay's URL, which a slug may move.
         essay_urls = {
             entry.result.essay.bundle_dir: entry.result.essay.url_path
@@ -310,7 +312,7 @@ class ParsedSources:
 
     def _refresh(
         self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
-        report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None,
+        report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None, meanwhile: Iterable[object] | None = None,
     ) -> None:
         """Put an entry for every job into `fresh`: from `previous` when the file is unchanged."""
         stale: list[_Job] = []
@@ -346,7 +348,7 @@ class ParsedSources:
                 self.parsed_last += 1
 
         # Taken as they come, so that only a few results at a time hold their bulky values.
-        map_in_processes(_Worker(self.site_root, config, previous), stale, each=take, keep=False)
+        map_in_processes(_Worker(self.site_root, config, previous), stale, each=take, keep=False, meanwhile=meanwhile)
 
     def _same_bytes(self, path: str, status: tuple[int, int, int], entry: Entry) -> Entry | None:
         """`entry` with the file's new stat when its bytes are still those it was parsed

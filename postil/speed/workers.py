@@ -68,6 +68,7 @@ def usable_cores() -> int:
 def map_in_processes(
     function: Callable[[Item], Result], items: Sequence[Item],
     each: Callable[[int, Result], None] | None = None, keep: bool = True,
+    meanwhile: Iterable[object] | None = None,
 ) -> list[Result]:
     """`[function(item) for item in items]`, in order, on all cores when it pays.
 
@@ -75,6 +76,10 @@ def map_in_processes(
     hold anything. `each(index, result)`, if given, is called in this process as results
     arrive, so that this process can use them while the workers go on; with `keep=False`
     results are not collected (an empty list is returned), so each can be let go.
+    `meanwhile`, if given, is other work for this process, in small steps (an iterator's
+    items, each made when asked for): taken one at a time whenever no result is waiting,
+    so that the workers are kept fed, and only when workers are used. It is work this
+    process would otherwise do alone, after them, while they were not running.
     """
     workers = usable_cores()
     if workers < 2 or len(items) < MIN_ITEMS_FOR_PROCESSES:
@@ -88,7 +93,7 @@ def map_in_processes(
     context = multiprocessing.get_context("fork")
     # A forked worker is handed its initializer's arguments as they are in memory, unpickled.
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), function)) as pool:
-        return _collect(_in_order(pool, items, workers), each, keep)
+        return _collect(_in_order(pool, items, workers, meanwhile), each, keep)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -122,16 +127,33 @@ def _exit_when_orphaned(parent: int) -> None:
     os._exit(1)
 
 
-def _in_order(pool: Executor, items: Sequence[Item], workers: int) -> Iterator:
+def _in_order(pool: Executor, items: Sequence[Item], workers: int, meanwhile: Iterable[object] | None = None) -> Iterator:
     """The results of the workers' task over `items`, in order, with no more than CHUNKS_PER_WORKER
-    chunks per worker handed out and not yet used."""
+    chunks per worker handed out and not yet used; steps of `meanwhile` are taken while
+    the next result is not ready, and any left once all are in."""
+    steps = iter(meanwhile) if meanwhile is not None else None
     pending: deque[Future] = deque()
     for start, end in _chunks(len(items), workers):
         pending.append(pool.submit(_run_chunk, items[start:end]))
         if len(pending) >= workers * CHUNKS_PER_WORKER:
+            steps = _step_until_done(steps, pending[0])
             yield from pending.popleft().result()
     while pending:
+        steps = _step_until_done(steps, pending[0])
         yield from pending.popleft().result()
+    for _ in steps or ():
+        pass
+
+
+def _step_until_done(steps: Iterator[object] | None, future: Future) -> Iterator[object] | None:
+    """Take steps until `future` is done; None once there are none left."""
+    while steps is not None and not future.done():
+        if next(steps, _NO_STEP) is _NO_STEP:
+            return None
+    return steps
+
+
+_NO_STEP = object()
 
 
 def _chunks(count: int, workers: int) -> Iterator[tuple[int, int]]:

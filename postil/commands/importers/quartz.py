@@ -28,7 +28,7 @@ from markdown_it import MarkdownIt
 from ...config import CONFIG_FILE
 from ...content.discover import CONTENT_DIR, bundle_url_path, discover, is_editor_leftover
 from ...errors import PostilError, Problem, Report
-from ...markdown.headings import github_slug
+from ...slugs import github_slug
 from ...markdown.wikilinks import wikilinks_plugin
 from ...content.essay import to_datetime
 from ..scaffold import SITE_CONFIG

@@ -1,0 +1,68 @@
+"""A cold build's fixed costs: this process compiles the templates while the workers parse,
+and the templates so compiled serve the render cache exactly as the renderer's own."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import postil.speed.workers
+from clean_build import clean_build
+from postil.pipeline import Builder, BuildOptions
+from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
+
+
+def wait_for(marker: str) -> bool:
+    """Whether `marker` appears within 30 s (a worker's task: it waits on this process)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if os.path.exists(marker):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_steps_of_meanwhile_are_taken_here_while_the_workers_work(monkeypatch, tmp_path):
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    marker = tmp_path / "made-meanwhile"
+    taken = []
+
+    def steps():
+        for step in range(3):
+            taken.append((step, os.getpid()))
+            marker.touch()
+            yield
+
+    # Every item waits for the marker: were `meanwhile` taken after the workers, none would see it.
+    seen = map_in_processes(wait_for, [str(marker)] * MIN_ITEMS_FOR_PROCESSES, meanwhile=steps())
+    assert seen == [True] * MIN_ITEMS_FOR_PROCESSES
+    assert taken == [(step, os.getpid()) for step in range(3)]  # all, here, once each
+
+
+def test_meanwhile_is_left_alone_when_no_workers_are_used(monkeypatch):
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    taken = []
+
+    def steps():
+        taken.append(1)
+        yield
+
+    assert map_in_processes(abs, [-1] * (MIN_ITEMS_FOR_PROCESSES - 1), meanwhile=steps()) == [1] * (MIN_ITEMS_FOR_PROCESSES - 1)
+    assert taken == []
+
+
+def _essays(site, count: int) -> list[Path]:
+    return [site.essay(f"essay-{number:03}.md", title=f"Essay {number}", tags="[one, two]", body=f"Text {number}, with a [link](/essay-000/).") for number in range(count)]
+
+
+def test_templates_compiled_while_workers_parse_serve_the_next_run(monkeypatch, site):
+    """Compiled during the parse, in their own environment: the next process still renders
+    only the pages an edit concerns, and the same bytes as a clean build."""
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    essays = _essays(site, MIN_ITEMS_FOR_PROCESSES + 2)
+    Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    essays[5].write_text(essays[5].read_text(encoding="utf-8") + "\nAn edit.\n", encoding="utf-8")
+    result = Builder(site.root, BuildOptions(out_dir=site.out)).build()  # a new Builder: as a new process
+    assert 0 < result.rendered < 20  # the edited essay and the lists it is in, not every page
+    assert (site.root / ".postil-cache" / "templates.marshal").is_file()  # what the second build compiled nothing with
+    assert {path.relative_to(site.out).as_posix(): path.read_bytes() for path in site.out.rglob("*") if path.is_file()} == clean_build(site.root)
