@@ -252,6 +252,7 @@ def test_index_is_split_into_shards_that_the_search_page_merges(site):
     assert not any((site.out / bundle / "pagefind-ui.js").exists() for bundle in bundles[1:])
 
 
+@pytest.mark.slow  # builds in another process
 def test_an_edit_indexes_only_its_shard_again_and_equals_a_clean_build(site, tmp_path):
     _write_sharded_site(site)
     assert site.build() == 0
@@ -267,6 +268,7 @@ def test_an_edit_indexes_only_its_shard_again_and_equals_a_clean_build(site, tmp
     assert after == _clean_build(site, tmp_path)
 
 
+@pytest.mark.slow  # builds in another process
 def test_an_essay_moved_to_another_shard_and_a_deleted_one_equal_a_clean_build(site, tmp_path):
     _write_sharded_site(site)
     assert site.build() == 0
@@ -349,6 +351,7 @@ def test_a_result_at_a_non_ascii_address_links_to_it_as_the_site_does(browser, s
         assert _results(browser, f"{base}search/?q=zymotic") == [("On Cafés", link)]
 
 
+@pytest.mark.slow  # builds in another process
 def test_a_shard_missing_from_the_output_is_written_again(site, tmp_path):
     _write_sharded_site(site)
     assert site.build() == 0
