@@ -1,7 +1,9 @@
 """Shared fixtures: real sites in temporary folders, built through the real CLI."""
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,14 @@ def own_user_cache(tmp_path_factory):
         user_key.cache_clear()
         yield
     user_key.cache_clear()
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (addopts) starts two workers per core: much of a test's time is spent waiting
+    on Chromium, a served page, a file watcher or a build in another process, and a second
+    worker fills those waits (tests/browser on a busy 2-core machine: 293 s with 4 workers,
+    320 s with 2)."""
+    return 2 * len(os.sched_getaffinity(0))
 
 
 BROWSER_FIXTURES = {"browser"}
@@ -95,12 +105,23 @@ def files_in(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def example_site(tmp_path_factory) -> Path:
-    """The example site (content/) built once per test process with --strict and search off,
-    for the tests that only read its output; tests/golden.py says how."""
+def example_site(tmp_path_factory, worker_id: str) -> Path:
+    """The example site (content/) built once per test run with --strict and search off, for
+    the tests that only read its output; tests/golden.py says how. Under xdist the first
+    worker to ask builds it in the run's shared temporary folder while the others wait."""
     from golden import build_example
 
-    return build_example(tmp_path_factory.mktemp("example-site"))
+    if worker_id == "master":
+        return build_example(tmp_path_factory.mktemp("example-site"))
+    shared = tmp_path_factory.getbasetemp().parent / "example-site"
+    built = shared / "built"  # written last: a failed build is tried again (and fails) on each worker
+    with open(shared.with_name("example-site.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            build_example(shared)
+            built.touch()
+    return shared / "public"
 
 
 @pytest.fixture

@@ -28,7 +28,8 @@ BUILD = (
     "print(json.dumps({'parsed': result.parsed, 'rendered': result.rendered, 'pages': result.pages, 'up_to_date': result.up_to_date}))\n"
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+pytestmark = [pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
+              pytest.mark.slow]  # fresh clones built in processes of their own
 
 
 def git(*args: str, cwd: Path) -> None:

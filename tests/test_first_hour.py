@@ -17,6 +17,7 @@ from postil.errors import Problem, describe, source_excerpt
 from postil.commands.scaffold import install_requirement
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # the real `postil` command, in a process of its own for each step
 
 REPO = Path(__file__).resolve().parent.parent
 POSTIL = Path(sys.executable).with_name("postil")  # the console script pip installed

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,12 +20,12 @@ WIDE = {"width": 1440, "height": 900}
 NARROW = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def served(tmp_path):
-    """`postil serve` in a site `postil init` made, as a user starts it; stopped with Ctrl-C."""
+@contextmanager
+def serving_a_new_site(folder: Path) -> Iterator[tuple[Path, str]]:
+    """`postil serve` in a site `postil init` made in `folder`, as a user starts it; stopped with Ctrl-C."""
     command = [str(POSTIL)] if POSTIL.exists() else [sys.executable, "-m", "postil"]
-    assert subprocess.run([*command, "init", "blog"], cwd=tmp_path, capture_output=True).returncode == 0
-    root = tmp_path / "blog"
+    assert subprocess.run([*command, "init", "blog"], cwd=folder, capture_output=True).returncode == 0
+    root = folder / "blog"
     process = subprocess.Popen([*command, "serve", "--port", "0"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         for line in process.stdout:
@@ -37,6 +39,20 @@ def served(tmp_path):
         process.send_signal(signal.SIGINT)
         remaining, _ = process.communicate(timeout=30)
         assert process.returncode == 0 and "Stopped." in remaining
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One new site served for the tests that only read it: starting one costs seconds."""
+    with serving_a_new_site(tmp_path_factory.mktemp("first-hour")) as running:
+        yield running
+
+
+@pytest.fixture
+def served_to_edit(tmp_path):
+    """A new site served for one test that edits it."""
+    with serving_a_new_site(tmp_path) as running:
+        yield running
 
 
 def test_serve_answers_over_http_with_the_first_essay(served):
@@ -82,8 +98,8 @@ def test_the_first_essays_footnote_waits_at_the_end_on_a_narrow_screen_and_opens
 
 
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1440", "390"])
-def test_the_overlay_shows_a_yaml_mistakes_line_with_the_caret_under_its_column(browser, served, viewport):
-    root, url = served
+def test_the_overlay_shows_a_yaml_mistakes_line_with_the_caret_under_its_column(browser, served_to_edit, viewport):
+    root, url = served_to_edit
     context = browser.new_context(viewport=viewport)
     try:
         page = context.new_page()

@@ -210,6 +210,7 @@ def reply(site, bundle: str, name: str, author: str, text: str) -> None:
     site.write(f"content/{bundle}/replies/{name}.md", f'---\nauthor: "{author}"\ndate: 2026-01-05\n---\n{text}\n')
 
 
+@pytest.mark.slow  # builds in another process
 def test_a_new_reply_renders_only_the_pages_that_show_it(site):
     """Pages depend on the discussions they read, not on every discussion of the site."""
     many_essays(site, 6)
@@ -236,6 +237,7 @@ def test_a_page_that_reads_every_discussion_follows_a_new_reply(site):
     assert builder.build().files["404.html"] == b"a/=2;"
 
 
+@pytest.mark.slow  # builds in another process
 def test_the_first_reply_brings_the_replies_link_to_every_page(site, tmp_path):
     many_essays(site, 3)
     site.essay("a/index.md", title="Bundle a", date="2026-01-04", body="Text.")
@@ -248,6 +250,7 @@ def test_the_first_reply_brings_the_replies_link_to_every_page(site, tmp_path):
     assert files_in(out) == clean_build(site.root)
 
 
+@pytest.mark.slow  # builds in another process
 def test_told_slug_change_moves_the_links_of_the_essays_replies(site):
     """An edit told by the watcher re-reads only that file, unless it moves the essay:
     its replies' relative links then resolve against the new URL."""
@@ -274,6 +277,7 @@ def built_with_a_reply(site, essays: int) -> Builder:
     return builder
 
 
+@pytest.mark.slow  # builds in another process
 def test_told_edit_of_a_reply_equals_a_clean_build(site):
     builder = built_with_a_reply(site, 3)
     reply(site, "a", "r1", "First Reader", "A reply, reworded.")
@@ -282,6 +286,7 @@ def test_told_edit_of_a_reply_equals_a_clean_build(site):
     assert "A reply, reworded." in HTMLParser(result.files["a/index.html"].decode()).css_first(".reply").text()
 
 
+@pytest.mark.slow  # builds in another process
 def test_retitled_essay_with_replies_shows_its_new_title_beside_them(site):
     """The list of replies, newest first, is kept between builds of the same replies; the
     essay each one answers is still the edited one."""
@@ -302,6 +307,7 @@ def test_retitled_essay_with_replies_shows_its_new_title_beside_them(site):
     assert "A reply to b." not in builder.build(changed={"content/b/index.md", "content/b/replies/r1.md"}).files["replies/index.html"].decode()
 
 
+@pytest.mark.slow  # builds in another process
 def test_early_pages_are_the_edited_essays_final_pages(site):
     """The preview shows an edited essay's page before the rest of the site is looked at."""
     builder = built_with_a_reply(site, 6)
@@ -333,6 +339,7 @@ def test_no_early_pages_from_a_build_that_has_already_failed(site):
     assert shown == []
 
 
+@pytest.mark.slow  # builds in another process
 def test_a_one_essay_edit_renders_one_item_of_each_list(site):
     """The default theme's lists are plain includes in loops; the renderer reuses every
     item but the edited essay's (home page, its tag's page, its archive year, sitemap)."""
@@ -351,6 +358,7 @@ def test_a_one_essay_edit_renders_one_item_of_each_list(site):
     assert titles[30 - 1 - 7] == "Retitled" and len(titles) == 30
 
 
+@pytest.mark.slow  # builds in another process
 def test_a_list_item_reading_the_loop_or_the_page_is_right_on_every_page(site):
     """An item reads `loop` (never reused), a name the loop set and `page_path` (key parts):
     each page shows its own."""
@@ -377,6 +385,7 @@ CACHED_PARTIAL_THEME = {
 }
 
 
+@pytest.mark.slow  # builds in another process
 def test_a_theme_calling_cached_partial_and_cached_partial_each_gives_the_same_pages_and_reuses_items(site, tmp_path):
     many_essays(site, 12)
     plain = Builder(site.root, BuildOptions(out_dir=None)).build().files

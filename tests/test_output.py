@@ -115,6 +115,7 @@ def test_two_builds_are_byte_identical_across_folders_time_zones_locales_and_mti
     assert len(first) > 20
 
 
+@pytest.mark.slow  # builds in another process
 def test_a_small_change_is_applied_in_place_and_equals_a_clean_build(site, tmp_path):
     """An edit that touches a few pages renames them into the output instead of swapping a new tree in."""
     for number in range(80):

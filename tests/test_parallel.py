@@ -60,6 +60,7 @@ def _reaches_end(descriptor: int, seconds: float) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists() or len(os.sched_getaffinity(0)) < 2, reason="needs /proc and two cores (else no workers)")
+@pytest.mark.slow  # builds in another process
 def test_workers_of_a_killed_build_end_so_its_output_pipe_closes(site):
     for number in range(400):
         site.essay(f"e{number:03}.md", title=f"Essay {number}", body="```python\nx = 1\n```\n" + "word " * 400)
@@ -103,6 +104,7 @@ print(child, flush=True)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists() or not hasattr(os, "fork"), reason="needs fork and /proc")
+@pytest.mark.slow  # starts processes of its own
 def test_without_prctl_a_worker_notices_its_parent_is_gone_and_ends():
     parent = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, cwd=REPO, timeout=30)
     assert parent.stderr == ""

@@ -6,6 +6,8 @@ import json
 import socket
 import threading
 
+import pytest
+
 import postil.serve.server
 from postil.serve.server import DevServer
 
@@ -35,6 +37,7 @@ def read_events_until(server: DevServer, build: int, answered: list, failures: l
         failures.append(f"events: {exc!r}")
 
 
+@pytest.mark.slow  # seconds of 200 clients against one server
 def test_two_hundred_clients_at_once_all_get_answers():
     server = DevServer("127.0.0.1", 0).start()
     server.publish(PAGES, [])

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import Site, files_in
 
 from postil.pipeline import Builder, BuildOptions
@@ -34,6 +36,7 @@ def clean_build(site: Site, tmp_path: Path, name: str) -> dict[str, bytes]:
     return files_in(copy / "public")
 
 
+@pytest.mark.slow  # builds in another process
 def test_two_builders_in_one_process_each_build_their_own_site_as_a_clean_build_does(tmp_path):
     one, two = make_site(tmp_path / "one", "amber"), make_site(tmp_path / "two", "birch")
     builders = {site.root: Builder(site.root, BuildOptions(out_dir=site.out)) for site in (one, two)}
