@@ -10,6 +10,7 @@ from conftest import files_in
 from test_ci_cache import build, fresh_install, git, restore
 
 from postil.speed.digests import Digests
+from postil.speed.disk_cache import DiskCache
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -94,3 +95,22 @@ def test_a_fresh_clone_with_nothing_changed_has_nothing_to_do(built_site, tmp_pa
 
     assert build(clone, fresh_install(tmp_path / "install"), tmp_path / "runner-2")["up_to_date"]
     assert files_in(clone / "public") == before
+
+
+def test_an_edit_that_renders_no_list_of_replies_saves_their_kept_items_as_they_were(site, tmp_path):
+    """Kept list items are stored packed by template: a run that never asks for a group's
+    items (an essay with no replies edited) neither unpacks nor re-encodes them."""
+    for number in range(4):
+        site.essay(f"e{number}/index.md", title=f"Essay {number}", date=f"2025-01-0{number + 1}", body=f"Words {number}.")
+        site.write(f"content/e{number}/replies/r1.md", f"---\nauthor: Reader {number}\ndate: 2025-02-01\n---\nA reply.\n")
+    site.essay("quiet.md", title="Quiet", date="2025-01-09", body="No replies here.")
+    assert not build(site.root, REPO, tmp_path / "runner")["up_to_date"]
+    stored = DiskCache(site.root, "fragments").load()["groups"]
+    assert isinstance(stored["partials/reply_entry.html"], bytes)
+
+    site.essay("quiet.md", title="Quiet", date="2025-01-09", body="Other words, and more of them.")
+    assert 0 < build(site.root, REPO, tmp_path / "runner")["rendered"]
+    kept = DiskCache(site.root, "fragments").load()["groups"]
+    assert kept["partials/reply_entry.html"] == stored["partials/reply_entry.html"]
+    assert "Other words" in (site.root / "public/quiet/index.html").read_text(encoding="utf-8")
+    assert files_in(site.root / "public") == clean_build(site.root)
