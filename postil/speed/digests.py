@@ -106,6 +106,19 @@ class Digests:
         self._memo[key] = result
         return result
 
+    def of_context(self, context: dict[str, object]) -> str | None:
+        """A page's context, value by value, so that a value many pages share is digested
+        once: every page of /replies/ holds the site's list of authors, which digested
+        within each page's dict made those 48 pages (at 1,000 essays) cost more than the
+        site's 3,400 others."""
+        parts = []
+        for name, value in context.items():
+            digest = self.of(value)
+            if digest is None:
+                return None
+            parts += (name, digest)
+        return digest_of(*parts)
+
     def _pickled(self, value: object) -> str | None:
         self._buffer.seek(0)
         self._buffer.truncate()

@@ -68,10 +68,11 @@ class Fragments:
     def __init__(self) -> None:
         self._outputs: dict[tuple, _Fragment] = {}
         self._packed: list[bytes] = []  # outputs made by workers, as `take_added` packed them
-        # The last run's outputs by template, as read from disk: a group is taken in when a
-        # page first asks for one of its partials, so a run that renders a few pages does
-        # not check and convert the thousands of items of lists it never renders.
-        self._stored: dict[str, dict] = {}
+        # The last run's outputs by template, packed as read from disk: a group is taken in
+        # when a page first asks for one of its partials, so a run that renders a few pages
+        # does not unpack the thousands of items of lists it never renders, and saves them
+        # again as they came (the replies' entries were half of an edit's saving and loading).
+        self._stored: dict[str, bytes] = {}
         self._owner = os.getpid()  # the process that renders with `_outputs` at hand
         self._used: set[tuple] = set()
         self._used_before: set[tuple] = set()
@@ -125,14 +126,16 @@ class Fragments:
             self.changed = True
 
     def saved(self) -> dict:
-        """The outputs to keep for the next run, by template (see `restore`)."""
-        made: dict[str, dict] = {}
+        """The outputs to keep for the next run, packed by template (see `restore`)."""
+        made: dict[str, dict[tuple, _Fragment]] = {}
         # With this build's workers' outputs, not yet taken in here.
         workers = (item for packed in self._packed for item in _unpack_fragments(packed).items())
-        for key, (output, reads, digest) in itertools.chain(self._outputs.items(), workers):
-            made.setdefault(key[0], {})[key] = (str(output), reads, digest)
-        # A group never taken in may still have grown in the workers.
-        groups = {name: {**self._stored.get(name, {}), **made.get(name, {})} for name in self._stored.keys() | made.keys()}
+        for key, fragment in itertools.chain(self._outputs.items(), workers):
+            made.setdefault(key[0], {})[key] = fragment
+        groups = dict(self._stored)
+        for name, outputs in made.items():
+            # A group never taken in may still have grown in the workers.
+            groups[name] = _pack_fragments({**_unpack_fragments(groups[name]), **outputs} if name in groups else outputs)
         return {"scope": self._scope, "groups": groups}
 
     def restore(self, saved: dict) -> None:
@@ -142,16 +145,13 @@ class Fragments:
         if not isinstance(scope, str) or not isinstance(groups, dict):
             return
         self._scope = scope
-        self._stored = {name: outputs for name, outputs in groups.items() if isinstance(name, str) and isinstance(outputs, dict)}
+        self._stored = {name: packed for name, packed in groups.items() if isinstance(name, str) and isinstance(packed, bytes)}
 
     def _open(self, name: str) -> None:
         """Take in the kept outputs of template `name`; they count as used by the last build."""
-        for key, value in self._stored.pop(name).items():
-            if (
-                isinstance(key, tuple) and isinstance(value, tuple) and len(value) == 3
-                and isinstance(value[0], str) and isinstance(value[1], tuple) and isinstance(value[2], str)
-            ):
-                self._outputs.setdefault(key, (markupsafe.Markup(value[0]), value[1], value[2]))
+        for key, fragment in _unpack_fragments(self._stored.pop(name)).items():
+            if key[0] == name:
+                self._outputs.setdefault(key, fragment)
                 self._used_before.add(key)
 
     def __call__(self, name: str, **values: object) -> markupsafe.Markup:

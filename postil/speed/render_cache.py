@@ -204,7 +204,7 @@ class _Staleness:
             return None
         seen = self._cache._inputs.get(page.output)
         same = seen is not None and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, page.context)
-        context = seen.context_digest if same else self.digests.of(page.context)  # type: ignore[union-attr]
+        context = seen.context_digest if same else self.digests.of_context(page.context)  # type: ignore[union-attr]
         if context is None:
             return None
         reads = self._cache.reads.get(page.output) if page.output in self._previous else None

@@ -7,11 +7,18 @@ from. The next build compares: when no input and no output file changed, the out
 already what it would make; when some did, pages whose digest is unchanged and whose
 output file is as it was written are linked into the new output instead of rendered.
 
+Stats only vouch for bytes: when they differ (a fresh clone, where every file is new,
+or a file saved again unchanged), the inputs' contents decide. The record keeps each
+input's hash beside its stat, in a file of its own read only then, so that only files
+whose stat changed are read again; when every hash is the one recorded, there is
+nothing to do.
+
 This module imports nothing heavy, so a build with nothing to do never loads Markdown,
 Jinja or Pygments.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -24,13 +31,17 @@ from ..content.discover import Sources
 from ..render.theme import template_dirs, theme_dirs
 
 Manifest = dict[str, tuple[int, int]]  # file path inside a folder → (size, mtime_ns)
+Stat = tuple[int, int, int]  # size, mtime_ns, inode
 
 
 @dataclass(frozen=True)
 class Inputs:
     digest: str  # of every input's stat, the config, the build options and the code
     newest_ns: int  # the newest modification time among the input files
-    stats: dict[str, tuple[int, int, int]]  # site path of each source file → (size, mtime_ns, inode)
+    read_ns: int  # when the stats were taken: a file changed since (in the same clock tick) cannot be told by its stat
+    stats: dict[str, Stat]  # site path of each source file → (size, mtime_ns, inode)
+    scope: str = ""  # the config, the options but the output folder, and the code: what a site's copy elsewhere shares
+    files: tuple[tuple[str, str, Stat | None], ...] = ()  # each input: a name that does not depend on where the site is, its path, its stat (None: missing)
 
 
 def source_files(sources: Sources) -> set[str]:
@@ -43,28 +54,35 @@ def source_files(sources: Sources) -> set[str]:
 
 def read_inputs(site_root: Path, sources: Sources, config: Config, options: object) -> Inputs:
     """Stat everything a build reads: sources, templates, theme files and the config file."""
+    read_ns = time.time_ns()
     hasher = hashlib.sha256(repr((config, options, code_fingerprint())).encode())
+    placeless = dataclasses.replace(options, out_dir=None) if dataclasses.is_dataclass(options) else options  # type: ignore[type-var]
+    scope = hashlib.sha256(repr((config, placeless, code_fingerprint())).encode()).hexdigest()
     root = str(site_root)
     site = os.path.realpath(site_root)
     sources_found = sorted(source_files(sources))
-    paths = [*(os.path.join(root, path) for path in sources_found), os.path.join(root, CONFIG_FILE)]
-    for folder in [*template_dirs(site_root, config), *theme_dirs(site_root, config)]:
-        paths += (os.path.join(folder, name) for name in sorted(manifest(folder, site)))
+    named = [*((path, os.path.join(root, path)) for path in sources_found), (CONFIG_FILE, os.path.join(root, CONFIG_FILE))]
+    for number, folder in enumerate([*template_dirs(site_root, config), *theme_dirs(site_root, config)]):
+        named += ((f"{number}:{name}", os.path.join(folder, name)) for name in sorted(manifest(folder, site)))
     newest = 0
     lines = []
     stats = {}
-    for index, path in enumerate(paths):
+    files = []
+    for index, (name, path) in enumerate(named):
         try:
             status = os.stat(path)
         except OSError:
             lines.append(f"{path}:missing")
+            files.append((name, path, None))
             continue
         lines.append(f"{path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}")
         newest = max(newest, status.st_mtime_ns)
+        key = (status.st_size, status.st_mtime_ns, status.st_ino)
+        files.append((name, path, key))
         if index < len(sources_found):
-            stats[sources_found[index]] = (status.st_size, status.st_mtime_ns, status.st_ino)
+            stats[sources_found[index]] = key
     hasher.update("\n".join(lines).encode())
-    return Inputs(hasher.hexdigest(), newest, stats)
+    return Inputs(hasher.hexdigest(), newest, read_ns, stats, scope, tuple(files))
 
 
 def manifest(folder: Path | str, links_within: str | None = None) -> Manifest:
@@ -117,6 +135,7 @@ class BuildRecord:
 
     def __init__(self, site_root: Path, out_dir: Path):
         self._store = DiskCache(site_root, "build")
+        self._contents = InputContents(site_root)
         self.out_dir = str(out_dir.resolve())
         self._name = _as_recorded(site_root, out_dir)
         saved = self._store.load()
@@ -148,11 +167,18 @@ class BuildRecord:
         record by more than a clock tick.
         """
         saved = self._saved
-        return (
-            saved.get("inputs") == inputs.digest
-            and inputs.newest_ns < saved.get("recorded_ns", 0) - RACY_NANOSECONDS
-            and self.found == saved.get("manifest")
-        )
+        intact = bool(saved) and self.found == saved.get("manifest")
+        if intact and saved.get("inputs") == inputs.digest and inputs.newest_ns < saved.get("recorded_ns", 0) - RACY_NANOSECONDS:
+            return True
+        # Hashed now, before a build reads them, the record will name the bytes it was made from.
+        contents = self._contents.digest_of(inputs)
+        if not intact or contents != saved.get("contents"):
+            return False
+        # The same bytes under new stats: recorded as they are now, the next run need not read them.
+        self._saved = {**saved, "inputs": inputs.digest, "recorded_ns": inputs.read_ns, "contents": contents}
+        self._store.save(self._saved)
+        self._contents.save()
+        return True
 
     def intact(self) -> set[str]:
         """Output files that are still exactly as the last build wrote them."""
@@ -167,9 +193,60 @@ class BuildRecord:
         self, inputs: Inputs, written: Manifest, pages: int, warnings: list,
         render_scope: str, render_digests: dict[str, str], render_reads: dict[str, tuple[str, ...]],
     ) -> None:
+        contents = self._contents.digest_of(inputs)
+        self._contents.save()
+        # Stamped with when the inputs were looked at, not now: an input changed while the
+        # build ran, in the clock tick of its last change, is then within the racy window.
         self._saved = {
-            "inputs": inputs.digest, "recorded_ns": time.time_ns(), "out_dir": self._name,
+            "inputs": inputs.digest, "recorded_ns": inputs.read_ns, "out_dir": self._name, "contents": contents,
             "manifest": written, "pages": pages, "warnings": warnings,
             "render_scope": render_scope, "render_digests": render_digests, "render_reads": render_reads,
         }
         self._store.save(self._saved)
+
+
+class InputContents:
+    """A hash of each input file's bytes, kept with the stat it had when hashed, so that
+    only files whose stat changed since are read again (see the module's docstring)."""
+
+    def __init__(self, site_root: Path):
+        self._store = DiskCache(site_root, "build-contents")
+        self._hashes: dict[str, tuple[Stat, int, str]] | None = None  # name → (stat, when hashed, hash)
+        self._taken: dict[str, tuple[Stat, int, str]] | None = None  # the hashes of the inputs last looked at, when any was new
+        self._looked_at: Inputs | None = None
+        self.digest = ""  # of the inputs last looked at
+
+    def digest_of(self, inputs: Inputs) -> str:
+        """One digest of every input's name and bytes (and the config, options and code); a
+        file whose stat is the one it had when hashed, outside the racy window, is not read
+        again. Asked again for the same inputs (the build that checked them now saves its
+        record), it gives the digest of the bytes as they were before the build read them."""
+        if inputs is self._looked_at:
+            return self.digest
+        if self._hashes is None:
+            stored = self._store.load().get("hashes")
+            self._hashes = stored if isinstance(stored, dict) else {}
+        hasher = hashlib.sha256(f"{inputs.scope}\n".encode())
+        hashes: dict[str, tuple[Stat, int, str]] = {}
+        new = 0
+        for name, path, status in inputs.files:
+            known = self._hashes.get(name)
+            if status is not None and known is not None and known[0] == status and status[1] < known[1] - RACY_NANOSECONDS:
+                hashes[name] = known
+            elif status is not None:
+                try:
+                    with open(path, "rb") as stream:
+                        hashes[name] = (status, inputs.read_ns, hashlib.sha256(stream.read()).hexdigest())
+                        new += 1
+                except OSError:
+                    pass
+            hasher.update(f"{name}\0{hashes[name][2] if name in hashes else 'missing'}\n".encode())
+        self._taken = hashes if new or hashes.keys() != self._hashes.keys() else None
+        self._looked_at, self.digest = inputs, hasher.hexdigest()
+        return self.digest
+
+    def save(self) -> None:
+        """Keep the hashes last taken for the next run, when any differ from those kept."""
+        if self._taken is not None:
+            self._hashes, self._taken = self._taken, None
+            self._store.save({"hashes": self._hashes})

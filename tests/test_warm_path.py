@@ -1,0 +1,116 @@
+"""The warm paths (an edit, nothing changed, a CI run) do only the work their change calls for."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clean_build import clean_build
+from conftest import files_in
+from test_ci_cache import build, fresh_install, git, restore
+
+from postil.speed.digests import Digests
+from postil.speed.disk_cache import DiskCache
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class CountingDigests(Digests):
+    """Digests that count the values they had to pickle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pickled = 0
+
+    def _pickled(self, value: object) -> str | None:
+        self.pickled += 1
+        return super()._pickled(value)
+
+
+def replies_page_contexts(authors: tuple) -> list[dict]:
+    """Contexts shaped like the pages of /replies/: each its own entries, all one list of authors."""
+    return [{"authors": authors, "total": 500, "entries": tuple(range(number * 50, number * 50 + 50))} for number in range(10)]
+
+
+def test_a_value_every_page_shares_is_digested_once_not_once_per_page():
+    authors = tuple((f"reader-{number}", f"Reader {number}", number) for number in range(2000))
+    digests = CountingDigests()
+    found = [digests.of_context(context) for context in replies_page_contexts(authors)]
+    assert digests.pickled == 1 + 10  # the authors once, then each page's own entries
+    assert len(set(found)) == 10
+
+
+def test_a_context_digest_follows_the_values_not_the_objects():
+    authors = tuple((f"reader-{number}", f"Reader {number}", number) for number in range(3))
+    before = Digests().of_context({"authors": authors, "total": 3})
+    assert Digests().of_context({"authors": tuple(list(authors)), "total": 3}) == before
+    assert Digests().of_context({"authors": authors[:2], "total": 3}) != before
+    assert Digests().of_context({"authors": authors, "total": 4}) != before
+    assert Digests().of_context({"writers": authors, "total": 3}) != before
+
+
+@pytest.fixture
+def built_site(site, tmp_path):
+    for number in range(6):
+        site.essay(f"e{number}.md", title=f"Essay {number}", date=f"2025-01-0{number + 1}", tags="[words]", body=f"Words {number}.")
+    site.write("templates/partials/essay_item.html", "<li>{{ essay.title }}</li>\n")
+    assert not build(site.root, REPO, tmp_path / "runner")["up_to_date"]
+    return site
+
+
+def test_files_saved_again_with_the_same_bytes_leave_nothing_to_do(built_site, tmp_path):
+    """New stats alone (an editor saving without a change, a checkout) are not a change:
+    the bytes decide, and the output is left as it was."""
+    before = files_in(built_site.root / "public")
+    times = {path: path.stat().st_mtime_ns for path in (built_site.root / "public").rglob("*")}
+    for path in [*(built_site.root / "content").rglob("*.md"), built_site.root / "templates/partials/essay_item.html"]:
+        path.write_bytes(path.read_bytes())
+    assert build(built_site.root, REPO, tmp_path / "runner")["up_to_date"]
+    assert files_in(built_site.root / "public") == before
+    assert {path: path.stat().st_mtime_ns for path in (built_site.root / "public").rglob("*")} == times
+
+
+def test_a_changed_byte_under_new_stats_is_built(built_site, tmp_path):
+    for path in (built_site.root / "content").rglob("*.md"):
+        path.write_bytes(path.read_bytes())
+    built_site.write("templates/partials/essay_item.html", "<li>{{ essay.title }}!</li>\n")
+    result = build(built_site.root, REPO, tmp_path / "runner")
+    assert not result["up_to_date"] and result["parsed"] == 0
+    assert "<li>Essay 3!</li>" in (built_site.root / "public/index.html").read_text(encoding="utf-8")
+    assert files_in(built_site.root / "public") == clean_build(built_site.root)
+
+
+def test_a_fresh_clone_with_nothing_changed_has_nothing_to_do(built_site, tmp_path):
+    """A CI run with no change: every source new to the file system (not even older than
+    the racy window), postil installed afresh, cache and output restored: nothing to do."""
+    repository = built_site.root
+    git("init", "-q", cwd=repository)
+    (repository / ".gitignore").write_text("public/\n", encoding="utf-8")
+    git("add", "-A", cwd=repository)
+    git("commit", "-q", "-m", "The site", cwd=repository)
+    clone = tmp_path / "checkout"
+    git("clone", "-q", str(repository), str(clone), cwd=tmp_path)
+    restore(repository, clone)
+    before = files_in(clone / "public")
+
+    assert build(clone, fresh_install(tmp_path / "install"), tmp_path / "runner-2")["up_to_date"]
+    assert files_in(clone / "public") == before
+
+
+def test_an_edit_that_renders_no_list_of_replies_saves_their_kept_items_as_they_were(site, tmp_path):
+    """Kept list items are stored packed by template: a run that never asks for a group's
+    items (an essay with no replies edited) neither unpacks nor re-encodes them."""
+    for number in range(4):
+        site.essay(f"e{number}/index.md", title=f"Essay {number}", date=f"2025-01-0{number + 1}", body=f"Words {number}.")
+        site.write(f"content/e{number}/replies/r1.md", f"---\nauthor: Reader {number}\ndate: 2025-02-01\n---\nA reply.\n")
+    site.essay("quiet.md", title="Quiet", date="2025-01-09", body="No replies here.")
+    assert not build(site.root, REPO, tmp_path / "runner")["up_to_date"]
+    stored = DiskCache(site.root, "fragments").load()["groups"]
+    assert isinstance(stored["partials/reply_entry.html"], bytes)
+
+    site.essay("quiet.md", title="Quiet", date="2025-01-09", body="Other words, and more of them.")
+    assert 0 < build(site.root, REPO, tmp_path / "runner")["rendered"]
+    kept = DiskCache(site.root, "fragments").load()["groups"]
+    assert kept["partials/reply_entry.html"] == stored["partials/reply_entry.html"]
+    assert "Other words" in (site.root / "public/quiet/index.html").read_text(encoding="utf-8")
+    assert files_in(site.root / "public") == clean_build(site.root)
