@@ -79,7 +79,7 @@ def test_search_setting_must_be_true_or_false(site, capsys):
 
 def test_without_pagefind_the_site_builds_without_search_and_says_so(site, monkeypatch, capsys):
     _write_search_site(site)
-    monkeypatch.setitem(sys.modules, "pagefind.service", None)  # makes `import pagefind.service` fail
+    monkeypatch.setitem(sys.modules, "pagefind", None)  # makes `import pagefind` fail
     unavailable_reason.cache_clear()
     try:
         assert site.build() == 0
