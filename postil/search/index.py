@@ -25,7 +25,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+import concurrent.futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple, Protocol
 
 from ..config import CONFIG_FILE, Config
@@ -188,27 +189,33 @@ class IndexRun:
         self._running[folder] = self._pool.submit(self._bundle, folder, handed, self._read_page or handed.__getitem__, key)
 
     def _take(self, wait: bool) -> None:
-        """Take the bundles made (with `wait`, all of them) into the output, in this thread."""
-        futures = as_completed(self._running.values()) if wait else [job for job in self._running.values() if job.done()]
-        folders = {job: folder for folder, job in self._running.items()}
-        for job in futures:
-            folder = folders[job]
-            del self._running[folder]
-            try:
-                key, made = job.result()
-            except RuntimeError as exc:
-                self._failed = self._failed or str(exc)
-                continue
-            if made is None:  # the very bundle the output holds
-                self._keep(folder, key)
-                continue
-            self._done[folder] = (key, sorted(made))
-            for name, data in made.items():
-                if self._place is not None:
-                    self._place(folder + name, data)
-                    self._in_output.add(folder + name)
-                else:
-                    self._files[folder + name] = data
+        """Take the bundles made (with `wait`, all of them) into the output, in this thread.
+        A bundle taken is let go of at once: its job is dropped, which held it."""
+        while self._running:
+            if wait:
+                concurrent.futures.wait(self._running.values(), return_when=concurrent.futures.FIRST_COMPLETED)
+            done = [folder for folder, job in self._running.items() if job.done()]
+            if not done:
+                return
+            for folder in done:
+                self._take_one(folder, self._running.pop(folder))
+
+    def _take_one(self, folder: str, job: Future[tuple[str, dict[str, bytes] | None]]) -> None:
+        try:
+            key, made = job.result()
+        except RuntimeError as exc:
+            self._failed = self._failed or str(exc)
+            return
+        if made is None:  # the very bundle the output holds
+            self._keep(folder, key)
+            return
+        self._done[folder] = (key, sorted(made))
+        for name, data in made.items():
+            if self._place is not None:
+                self._place(folder + name, data)
+                self._in_output.add(folder + name)
+            else:
+                self._files[folder + name] = data
 
     def _keep(self, folder: str, key: str) -> None:
         names = self._known[folder].names
