@@ -6,8 +6,9 @@ a method that takes data and returns data. Only this module imports the speed la
 and each stage is handed what it needs of it: the parse cache's essay bodies go to the
 renderer and to the quote check, the last assembly to `assemble`, compiled templates to
 the Jinja environment. Two overlaps are the driver's own, in plain sight here: pages
-go into a new output tree as they are rendered (`PageBatches`), and the search index
-reads pages back from the output when they are not in memory (`_index`).
+go into a new output tree as they are rendered (`PageBatches`), and each shard of the
+search index is indexed as soon as its essays' pages are rendered, while the rest of the
+site renders (`_begin_index`, told of each page by `PageBatches`, then `_index`).
 
 `Builder` keeps what it made between builds in memory, so the next build in the same
 process (the dev server) redoes only what changed: it re-parses only essay files whose
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from .speed.fragments import Fragments
     from .speed.render_cache import Renders
     from .write.output import NewTree
-    from .search.index import SearchIndex
+    from .search.index import IndexRun, SearchIndex
 
 
 @dataclass(frozen=True)
@@ -175,10 +176,12 @@ class Builder:
         # With no intact output to update, pages go into a new tree as they are rendered.
         record, out_dir = self._record, self.options.out_dir
         tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
+        # Each shard of the search index is indexed as soon as its essays' pages are rendered.
+        search = self._begin_index(site, config, report, tree)
         try:
-            renders = self._render(site, config, assets, report, tree, changed, early)
+            renders = self._render(site, config, assets, report, tree, changed, early, search)
             files = self._gather(site, assets, renders, report)
-            kept = self._index(site, config, files, set(renders.kept), tree, report)
+            kept = self._index(search, files, set(renders.kept), tree)
             check_links(site, set(files) | kept | set(renders.written), report)
             problems = self._problems(report)
             changed_outputs = self._write(files, kept, renders, problems, inputs, tree)
@@ -186,6 +189,9 @@ class Builder:
             if tree is not None:
                 tree.discard()
             raise
+        finally:
+            if search is not None:
+                search.close()
         return BuildResult(
             pages=renders.pages,
             files=files,
@@ -266,10 +272,11 @@ class Builder:
 
     def _render(
         self, site: Site, config: Config, assets: Assets, report: Report, tree: NewTree | None, changed: set[str] | None,
-        early: Callable[[dict[str, bytes]], None] | None,
+        early: Callable[[dict[str, bytes]], None] | None, search: IndexRun | None = None,
     ) -> Renders:
         """Every page whose inputs changed, rendered (through the render cache, on all cores);
-        with `early`, the edited essays' pages first, then the lists they are in."""
+        with `early`, the edited essays' pages first, then the lists they are in. `search`
+        is told of each page as it is rendered."""
         from .render.pages import Discussions, essay_pages, home_page, make_environment, site_pages, tag_pages
         from .site.reply_pages import reply_pages
         from .site.takes import stream_folder
@@ -288,7 +295,7 @@ class Builder:
         pages = itertools.chain(site_pages(site, config), reply_pages(site, config))
         environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
         return memory.renders.render(
-            pages, environment, environment_key, PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report),
+            pages, environment, environment_key, PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report, search and search.rendered),
             memory.parsed.digests(), self._record.intact() if self._record is not None else (), first, early and self._guarded(early, report),
         )
 
@@ -303,10 +310,26 @@ class Builder:
         files.update(renders.files)
         return files
 
-    def _index(self, site: Site, config: Config, files: dict[str, bytes], kept: set[str], tree: NewTree | None, report: Report) -> set[str]:
-        """Add the search index's files to `files`, shard by shard (see search/). The
-        indexer reads the essay pages as this build made them: from memory, the new tree,
-        or the output folder. Gives the output files kept as they are on disk."""
+    def _begin_index(self, site: Site, config: Config, report: Report, tree: NewTree | None) -> IndexRun | None:
+        """This build's search indexing (see search/), ready to be told of pages as they are
+        rendered; None when the build makes no index."""
+        if self._search is None:
+            from .search.index import SearchIndex
+
+            self._search = SearchIndex((lambda name: DiskCache(self.site_root, name)) if self.options.out_dir is not None else None)
+        on_disk = self._record.intact() if self._record is not None else ()
+        if tree is None:
+            return self._search.begin(site, config, report, on_disk)
+        return self._search.begin(site, config, report, on_disk, tree.read, tree.add)
+
+    def _index(self, search: IndexRun | None, files: dict[str, bytes], kept: set[str], tree: NewTree | None) -> set[str]:
+        """Add the search index's files to `files`, or put them into the new tree as each
+        shard is done. The shards not begun while rendering are indexed now, but for those
+        whose pages were rendered from the same inputs as when they were last indexed (the
+        render cache's digests say so): those are not even read. Gives the output files
+        kept as they are on disk or already in the new tree."""
+        if search is None:
+            return kept
         out_dir = self.options.out_dir
 
         def read_page(output: str) -> bytes:
@@ -316,11 +339,7 @@ class Builder:
                 return tree.read(output)
             return (out_dir / output).read_bytes()  # type: ignore[operator]
 
-        if self._search is None:
-            from .search.index import SearchIndex
-
-            self._search = SearchIndex((lambda name: DiskCache(self.site_root, name)) if out_dir is not None else None)
-        search_files, search_kept = self._search.update(site, config, read_page, report, self._record.intact() if self._record is not None else ())
+        search_files, search_kept = search.finish(read_page, self._memory().renders.digests)
         files.update(search_files)
         return kept | search_kept
 
@@ -393,9 +412,14 @@ class PageBatches:
     need not travel back. A worker's cached partials go back with its page, for later
     pages and builds."""
 
-    def __init__(self, environment: jinja2.Environment, site_root: Path, config: Config, fragments: Fragments, tree: NewTree | None, report: Report):
+    def __init__(
+        self, environment: jinja2.Environment, site_root: Path, config: Config, fragments: Fragments, tree: NewTree | None, report: Report,
+        rendered: Callable[[str, bytes | None], None] | None = None,
+    ):
+        """`rendered(output path, bytes or None when they went into the tree)` is told of
+        each page as it comes back, in this process (the search index starts on it)."""
         self.environment, self.site_root, self.config = environment, site_root, config
-        self.fragments, self.tree, self.report = fragments, tree, report
+        self.fragments, self.tree, self.report, self.rendered = fragments, tree, report, rendered
 
     def __call__(self, stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
         from .render.pages import PageRenderer, compile_templates
@@ -423,8 +447,12 @@ class PageBatches:
             elif isinstance(data, Added):
                 tree.record(stale[index].output, data)  # type: ignore[union-attr]
                 pages_out[index] = (WRITTEN, reads)
+                if self.rendered is not None:
+                    self.rendered(stale[index].output, None)
             else:
                 pages_out[index] = (data, reads)
+                if self.rendered is not None and data is not None:
+                    self.rendered(stale[index].output, data)
 
         map_in_processes(render, range(len(stale)), each=take, keep=False)
         return pages_out

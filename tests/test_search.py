@@ -1,6 +1,7 @@
 """Search: Pagefind's index of the essays, used through a real browser on a static server."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -78,7 +79,7 @@ def test_search_setting_must_be_true_or_false(site, capsys):
 
 def test_without_pagefind_the_site_builds_without_search_and_says_so(site, monkeypatch, capsys):
     _write_search_site(site)
-    monkeypatch.setitem(sys.modules, "pagefind.service", None)  # makes `import pagefind.service` fail
+    monkeypatch.setitem(sys.modules, "pagefind", None)  # makes `import pagefind` fail
     unavailable_reason.cache_clear()
     try:
         assert site.build() == 0
@@ -370,3 +371,45 @@ def test_an_index_pagefind_left_incomplete_fails_the_build_instead_of_missing_es
         _check_complete({"pagefind-entry.json": b""}, 3)
     with pytest.raises(RuntimeError, match="indexed 2 of 3 pages"):
         _check_complete({"pagefind-entry.json": b'{"version":"1.5.2","languages":{"en":{"hash":"x","wasm":"en","page_count":2}}}'}, 3)
+
+
+def test_a_build_that_finds_nothing_changed_reads_no_essay_page_back_for_the_index(site):
+    """Sources written just before a build leave its record unsure of them (they may change
+    again within the clock's tick), so the next build looks at everything again. The index
+    then takes each shard on the render cache's word that its pages were rendered from the
+    same inputs: it reads none of them (reading and hashing every page cost more than the
+    rest of that build). A page altered behind the record's back, its size and time kept,
+    shows that it was not read: a build reading it would index the altered word."""
+    _write_sharded_site(site)
+    assert site.build() == 0
+    before = {name: data for name, data in site.snapshot().items() if name.startswith(SEARCH_DIR + "/")}
+    page = site.out / "essay-007" / "index.html"
+    status = page.stat()
+    altered = page.read_bytes().replace(_word(7).encode(), b"qwomble")
+    assert len(altered) == status.st_size and b"qwomble" in altered
+    page.write_bytes(altered)
+    os.utime(page, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert site.build() == 0
+    assert {name: data for name, data in site.snapshot().items() if name.startswith(SEARCH_DIR + "/")} == before
+
+
+def test_a_restored_ci_cache_and_an_edit_equal_a_clean_build_and_search_finds_the_edit(browser, site, tmp_path):
+    """A CI runner: a fresh clone (every source file new), the last run's cache and output
+    restored, one essay edited."""
+    _write_sharded_site(site)
+    assert site.build() == 0
+    clone = tmp_path / "clone"
+    shutil.copytree(site.root, clone, copy_function=shutil.copyfile, ignore=shutil.ignore_patterns("public", ".postil-cache"))
+    for name in ("public", ".postil-cache"):
+        shutil.copytree(site.root / name, clone / name, copy_function=shutil.copy2)
+    essay = clone / "content" / "essay-023.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also vorpelquist.\n", encoding="utf-8")
+    site.root = clone
+    assert site.build() == 0
+    assert site.snapshot() == _clean_build(site, tmp_path)
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "blog").symlink_to(clone / "public")
+    with static_server(served) as server:
+        assert _results(browser, f"{server}/blog/search/?q=vorpelquist") == [("Essay 23", "/blog/essay-023/")]
+        assert _results(browser, f"{server}/blog/search/?q={_word(31)}") == [("Essay 31", "/blog/essay-031/")]

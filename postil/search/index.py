@@ -1,22 +1,33 @@
 """The site's search index, kept between builds: only the shards whose pages changed are
-indexed again.
+indexed again, and a shard is indexed as soon as its pages exist.
 
 A shard's bundle depends only on its pages' bytes, the site's language, its folder and
 Pagefind's version; those make its key. The Builder owns one `SearchIndex`. Given a store,
 it keeps each shard's bundle on disk in the site's cache folder, and a small list of each
-shard's key and file names, so a new process indexes again only what it must. A shard
-whose files the output folder still holds as the last build wrote them is not even read:
-its files are named as kept. Pagefind names every file of a bundle by a hash of its
-contents (and the entry file names the hash of the rest), so the same names mean the same
-bundle. Stale shards are indexed in parallel, one Pagefind process each.
+shard's key and file names, so a new process indexes again only what it must. Pagefind
+names every file of a bundle by a hash of its contents (and the entry file names the hash
+of the rest), so the same names mean the same bundle.
+
+Reading every essay page to learn that nothing changed cost more than the rest of such a
+build, so the list also notes, per shard, a digest of what its pages were rendered from
+(the render cache's digests, which the driver hands over): while those are the same, so
+are the pages, and the shard's key is known without reading one. A shard whose files the
+output folder still holds as the last build wrote them is not even loaded.
+
+One build's indexing is an `IndexRun`. The driver tells it of each essay page as it is
+rendered; once every page of a shard is, Pagefind starts on it (one process per shard, as
+many at once as there are cores) while the rest of the site renders. `finish` indexes the
+shards left, waits for all, and hands each bundle to `place` as soon as it is made (the
+new output tree), so that a large build never holds every bundle in memory.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from collections.abc import Callable, Collection, Mapping
+import concurrent.futures
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import NamedTuple, Protocol
 
 from ..config import CONFIG_FILE, Config
 from ..errors import Report
@@ -24,7 +35,10 @@ from ..site.model import Site
 from . import pagefind
 from .shards import SEARCH_DIR, plan
 
-_LIST = "search"  # the store holding each shard's key and file names
+_LIST = "search"  # the store holding each shard's key, file names and pages' digest
+
+ReadPage = Callable[[str], bytes]  # an essay page's output path → its bytes as this build made them
+Place = Callable[[str, bytes], None]  # an output path and its bytes → into the output
 
 
 class Store(Protocol):
@@ -34,96 +48,214 @@ class Store(Protocol):
     def save(self, data: dict) -> None: ...
 
 
+class Made(NamedTuple):
+    """A shard's bundle as last made: its key, its files' names, and the digest of what its
+    pages were rendered from ("" when unknown)."""
+
+    key: str
+    names: list[str]
+    pages: str
+
+
 class SearchIndex:
     """Pagefind's bundles for a site's essays, shard by shard (see shards.py)."""
 
     def __init__(self, store: Callable[[str], Store] | None = None):
         """`store(name)` gives where to keep what is called `name`; None keeps all in memory."""
         self._store = store
-        self._bundles: dict[str, tuple[str, dict[str, bytes]]] = {}  # folder → (key, files) held in memory
-        self._names: dict[str, tuple[str, list[str]]] | None = None  # folder → (key, file names), as last made
-        self.indexed_last = 0  # how many shards the last update indexed afresh
+        self._bundles: dict[str, tuple[str, dict[str, bytes]]] = {}  # folder → (key, files), without a store
+        self._made: dict[str, Made] | None = None  # folder → its bundle as last made
 
-    def update(
-        self, site: Site, config: Config, read_page: Callable[[str], bytes], report: Report, on_disk: Collection[str] = (),
-    ) -> tuple[dict[str, bytes], set[str]]:
-        """The index's files for the essays of `site`, as ({output path: bytes}, {output
-        paths kept as they are}). `read_page(output path)` gives an essay page as this
-        build made it; `on_disk` names the output files that are exactly as the last build
-        wrote them. Nothing when search is off; a problem goes into `report`."""
-        self.indexed_last = 0
-        if not config.search or report.errors:
-            return {}, set()
+    def begin(
+        self, site: Site, config: Config, report: Report, on_disk: Collection[str], read_rendered: ReadPage | None = None, place: Place | None = None,
+    ) -> IndexRun | None:
+        """This build's indexing, or None when it builds no index (search off or unavailable:
+        that problem goes into `report`). `on_disk` names the output files that are exactly
+        as the last build wrote them. With a new output tree, `read_rendered` reads a page
+        said to be rendered without its bytes (they went straight into the tree) and `place`
+        puts each new bundle's files there as soon as it is made."""
+        if not config.search or report.errors or not site.essays:
+            return None
         if reason := pagefind.unavailable_reason():
             report.warning(CONFIG_FILE, None, f"built without search: {reason}",
                            "pip install 'pagefind[extended]', or set search = false in [tool.postil]")
-            return {}, set()
-        if not site.essays:
-            return {}, set()
-        language = _language(config)
-        shards = plan(site.essays)
-        keys = {folder: _key(folder, outputs, read_page, language) for folder, outputs in shards.items()}
-        names = self._known_names()
-        kept = {
-            folder for folder, key in keys.items()
-            if folder in names and names[folder][0] == key and all(folder + name in on_disk for name in names[folder][1])
-        }
-        stale = [folder for folder in keys if folder not in kept and not self._holds(folder, keys[folder])]
-        try:
-            with ThreadPoolExecutor(max_workers=max(1, min(len(stale), os.cpu_count() or 1))) as pool:
-                indexed = pool.map(lambda folder: self._index(folder, keys[folder], shards[folder], read_page, language), stale)
-                for folder, made in zip(stale, indexed):
-                    self._bundles[folder] = (keys[folder], made)
-        except RuntimeError as exc:
-            report.error(CONFIG_FILE, None, f"the search index could not be built: {exc}",
-                         "set search = false in [tool.postil] to build without search")
-            return {}, set()
-        self.indexed_last = len(stale)
-        files = {folder + name: data for folder in sorted(keys) if folder not in kept for name, data in self._bundles[folder][1].items()}
-        kept_files = {folder + name for folder in kept for name in names[folder][1]}
-        self._remember({folder: (key, names[folder][1] if folder in kept else sorted(self._bundles[folder][1])) for folder, key in keys.items()})
-        if self._store is not None:  # on disk now: no need to hold them
-            self._bundles.clear()
-        else:
-            self._bundles = {folder: self._bundles[folder] for folder in keys}
-        return files, kept_files
+            return None
+        return IndexRun(self, plan(site.essays), _language(config), report, on_disk, read_rendered, place)
 
-    def _known_names(self) -> dict[str, tuple[str, list[str]]]:
-        if self._names is None:
+    def known(self) -> dict[str, Made]:
+        if self._made is None:
             stored = self._store(_LIST).load() if self._store is not None else {}
-            self._names = stored.get("shards", {}) if isinstance(stored.get("shards"), dict) else {}
-        return self._names
+            shards = stored.get("shards")
+            self._made = {
+                folder: Made(*made) for folder, made in shards.items()
+                if isinstance(made, (list, tuple)) and len(made) == len(Made._fields)
+            } if isinstance(shards, dict) else {}
+        return self._made
 
-    def _remember(self, names: dict[str, tuple[str, list[str]]]) -> None:
-        if names != self._names and self._store is not None:
-            self._store(_LIST).save({"shards": names})
-        self._names = names
+    def remember(self, made: dict[str, Made]) -> None:
+        if made != self._made and self._store is not None:
+            self._store(_LIST).save({"shards": {folder: tuple(entry) for folder, entry in made.items()}})
+        self._made = made
 
-    def _holds(self, folder: str, key: str) -> bool:
-        """Whether the bundle for `key` is at hand, in memory or in the store."""
-        if folder in self._bundles and self._bundles[folder][0] == key:
-            return True
+    def stored(self, folder: str, key: str) -> dict[str, bytes] | None:
+        """The bundle made for `key`, if it was kept."""
         if self._store is None:
-            return False
+            held = self._bundles.get(folder)
+            return held[1] if held is not None and held[0] == key else None
         stored = self._store(_store_name(folder)).load()
-        if stored.get("key") == key and isinstance(stored.get("files"), dict):
-            self._bundles[folder] = (key, stored["files"])
-            return True
-        return False
+        return stored["files"] if stored.get("key") == key and isinstance(stored.get("files"), dict) else None
 
-    def _index(self, folder: str, key: str, outputs: list[str], read_page: Callable[[str], bytes], language: str) -> dict[str, bytes]:
-        files = pagefind.index_pages({output: read_page(output) for output in outputs}, language, primary=folder == SEARCH_DIR + "/")
-        if self._store is not None:
+    def keep(self, folder: str, key: str, files: dict[str, bytes]) -> None:
+        if self._store is None:
+            self._bundles[folder] = (key, files)
+        else:
             self._store(_store_name(folder)).save({"key": key, "files": files})
-        return files
+
+    def forget_others(self, folders: Collection[str]) -> None:
+        """Let go of the bundles held in memory for shards the site no longer has."""
+        self._bundles = {folder: held for folder, held in self._bundles.items() if folder in folders}
 
 
-def _key(folder: str, outputs: list[str], read_page: Callable[[str], bytes], language: str) -> str:
-    """What the shard's bundle depends on. The pages are read one at a time, so that the
-    site's pages are never all in memory at once."""
+class IndexRun:
+    """One build's indexing: shards start as their pages are rendered, `finish` does the rest."""
+
+    def __init__(
+        self, index: SearchIndex, shards: dict[str, list[str]], language: str, report: Report,
+        on_disk: Collection[str], read_rendered: ReadPage | None, place: Place | None,
+    ):
+        self._index, self._shards, self._language, self._report = index, shards, language, report
+        self._read_page, self._place = read_rendered, place
+        self._known = index.known()
+        # The shards whose files the output still holds as last made: kept if their key is the same.
+        self._on_disk = {folder for folder, last in self._known.items() if all(folder + name in on_disk for name in last.names)}
+        self._shard_of = {output: folder for folder, outputs in shards.items() for output in outputs}
+        self._waiting = {folder: set(outputs) for folder, outputs in shards.items()}  # pages not yet rendered
+        self._handed: dict[str, dict[str, bytes]] = {}  # folder → pages handed over with their bytes
+        self._pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="postil-search")
+        self._started: set[str] = set()
+        self._running: dict[str, Future[tuple[str, dict[str, bytes] | None]]] = {}
+        self._done: dict[str, tuple[str, list[str]]] = {}  # folder → (key, its files' names)
+        self._files: dict[str, bytes] = {}  # new bundles' files, when there is no `place`
+        self._in_output: set[str] = set()  # files the output holds already: kept, or placed
+        self._failed: str | None = None
+
+    def rendered(self, output: str, data: bytes | None) -> None:
+        """`output` was rendered: its bytes, or None when it went into the new output tree."""
+        self._take(wait=False)
+        folder = self._shard_of.get(output)
+        if folder is None or folder in self._started or (data is None and self._read_page is None):
+            return
+        if data is not None:
+            self._handed.setdefault(folder, {})[output] = data
+        waiting = self._waiting[folder]
+        waiting.discard(output)
+        if not waiting and not self._report.errors:
+            self._start(folder, None)
+
+    def finish(self, read_page: ReadPage, digests: Mapping[str, str]) -> tuple[dict[str, bytes], set[str]]:
+        """The index's files, as ({output path: bytes}, {output paths the output holds already}).
+
+        `read_page` gives any essay page as this build made it; `digests` gives, per page,
+        a digest of what it was rendered from. A failure goes into the report."""
+        if self._report.errors:  # the build fails: no index
+            return {}, set()
+        self._read_page = read_page
+        rendered_from = {folder: _pages_digest(folder, outputs, digests, self._language) for folder, outputs in self._shards.items()}
+        for folder in self._shards:
+            if folder in self._started:
+                continue
+            last = self._known.get(folder)
+            unchanged = last is not None and rendered_from[folder] != "" and last.pages == rendered_from[folder]
+            if unchanged and folder in self._on_disk:
+                self._keep(folder, last.key)  # type: ignore[union-attr]
+            else:
+                self._start(folder, last.key if unchanged else None)  # type: ignore[union-attr]
+        self._take(wait=True)
+        if self._failed is not None:
+            self._report.error(CONFIG_FILE, None, f"the search index could not be built: {self._failed}",
+                               "set search = false in [tool.postil] to build without search")
+            return {}, set()
+        self._index.remember({folder: Made(key, names, rendered_from[folder]) for folder, (key, names) in sorted(self._done.items())})
+        self._index.forget_others(self._shards)
+        return self._files, self._in_output
+
+    def close(self) -> None:
+        """Wait for the Pagefind runs begun (none is left running), start no more."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _start(self, folder: str, key: str | None) -> None:
+        self._started.add(folder)
+        handed = self._handed.pop(folder, {})
+        self._running[folder] = self._pool.submit(self._bundle, folder, handed, self._read_page or handed.__getitem__, key)
+
+    def _take(self, wait: bool) -> None:
+        """Take the bundles made (with `wait`, all of them) into the output, in this thread.
+        A bundle taken is let go of at once: its job is dropped, which held it."""
+        while self._running:
+            if wait:
+                concurrent.futures.wait(self._running.values(), return_when=concurrent.futures.FIRST_COMPLETED)
+            done = [folder for folder, job in self._running.items() if job.done()]
+            if not done:
+                return
+            for folder in done:
+                self._take_one(folder, self._running.pop(folder))
+
+    def _take_one(self, folder: str, job: Future[tuple[str, dict[str, bytes] | None]]) -> None:
+        try:
+            key, made = job.result()
+        except RuntimeError as exc:
+            self._failed = self._failed or str(exc)
+            return
+        if made is None:  # the very bundle the output holds
+            self._keep(folder, key)
+            return
+        self._done[folder] = (key, sorted(made))
+        for name, data in made.items():
+            if self._place is not None:
+                self._place(folder + name, data)
+                self._in_output.add(folder + name)
+            else:
+                self._files[folder + name] = data
+
+    def _keep(self, folder: str, key: str) -> None:
+        names = self._known[folder].names
+        self._done[folder] = (key, names)
+        self._in_output.update(folder + name for name in names)
+
+    def _bundle(self, folder: str, handed: dict[str, bytes], read_page: ReadPage, key: str | None) -> tuple[str, dict[str, bytes] | None]:
+        """The shard's key and bundle, the bundle None when the output
+        holds it as it is; kept from an earlier build when its key is known or its pages are
+        the same, else made afresh. Runs in the pool."""
+        if key is not None and (files := self._index.stored(folder, key)) is not None:
+            return key, files
+        pages = {output: handed[output] if output in handed else read_page(output) for output in self._shards[folder]}
+        key = _key(folder, pages, self._language)
+        last = self._known.get(folder)
+        if last is not None and last.key == key and folder in self._on_disk:
+            return key, None
+        if (files := self._index.stored(folder, key)) is not None:
+            return key, files
+        files = pagefind.index_pages(pages, self._language, primary=folder == SEARCH_DIR + "/")
+        self._index.keep(folder, key, files)
+        return key, files
+
+
+def _key(folder: str, pages: dict[str, bytes], language: str) -> str:
+    """What the shard's bundle depends on."""
+    digest = hashlib.sha256(f"{pagefind.version()}\0{language}\0{folder}\0".encode())
+    for output in sorted(pages):
+        digest.update(output.encode() + b"\0" + hashlib.sha256(pages[output]).digest())
+    return digest.hexdigest()
+
+
+def _pages_digest(folder: str, outputs: list[str], digests: Mapping[str, str], language: str) -> str:
+    """A digest of what the shard's pages were rendered from; "" when one is not known."""
     digest = hashlib.sha256(f"{pagefind.version()}\0{language}\0{folder}\0".encode())
     for output in outputs:
-        digest.update(output.encode() + b"\0" + hashlib.sha256(read_page(output)).digest())
+        rendered_from = digests.get(output)
+        if not rendered_from:
+            return ""
+        digest.update(f"{output}\0{rendered_from}\0".encode())
     return digest.hexdigest()
 
 

@@ -22,12 +22,22 @@ INDEX_TIMEOUT = 300  # seconds; a hung indexer helps nobody
 
 @lru_cache(maxsize=1)
 def executable() -> str | None:
-    """The Pagefind binary the `pagefind` package ships, or None."""
+    """The Pagefind binary the `pagefind[extended]` package ships, or None.
+
+    Asked of the binary's own package first: Pagefind's finder is in `pagefind.service`,
+    whose import (asyncio and the service's types) costs a build that finds its index up
+    to date more than the rest of its index step."""
     try:
-        from pagefind.service import get_executable
+        from pagefind_bin_extended import get_executable
     except ImportError:
+        try:
+            from pagefind.service import get_executable  # type: ignore[assignment]
+        except ImportError:
+            return None
+    try:
+        found = get_executable()
+    except FileNotFoundError:
         return None
-    found = get_executable()
     return None if found is None else str(found)
 
 
@@ -35,7 +45,7 @@ def executable() -> str | None:
 def unavailable_reason() -> str:
     """Why search cannot be built here, or "" when Pagefind is ready."""
     try:
-        import pagefind.service  # noqa: F401
+        import pagefind  # noqa: F401
     except ImportError:
         return "the pagefind package is not installed"
     if executable() is None:
