@@ -15,7 +15,6 @@ import argparse
 import gzip
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
