@@ -1,6 +1,7 @@
 """The warm paths (an edit, nothing changed, a CI run) do only the work their change calls for."""
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -113,4 +114,22 @@ def test_an_edit_that_renders_no_list_of_replies_saves_their_kept_items_as_they_
     kept = DiskCache(site.root, "fragments").load()["groups"]
     assert kept["partials/reply_entry.html"] == stored["partials/reply_entry.html"]
     assert "Other words" in (site.root / "public/quiet/index.html").read_text(encoding="utf-8")
+    assert files_in(site.root / "public") == clean_build(site.root)
+
+
+def test_an_edit_that_renders_lists_of_replies_keeps_every_item_it_did_not_ask_for(site, tmp_path):
+    """An essay with replies edited renders its reply pages again: the entries they ask
+    for are read from the kept items one by one, the rest are saved again as they were
+    read, beside the entries the edit made, and the output is a clean build's."""
+    for number in range(4):
+        site.essay(f"e{number}/index.md", title=f"Essay {number}", date=f"2025-01-0{number + 1}", body=f"Words {number}.")
+        site.write(f"content/e{number}/replies/r1.md", f"---\nauthor: Reader {number}\ndate: 2025-02-01\n---\nA reply.\n")
+    assert not build(site.root, REPO, tmp_path / "runner")["up_to_date"]
+    stored = zlib.decompress(DiskCache(site.root, "fragments").load()["groups"]["partials/reply_entry.html"]).splitlines()
+
+    site.essay("e0/index.md", title="Essay 0", date="2025-01-01", body="Words 0, and a second thought.")
+    assert 0 < build(site.root, REPO, tmp_path / "runner")["rendered"]
+    kept = zlib.decompress(DiskCache(site.root, "fragments").load()["groups"]["partials/reply_entry.html"]).splitlines()
+    assert set(stored) < set(kept)
+    assert "second thought" in (site.root / "public/e0/index.html").read_text(encoding="utf-8")
     assert files_in(site.root / "public") == clean_build(site.root)

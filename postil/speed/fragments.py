@@ -68,11 +68,15 @@ class Fragments:
     def __init__(self) -> None:
         self._outputs: dict[tuple, _Fragment] = {}
         self._packed: list[bytes] = []  # outputs made by workers, as `take_added` packed them
-        # The last run's outputs by template, packed as read from disk: a group is taken in
-        # when a page first asks for one of its partials, so a run that renders a few pages
-        # does not unpack the thousands of items of lists it never renders, and saves them
-        # again as they came (the replies' entries were half of an edit's saving and loading).
+        # The last run's outputs by template, packed as read from disk. A group is opened
+        # when a page first asks for one of its partials, and then only indexed: an item is
+        # parsed when asked for. So a run that renders a few pages neither unpacks the
+        # thousands of items of the lists it never renders (the replies' entries: 4,800 at
+        # 1,000 essays) nor packs them again: a group to which this build added nothing is
+        # saved as it came.
         self._stored: dict[str, bytes] = {}
+        self._kept: dict[str, dict[str, bytes]] = {}  # opened groups: an item's key as JSON -> the rest of its line
+        self._grown: set[str] = set()  # groups with outputs made since they were read
         self._owner = os.getpid()  # the process that renders with `_outputs` at hand
         self._used: set[tuple] = set()
         self._used_before: set[tuple] = set()
@@ -93,10 +97,11 @@ class Fragments:
             outputs = _unpack_fragments(packed)
             self._outputs.update(outputs)
             self._used_before.update(outputs)
+            self._grown.update(key[0] for key in outputs)
         self._packed, self._owner = [], os.getpid()
         self.changed = scope != self._scope
         if self.changed:
-            self._outputs, self._scope, self._keys, self._stored = {}, scope, {}, {}
+            self._outputs, self._scope, self._keys, self._stored, self._kept = {}, scope, {}, {}, {}
         self._bound = (environment, digests, templates, reads)
         environment.globals["cached_partial"] = self
         environment.globals["cached_partial_each"] = self.each
@@ -126,16 +131,22 @@ class Fragments:
             self.changed = True
 
     def saved(self) -> dict:
-        """The outputs to keep for the next run, packed by template (see `restore`)."""
+        """The outputs to keep for the next run, packed by template (see `restore`): a
+        group this build added nothing to as it came."""
         made: dict[str, dict[tuple, _Fragment]] = {}
         # With this build's workers' outputs, not yet taken in here.
-        workers = (item for packed in self._packed for item in _unpack_fragments(packed).items())
-        for key, fragment in itertools.chain(self._outputs.items(), workers):
+        workers = {key: fragment for packed in self._packed for key, fragment in _unpack_fragments(packed).items()}
+        for key, fragment in itertools.chain(self._outputs.items(), workers.items()):
             made.setdefault(key[0], {})[key] = fragment
-        groups = dict(self._stored)
-        for name, outputs in made.items():
-            # A group never taken in may still have grown in the workers.
-            groups[name] = _pack_fragments({**_unpack_fragments(groups[name]), **outputs} if name in groups else outputs)
+        grown = self._grown | {key[0] for key in workers}
+        groups = {}
+        for name in sorted(self._stored.keys() | made.keys()):
+            if name in self._stored and name not in grown:
+                groups[name] = self._stored[name]
+                continue
+            lines = dict(self._kept[name]) if name in self._kept else _kept_lines(self._stored.get(name, b""))
+            lines.update(_fragment_line(key, fragment) for key, fragment in made.get(name, {}).items())
+            groups[name] = _pack_lines(lines)
         return {"scope": self._scope, "groups": groups}
 
     def restore(self, saved: dict) -> None:
@@ -144,15 +155,21 @@ class Fragments:
         scope, groups = saved.get("scope"), saved.get("groups")
         if not isinstance(scope, str) or not isinstance(groups, dict):
             return
-        self._scope = scope
+        self._scope, self._kept, self._grown = scope, {}, set()
         self._stored = {name: packed for name, packed in groups.items() if isinstance(name, str) and isinstance(packed, bytes)}
 
-    def _open(self, name: str) -> None:
-        """Take in the kept outputs of template `name`; they count as used by the last build."""
-        for key, fragment in _unpack_fragments(self._stored.pop(name)).items():
-            if key[0] == name:
-                self._outputs.setdefault(key, fragment)
-                self._used_before.add(key)
+    def _kept_output(self, name: str, key: tuple) -> _Fragment | None:
+        """The output the last run kept under `key` (a partial of template `name`), if any."""
+        kept = self._kept.get(name)
+        if kept is None:
+            if name not in self._stored:
+                return None
+            kept = self._kept[name] = _kept_lines(self._stored[name])
+        line = kept.get(_key_json(key))
+        fragment = None if line is None else _parse_fragment(line)
+        if fragment is not None:
+            self._outputs[key] = fragment
+        return fragment
 
     def __call__(self, name: str, **values: object) -> markupsafe.Markup:
         assert self._bound is not None, "cached_partial outside a build"
@@ -213,9 +230,7 @@ class Fragments:
         if self._owner == os.getpid():  # a worker's keys would die with it, and weigh on it meanwhile
             self._keys_now[ident] = (tuple(values.values()), key)
         self._used.add(key)
-        if name in self._stored:
-            self._open(name)
-        found = self._outputs.get(key)
+        found = self._outputs.get(key) or self._kept_output(name, key)
         # What the partial read of `discussions` is part of its key, checked on each use.
         if found is not None and discussion_reads.digest(found[1]) == found[2]:
             self._discussions().note(found[1])
@@ -226,6 +241,7 @@ class Fragments:
         digest = discussion_reads.digest(reads)
         if digest is not None:
             self._outputs[key] = self._added[key] = (output, tuple(sorted(reads)), digest)
+            self._grown.add(name)
             self.changed = True
         return output
 
@@ -278,31 +294,77 @@ _UNSEEN = object()
 _Fragment = tuple[markupsafe.Markup, tuple[str, ...], str]
 
 
-def _pack_fragments(outputs: dict[tuple, _Fragment]) -> bytes:
-    """One JSON line per output, compressed as it goes: the home page's thousands of items
-    are packed without their JSON being held whole."""
+def _key_json(key: tuple) -> str:
+    return json.dumps([*key[:2], *map(list, key[2:])])
+
+
+def _fragment_line(key: tuple, fragment: _Fragment) -> tuple[str, bytes]:
+    """An output as its key's JSON and the rest of its line (JSON escapes tabs within
+    strings, so a tab can part the two)."""
+    output, reads, digest = fragment
+    return _key_json(key), json.dumps([str(output), list(reads), digest]).encode("ascii")
+
+
+def _pack_lines(lines: dict[str, bytes]) -> bytes:
+    """One line per output, compressed as it goes: the home page's thousands of items are
+    packed without being held whole."""
     compressor = zlib.compressobj(1)
-    parts = [
-        compressor.compress(json.dumps([[*key[:2], *map(list, key[2:])], str(output), list(reads), digest]).encode("ascii") + b"\n")
-        for key, (output, reads, digest) in outputs.items()
-    ]
+    parts = [compressor.compress(key.encode("ascii") + b"\t" + rest + b"\n") for key, rest in lines.items()]
     parts.append(compressor.flush())
     return b"".join(parts)
 
 
-def _unpack_fragments(packed: bytes) -> dict[tuple, _Fragment]:
-    """What `_pack_fragments` packed; nothing when it is damaged (it only saves time)."""
-    outputs: dict[tuple, _Fragment] = {}
-    try:
-        for line in zlib.decompress(packed).splitlines():
-            key, output, reads, digest = json.loads(line)
-            if not (
-                len(key) >= 2 and isinstance(key[0], str) and isinstance(key[1], str)
-                and all(isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in key[2:])
-                and isinstance(output, str) and isinstance(reads, list) and all(isinstance(read, str) for read in reads) and isinstance(digest, str)
-            ):
-                return {}
-            outputs[(key[0], key[1], *map(tuple, key[2:]))] = (markupsafe.Markup(output), tuple(reads), digest)
-    except (zlib.error, ValueError, TypeError):
+def _pack_fragments(outputs: dict[tuple, _Fragment]) -> bytes:
+    return _pack_lines(dict(_fragment_line(key, fragment) for key, fragment in outputs.items()))
+
+
+def _kept_lines(packed: bytes) -> dict[str, bytes]:
+    """The lines `_pack_lines` packed, by key, not yet parsed; nothing when damaged (they
+    only save time)."""
+    if not packed:
         return {}
+    try:
+        lines = zlib.decompress(packed).splitlines()
+    except zlib.error:
+        return {}
+    kept = {}
+    for line in lines:
+        key, tab, rest = line.partition(b"\t")
+        if not tab:
+            return {}
+        kept[key.decode("ascii", "replace")] = rest
+    return kept
+
+
+def _parse_fragment(line: bytes) -> _Fragment | None:
+    try:
+        output, reads, digest = json.loads(line)
+    except (ValueError, TypeError):
+        return None
+    if isinstance(output, str) and isinstance(reads, list) and all(isinstance(read, str) for read in reads) and isinstance(digest, str):
+        return markupsafe.Markup(output), tuple(reads), digest
+    return None
+
+
+def _parse_key(text: str) -> tuple | None:
+    try:
+        key = json.loads(text)
+    except (ValueError, TypeError):
+        return None
+    if (
+        isinstance(key, list) and len(key) >= 2 and isinstance(key[0], str) and isinstance(key[1], str)
+        and all(isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in key[2:])
+    ):
+        return (key[0], key[1], *map(tuple, key[2:]))
+    return None
+
+
+def _unpack_fragments(packed: bytes) -> dict[tuple, _Fragment]:
+    """What `_pack_fragments` packed, parsed; nothing when it is damaged."""
+    outputs: dict[tuple, _Fragment] = {}
+    for text, line in _kept_lines(packed).items():
+        key, fragment = _parse_key(text), _parse_fragment(line)
+        if key is None or fragment is None:
+            return {}
+        outputs[key] = fragment
     return outputs
