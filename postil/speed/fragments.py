@@ -9,7 +9,6 @@ strings but for the item that changed.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import operator
 import os
@@ -133,19 +132,24 @@ class Fragments:
     def saved(self) -> dict:
         """The outputs to keep for the next run, packed by template (see `restore`): a
         group this build added nothing to as it came."""
-        made: dict[str, dict[tuple, _Fragment]] = {}
-        # With this build's workers' outputs, not yet taken in here.
-        workers = {key: fragment for packed in self._packed for key, fragment in _unpack_fragments(packed).items()}
-        for key, fragment in itertools.chain(self._outputs.items(), workers.items()):
-            made.setdefault(key[0], {})[key] = fragment
-        grown = self._grown | {key[0] for key in workers}
+        outputs: dict[str, list[tuple]] = {}
+        for key in self._outputs:
+            outputs.setdefault(key[0], []).append(key)
+        # This build's workers' outputs, not yet taken in here: their lines as packed.
+        from_workers: dict[str, dict[str, bytes]] = {}
+        for packed in self._packed:
+            for text, line in _kept_lines(packed).items():
+                key = _parse_key(text)
+                if key is not None:
+                    from_workers.setdefault(key[0], {})[text] = line
         groups = {}
-        for name in sorted(self._stored.keys() | made.keys()):
-            if name in self._stored and name not in grown:
+        for name in sorted(self._stored.keys() | outputs.keys() | from_workers.keys()):
+            if name in self._stored and name not in self._grown and name not in from_workers:
                 groups[name] = self._stored[name]
                 continue
             lines = dict(self._kept[name]) if name in self._kept else _kept_lines(self._stored.get(name, b""))
-            lines.update(_fragment_line(key, fragment) for key, fragment in made.get(name, {}).items())
+            lines.update(_fragment_line(key, self._outputs[key]) for key in outputs.get(name, ()))
+            lines.update(from_workers.get(name, {}))
             groups[name] = _pack_lines(lines)
         return {"scope": self._scope, "groups": groups}
 
