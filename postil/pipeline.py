@@ -220,7 +220,9 @@ class Builder:
         """Every essay and reply that the build shows, parsed (or taken from the parse cache),
         and the draft replies it holds back (for `check`). The steps of `meanwhile` are
         taken in this process while worker processes parse essays, if they do."""
-        parsed_essays, parsed_replies = self._memory().parsed.update(sources, config, report, inputs.stats if inputs else None, changed, meanwhile)
+        # Files a fresh clone holds anew were just hashed to see whether anything changed: not twice.
+        hashes = self._record.hashed(inputs) if self._record is not None and inputs is not None else None
+        parsed_essays, parsed_replies = self._memory().parsed.update(sources, config, report, inputs.stats if inputs else None, changed, meanwhile, hashes)
         essays = []
         for parsed in parsed_essays:
             report.extend(parsed.problems)

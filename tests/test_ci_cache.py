@@ -36,10 +36,21 @@ def git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", "-c", "user.name=CI", "-c", "user.email=ci@example.org", *args], cwd=cwd, check=True, capture_output=True)
 
 
-def build(site: Path, code: Path, user_cache: Path) -> dict:
+# The same, also counting how often the build (this process: nothing parses in workers
+# for a few files) opens each file under content/.
+COUNTING_OPENS = (
+    "import collections, json, pathlib, sys\n"
+    "opened = collections.Counter()\n"
+    "content = str(pathlib.Path.cwd() / 'content') + '/'\n"
+    "sys.addaudithook(lambda event, args: event == 'open' and isinstance(args[0], str) and args[0].startswith(content) and opened.update([args[0][len(content):]]))\n"
+    + BUILD.replace("print(json.dumps({", "print(json.dumps({'opened': opened, ")
+)
+
+
+def build(site: Path, code: Path, user_cache: Path, script: str = BUILD) -> dict:
     """Build `site` in a new process running the postil found in `code`."""
     environment = {**os.environ, "PYTHONPATH": str(code), "XDG_CACHE_HOME": str(user_cache), "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run([sys.executable, "-c", BUILD], cwd=site, env=environment, check=True, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", script], cwd=site, env=environment, check=True, capture_output=True, text=True)
     return json.loads(done.stdout)
 
 
@@ -93,6 +104,25 @@ def test_a_fresh_clone_with_the_cache_restored_parses_only_the_edited_essay(repo
     assert build(clean, REPO, tmp_path / "runner-3")["parsed"] == 14
     assert files_in(clone / "public") == files_in(clean / "public")
     assert "Other words." in (clone / "public/e05/index.html").read_text(encoding="utf-8")
+
+
+def test_a_fresh_clone_reads_each_unchanged_source_once(repository, tmp_path):
+    # Whether anything changed and which files to parse again are both told by the files'
+    # bytes when every stat is new: the hash the first took serves the second.
+    build(repository, REPO, tmp_path / "runner-1")
+    clone = tmp_path / "checkout"
+    git("clone", "-q", str(repository), str(clone), cwd=tmp_path)
+    restore(repository, clone)
+    edited = clone / "content/e05.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Words 5.", "Other words."), encoding="utf-8")
+
+    result = build(clone, fresh_install(tmp_path / "install"), tmp_path / "runner-2", COUNTING_OPENS)
+
+    assert result["parsed"] == 1
+    opened = result["opened"]
+    assert opened.pop("e05.md") == 2  # hashed, then parsed
+    assert opened.pop("bundle/figure.svg") == 2  # hashed, then copied into the output
+    assert len(opened) == 13 and set(opened.values()) == {1}, opened
 
 
 def age(folder: Path) -> None:

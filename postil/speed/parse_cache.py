@@ -182,6 +182,10 @@ def _stored_size(entries: Iterable[Entry]) -> int:
     return total
 
 
+# Per file, the hash of its bytes as a caller took it: (stat when taken, when, sha256 hex).
+Hashes = dict[str, tuple[tuple[int, int, int], int, str]]
+
+
 def _stat_key(status: os.stat_result) -> tuple[int, int, int]:
     return (status.st_size, status.st_mtime_ns, status.st_ino)
 
@@ -203,11 +207,14 @@ class ParsedSources:
 
     def update(
         self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None,
-        changed: set[str] | None = None, meanwhile: Iterable[object] | None = None,
+        changed: set[str] | None = None, meanwhile: Iterable[object] | None = None, hashes: Hashes | None = None,
     ) -> tuple[list[Parsed], list[ParsedReply]]:
         """Parse results for every essay and reply file in `sources`, in discovery order.
 
-        `stats` may give files' (size, mtime_ns, inode) as the caller just read them.
+        `stats` may give files' (size, mtime_ns, inode) as the caller just read them, and
+        `hashes` the sha256 of files' bytes the caller took at that stat this very run
+        (path → (stat, when taken, hash)): a file whose stat is new is then not read again
+        to learn that its bytes are not (every file of a fresh clone).
         `changed` may name the only files and folders that changed since the last update
         (a watcher's word): the others are not even stat'ed. `meanwhile` is other work,
         in steps, taken while worker processes parse essays, if they do (see
@@ -231,7 +238,7 @@ class ParsedSources:
             reusable = edited
         fresh: dict[str, Entry] = {}
         essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
-        self._refresh(essay_jobs, config, reusable, fresh, report, stats or {}, changed, meanwhile)
+        self._refresh(essay_jobs, config, reusable, fresh, report, stats or {}, changed, meanwhile, hashes or {})
         # Replies come second: their links resolve against their essay's URL, which a slug may move.
         essay_urls = {
             entry.result.essay.bundle_dir: entry.result.essay.url_path
@@ -243,7 +250,7 @@ class ParsedSources:
             for bundle, paths in sorted(sources.replies.items())
             for path in paths
         ]
-        self._refresh(reply_jobs, config, reusable, fresh, report, stats or {}, changed)
+        self._refresh(reply_jobs, config, reusable, fresh, report, stats or {}, changed, None, hashes or {})
         # A build into a folder has no next update, and would hold a job per file meanwhile.
         self._jobs = None if self.persist else _Jobs(sources, essay_jobs, reply_jobs, {job.path: job for job in (*essay_jobs, *reply_jobs)})
         self._known = None
@@ -313,6 +320,7 @@ class ParsedSources:
     def _refresh(
         self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
         report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None, meanwhile: Iterable[object] | None = None,
+        hashes: Hashes | None = None,
     ) -> None:
         """Put an entry for every job into `fresh`: from `previous` when the file is unchanged."""
         stale: list[_Job] = []
@@ -331,7 +339,7 @@ class ParsedSources:
                 stale.append(job)
             elif status == entry.stat and status[1] < entry.recorded_ns - RACY_NANOSECONDS:
                 fresh[job.path] = entry
-            elif (same := self._same_bytes(job.path, status, entry)) is not None:
+            elif (same := self._same_bytes(job.path, status, entry, (hashes or {}).get(job.path))) is not None:
                 fresh[job.path] = same
             else:
                 stale.append(job)
@@ -350,16 +358,21 @@ class ParsedSources:
         # Taken as they come, so that only a few results at a time hold their bulky values.
         map_in_processes(_Worker(self.site_root, config, previous), stale, each=take, keep=False, meanwhile=meanwhile)
 
-    def _same_bytes(self, path: str, status: tuple[int, int, int], entry: Entry) -> Entry | None:
+    def _same_bytes(self, path: str, status: tuple[int, int, int], entry: Entry, hashed: tuple[tuple[int, int, int], int, str] | None) -> Entry | None:
         """`entry` with the file's new stat when its bytes are still those it was parsed
         from, else None. Reading and hashing here costs ~30 µs a file, far less than
-        sending it to a worker: a fresh checkout (every stat new) re-parses nothing."""
-        try:
-            with open(os.path.join(self.site_root, path), "rb") as stream:
-                digest = hashlib.sha256(stream.read()).hexdigest()
-        except OSError:
-            return None
-        return replace(entry, stat=status, recorded_ns=time.time_ns()) if digest == entry.digest else None
+        sending it to a worker: a fresh checkout (every stat new) re-parses nothing. A
+        hash the caller took at this stat (`hashed`) spares reading the file again."""
+        if hashed is not None and hashed[0] == status:
+            digest, recorded_ns = hashed[2], hashed[1]
+        else:
+            try:
+                with open(os.path.join(self.site_root, path), "rb") as stream:
+                    digest = hashlib.sha256(stream.read()).hexdigest()
+            except OSError:
+                return None
+            recorded_ns = time.time_ns()
+        return replace(entry, stat=status, recorded_ns=recorded_ns) if digest == entry.digest else None
 
     def _stored(self, entry: Entry) -> Entry:
         """`entry` with its bulky values moved to the values file (when there is one)."""

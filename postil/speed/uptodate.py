@@ -180,6 +180,13 @@ class BuildRecord:
         self._contents.save()
         return True
 
+    def hashed(self, inputs: Inputs) -> dict[str, tuple[Stat, int, str]]:
+        """The hash of each of `inputs` that `unchanged(inputs)` took (or found taken at the
+        same stat), by name (a source's name is its site path): (stat, when taken, sha256).
+        The parse cache takes them rather than read and hash every file of a fresh clone
+        again. Empty for inputs it did not look at last: a file may have changed since, not its stat."""
+        return self._contents.looked_at if self._contents.looked_at_for(inputs) else {}
+
     def intact(self) -> set[str]:
         """Output files that are still exactly as the last build wrote them."""
         written = self._saved.get("manifest", {})
@@ -215,6 +222,7 @@ class InputContents:
         self._taken: dict[str, tuple[Stat, int, str]] | None = None  # the hashes of the inputs last looked at, when any was new
         self._looked_at: Inputs | None = None
         self.digest = ""  # of the inputs last looked at
+        self.looked_at: dict[str, tuple[Stat, int, str]] = {}  # name → (stat, when hashed, hash) of the inputs last looked at
 
     def digest_of(self, inputs: Inputs) -> str:
         """One digest of every input's name and bytes (and the config, options and code); a
@@ -242,8 +250,12 @@ class InputContents:
                     pass
             hasher.update(f"{name}\0{hashes[name][2] if name in hashes else 'missing'}\n".encode())
         self._taken = hashes if new or hashes.keys() != self._hashes.keys() else None
-        self._looked_at, self.digest = inputs, hasher.hexdigest()
+        self._looked_at, self.looked_at, self.digest = inputs, hashes, hasher.hexdigest()
         return self.digest
+
+    def looked_at_for(self, inputs: Inputs) -> bool:
+        """Whether `looked_at` holds the hashes of these very inputs."""
+        return inputs is self._looked_at
 
     def save(self) -> None:
         """Keep the hashes last taken for the next run, when any differ from those kept."""
