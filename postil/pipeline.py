@@ -24,7 +24,6 @@ has work to do: finding that nothing changed must take a fraction of a second.
 """
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -294,11 +293,12 @@ class Builder:
         # still being rendered.
         edited = _edited_essays(site, changed) if early is not None and changed else set()
         first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
-        pages = itertools.chain(site_pages(site, config), reply_pages(site, config))
         environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
         return memory.renders.render(
-            pages, environment, environment_key, PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report, search and search.rendered),
+            site_pages(site, config), environment, environment_key, PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report, search and search.rendered),
             memory.parsed.digests(), self._record.intact() if self._record is not None else (), first, early and self._guarded(early, report),
+            # The pages of replies are made from the site's replies (and the config) alone.
+            {"replies": (site.replies, reply_pages(site, config))},
         )
 
     def _gather(self, site: Site, assets: Assets, renders: Renders, report: Report) -> dict[str, bytes]:
@@ -366,7 +366,7 @@ class Builder:
         memory, record, out_dir = self._memory(), self._record, self.options.out_dir
         if out_dir is not None and record is not None and inputs is not None:
             changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
-            record.save(inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads)
+            record.save(inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads, memory.renders.families)
             memory.save()
             return changed_outputs
         previous, self._files = self._files, files

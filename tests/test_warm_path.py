@@ -133,3 +133,35 @@ def test_an_edit_that_renders_lists_of_replies_keeps_every_item_it_did_not_ask_f
     assert set(stored) < set(kept)
     assert "second thought" in (site.root / "public/e0/index.html").read_text(encoding="utf-8")
     assert files_in(site.root / "public") == clean_build(site.root)
+
+
+def test_an_edit_the_reply_pages_do_not_show_leaves_them_undigested_and_one_they_show_renders_them(site, monkeypatch):
+    """The pages of replies are made from the site's replies alone: while those are the
+    last run's, a new run takes each page's context digest from its record instead of
+    digesting thousands of contexts; a change they show (a retitled essay with replies)
+    still renders the pages that show it, as a clean build would."""
+    from postil.pipeline import BuildOptions, Builder
+
+    for number in range(3):
+        site.essay(f"e{number}/index.md", title=f"Essay {number}", date=f"2025-01-0{number + 1}", body=f"Words {number}.")
+        for reader in range(10):
+            site.write(f"content/e{number}/replies/r{reader}.md", f"---\nauthor: Reader {number}-{reader}\ndate: 2025-02-01\n---\nA reply.\n")
+    site.essay("quiet.md", title="Quiet", date="2025-01-09", body="No replies here.")
+    options = BuildOptions(out_dir=site.root / "public")
+    Builder(site.root, options).build()
+    assert len(list((site.root / "public/replies").rglob("index.html"))) == 31  # a page per reader, and the list
+
+    digested: list[dict] = []
+    of_context = Digests.of_context
+    monkeypatch.setattr(Digests, "of_context", lambda self, context: digested.append(context) or of_context(self, context))
+    site.essay("quiet.md", title="Quiet", date="2025-01-09", body="Other words, and more of them.")
+    edit = Builder(site.root, options).build()  # a new run: what it knows of the last comes from disk
+    assert edit.parsed == 1 and 0 < edit.rendered < 10
+    assert digested and not [context["page_path"] for context in digested if context["page_path"].startswith("replies/")]
+    assert files_in(site.root / "public") == clean_build(site.root)
+
+    site.essay("e1/index.md", title="Essay One, retitled", date="2025-01-02", body="Words 1.")
+    retitled = Builder(site.root, options).build()
+    assert retitled.rendered > 10  # the reader pages of the essay's replies, among others
+    assert "Essay One, retitled" in (site.root / "public/replies/reader-1-3/index.html").read_text(encoding="utf-8")
+    assert files_in(site.root / "public") == clean_build(site.root)

@@ -13,11 +13,18 @@ correctness.
 Within one process (the dev server) a page whose context holds the very objects of the
 last build is not even digested (`same_data`). Inside pages, the items of lists are
 reused on the same principle (see fragments.py).
+
+Some pages are made, all together, from one value of the site model and the config: the
+thousands of pages of replies by author come from the site's list of replies alone. The
+driver hands such a family of pages with that value; when its digest is the one of the
+last build, each page's context digest is the one it had then (kept per page), and the
+pages are not digested one by one. When the value changed, they are, so that only the
+pages whose own context changed are rendered again.
 """
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
 from typing import Callable, NamedTuple
 
 import jinja2
@@ -85,9 +92,13 @@ class RenderCache:
     _read_digests: dict[tuple[str, ...], ReadsDigest] = dataclasses.field(default_factory=dict)  # see DiscussionReads
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
-    def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]]) -> None:
-        """Take the scope, page digests and reads of an earlier build (as kept on disk)."""
-        self.scope, self.digests, self.reads, self._inputs = scope, digests, reads, {}
+    # Per family of pages (see the module's docstring): the digest of the value they were
+    # made from, and the context digest of each of its pages that is current.
+    families: dict[str, tuple[str, dict[str, str]]] = dataclasses.field(default_factory=dict)
+
+    def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]], families: dict[str, tuple[str, dict[str, str]]]) -> None:
+        """Take the scope, page digests, reads and families of an earlier build (as kept on disk)."""
+        self.scope, self.digests, self.reads, self.families, self._inputs = scope, digests, reads, families, {}
 
     def render(
         self,
@@ -99,6 +110,7 @@ class RenderCache:
         on_disk: Container[str] = (),
         first: list[list[Page]] | None = None,
         early: Callable[[dict[str, bytes]], None] | None = None,
+        families: Mapping[str, tuple[object, Iterable[Page]]] | None = None,
     ) -> Renders:
         """Render the pages whose inputs changed; `render_many` is given only those and
         returns, for each, its bytes (None when it failed) and what it read of `discussions`.
@@ -113,6 +125,9 @@ class RenderCache:
         then the lists it is in, seen to in order before all others; the bytes of each
         group's pages rendered afresh are handed to `early`, so that they can be shown
         while the rest of the site is checked.
+
+        `families` names pages made together from one value (with the config and nothing
+        else) as (that value, its pages): they come after `pages` (see the module's docstring).
         """
         equip(environment)
         check = _Staleness(self, environment, environment_key, known, on_disk)
@@ -130,6 +145,8 @@ class RenderCache:
                         early(shown)
                     rendered.update(made)
             pages = list(pages)  # made only now: `first` need not wait for every page to be listed
+            for name, (value, made) in (families or {}).items():
+                pages += check.family(name, value, made)
             rest = [page for page in pages if page.output not in done and check.is_stale(page)]
             rendered.update(zip((page.output for page in rest), render_many(rest)))
         finally:
@@ -164,9 +181,20 @@ class RenderCache:
             if output not in fresh:
                 inputs.pop(output, None)
         self.scope, self.digests, self.reads, self._inputs = check.scope, fresh, reads, inputs
+        self.families = {name: (family.digest, {output: context for output, context in family.contexts.items() if output in fresh}) for name, family in check.families.items() if family.digest is not None}
         self._frozen, self._read_digests = check.digests.frozen, check.reads.memo
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, check.kept, written)
+
+
+@dataclasses.dataclass
+class _Family:
+    """Pages made together from one value: its digest (None: unknown), the context digest
+    of each page when the value last had that digest, and those this build takes."""
+
+    digest: str | None
+    previous: dict[str, str]
+    contexts: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 class _Staleness:
@@ -184,6 +212,17 @@ class _Staleness:
         self.fresh: dict[str, str] = {}  # the digest of each page found current or rendered
         self.kept: list[str] = []  # pages current in the previous output folder
         self.inputs: dict[str, PageInputs] = {}
+        self.families: dict[str, _Family] = {}
+        self._family_of: dict[str, _Family] = {}  # output path → the family its page is of
+
+    def family(self, name: str, value: object, pages: Iterable[Page]) -> list[Page]:
+        """The pages of a family made from `value`, noted as such."""
+        digest = self.digests.of(value)
+        kept = self._cache.families.get(name) if self._previous else None
+        family = self.families[name] = _Family(digest, kept[1] if kept is not None and digest is not None and kept[0] == digest else {})
+        pages = list(pages)
+        self._family_of.update((page.output, family) for page in pages)
+        return pages
 
     def is_stale(self, page: Page) -> bool:
         """Whether `page` must be rendered; if not, its digest is noted as current."""
@@ -203,10 +242,14 @@ class _Staleness:
         if template is None:
             return None
         seen = self._cache._inputs.get(page.output)
-        same = seen is not None and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, page.context)
-        context = seen.context_digest if same else self.digests.of_context(page.context)  # type: ignore[union-attr]
+        family = self._family_of.get(page.output)
+        carried = family.previous.get(page.output) if family is not None else None
+        same = carried is None and seen is not None and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, page.context)
+        context = carried or (seen.context_digest if same else self.digests.of_context(page.context))  # type: ignore[union-attr]
         if context is None:
             return None
+        if family is not None and family.digest is not None:
+            family.contexts[page.output] = context
         reads = self._cache.reads.get(page.output) if page.output in self._previous else None
         read = self.reads.digest(reads) if reads is not None else None
         self.inputs[page.output] = PageInputs(page.template, template, page.context, context, read)

@@ -156,9 +156,11 @@ class BuildRecord:
         return list(self._saved.get("warnings", ()))
 
     @property
-    def render_digests(self) -> tuple[str, dict[str, str], dict[str, tuple[str, ...]]]:
-        """The scope, per-page digests and reads of `discussions` the last build rendered from."""
-        return self._saved.get("render_scope", ""), self._saved.get("render_digests", {}), self._saved.get("render_reads", {})
+    def render_digests(self) -> tuple[str, dict[str, str], dict[str, tuple[str, ...]], dict[str, tuple[str, dict[str, str]]]]:
+        """The scope, per-page digests, reads of `discussions` and families of pages the last
+        build rendered from (see render_cache.py)."""
+        saved = self._saved
+        return saved.get("render_scope", ""), saved.get("render_digests", {}), saved.get("render_reads", {}), saved.get("render_families", {})
 
     def unchanged(self, inputs: Inputs) -> bool:
         """True when neither the inputs nor the output changed since the record was made.
@@ -199,6 +201,7 @@ class BuildRecord:
     def save(
         self, inputs: Inputs, written: Manifest, pages: int, warnings: list,
         render_scope: str, render_digests: dict[str, str], render_reads: dict[str, tuple[str, ...]],
+        render_families: dict[str, tuple[str, dict[str, str]]],
     ) -> None:
         contents = self._contents.digest_of(inputs)
         self._contents.save()
@@ -208,6 +211,7 @@ class BuildRecord:
             "inputs": inputs.digest, "recorded_ns": inputs.read_ns, "out_dir": self._name, "contents": contents,
             "manifest": written, "pages": pages, "warnings": warnings,
             "render_scope": render_scope, "render_digests": render_digests, "render_reads": render_reads,
+            "render_families": render_families,
         }
         self._store.save(self._saved)
 
