@@ -160,6 +160,11 @@ def test_an_edit_the_reply_pages_do_not_show_leaves_them_undigested_and_one_they
     assert digested and not [context["page_path"] for context in digested if context["page_path"].startswith("replies/")]
     assert files_in(site.root / "public") == clean_build(site.root)
 
+    (site.root / "public/replies/reader-2-7/index.html").unlink()  # the family's pages are current but for one
+    site.essay("quiet.md", title="Quiet", date="2025-01-09", body="Yet other words.")
+    assert Builder(site.root, options).build().rendered < 10
+    assert files_in(site.root / "public") == clean_build(site.root)
+
     site.essay("e1/index.md", title="Essay One, retitled", date="2025-01-02", body="Words 1.")
     retitled = Builder(site.root, options).build()
     assert retitled.rendered > 10  # the reader pages of the essay's replies, among others

@@ -18,8 +18,9 @@ Some pages are made, all together, from one value of the site model and the conf
 thousands of pages of replies by author come from the site's list of replies alone. The
 driver hands such a family of pages with that value; when its digest is the one of the
 last build, each page's context digest is the one it had then (kept per page), and the
-pages are not digested one by one. When the value changed, they are, so that only the
-pages whose own context changed are rendered again.
+pages are not digested one by one; when every one of them is current, they are not even
+made. When the value changed, they are digested one by one, so that only the pages whose
+own context changed are rendered again.
 """
 from __future__ import annotations
 
@@ -93,10 +94,10 @@ class RenderCache:
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
     # Per family of pages (see the module's docstring): the digest of the value they were
-    # made from, and the context digest of each of its pages that is current.
-    families: dict[str, tuple[str, dict[str, str]]] = dataclasses.field(default_factory=dict)
+    # made from, and the template and context digest of each of its pages that is current.
+    families: dict[str, tuple[str, dict[str, tuple[str, str]]]] = dataclasses.field(default_factory=dict)
 
-    def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]], families: dict[str, tuple[str, dict[str, str]]]) -> None:
+    def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]], families: dict[str, tuple[str, dict[str, tuple[str, str]]]]) -> None:
         """Take the scope, page digests, reads and families of an earlier build (as kept on disk)."""
         self.scope, self.digests, self.reads, self.families, self._inputs = scope, digests, reads, families, {}
 
@@ -145,29 +146,33 @@ class RenderCache:
                         early(shown)
                     rendered.update(made)
             pages = list(pages)  # made only now: `first` need not wait for every page to be listed
+            unmade: list[str] = []  # the outputs of families found current without making their pages
             for name, (value, made) in (families or {}).items():
-                pages += check.family(name, value, made)
+                current = check.family(name, value)
+                if current is None:
+                    pages += check.made(name, made)
+                else:
+                    unmade += current
             rest = [page for page in pages if page.output not in done and check.is_stale(page)]
             rendered.update(zip((page.output for page in rest), render_many(rest)))
         finally:
             self.fragments.end()
         self.rendered_last = len(rendered)
-        return self._remember(pages, rendered, check)
+        return self._remember([*(page.output for page in pages), *unmade], rendered, check)
 
-    def _remember(self, pages: list[Page], rendered: dict[str, Rendered], check: _Staleness) -> Renders:
+    def _remember(self, outputs: list[str], rendered: dict[str, Rendered], check: _Staleness) -> Renders:
         """Keep this build's digests for the next; gather the pages' bytes."""
         fresh, inputs = check.fresh, check.inputs
         files: dict[str, bytes] = {}
         written: list[str] = []
         reads: dict[str, tuple[str, ...]] = {}
-        for page in pages:
-            output = page.output
+        for output in outputs:
             if output in rendered:
                 data, read_now = rendered[output]
                 read = check.reads.digest(read_now)
                 page_inputs = inputs.get(output)
                 if data is not None and page_inputs is not None and read is not None:
-                    fresh[output] = digest_of(page.template, page_inputs.template_digest, page_inputs.context_digest, read)
+                    fresh[output] = digest_of(page_inputs.template, page_inputs.template_digest, page_inputs.context_digest, read)
                     reads[output] = tuple(sorted(read_now))
                     inputs[output] = page_inputs._replace(reads_digest=read)
             else:
@@ -189,12 +194,12 @@ class RenderCache:
 
 @dataclasses.dataclass
 class _Family:
-    """Pages made together from one value: its digest (None: unknown), the context digest
-    of each page when the value last had that digest, and those this build takes."""
+    """Pages made together from one value: its digest (None: unknown), the template and
+    context digest of each page when the value last had that digest, and those this build takes."""
 
     digest: str | None
-    previous: dict[str, str]
-    contexts: dict[str, str] = dataclasses.field(default_factory=dict)
+    previous: dict[str, tuple[str, str]]
+    contexts: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
 
 
 class _Staleness:
@@ -215,11 +220,42 @@ class _Staleness:
         self.families: dict[str, _Family] = {}
         self._family_of: dict[str, _Family] = {}  # output path → the family its page is of
 
-    def family(self, name: str, value: object, pages: Iterable[Page]) -> list[Page]:
-        """The pages of a family made from `value`, noted as such."""
+    def family(self, name: str, value: object) -> list[str] | None:
+        """Begin the family `name` made from `value`. When it is the last build's and every
+        one of its pages is current, note them so and give their outputs; else None, and
+        its pages are to be made (see `made`)."""
         digest = self.digests.of(value)
         kept = self._cache.families.get(name) if self._previous else None
         family = self.families[name] = _Family(digest, kept[1] if kept is not None and digest is not None and kept[0] == digest else {})
+        current = []
+        for output, (template, context) in family.previous.items():
+            page_digest = self._current(output, template, context)
+            if page_digest is None:
+                return None
+            current.append((output, page_digest))
+        if not current:
+            return None
+        for output, page_digest in current:
+            if output not in self._cache._bytes:
+                self.kept.append(output)
+            self.fresh[output] = page_digest
+        family.contexts = family.previous
+        return [output for output, _ in current]
+
+    def _current(self, output: str, template: str, context: str) -> str | None:
+        """The digest of a page from what it was last rendered from, when that still holds
+        and its output is at hand; else None."""
+        template_digest = self.templates.digest(template)
+        reads = self._cache.reads.get(output)
+        read = self.reads.digest(reads) if reads is not None else None
+        if template_digest is None or read is None or not (output in self._cache._bytes or output in self._on_disk):
+            return None
+        digest = digest_of(template, template_digest, context, read)
+        return digest if self._previous.get(output) == digest else None
+
+    def made(self, name: str, pages: Iterable[Page]) -> list[Page]:
+        """The pages of the family `name`, made, and noted as of it."""
+        family = self.families[name]
         pages = list(pages)
         self._family_of.update((page.output, family) for page in pages)
         return pages
@@ -243,13 +279,14 @@ class _Staleness:
             return None
         seen = self._cache._inputs.get(page.output)
         family = self._family_of.get(page.output)
-        carried = family.previous.get(page.output) if family is not None else None
+        kept = family.previous.get(page.output) if family is not None else None
+        carried = kept[1] if kept is not None and kept[0] == page.template else None
         same = carried is None and seen is not None and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, page.context)
         context = carried or (seen.context_digest if same else self.digests.of_context(page.context))  # type: ignore[union-attr]
         if context is None:
             return None
         if family is not None and family.digest is not None:
-            family.contexts[page.output] = context
+            family.contexts[page.output] = (page.template, context)
         reads = self._cache.reads.get(page.output) if page.output in self._previous else None
         read = self.reads.digest(reads) if reads is not None else None
         self.inputs[page.output] = PageInputs(page.template, template, page.context, context, read)

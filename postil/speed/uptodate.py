@@ -156,7 +156,7 @@ class BuildRecord:
         return list(self._saved.get("warnings", ()))
 
     @property
-    def render_digests(self) -> tuple[str, dict[str, str], dict[str, tuple[str, ...]], dict[str, tuple[str, dict[str, str]]]]:
+    def render_digests(self) -> tuple[str, dict[str, str], dict[str, tuple[str, ...]], dict[str, tuple[str, dict[str, tuple[str, str]]]]]:
         """The scope, per-page digests, reads of `discussions` and families of pages the last
         build rendered from (see render_cache.py)."""
         saved = self._saved
@@ -201,7 +201,7 @@ class BuildRecord:
     def save(
         self, inputs: Inputs, written: Manifest, pages: int, warnings: list,
         render_scope: str, render_digests: dict[str, str], render_reads: dict[str, tuple[str, ...]],
-        render_families: dict[str, tuple[str, dict[str, str]]],
+        render_families: dict[str, tuple[str, dict[str, tuple[str, str]]]],
     ) -> None:
         contents = self._contents.digest_of(inputs)
         self._contents.save()
