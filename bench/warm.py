@@ -1,0 +1,121 @@
+"""The warm paths of `postil build`, paired against another checkout: CPU seconds and wall.
+
+    python bench/warm.py --against /work/wt/pre            # 1,000 essays, search off, 5 rounds
+    python bench/warm.py --against /tmp/base --essays 100 --search
+    python bench/warm.py --against /tmp/base --ci          # also a CI run (see run.py's --ci)
+
+Each checkout builds its own copy of the same corpus (its caches are its own), then the
+rounds alternate between them: one essay edited, nothing changed, and with --ci a fresh
+clone with the cache and output restored, one essay edited or none. On a shared machine
+wall-clock times are noise: compare the CPU seconds (user + system of the build and any
+worker it waited for), as medians.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import DEFAULT_GENERATOR, REPO, generate  # noqa: E402
+
+GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of `command`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def installed(checkout: Path, target: Path) -> Path:
+    """`checkout`'s postil copied afresh and compiled, as `pip install` on a runner leaves it."""
+    shutil.rmtree(target, ignore_errors=True)
+    for name in ("postil", "templates", "theme"):
+        shutil.copytree(checkout / name, target / name, copy_function=shutil.copyfile, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(target)], check=True)
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--against", type=Path, required=True, help="the other checkout")
+    parser.add_argument("--essays", type=int, default=1000)
+    parser.add_argument("--replies", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--search", action="store_true", help="keep Pagefind search on")
+    parser.add_argument("--ci", action="store_true", help="also a fresh clone with cache and output restored")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/postil-warm-bench"))
+    parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
+    args = parser.parse_args()
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # else every run compiles postil again
+
+    corpus = args.work / "corpus"
+    generate(args.generator, corpus, args.essays, args.replies, "postil")
+    if not args.search:
+        with open(corpus / "pyproject.toml", "a", encoding="utf-8") as config:
+            config.write("search = false\n")
+    checkouts = {"this": REPO, "other": args.against.resolve()}
+    command = [sys.executable, "-m", "postil", "build"]
+    sites, environments = {}, {}
+    for name, checkout in checkouts.items():
+        site = sites[name] = args.work / name
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.copytree(corpus, site)
+        for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "site"]):
+            subprocess.run(GIT + step, cwd=site, check=True)
+        environments[name] = {**os.environ, "PYTHONPATH": str(checkout)}
+        subprocess.run(command, cwd=site, env=environments[name], check=True, stdout=subprocess.DEVNULL)
+        if args.ci:
+            for folder in (".postil-cache", "public"):
+                shutil.copytree(site / folder, args.work / f"saved-{name}" / folder, copy_function=shutil.copy2, dirs_exist_ok=True)
+    time.sleep(2.5)  # past the caches' racy-clean window, as a real pause is
+    essays = sorted((corpus / "content").glob("*.md"))
+    essay = essays[len(essays) // 2].relative_to(corpus)
+
+    samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for number in range(args.rounds):
+        for name in checkouts:
+            site, environment = sites[name], environments[name]
+            edited = site / essay
+            edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
+            samples.setdefault(("one essay edited", name), []).append(timed(command, site, environment))
+            samples.setdefault(("nothing changed", name), []).append(timed(command, site, environment))
+            if args.ci:
+                for edit in (True, False):
+                    clone = args.work / "clone"
+                    shutil.rmtree(clone, ignore_errors=True)
+                    subprocess.run(GIT + ["clone", "-q", str(site), str(clone)], check=True)
+                    for folder in (".postil-cache", "public"):
+                        shutil.copytree(args.work / f"saved-{name}" / folder, clone / folder, copy_function=shutil.copy2)
+                    if edit:
+                        (clone / essay).write_text((clone / essay).read_text(encoding="utf-8") + f"\n\nA CI edit, number {number}.\n", encoding="utf-8")
+                    user_cache = args.work / "user-cache"
+                    shutil.rmtree(user_cache, ignore_errors=True)
+                    runner = {**os.environ, "PYTHONPATH": str(installed(checkouts[name], args.work / "install")), "XDG_CACHE_HOME": str(user_cache)}
+                    what = "CI, one essay edited" if edit else "CI, nothing changed"
+                    samples.setdefault((what, name), []).append(timed(command, clone, runner))
+
+    search = "on" if args.search else "off"
+    print(f"{args.essays} essays, {args.replies} replies per bundle, search {search}, {args.rounds} rounds; medians, CPU (wall)")
+    print(f"  {'':<24} {'this':>16} {'other':>16}   CPU this/other")
+    for what in dict.fromkeys(what for what, _ in samples):
+        this, other = samples[what, "this"], samples[what, "other"]
+        cpu = [statistics.median(cpu for _, cpu in runs) for runs in (this, other)]
+        wall = [statistics.median(wall for wall, _ in runs) for runs in (this, other)]
+        print(f"  {what:<24} {cpu[0]:7.3f} ({wall[0]:5.2f}) {cpu[1]:7.3f} ({wall[1]:5.2f})   {cpu[0] / cpu[1]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
