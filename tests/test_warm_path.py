@@ -170,3 +170,51 @@ def test_an_edit_the_reply_pages_do_not_show_leaves_them_undigested_and_one_they
     assert retitled.rendered > 10  # the reader pages of the essay's replies, among others
     assert "Essay One, retitled" in (site.root / "public/replies/reader-1-3/index.html").read_text(encoding="utf-8")
     assert files_in(site.root / "public") == clean_build(site.root)
+
+
+def test_the_output_folder_is_checked_by_its_recorded_files_and_folders_not_walked(built_site, monkeypatch):
+    """Nothing changed: a stat of each file and folder the last build recorded tells that
+    the output is intact, with no folder listed; a name added to a folder, even in the
+    clock tick of the record, is still found, and the next build removes it."""
+    import os
+
+    from postil.pipeline import BuildOptions, Builder
+    from postil.speed import uptodate
+
+    options = BuildOptions(out_dir=built_site.root / "public")
+    listed: list[str] = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(os.fspath(path)) or scandir(path))
+    public = str((built_site.root / "public").resolve())
+
+    folder = built_site.root / "public/e3"
+    before = folder.stat()
+    (folder / "stray.html").write_text("not from the site", encoding="utf-8")
+    os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))  # as if in the clock tick of the record
+    assert not Builder(built_site.root, options).build().up_to_date
+    assert not (built_site.root / "public/e3/stray.html").exists()
+
+    monkeypatch.setattr(uptodate, "RACY_NANOSECONDS", 0)  # as when the record is older than a clock tick
+    listed.clear()
+    assert Builder(built_site.root, options).build().up_to_date
+    assert not [path for path in listed if path.startswith(public)]
+
+    (built_site.root / "public/e2/stray.html").write_text("not from the site", encoding="utf-8")
+    assert not Builder(built_site.root, options).build().up_to_date
+    assert files_in(built_site.root / "public") == clean_build(built_site.root)
+
+
+def test_a_reply_page_that_failed_fails_the_next_build_too_though_its_family_is_unchanged(site):
+    """The dev server's next build, with nothing changed: the pages of replies that were
+    current are not made again, but the one that failed is, and fails the build again."""
+    from postil.errors import PostilError
+    from postil.pipeline import BuildOptions, Builder
+
+    for reader in range(3):
+        site.essay(f"e{reader}/index.md", title=f"Essay {reader}", date=f"2025-01-0{reader + 1}", body="Words.")
+        site.write(f"content/e{reader}/replies/r1.md", f"---\nauthor: Reader {reader}\ndate: 2025-02-01\n---\nA reply.\n")
+    site.write("templates/replies_author.html", '{% extends "replies.html" %}{% block main %}{{ author }}{{ [][1] if author == "Reader 1" }}{% endblock %}\n')
+    builder = Builder(site.root, BuildOptions(out_dir=None))
+    for _ in range(2):
+        with pytest.raises(PostilError, match="replies_author.html"):
+            builder.build([])

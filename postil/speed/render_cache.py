@@ -94,10 +94,11 @@ class RenderCache:
     rendered_last: int = 0  # how many pages the last call really rendered (for tests and figures)
 
     # Per family of pages (see the module's docstring): the digest of the value they were
-    # made from, and the template and context digest of each of its pages that is current.
-    families: dict[str, tuple[str, dict[str, tuple[str, str]]]] = dataclasses.field(default_factory=dict)
+    # made from, and for each of its pages the template and context digest it is current
+    # for (None: it is not, as when it failed to render).
+    families: dict[str, tuple[str, dict[str, tuple[str, str] | None]]] = dataclasses.field(default_factory=dict)
 
-    def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]], families: dict[str, tuple[str, dict[str, tuple[str, str]]]]) -> None:
+    def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]], families: dict[str, tuple[str, dict[str, tuple[str, str] | None]]]) -> None:
         """Take the scope, page digests, reads and families of an earlier build (as kept on disk)."""
         self.scope, self.digests, self.reads, self.families, self._inputs = scope, digests, reads, families, {}
 
@@ -186,7 +187,10 @@ class RenderCache:
             if output not in fresh:
                 inputs.pop(output, None)
         self.scope, self.digests, self.reads, self._inputs = check.scope, fresh, reads, inputs
-        self.families = {name: (family.digest, {output: context for output, context in family.contexts.items() if output in fresh}) for name, family in check.families.items() if family.digest is not None}
+        self.families = {
+            name: (family.digest, {output: context if output in fresh else None for output, context in family.contexts.items()})
+            for name, family in check.families.items() if family.digest is not None
+        }
         self._frozen, self._read_digests = check.digests.frozen, check.reads.memo
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, check.kept, written)
@@ -195,11 +199,12 @@ class RenderCache:
 @dataclasses.dataclass
 class _Family:
     """Pages made together from one value: its digest (None: unknown), the template and
-    context digest of each page when the value last had that digest, and those this build takes."""
+    context digest of each page when the value last had that digest (None: not current),
+    and those this build takes."""
 
     digest: str | None
-    previous: dict[str, tuple[str, str]]
-    contexts: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
+    previous: dict[str, tuple[str, str] | None]
+    contexts: dict[str, tuple[str, str] | None] = dataclasses.field(default_factory=dict)
 
 
 class _Staleness:
@@ -228,8 +233,8 @@ class _Staleness:
         kept = self._cache.families.get(name) if self._previous else None
         family = self.families[name] = _Family(digest, kept[1] if kept is not None and digest is not None and kept[0] == digest else {})
         current = []
-        for output, (template, context) in family.previous.items():
-            page_digest = self._current(output, template, context)
+        for output, kept in family.previous.items():
+            page_digest = None if kept is None else self._current(output, *kept)
             if page_digest is None:
                 return None
             current.append((output, page_digest))
@@ -258,6 +263,7 @@ class _Staleness:
         family = self.families[name]
         pages = list(pages)
         self._family_of.update((page.output, family) for page in pages)
+        family.contexts.update((page.output, None) for page in pages)  # until digested
         return pages
 
     def is_stale(self, page: Page) -> bool:

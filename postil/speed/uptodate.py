@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +118,32 @@ def manifest(folder: Path | str, links_within: str | None = None) -> Manifest:
     return found
 
 
+def _folder_times(root: str, files: Manifest) -> dict[str, int] | None:
+    """The modification time of the output folder and of every folder in it, by path
+    inside it ("" for itself); None when one cannot be read."""
+    times = {}
+    try:
+        for folder in _names_by_folder(files):
+            times[folder] = os.stat(f"{root}/{folder}" if folder else root).st_mtime_ns
+    except OSError:
+        return None
+    return times
+
+
+def _names_by_folder(files: Manifest) -> dict[str, set[str]]:
+    """The names each folder holds (files and folders), by the folder's path ("" for the top)."""
+    names: dict[str, set[str]] = {"": set()}
+    for path in files:
+        folder, _, name = path.rpartition("/")
+        while True:
+            known = folder in names
+            names.setdefault(folder, set()).add(name)
+            if known or not folder:
+                break
+            folder, _, name = folder.rpartition("/")
+    return names
+
+
 def last_output(site_root: Path) -> Path | None:
     """The folder the site's last build wrote, as its record says."""
     out_dir = DiskCache(site_root, "build").load().get("out_dir")
@@ -145,7 +172,39 @@ class BuildRecord:
 
     def scan(self) -> None:
         """Look at the output folder as it is now (someone may have changed it)."""
-        self.found = manifest(self.out_dir)
+        self.found = self._recorded_files() or manifest(self.out_dir)
+
+    def _recorded_files(self) -> Manifest | None:
+        """The output folder's files, found by looking at the recorded ones alone, when no
+        folder in it had a name added, removed or renamed since the record was made; else
+        None. A folder's modification time says so, but for one changed in the clock tick
+        of the record: its names are listed. A stat per file and folder, where walking
+        the folder (a folder per page) costs twice as much."""
+        written, folders = self._saved.get("manifest"), self._saved.get("folders")
+        if not written or not isinstance(folders, dict):
+            return None
+        root, recorded_ns = self.out_dir, self._saved.get("folders_ns", 0)
+        racy = []
+        try:
+            for folder, mtime_ns in folders.items():
+                status = os.stat(f"{root}/{folder}" if folder else root)
+                if status.st_mtime_ns != mtime_ns or not stat.S_ISDIR(status.st_mode):
+                    return None
+                if mtime_ns >= recorded_ns - RACY_NANOSECONDS:
+                    racy.append(folder)
+            if racy:
+                names = _names_by_folder(written)
+                if any({entry.name for entry in os.scandir(f"{root}/{folder}" if folder else root)} != names.get(folder) for folder in racy):
+                    return None
+            found: Manifest = {}
+            for name in written:
+                status = os.stat(f"{root}/{name}")
+                if stat.S_ISDIR(status.st_mode):
+                    return None
+                found[name] = (status.st_size, status.st_mtime_ns)
+        except OSError:
+            return None
+        return found
 
     @property
     def pages(self) -> int:
@@ -156,7 +215,7 @@ class BuildRecord:
         return list(self._saved.get("warnings", ()))
 
     @property
-    def render_digests(self) -> tuple[str, dict[str, str], dict[str, tuple[str, ...]], dict[str, tuple[str, dict[str, tuple[str, str]]]]]:
+    def render_digests(self) -> tuple[str, dict[str, str], dict[str, tuple[str, ...]], dict[str, tuple[str, dict[str, tuple[str, str] | None]]]]:
         """The scope, per-page digests, reads of `discussions` and families of pages the last
         build rendered from (see render_cache.py)."""
         saved = self._saved
@@ -201,15 +260,16 @@ class BuildRecord:
     def save(
         self, inputs: Inputs, written: Manifest, pages: int, warnings: list,
         render_scope: str, render_digests: dict[str, str], render_reads: dict[str, tuple[str, ...]],
-        render_families: dict[str, tuple[str, dict[str, tuple[str, str]]]],
+        render_families: dict[str, tuple[str, dict[str, tuple[str, str] | None]]],
     ) -> None:
         contents = self._contents.digest_of(inputs)
         self._contents.save()
         # Stamped with when the inputs were looked at, not now: an input changed while the
         # build ran, in the clock tick of its last change, is then within the racy window.
+        folders_ns = time.time_ns()
         self._saved = {
             "inputs": inputs.digest, "recorded_ns": inputs.read_ns, "out_dir": self._name, "contents": contents,
-            "manifest": written, "pages": pages, "warnings": warnings,
+            "folders": _folder_times(self.out_dir, written), "folders_ns": folders_ns, "manifest": written, "pages": pages, "warnings": warnings,
             "render_scope": render_scope, "render_digests": render_digests, "render_reads": render_reads,
             "render_families": render_families,
         }
