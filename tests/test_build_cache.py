@@ -13,6 +13,8 @@ from postil.cli import main
 from postil.errors import PostilError
 from postil.pipeline import Builder, BuildOptions
 
+pytestmark = pytest.mark.fresh_cache  # tests of the cache folder: it starts empty
+
 
 @pytest.fixture
 def cached(site):
