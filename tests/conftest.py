@@ -154,6 +154,11 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Site:
     # Search is off here: Pagefind adds about 0.4 s to every build. tests/test_search.py turns it on.
     (root / "pyproject.toml").write_text(SITE_SETTINGS, encoding="utf-8")
     if request.node.get_closest_marker("fresh_cache") is None:
-        (root / CACHE_DIR).mkdir()
-        (root / CACHE_DIR / COMPILED_TEMPLATES).write_bytes(request.getfixturevalue("compiled_theme"))
+        seed_compiled_theme(root, request.getfixturevalue("compiled_theme"))
     return Site(root)
+
+
+def seed_compiled_theme(site_root: Path, compiled: bytes) -> None:
+    """Put `compiled_theme` where a build of `site_root` looks for compiled templates."""
+    (site_root / CACHE_DIR).mkdir()
+    (site_root / CACHE_DIR / COMPILED_TEMPLATES).write_bytes(compiled)
