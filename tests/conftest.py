@@ -12,7 +12,9 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.cli import main
-from postil.speed.compiled_templates import user_key
+from postil.pipeline import BuildOptions, Builder
+from postil.speed.compiled_templates import FILE_NAME as COMPILED_TEMPLATES, user_key
+from postil.speed.disk_cache import CACHE_DIR
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -124,12 +126,39 @@ def example_site(tmp_path_factory, worker_id: str) -> Path:
     return shared / "public"
 
 
+SITE_SETTINGS = '[tool.postil]\ntitle = "Test Site"\nbase_url = "https://example.org/"\nauthor = "Ada"\nsearch = false\n'
+
+
+@pytest.fixture(scope="session")
+def compiled_theme(tmp_path_factory, own_user_cache) -> bytes:
+    """The theme's templates as a first build compiles and signs them (with this test
+    process's key) into its site's cache folder: compiling them takes ~0.4 s of CPU, most of
+    a small test site's build, and the same ~33 templates would be compiled for every test."""
+    root = tmp_path_factory.mktemp("compiled-theme")
+    (root / "pyproject.toml").write_text(SITE_SETTINGS, encoding="utf-8")
+    Site(root).essay("only.md")
+    Builder(root, BuildOptions(out_dir=root / "public")).build()
+    return (root / CACHE_DIR / COMPILED_TEMPLATES).read_bytes()
+
+
 @pytest.fixture
-def site(tmp_path: Path) -> Site:
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> Site:
+    """A new site folder with a settings file. Its cache folder starts with the theme's
+    compiled templates (as after an earlier build of any site): which templates are compiled
+    changes no output (each is kept with the checksum of its source, so one the test edits
+    is compiled again), and tests that compare with a clean build compare with one that
+    compiled everything. Tests of the caches themselves are marked `fresh_cache` and start
+    with none."""
     root = tmp_path / "site"
     root.mkdir()
     # Search is off here: Pagefind adds about 0.4 s to every build. tests/test_search.py turns it on.
-    (root / "pyproject.toml").write_text(
-        '[tool.postil]\ntitle = "Test Site"\nbase_url = "https://example.org/"\nauthor = "Ada"\nsearch = false\n', encoding="utf-8"
-    )
+    (root / "pyproject.toml").write_text(SITE_SETTINGS, encoding="utf-8")
+    if request.node.get_closest_marker("fresh_cache") is None:
+        seed_compiled_theme(root, request.getfixturevalue("compiled_theme"))
     return Site(root)
+
+
+def seed_compiled_theme(site_root: Path, compiled: bytes) -> None:
+    """Put `compiled_theme` where a build of `site_root` looks for compiled templates."""
+    (site_root / CACHE_DIR).mkdir()
+    (site_root / CACHE_DIR / COMPILED_TEMPLATES).write_bytes(compiled)

@@ -29,7 +29,8 @@ BUILD = (
 )
 
 pytestmark = [pytest.mark.skipif(shutil.which("git") is None, reason="needs git"),
-              pytest.mark.slow]  # fresh clones built in processes of their own
+              pytest.mark.slow,  # fresh clones built in processes of their own
+              pytest.mark.fresh_cache]  # a runner's first build compiles the templates
 
 
 def git(*args: str, cwd: Path) -> None:

@@ -6,10 +6,14 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 import postil.speed.workers
 from clean_build import clean_build
 from postil.pipeline import Builder, BuildOptions
 from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
+
+pytestmark = pytest.mark.fresh_cache  # a cold build compiles the templates
 
 
 def wait_for(marker: str) -> bool:

@@ -17,7 +17,8 @@ from postil.speed.compiled_templates import FILE_NAME
 from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES
 from postil.pipeline import Builder, BuildOptions
 
-pytestmark = pytest.mark.slow  # each test compares with a clean build in another process
+pytestmark = [pytest.mark.slow,  # each test compares with a clean build in another process
+              pytest.mark.fresh_cache]  # what is compiled, and when, is their subject
 
 
 @pytest.fixture

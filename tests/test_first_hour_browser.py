@@ -26,7 +26,11 @@ def serving_a_new_site(folder: Path) -> Iterator[tuple[Path, str]]:
     command = [str(POSTIL)] if POSTIL.exists() else [sys.executable, "-m", "postil"]
     assert subprocess.run([*command, "init", "blog"], cwd=folder, capture_output=True).returncode == 0
     root = folder / "blog"
-    process = subprocess.Popen([*command, "serve", "--port", "0"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Ctrl-C's default action, as a terminal gives it: a test run started in the background
+    # (`cmd &` in a script) ignores SIGINT, which its children would inherit, and Python
+    # installs no KeyboardInterrupt for an ignored SIGINT.
+    process = subprocess.Popen([*command, "serve", "--port", "0"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         for line in process.stdout:
             if line.startswith("Serving "):
@@ -37,7 +41,11 @@ def serving_a_new_site(folder: Path) -> Iterator[tuple[Path, str]]:
         yield root, url
     finally:
         process.send_signal(signal.SIGINT)
-        remaining, _ = process.communicate(timeout=30)
+        try:
+            remaining, _ = process.communicate(timeout=30)
+        finally:
+            process.kill()  # no server left running when it did not stop (a no-op when it did)
+            process.wait()
         assert process.returncode == 0 and "Stopped." in remaining
 
 

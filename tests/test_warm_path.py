@@ -13,6 +13,8 @@ from test_ci_cache import build, fresh_install, git, restore
 from postil.speed.digests import Digests
 from postil.speed.disk_cache import DiskCache
 
+pytestmark = pytest.mark.fresh_cache  # tests of what the caches keep
+
 REPO = Path(__file__).resolve().parent.parent
 
 
