@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from browser_support import axe_source, static_server
 from conftest import files_in
+from postil.pipeline import Builder
 from postil.render.search import SEARCH_DIR, unavailable_reason
+from postil.search import pagefind
 from postil.search.shards import MAX_SHARD_WORDS, plan, shard_count, shard_of
 
 
@@ -373,6 +376,33 @@ def test_an_index_pagefind_left_incomplete_fails_the_build_instead_of_missing_es
         _check_complete({"pagefind-entry.json": b""}, 3)
     with pytest.raises(RuntimeError, match="indexed 2 of 3 pages"):
         _check_complete({"pagefind-entry.json": b'{"version":"1.5.2","languages":{"en":{"hash":"x","wasm":"en","page_count":2}}}'}, 3)
+
+
+def test_an_edits_shard_is_indexed_while_the_rest_of_the_site_renders(site, monkeypatch):
+    """The edited essay's shard need not wait for every page: its other essays' pages are
+    kept as the output holds them, so Pagefind starts on it as soon as the edited page is
+    rendered. Seen here: the build's next step after rendering waits until Pagefind has
+    been handed the shard (long enough to fail, not to pass, when it starts only after)."""
+    _write_sharded_site(site)
+    assert site.build() == 0
+    essay = site.root / "content" / "essay-007.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
+    handed = threading.Event()
+    index_pages, gather = pagefind.index_pages, Builder._gather
+
+    def watched_index_pages(pages, *args, **kwargs):
+        if b"qwyxlophant" in pages.get("essay-007/index.html", b""):
+            handed.set()
+        return index_pages(pages, *args, **kwargs)
+
+    def gather_once_handed(self, *args):
+        assert handed.wait(timeout=30), "rendering ended before the edited shard was handed to Pagefind"
+        return gather(self, *args)
+
+    monkeypatch.setattr(pagefind, "index_pages", watched_index_pages)
+    monkeypatch.setattr(Builder, "_gather", gather_once_handed)
+    assert site.build() == 0
+    assert handed.is_set()
 
 
 def test_a_build_that_finds_nothing_changed_reads_no_essay_page_back_for_the_index(site):
