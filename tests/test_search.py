@@ -319,6 +319,25 @@ def test_a_word_of_any_essay_finds_it_first_whatever_its_shard(browser, served_s
         page.close()
 
 
+def test_words_typed_after_those_from_the_address_find_their_essay(browser, served_shards):
+    """The words from ?q= are searched at once, without waiting for a pause in typing; what
+    the reader types next is searched as usual, across every shard."""
+    _, base, _ = served_shards
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}search/?q={_word(3)}")
+        page.wait_for_function(f"document.querySelector('.pagefind-ui__message')?.textContent.includes({_word(3)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        assert page.locator(".pagefind-ui__result-link").first.get_attribute("href") == "/blog/essay-003/"
+        page.fill(".pagefind-ui__search-input", _word(29))
+        page.wait_for_function(f"document.querySelector('.pagefind-ui__message')?.textContent.includes({_word(29)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        links = page.locator(".pagefind-ui__result-link")
+        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-029/")
+    finally:
+        page.close()
+
+
 def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(browser, served_shards):
     _, base, _ = served_shards
     page = browser.new_page()
