@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -25,9 +26,18 @@ from run import DEFAULT_GENERATOR, REPO, clean_hugo, clean_postil, find_hugo, ge
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    return timed_with_cpu(command, cwd, env)[0]
+
+
+def timed_with_cpu(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the command and every process it
+    waited for: on a shared machine the CPU seconds are the steadier figure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def pagefind_binary() -> str:
@@ -57,15 +67,20 @@ def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int
     essay = sorted((site / "content").glob("*.md"))[len(list((site / "content").glob("*.md"))) // 2].name
     original = (site / "content" / essay).read_text(encoding="utf-8")
     timings: dict[str, list[float]] = {f"{name}: {what}": [] for name in commands for what in ("one essay edited", "nothing changed")}
+    cpu: dict[str, list[float]] = {f"{name}: one essay edited, CPU": [] for name in commands}
     word = ""
     for number in range(pairs):
         word = f"quaxmirble{number}"
         for name, (command, pythonpath) in commands.items():
             (copies[name] / "content" / essay).write_text(original + f"\n\nA new word: {word}.\n", encoding="utf-8")
             environment = os.environ | {"PYTHONPATH": pythonpath}
-            timings[f"{name}: one essay edited"].append(timed(command, copies[name], environment))
+            wall, seconds = timed_with_cpu(command, copies[name], environment)
+            timings[f"{name}: one essay edited"].append(wall)
+            cpu[f"{name}: one essay edited, CPU"].append(seconds)
             timings[f"{name}: nothing changed"].append(timed(command, copies[name], environment))
     medians = {label: report(label, samples) for label, samples in timings.items()}
+    for label, samples in cpu.items():
+        report(label, samples)
     names = list(commands)
     for other in names[1:]:
         print(f"  ratio {other} / {names[0]}, one essay edited: {medians[f'{other}: one essay edited'] / medians[f'{names[0]}: one essay edited']:.2f}x")

@@ -294,8 +294,12 @@ class Builder:
         edited = _edited_essays(site, changed) if early is not None and changed else set()
         first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
         environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
+        # Rendered in one batch, the stale pages are all the pages rendered: the search index
+        # is told which, so that a shard whose other pages are kept starts without waiting.
+        batches = PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report,
+                              search and search.rendered, search.rendering if search is not None and not first else None)
         return memory.renders.render(
-            site_pages(site, config), environment, environment_key, PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report, search and search.rendered),
+            site_pages(site, config), environment, environment_key, batches,
             memory.parsed.digests(), self._record.intact() if self._record is not None else (), first, early and self._guarded(early, report),
             # The pages of replies are made from the site's replies (and the config) alone.
             {"replies": (site.replies, reply_pages(site, config))},
@@ -321,7 +325,9 @@ class Builder:
             self._search = SearchIndex((lambda name: DiskCache(self.site_root, name)) if self.options.out_dir is not None else None)
         on_disk = self._record.intact() if self._record is not None else ()
         if tree is None:
-            return self._search.begin(site, config, report, on_disk)
+            out_dir = self.options.out_dir
+            read_kept = (lambda output: (out_dir / output).read_bytes()) if out_dir is not None else None
+            return self._search.begin(site, config, report, on_disk, read_kept=read_kept)
         return self._search.begin(site, config, report, on_disk, tree.read, tree.add)
 
     def _index(self, search: IndexRun | None, files: dict[str, bytes], kept: set[str], tree: NewTree | None) -> set[str]:
@@ -416,12 +422,13 @@ class PageBatches:
 
     def __init__(
         self, environment: jinja2.Environment, site_root: Path, config: Config, fragments: Fragments, tree: NewTree | None, report: Report,
-        rendered: Callable[[str, bytes | None], None] | None = None,
+        rendered: Callable[[str, bytes | None], None] | None = None, rendering: Callable[[list[str]], None] | None = None,
     ):
         """`rendered(output path, bytes or None when they went into the tree)` is told of
-        each page as it comes back, in this process (the search index starts on it)."""
+        each page as it comes back, in this process (the search index starts on it);
+        `rendering(output paths)`, of each batch before it is rendered."""
         self.environment, self.site_root, self.config = environment, site_root, config
-        self.fragments, self.tree, self.report, self.rendered = fragments, tree, report, rendered
+        self.fragments, self.tree, self.report, self.rendered, self.rendering = fragments, tree, report, rendered, rendering
 
     def __call__(self, stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
         from .render.pages import PageRenderer, compile_templates
@@ -429,6 +436,8 @@ class PageBatches:
         from .speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
         from .write.output import Added
 
+        if self.rendering is not None:
+            self.rendering([page.output for page in stale])
         if len(stale) >= MIN_ITEMS_FOR_PROCESSES:
             compile_templates(self.environment)
         renderer = PageRenderer(stale, self.environment, self.site_root, self.config)

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from browser_support import axe_source, static_server
 from conftest import files_in
+from postil.pipeline import Builder
 from postil.render.search import SEARCH_DIR, unavailable_reason
+from postil.search import pagefind
 from postil.search.shards import MAX_SHARD_WORDS, plan, shard_count, shard_of
 
 
@@ -190,7 +193,8 @@ def test_search_results_are_set_in_the_sites_type_and_colours(browser, served, t
         context.close()
 
 
-# The index split into shards: a site of 40 essays has 8 (see postil/search/shards.py).
+# The index split into shards: a site of 40 essays has 4 (see postil/search/shards.py).
+SHARDS = 4
 def _word(number: int) -> str:
     """A made-up word found in essay `number` only (no stemmer shortens it)."""
     return "zyx" + "".join("bcdfghjklmnpqrstvwz"[int(digit)] for digit in f"{number:03d}") + "o"
@@ -225,7 +229,8 @@ def _clean_build(site, tmp_path: Path) -> dict[str, bytes]:
 
 
 def test_shard_count_grows_as_the_square_root_and_with_long_essays():
-    assert [shard_count(essays, essays * 2000) for essays in (1, 31, 32, 100, 1000, 5000)] == [1, 1, 4, 8, 32, 64]
+    assert [shard_count(essays, essays * 1000) for essays in (1, 31, 32, 100, 1000, 5000)] == [1, 1, 4, 4, 16, 32]
+    assert shard_count(5000, 5000 * 2000) == 64  # 32 shards would hold 312,500 words each
     assert shard_count(100, 100 * MAX_SHARD_WORDS) == 128  # every shard within the words a shard may hold
 
 
@@ -245,7 +250,7 @@ def test_index_is_split_into_shards_that_the_search_page_merges(site):
     _write_sharded_site(site)
     assert site.build() == 0
     bundles = _bundles(site.out)
-    assert len(bundles) == 8 and bundles[0] == SEARCH_DIR
+    assert len(bundles) == SHARDS and bundles[0] == SEARCH_DIR
     merged = site.html("search/index.html").css_first("#search").attributes["data-merge"].split()
     assert merged == sorted((f"/blog/{bundle}/" for bundle in bundles[1:]), key=lambda path: int(path.split("/")[-2]))
     # A merged bundle carries only its index: the primary's scripts serve them all.
@@ -263,7 +268,7 @@ def test_an_edit_indexes_only_its_shard_again_and_equals_a_clean_build(site, tmp
     assert site.build() == 0
     after = site.snapshot()
     changed = {name for name in after.keys() | before.keys() if name.startswith(SEARCH_DIR + "/") and after.get(name) != before.get(name)}
-    shard = f"{SEARCH_DIR}/{shard_of('essay-007/', 8)}"
+    shard = f"{SEARCH_DIR}/{shard_of('essay-007/', SHARDS)}"
     edited_bundle = shard if shard in _bundles(site.out) else SEARCH_DIR  # the first shard is the primary
     assert changed and {_bundle_of(name) for name in changed} == {edited_bundle}
     assert after == _clean_build(site, tmp_path)
@@ -273,7 +278,7 @@ def test_an_edit_indexes_only_its_shard_again_and_equals_a_clean_build(site, tmp
 def test_an_essay_moved_to_another_shard_and_a_deleted_one_equal_a_clean_build(site, tmp_path):
     _write_sharded_site(site)
     assert site.build() == 0
-    new = next(f"moved-{n}/" for n in range(100) if shard_of(f"moved-{n}/", 8) != shard_of("essay-011/", 8))
+    new = next(f"moved-{n}/" for n in range(100) if shard_of(f"moved-{n}/", SHARDS) != shard_of("essay-011/", SHARDS))
     (site.root / "content" / "essay-011.md").rename(site.root / "content" / (new.rstrip("/") + ".md"))
     (site.root / "content" / "essay-012.md").unlink()
     assert site.build() == 0
@@ -282,7 +287,7 @@ def test_an_essay_moved_to_another_shard_and_a_deleted_one_equal_a_clean_build(s
 
 @pytest.fixture
 def served_shards(site):
-    """The 40-essay site, its index in 8 shards, served under /blog/; yields (site, base URL, rebuild)."""
+    """The 40-essay site, its index in 4 shards, served under /blog/; yields (site, base URL, rebuild)."""
     _write_sharded_site(site)
     root = site.root / "served"
     with static_server(root) as server:
@@ -297,8 +302,8 @@ def served_shards(site):
 
 def test_a_word_of_any_essay_finds_it_first_whatever_its_shard(browser, served_shards):
     _, base, _ = served_shards
-    one_per_shard = {shard_of(f"essay-{number:03d}/", 8): number for number in range(40)}
-    assert len(one_per_shard) == 8
+    one_per_shard = {shard_of(f"essay-{number:03d}/", SHARDS): number for number in range(40)}
+    assert len(one_per_shard) == SHARDS
     # One page, a word typed after another as a reader does: loading Pagefind takes seconds.
     page = browser.new_page()
     try:
@@ -310,6 +315,25 @@ def test_a_word_of_any_essay_finds_it_first_whatever_its_shard(browser, served_s
                                    timeout=10_000)
             first = page.locator(".pagefind-ui__result-link").first
             assert (first.inner_text(), first.get_attribute("href")) == (f"Essay {number}", f"/blog/essay-{number:03d}/")
+    finally:
+        page.close()
+
+
+def test_words_typed_after_those_from_the_address_find_their_essay(browser, served_shards):
+    """The words from ?q= are searched at once, without waiting for a pause in typing; what
+    the reader types next is searched as usual, across every shard."""
+    _, base, _ = served_shards
+    page = browser.new_page()
+    try:
+        page.goto(f"{base}search/?q={_word(3)}")
+        page.wait_for_function(f"document.querySelector('.pagefind-ui__message')?.textContent.includes({_word(3)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        assert page.locator(".pagefind-ui__result-link").first.get_attribute("href") == "/blog/essay-003/"
+        page.fill(".pagefind-ui__search-input", _word(29))
+        page.wait_for_function(f"document.querySelector('.pagefind-ui__message')?.textContent.includes({_word(29)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        links = page.locator(".pagefind-ui__result-link")
+        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-029/")
     finally:
         page.close()
 
@@ -330,7 +354,7 @@ def test_search_after_an_edit_a_move_and_a_deletion_finds_the_essays_where_they_
     site, base, build = served_shards
     essay = site.root / "content" / "essay-007.md"
     essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
-    new = next(f"moved-{n}" for n in range(100) if shard_of(f"moved-{n}/", 8) != shard_of("essay-011/", 8))
+    new = next(f"moved-{n}" for n in range(100) if shard_of(f"moved-{n}/", SHARDS) != shard_of("essay-011/", SHARDS))
     (site.root / "content" / "essay-011.md").rename(site.root / "content" / f"{new}.md")
     (site.root / "content" / "essay-012.md").unlink()
     build()
@@ -371,6 +395,33 @@ def test_an_index_pagefind_left_incomplete_fails_the_build_instead_of_missing_es
         _check_complete({"pagefind-entry.json": b""}, 3)
     with pytest.raises(RuntimeError, match="indexed 2 of 3 pages"):
         _check_complete({"pagefind-entry.json": b'{"version":"1.5.2","languages":{"en":{"hash":"x","wasm":"en","page_count":2}}}'}, 3)
+
+
+def test_an_edits_shard_is_indexed_while_the_rest_of_the_site_renders(site, monkeypatch):
+    """The edited essay's shard need not wait for every page: its other essays' pages are
+    kept as the output holds them, so Pagefind starts on it as soon as the edited page is
+    rendered. Seen here: the build's next step after rendering waits until Pagefind has
+    been handed the shard (long enough to fail, not to pass, when it starts only after)."""
+    _write_sharded_site(site)
+    assert site.build() == 0
+    essay = site.root / "content" / "essay-007.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
+    handed = threading.Event()
+    index_pages, gather = pagefind.index_pages, Builder._gather
+
+    def watched_index_pages(pages, *args, **kwargs):
+        if b"qwyxlophant" in pages.get("essay-007/index.html", b""):
+            handed.set()
+        return index_pages(pages, *args, **kwargs)
+
+    def gather_once_handed(self, *args):
+        assert handed.wait(timeout=30), "rendering ended before the edited shard was handed to Pagefind"
+        return gather(self, *args)
+
+    monkeypatch.setattr(pagefind, "index_pages", watched_index_pages)
+    monkeypatch.setattr(Builder, "_gather", gather_once_handed)
+    assert site.build() == 0
+    assert handed.is_set()
 
 
 def test_a_build_that_finds_nothing_changed_reads_no_essay_page_back_for_the_index(site):

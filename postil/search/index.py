@@ -16,7 +16,10 @@ output folder still holds as the last build wrote them is not even loaded.
 
 One build's indexing is an `IndexRun`. The driver tells it of each essay page as it is
 rendered; once every page of a shard is, Pagefind starts on it (one process per shard, as
-many at once as there are cores) while the rest of the site renders. `finish` indexes the
+many at once as there are cores) while the rest of the site renders. When the driver also
+says which pages a build renders at all (`rendering`), a shard whose other pages the output
+holds as they are starts as soon as its pages to render are done: an edit's shard is
+indexed while the lists and the rest render, not after. `finish` indexes the
 shards left, waits for all, and hands each bundle to `place` as soon as it is made (the
 new output tree), so that a large build never holds every bundle in memory.
 """
@@ -68,19 +71,21 @@ class SearchIndex:
 
     def begin(
         self, site: Site, config: Config, report: Report, on_disk: Collection[str], read_rendered: ReadPage | None = None, place: Place | None = None,
+        read_kept: ReadPage | None = None,
     ) -> IndexRun | None:
         """This build's indexing, or None when it builds no index (search off or unavailable:
         that problem goes into `report`). `on_disk` names the output files that are exactly
-        as the last build wrote them. With a new output tree, `read_rendered` reads a page
-        said to be rendered without its bytes (they went straight into the tree) and `place`
-        puts each new bundle's files there as soon as it is made."""
+        as the last build wrote them, and `read_kept` reads one of those. With a new output
+        tree, `read_rendered` reads a page said to be rendered without its bytes (they went
+        straight into the tree) and `place` puts each new bundle's files there as soon as
+        it is made."""
         if not config.search or report.errors or not site.essays:
             return None
         if reason := pagefind.unavailable_reason():
             report.warning(CONFIG_FILE, None, f"built without search: {reason}",
                            "pip install 'pagefind[extended]', or set search = false in [tool.postil]")
             return None
-        return IndexRun(self, plan(site.essays), _language(config), report, on_disk, read_rendered, place)
+        return IndexRun(self, plan(site.essays), _language(config), report, on_disk, read_rendered, place, read_kept)
 
     def known(self) -> dict[str, Made]:
         if self._made is None:
@@ -121,15 +126,16 @@ class IndexRun:
 
     def __init__(
         self, index: SearchIndex, shards: dict[str, list[str]], language: str, report: Report,
-        on_disk: Collection[str], read_rendered: ReadPage | None, place: Place | None,
+        on_disk: Collection[str], read_rendered: ReadPage | None, place: Place | None, read_kept: ReadPage | None = None,
     ):
         self._index, self._shards, self._language, self._report = index, shards, language, report
-        self._read_page, self._place = read_rendered, place
+        self._read_page, self._place, self._read_kept, self._page_on_disk = read_rendered, place, read_kept, on_disk
         self._known = index.known()
         # The shards whose files the output still holds as last made: kept if their key is the same.
         self._on_disk = {folder for folder, last in self._known.items() if all(folder + name in on_disk for name in last.names)}
         self._shard_of = {output: folder for folder, outputs in shards.items() for output in outputs}
         self._waiting = {folder: set(outputs) for folder, outputs in shards.items()}  # pages not yet rendered
+        self._to_render: set[str] | None = None  # the pages this build renders, once told
         self._handed: dict[str, dict[str, bytes]] = {}  # folder → pages handed over with their bytes
         self._pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="postil-search")
         self._started: set[str] = set()
@@ -138,6 +144,11 @@ class IndexRun:
         self._files: dict[str, bytes] = {}  # new bundles' files, when there is no `place`
         self._in_output: set[str] = set()  # files the output holds already: kept, or placed
         self._failed: str | None = None
+
+    def rendering(self, outputs: Collection[str]) -> None:
+        """The pages this build renders, all of them: the others stay as the output holds
+        them. Told before they are rendered."""
+        self._to_render = {output for output in outputs if output in self._shard_of}
 
     def rendered(self, output: str, data: bytes | None) -> None:
         """`output` was rendered: its bytes, or None when it went into the new output tree."""
@@ -149,8 +160,17 @@ class IndexRun:
             self._handed.setdefault(folder, {})[output] = data
         waiting = self._waiting[folder]
         waiting.discard(output)
-        if not waiting and not self._report.errors:
+        if self._report.errors:
+            return
+        if not waiting:
             self._start(folder, None)
+        elif self._kept_as_they_are(waiting):
+            self._start(folder, None, self._read_kept)
+
+    def _kept_as_they_are(self, outputs: set[str]) -> bool:
+        """Whether none of `outputs` is rendered this build and the output holds them all."""
+        return (self._to_render is not None and self._read_kept is not None
+                and not outputs & self._to_render and all(output in self._page_on_disk for output in outputs))
 
     def finish(self, read_page: ReadPage, digests: Mapping[str, str]) -> tuple[dict[str, bytes], set[str]]:
         """The index's files, as ({output path: bytes}, {output paths the output holds already}).
@@ -183,10 +203,10 @@ class IndexRun:
         """Wait for the Pagefind runs begun (none is left running), start no more."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _start(self, folder: str, key: str | None) -> None:
+    def _start(self, folder: str, key: str | None, read_page: ReadPage | None = None) -> None:
         self._started.add(folder)
         handed = self._handed.pop(folder, {})
-        self._running[folder] = self._pool.submit(self._bundle, folder, handed, self._read_page or handed.__getitem__, key)
+        self._running[folder] = self._pool.submit(self._bundle, folder, handed, read_page or self._read_page or handed.__getitem__, key)
 
     def _take(self, wait: bool) -> None:
         """Take the bundles made (with `wait`, all of them) into the output, in this thread.

@@ -3,10 +3,13 @@
 The search page merges the shards' Pagefind bundles in the browser, so an edit indexes
 one shard again, not the whole site, and the indexer's memory grows with a shard, not with
 the site. An essay's shard is a hash of its address, so it stays put while the site
-changes around it. The number of shards depends only on the essays: about √n shards of
-about √n essays (an edit re-indexes few essays, a search asks few bundles, and both grow
+changes around it. The number of shards depends only on the essays: about √n/2 shards of
+about 2√n essays (an edit re-indexes few essays, a search asks few bundles, and both grow
 slowly), a power of two, and more where the essays are long, so that no shard holds much
-more than MAX_SHARD_WORDS words. When the count changes (the site has doubled or halved
+more than MAX_SHARD_WORDS words. The balance leans towards fewer shards because each costs
+the reader's browser two requests on opening the search page and an index chunk to fetch
+and unpack per word searched, while an edit's extra essays to index cost the writer a few
+milliseconds each, mostly while the rest of the site renders. When the count changes (the site has doubled or halved
 past a power of two) every shard is indexed again, once.
 
 Everything here is a function of the site model, so a clean build and an incremental one
@@ -31,7 +34,7 @@ MIN_ESSAYS_TO_SPLIT = 32
 
 def shard_count(essays: int, words: int) -> int:
     """How many shards a site of `essays` essays holding `words` words in all is split into."""
-    count = 1 if essays < MIN_ESSAYS_TO_SPLIT else 2 ** round(math.log2(essays) / 2)
+    count = 1 if essays < MIN_ESSAYS_TO_SPLIT else 2 ** round(math.log2(essays) / 2 - 1)
     while words > count * MAX_SHARD_WORDS:
         count *= 2
     return count
