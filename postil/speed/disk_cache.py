@@ -45,6 +45,8 @@ _ALLOWED = {
     ("postil.site.model", "Essay"),
     ("postil.site.model", "Quote"),
     ("postil.site.model", "Reply"),
+    ("postil.speed.parse_cache", "_essay"),  # an Essay, with values shared (see there)
+    ("postil.speed.parse_cache", "_reply"),  # a Reply, likewise
     ("postil.content.essay", "Parsed"),
     ("postil.content.reply", "ParsedReply"),
     ("postil.speed.parse_cache", "Entry"),

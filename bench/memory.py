@@ -1,0 +1,117 @@
+"""Peak resident memory of every process a build starts: the build, its workers, Pagefind.
+
+    python bench/memory.py SITE                   # a cold build, then one essay edited
+    python bench/memory.py SITE --no-search       # the same with search off
+    python bench/memory.py SITE --postil PATH     # another checkout's postil (a paired comparison)
+
+Issue 17 asks for at most 150 MB in every one of those processes at 5,000 essays. Each
+process's own high-water mark (VmHWM in /proc) is read every few milliseconds while the
+build runs: it only grows, so a sample misses at most what a process added in its last
+few milliseconds. RSS does not depend on the machine's load, so figures taken on a busy
+machine hold. Linux only (/proc). The site is changed: its output and cache are removed
+before the cold build, and one essay gets a line appended for the edit.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SAMPLE_SECONDS = 0.005
+
+
+def _status(pid: int) -> tuple[int, int] | None:
+    """(parent pid, peak resident KiB) of a live process, None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    if "VmHWM" not in fields:  # a zombie: its memory is already gone
+        return None
+    return int(fields["PPid"]), int(fields["VmHWM"].split()[0])
+
+
+def _role(pid: int, root_command: bytes) -> str:
+    """'build' for the process started, 'worker' for a fork of it, else the program's name."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "?"
+    if command == root_command:
+        return "worker"
+    return Path(command.split(b"\0")[0].decode(errors="replace")).name or "?"
+
+
+def measure(command: list[str], cwd: Path) -> dict[int, tuple[str, float]]:
+    """Run `command`; each process of its tree's pid → (role, peak resident MB)."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root_command = b""
+    peaks: dict[int, tuple[str, int]] = {}
+    while process.poll() is None:
+        if not root_command:
+            try:
+                root_command = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+            except OSError:
+                pass
+        tree = {process.pid}
+        statuses = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                status = _status(int(entry))
+                if status is not None:
+                    statuses[int(entry)] = status
+        grew = True
+        while grew:  # descendants: processes whose parent is in the tree
+            grew = False
+            for pid, (parent, _) in statuses.items():
+                if parent in tree and pid not in tree:
+                    tree.add(pid)
+                    grew = True
+        for pid in tree:
+            if pid in statuses:
+                role = "build" if pid == process.pid else peaks.get(pid, ("", 0))[0] or _role(pid, root_command)
+                peaks[pid] = (role, max(statuses[pid][1], peaks.get(pid, ("", 0))[1]))
+        time.sleep(SAMPLE_SECONDS)
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")  # type: ignore[union-attr]
+    return {pid: (role, kib / 1024) for pid, (role, kib) in peaks.items()}
+
+
+def summary(peaks: dict[int, tuple[str, float]]) -> str:
+    by_role: dict[str, list[float]] = {}
+    for role, mb in peaks.values():
+        by_role.setdefault(role, []).append(mb)
+    return ", ".join(f"{role} {max(mbs):.0f} MB" + (f" (max of {len(mbs)})" if len(mbs) > 1 else "") for role, mbs in sorted(by_role.items()))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--postil", type=Path, default=Path(sys.executable).parent / "postil", help="the postil executable to run")
+    parser.add_argument("--no-search", action="store_true", help="build with search off (a copy of the config with search = false)")
+    parser.add_argument("--skip-cold", action="store_true", help="only the edit: the site was built before")
+    args = parser.parse_args()
+    site = args.site.resolve()
+    if args.no_search:
+        config = site / "pyproject.toml"
+        text = config.read_text(encoding="utf-8")
+        if "search =" not in text:
+            config.write_text(text.replace("[tool.postil]\n", "[tool.postil]\nsearch = false\n"), encoding="utf-8")
+    command = [str(args.postil), "build"]
+    if not args.skip_cold:
+        for name in ("public", ".postil-cache"):
+            shutil.rmtree(site / name, ignore_errors=True)
+        print(f"cold build:   {summary(measure(command, site))}", flush=True)
+    essay = min((site / "content").glob("*.md"))
+    essay.write_text(essay.read_text(encoding="utf-8") + f"\n\nAn edit at {time.time_ns()}.\n", encoding="utf-8")
+    print(f"one edit:     {summary(measure(command, site))}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
