@@ -11,6 +11,8 @@ import pytest
 import postil.speed.workers
 from clean_build import clean_build
 from postil.pipeline import Builder, BuildOptions
+from postil.speed.compiled_templates import store_path
+from postil.speed.disk_cache import CACHE_DIR
 from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
 
 pytestmark = pytest.mark.fresh_cache  # a cold build compiles the templates
@@ -68,5 +70,5 @@ def test_templates_compiled_while_workers_parse_serve_the_next_run(monkeypatch, 
     essays[5].write_text(essays[5].read_text(encoding="utf-8") + "\nAn edit.\n", encoding="utf-8")
     result = Builder(site.root, BuildOptions(out_dir=site.out)).build()  # a new Builder: as a new process
     assert 0 < result.rendered < 20  # the edited essay and the lists it is in, not every page
-    assert (site.root / ".postil-cache" / "templates.marshal").is_file()  # what the second build compiled nothing with
+    assert store_path(site.root / CACHE_DIR).is_file()  # what the second build compiled nothing with
     assert {path.relative_to(site.out).as_posix(): path.read_bytes() for path in site.out.rglob("*") if path.is_file()} == clean_build(site.root)

