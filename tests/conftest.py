@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.cli import main
 from postil.pipeline import BuildOptions, Builder
-from postil.speed.compiled_templates import FILE_NAME as COMPILED_TEMPLATES, user_key
+from postil.speed.compiled_templates import store_path, user_key
 from postil.speed.disk_cache import CACHE_DIR
 
 
@@ -132,19 +132,19 @@ SITE_SETTINGS = '[tool.postil]\ntitle = "Test Site"\nbase_url = "https://example
 @pytest.fixture(scope="session")
 def compiled_theme(tmp_path_factory, own_user_cache) -> bytes:
     """The theme's templates as a first build compiles and signs them (with this test
-    process's key) into its site's cache folder: compiling them takes ~0.4 s of CPU, most of
+    process's key) into the user's cache folder: compiling them takes ~0.4 s of CPU, most of
     a small test site's build, and the same ~33 templates would be compiled for every test."""
     root = tmp_path_factory.mktemp("compiled-theme")
     (root / "pyproject.toml").write_text(SITE_SETTINGS, encoding="utf-8")
     Site(root).essay("only.md")
     Builder(root, BuildOptions(out_dir=root / "public")).build()
-    return (root / CACHE_DIR / COMPILED_TEMPLATES).read_bytes()
+    return store_path(root / CACHE_DIR).read_bytes()
 
 
 @pytest.fixture
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> Site:
-    """A new site folder with a settings file. Its cache folder starts with the theme's
-    compiled templates (as after an earlier build of any site): which templates are compiled
+    """A new site folder with a settings file. The theme's compiled templates are kept for
+    it in the user's cache folder (as after an earlier build of the site): which templates are compiled
     changes no output (each is kept with the checksum of its source, so one the test edits
     is compiled again), and tests that compare with a clean build compare with one that
     compiled everything. Tests of the caches themselves are marked `fresh_cache` and start
@@ -160,5 +160,6 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Site:
 
 def seed_compiled_theme(site_root: Path, compiled: bytes) -> None:
     """Put `compiled_theme` where a build of `site_root` looks for compiled templates."""
-    (site_root / CACHE_DIR).mkdir()
-    (site_root / CACHE_DIR / COMPILED_TEMPLATES).write_bytes(compiled)
+    store = store_path(site_root / CACHE_DIR)
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(compiled)
