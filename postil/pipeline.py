@@ -98,6 +98,12 @@ class Builder:
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
     _search: SearchIndex | None = None  # the search index's shards, kept between builds
 
+    @property
+    def cache_folder(self) -> Path:
+        """The site's folder of things kept between builds (`.postil-cache/`), for commands
+        that keep their own there: the driver alone knows the speed layer's layout."""
+        return self.site_root / CACHE_DIR
+
     def config(self) -> Config:
         config = load_config(self.site_root)
         if not self.options.search:
@@ -247,7 +253,7 @@ class Builder:
 
         memory = self._memory()
         if self.options.out_dir is not None:  # as _render does: what an earlier run compiled is loaded, not compiled again
-            memory.compiled.use_folder(self.site_root / CACHE_DIR)
+            memory.compiled.use_folder(self.cache_folder)
         environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.compiled)
         equip(environment)  # compiled as the render cache compiles them (see speed/template_code.py)
         for name in environment.list_templates():
@@ -287,7 +293,7 @@ class Builder:
         environment.globals["discussions"] = Discussions(site.discussions)
         environment.globals["takes_stream"] = stream_folder(site.takes)  # the nav's link to the quick takes, "" without any
         if self.options.out_dir is not None:  # templates compiled by the last run into a folder
-            memory.compiled.use_folder(self.site_root / CACHE_DIR)
+            memory.compiled.use_folder(self.cache_folder)
         # The saved essay's page first, then the lists a reader finds it in, served together:
         # served one by one, each set the open tabs fetching and drawing while the next was
         # still being rendered.

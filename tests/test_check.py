@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from postil.commands.check import CACHE_DIR, check_site
+from postil.commands.check import check_site
 from postil.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def test_external_results_are_cached_for_a_day(site, link_server):
 def test_external_cache_folder_ignores_itself_in_git(site, link_server):
     site.essay("a.md", body=f"[fine]({link_server}/ok)")
     assert check(site, "--external") == 0
-    assert (site.root / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (site.root / ".postil-cache" / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
 def test_external_link_that_never_answers_times_out(site):

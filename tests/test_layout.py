@@ -37,6 +37,20 @@ def test_no_stage_imports_the_speed_layer():
     assert offenders == {}
 
 
+def test_only_the_driver_imports_the_speed_layer():
+    """Commands, the server and the importers ask the driver (a `Builder`) for what the speed
+    layer knows, such as where the cache folder is."""
+    offenders = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        inside = path.relative_to(PACKAGE)
+        if inside.parts[0] == "speed" or inside == Path("pipeline.py"):
+            continue
+        speed = sorted(name for name in imported_modules(path) if name.startswith("postil.speed"))
+        if speed:
+            offenders[str(inside)] = speed
+    assert offenders == {}
+
+
 def test_the_model_is_plain_data_that_reaches_for_nothing():
     """The model may name the plain types parsing makes (a Markdown link, a passage), but no
     store, cache, renderer, writer or server."""

@@ -28,7 +28,6 @@ from urllib.request import Request, urlopen
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ..speed.disk_cache import CACHE_DIR
 from ..config import Config
 from ..content.discover import REPLIES_DIR
 from ..errors import Problem
@@ -156,7 +155,7 @@ def check_site(site_root: Path, out_dir: Path, *, drafts: bool = False, base_url
     for check in SITE_CHECKS:
         problems.extend(check(built))
     if external:
-        problems.extend(check_external_links(built, now=now, timeout=timeout))
+        problems.extend(check_external_links(built, builder.cache_folder, now=now, timeout=timeout))
     return Checked(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.col or 0, p.message)),
                    held_replies(result.site, result.draft_replies))
 
@@ -255,15 +254,16 @@ def check_xml_files(built: BuiltSite) -> list[Problem]:
 SITE_CHECKS = (check_internal_links, check_duplicate_ids, check_xml_files)
 
 
-def check_external_links(built: BuiltSite, *, now: dt.datetime | None = None, timeout: float = EXTERNAL_TIMEOUT) -> list[Problem]:
-    """Links to other sites must answer. Results are cached for a day in .postil-cache/."""
+def check_external_links(built: BuiltSite, cache_folder: Path, *, now: dt.datetime | None = None,
+                         timeout: float = EXTERNAL_TIMEOUT) -> list[Problem]:
+    """Links to other sites must answer. Results are kept for a day in `cache_folder`."""
     now = now or dt.datetime.now(dt.timezone.utc)
     links = []
     for link in built.links():
         absolute = urldefrag(urljoin(built.config.absolute(page_path(link.page)), link.url))[0]
         if urlsplit(absolute).scheme in ("http", "https") and not absolute.startswith(built.config.base_url):
             links.append((absolute, link))
-    cache_path = built.site_root / CACHE_DIR / EXTERNAL_CACHE
+    cache_path = cache_folder / EXTERNAL_CACHE
     cache = _read_cache(cache_path, now)
     unchecked = sorted({url for url, _ in links} - cache.keys())
     with ThreadPoolExecutor(max_workers=EXTERNAL_WORKERS) as pool:
