@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -76,3 +76,65 @@ def static_server(folder: Path) -> Iterator[str]:
             yield f"http://127.0.0.1:{server.server_address[1]}"
         finally:
             server.shutdown()
+
+
+class Tabs:
+    """New pages for the tests of one served site, opened in long-lived browser contexts.
+
+    A new context per test costs about 1.2 s of CPU, mostly a renderer process started for
+    it and torn down after; a new page in a context whose renderer for the site is still
+    alive costs a fifth of that. So each kind of context (JavaScript on or off) is made once,
+    with a blank page of the site kept open to keep its renderer alive, and every test gets
+    fresh pages in it: viewport, colour scheme, motion and stored items are set per page, and
+    the site's localStorage, sessionStorage and cookies are cleared before each, so a test
+    sees what a first visit in a new context would see.
+    """
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.browser, self.base_url = browser, base_url
+        self._contexts: dict[bool, tuple[Any, Any]] = {}
+        self._pages: list[Any] = []
+
+    def _context(self, javascript: bool) -> tuple[Any, Any]:
+        if javascript not in self._contexts:
+            context = self.browser.new_context(base_url=self.base_url, java_script_enabled=javascript)
+            keeper = context.new_page()
+            # An empty document of the site's origin, never asked of the server and running none of its scripts.
+            keeper.route("**/*", lambda route: route.fulfill(status=200, content_type="text/html", body=""))
+            keeper.goto("/__blank__")
+            self._contexts[javascript] = (context, keeper)
+        return self._contexts[javascript]
+
+    def new_page(self, viewport: dict, color_scheme: str = "light", reduced_motion: str = "no-preference",
+                 javascript: bool = True, storage: dict | None = None) -> Any:
+        """A blank page, as the first page of a new context with these settings would be."""
+        context, keeper = self._context(javascript)
+        context.clear_cookies()
+        keeper.evaluate("localStorage.clear(); sessionStorage.clear()")
+        page = context.new_page()
+        self._pages.append(page)
+        page.set_viewport_size(viewport)
+        page.emulate_media(color_scheme=color_scheme, reduced_motion=reduced_motion)
+        if storage:
+            page.add_init_script("".join(f"localStorage.setItem({key!r}, {value!r});" for key, value in storage.items()))
+        return page
+
+    def close_pages(self) -> None:
+        """Close the pages a test opened (after each test)."""
+        for page in self._pages:
+            page.close()
+        self._pages.clear()
+
+    def close(self) -> None:
+        for context, _ in self._contexts.values():
+            context.close()
+
+
+@contextmanager
+def tabs(browser: Any, base_url: str) -> Iterator[Tabs]:
+    """`Tabs` on the site at `base_url`; its contexts are closed on exit."""
+    opened = Tabs(browser, base_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
