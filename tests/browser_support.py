@@ -86,7 +86,7 @@ class Tabs:
     alive costs a fifth of that. So each kind of context (JavaScript on or off) is made once,
     with a blank page of the site kept open to keep its renderer alive, and every test gets
     fresh pages in it: viewport, colour scheme, motion and stored items are set per page, and
-    the site's localStorage, sessionStorage and cookies are cleared before each, so a test
+    the site's localStorage and cookies are cleared before each, so a test
     sees what a first visit in a new context would see.
     """
 
@@ -110,7 +110,7 @@ class Tabs:
         """A blank page, as the first page of a new context with these settings would be."""
         context, keeper = self._context(javascript)
         context.clear_cookies()
-        keeper.evaluate("localStorage.clear(); sessionStorage.clear()")
+        keeper.evaluate("localStorage.clear()")
         page = context.new_page()
         self._pages.append(page)
         page.set_viewport_size(viewport)
