@@ -78,6 +78,17 @@ def static_server(folder: Path) -> Iterator[str]:
             server.shutdown()
 
 
+def keep_renderer_alive(context: Any, url: str) -> Any:
+    """Open a page of `url`'s site in `context` and leave it open, so that the pages the
+    context opens on that site later share its renderer process instead of starting their
+    own. The page is an empty document of that origin: the server is never asked, and none
+    of the site's scripts run in it."""
+    keeper = context.new_page()
+    keeper.route("**/*", lambda route: route.fulfill(status=200, content_type="text/html", body=""))
+    keeper.goto(url)
+    return keeper
+
+
 class Tabs:
     """New pages for the tests of one served site, opened in long-lived browser contexts.
 
@@ -98,11 +109,7 @@ class Tabs:
     def _context(self, javascript: bool) -> tuple[Any, Any]:
         if javascript not in self._contexts:
             context = self.browser.new_context(base_url=self.base_url, java_script_enabled=javascript)
-            keeper = context.new_page()
-            # An empty document of the site's origin, never asked of the server and running none of its scripts.
-            keeper.route("**/*", lambda route: route.fulfill(status=200, content_type="text/html", body=""))
-            keeper.goto("/__blank__")
-            self._contexts[javascript] = (context, keeper)
+            self._contexts[javascript] = (context, keep_renderer_alive(context, "/__blank__"))
         return self._contexts[javascript]
 
     def new_page(self, viewport: dict, color_scheme: str = "light", reduced_motion: str = "no-preference",
