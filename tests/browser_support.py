@@ -145,3 +145,37 @@ def tabs(browser: Any, base_url: str) -> Iterator[Tabs]:
         yield opened
     finally:
         opened.close()
+
+
+class LocalContexts:
+    """Browser contexts for the tests of a module whose pages are on servers of 127.0.0.1
+    that each test starts for itself. Every such server is one site (an address's site
+    leaves the port out) but its own origin, so its own storage: one context per set of
+    options serves all the module's tests, with a blank 127.0.0.1 page kept open in it so
+    that each test's tabs share one renderer instead of starting their own."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self._contexts: dict[str, tuple[Any, Any]] = {}
+
+    def get(self, **options: Any) -> Any:
+        """The module's context with these `browser.new_context` options."""
+        key = repr(sorted(options.items()))
+        if key not in self._contexts:
+            context = self.browser.new_context(**options)
+            self._contexts[key] = (context, keep_renderer_alive(context, "http://127.0.0.1:9/"))
+        return self._contexts[key][0]
+
+    def reset(self) -> None:
+        """Close every tab a test opened, clearing what it stored (after each test)."""
+        for context, keeper in self._contexts.values():
+            for page in context.pages:
+                if page is not keeper:
+                    if page.url.startswith("http://127.0.0.1:"):
+                        page.evaluate("localStorage.clear()")
+                    page.close()
+            context.clear_cookies()
+
+    def close(self) -> None:
+        for context, _ in self._contexts.values():
+            context.close()

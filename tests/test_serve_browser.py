@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import browser_support
-
 from postil.serve.preview import Preview
 
 TIMEOUT_MS = 10_000
@@ -49,30 +47,11 @@ def preview(site, start_preview):
     return start_preview()
 
 
-@pytest.fixture(scope="module")
-def previews_context(browser):
-    """One context for the module: every preview is on 127.0.0.1 (one site, whatever the
-    port), so with a page of that site kept open each test's tabs share its renderer
-    instead of starting one (~1.2 CPU-s a test)."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    keeper = browser_support.keep_renderer_alive(context, "http://127.0.0.1:9/")
-    yield context, keeper
-    context.close()
-
-
 @pytest.fixture
-def context(previews_context):
-    """The module's context, as new: each preview has its own port, so its own origin and
-    storage; the tabs a test opened are closed after it, and what they stored is cleared."""
-    context, keeper = previews_context
-    yield context
-    for page in context.pages:
-        if page is not keeper:
-            if page.url.startswith("http://127.0.0.1:"):
-                page.evaluate("localStorage.clear()")
-            page.close()
-    context.clear_cookies()
+def context(new_context):
+    context = new_context(viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
 
 
 # Notes when the tab's live connection to the server is open.
