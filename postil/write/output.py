@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .journal import DIR_MODE, FILE_MODE, carry_out, write_journal
-from .tempfiles import hold, let_go, temporary_folder
+from .tempfiles import hold, let_go, pause_for_tests, temporary_folder
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -181,6 +181,7 @@ class NewTree:
         return Path(self._root, name).read_bytes()
 
     def commit(self) -> tuple[list[str], Manifest]:
+        pause_for_tests("swap")
         _swap(self.staging, self.out_dir)
         let_go(self._hold)
         self._hold = None
