@@ -139,6 +139,7 @@ class NewTree:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging, self._hold = temporary_folder(self.out_dir.parent, f".{self.out_dir.name}.tmp-")
         os.chmod(self.staging, DIR_MODE)
+        pause_for_tests("new-tree")
         self._root, self._previous_root = str(self.staging), str(self.out_dir)
         self._had_output = self.out_dir.is_dir()
         self._made = {""}
