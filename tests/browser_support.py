@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -76,3 +76,106 @@ def static_server(folder: Path) -> Iterator[str]:
             yield f"http://127.0.0.1:{server.server_address[1]}"
         finally:
             server.shutdown()
+
+
+def keep_renderer_alive(context: Any, url: str) -> Any:
+    """Open a page of `url`'s site in `context` and leave it open, so that the pages the
+    context opens on that site later share its renderer process instead of starting their
+    own. The page is an empty document of that origin: the server is never asked, and none
+    of the site's scripts run in it."""
+    keeper = context.new_page()
+    keeper.route("**/*", lambda route: route.fulfill(status=200, content_type="text/html", body=""))
+    keeper.goto(url)
+    return keeper
+
+
+class Tabs:
+    """New pages for the tests of one served site, opened in long-lived browser contexts.
+
+    A new context per test costs about 1.2 s of CPU, mostly a renderer process started for
+    it and torn down after; a new page in a context whose renderer for the site is still
+    alive costs a fifth of that. So each kind of context (JavaScript on or off) is made once,
+    with a blank page of the site kept open to keep its renderer alive, and every test gets
+    fresh pages in it: viewport, colour scheme, motion and stored items are set per page, and
+    the site's localStorage and cookies are cleared before each, so a test
+    sees what a first visit in a new context would see.
+    """
+
+    def __init__(self, browser: Any, base_url: str) -> None:
+        self.browser, self.base_url = browser, base_url
+        self._contexts: dict[bool, tuple[Any, Any]] = {}
+        self._pages: list[Any] = []
+
+    def _context(self, javascript: bool) -> tuple[Any, Any]:
+        if javascript not in self._contexts:
+            context = self.browser.new_context(base_url=self.base_url, java_script_enabled=javascript)
+            self._contexts[javascript] = (context, keep_renderer_alive(context, "/__blank__"))
+        return self._contexts[javascript]
+
+    def new_page(self, viewport: dict, color_scheme: str = "light", reduced_motion: str = "no-preference",
+                 javascript: bool = True, storage: dict | None = None) -> Any:
+        """A blank page, as the first page of a new context with these settings would be."""
+        context, keeper = self._context(javascript)
+        context.clear_cookies()
+        keeper.evaluate("localStorage.clear()")
+        page = context.new_page()
+        self._pages.append(page)
+        page.set_viewport_size(viewport)
+        page.emulate_media(color_scheme=color_scheme, reduced_motion=reduced_motion)
+        if storage:
+            page.add_init_script("".join(f"localStorage.setItem({key!r}, {value!r});" for key, value in storage.items()))
+        return page
+
+    def close_pages(self) -> None:
+        """Close the pages a test opened (after each test)."""
+        for page in self._pages:
+            page.close()
+        self._pages.clear()
+
+    def close(self) -> None:
+        for context, _ in self._contexts.values():
+            context.close()
+
+
+@contextmanager
+def tabs(browser: Any, base_url: str) -> Iterator[Tabs]:
+    """`Tabs` on the site at `base_url`; its contexts are closed on exit."""
+    opened = Tabs(browser, base_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+class LocalContexts:
+    """Browser contexts for the tests of a module whose pages are on servers of 127.0.0.1
+    that each test starts for itself. Every such server is one site (an address's site
+    leaves the port out) but its own origin, so its own storage: one context per set of
+    options serves all the module's tests, with a blank 127.0.0.1 page kept open in it so
+    that each test's tabs share one renderer instead of starting their own."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self._contexts: dict[str, tuple[Any, Any]] = {}
+
+    def get(self, **options: Any) -> Any:
+        """The module's context with these `browser.new_context` options."""
+        key = repr(sorted(options.items()))
+        if key not in self._contexts:
+            context = self.browser.new_context(**options)
+            self._contexts[key] = (context, keep_renderer_alive(context, "http://127.0.0.1:9/"))
+        return self._contexts[key][0]
+
+    def reset(self) -> None:
+        """Close every tab a test opened, clearing what it stored (after each test)."""
+        for context, keeper in self._contexts.values():
+            for page in context.pages:
+                if page is not keeper:
+                    if page.url.startswith("http://127.0.0.1:"):
+                        page.evaluate("localStorage.clear()")
+                    page.close()
+            context.clear_cookies()
+
+    def close(self) -> None:
+        for context, _ in self._contexts.values():
+            context.close()

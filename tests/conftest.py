@@ -48,6 +48,24 @@ def browser():
         yield instance
 
 
+@pytest.fixture(scope="module")
+def local_contexts(browser):
+    from browser_support import LocalContexts
+
+    contexts = LocalContexts(browser)
+    yield contexts
+    contexts.close()
+
+
+@pytest.fixture
+def new_context(local_contexts):
+    """new_context(**options) → a context for pages on the test's own servers of 127.0.0.1,
+    as good as new: shared by the module's tests (`LocalContexts` says why), its tabs
+    closed and their storage cleared after each test."""
+    yield local_contexts.get
+    local_contexts.reset()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses the browser, whoever wrote it, is marked `browser`, so that
     `-m "not browser"` leaves it out."""

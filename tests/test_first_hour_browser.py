@@ -71,21 +71,18 @@ def test_serve_answers_over_http_with_the_first_essay(served):
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_the_first_essays_footnote_is_in_the_margin_on_a_wide_screen_as_it_says(browser, served, theme):
+def test_the_first_essays_footnote_is_in_the_margin_on_a_wide_screen_as_it_says(new_context, served, theme):
     _, url = served
-    context = browser.new_context(viewport=WIDE, color_scheme=theme)
-    try:
-        page = context.new_page()
-        page.goto(url + "hello/")
-        note = page.locator(".sidenote").first
-        note.wait_for(state="visible")
-        text = page.locator(".essay-body p").first.bounding_box()
-        assert note.bounding_box()["x"] >= text["x"] + text["width"]  # right of the text column
-        assert not page.locator(".footnotes").is_visible()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"init-hello-1440-{theme}.png"), full_page=True)
-    finally:
-        context.close()
+    page = new_context(viewport=WIDE).new_page()
+    page.emulate_media(color_scheme=theme)
+    page.goto(url + "hello/")
+    note = page.locator(".sidenote").first
+    note.wait_for(state="visible")
+    text = page.locator(".essay-body p").first.bounding_box()
+    assert note.bounding_box()["x"] >= text["x"] + text["width"]  # right of the text column
+    assert not page.locator(".footnotes").is_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"init-hello-1440-{theme}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -106,29 +103,25 @@ def test_the_first_essays_footnote_waits_at_the_end_on_a_narrow_screen_and_opens
 
 
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1440", "390"])
-def test_the_overlay_shows_a_yaml_mistakes_line_with_the_caret_under_its_column(browser, served_to_edit, viewport):
+def test_the_overlay_shows_a_yaml_mistakes_line_with_the_caret_under_its_column(new_context, served_to_edit, viewport):
     root, url = served_to_edit
-    context = browser.new_context(viewport=viewport)
-    try:
-        page = context.new_page()
-        page.goto(url + "hello/")
-        essay = root / "content" / "hello" / "index.md"
-        essay.write_text(essay.read_text(encoding="utf-8").replace("title: Hello", 'title: "Hello', 1), encoding="utf-8")
-        source = page.locator("#postil-error-overlay .postil-error-source")
-        source.wait_for(state="visible")
-        assert source.inner_text() == '    2 | title: "Hello\n      |        ^'
-        # The caret stands under the quote (column 8), however narrow the window.
-        caret, quote = page.evaluate("""() => {
-            const text = document.querySelector('#postil-error-overlay .postil-error-source').firstChild;
-            const box = (start) => { const range = document.createRange(); range.setStart(text, start);
-                                     range.setEnd(text, start + 1); return range.getBoundingClientRect(); };
-            const value = text.data;
-            return [box(value.indexOf('^')).left, box(value.indexOf('"')).left];
-        }""")
-        assert abs(caret - quote) < 0.5
-        overlay = page.locator("#postil-error-overlay").inner_text()
-        assert "content/hello/index.md:2:8: error: invalid YAML: the quoted value that starts here is never closed" in overlay
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"overlay-yaml-{viewport['width']}.png"))
-    finally:
-        context.close()
+    page = new_context(viewport=viewport).new_page()
+    page.goto(url + "hello/")
+    essay = root / "content" / "hello" / "index.md"
+    essay.write_text(essay.read_text(encoding="utf-8").replace("title: Hello", 'title: "Hello', 1), encoding="utf-8")
+    source = page.locator("#postil-error-overlay .postil-error-source")
+    source.wait_for(state="visible")
+    assert source.inner_text() == '    2 | title: "Hello\n      |        ^'
+    # The caret stands under the quote (column 8), however narrow the window.
+    caret, quote = page.evaluate("""() => {
+        const text = document.querySelector('#postil-error-overlay .postil-error-source').firstChild;
+        const box = (start) => { const range = document.createRange(); range.setStart(text, start);
+                                 range.setEnd(text, start + 1); return range.getBoundingClientRect(); };
+        const value = text.data;
+        return [box(value.indexOf('^')).left, box(value.indexOf('"')).left];
+    }""")
+    assert abs(caret - quote) < 0.5
+    overlay = page.locator("#postil-error-overlay").inner_text()
+    assert "content/hello/index.md:2:8: error: invalid YAML: the quoted value that starts here is never closed" in overlay
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"overlay-yaml-{viewport['width']}.png"))

@@ -111,16 +111,18 @@ def test_a_build_killed_before_its_journal_was_whole_leaves_the_output_as_it_was
     assert site.snapshot() == clean_build(site.root)
 
 
-def test_the_staging_folder_of_a_build_killed_mid_write_is_removed_by_the_next_build(site):
+def test_the_staging_folder_of_a_build_killed_before_its_swap_is_removed_by_the_next_build(site, tmp_path):
     for number in range(150):
         site.essay(f"e{number:03}.md", title=f"Essay {number}", body="```python\nx = 1\n```\n" + "word " * 200)
-    build = start_build(site)
+    marker = tmp_path / "paused"
+    build = start_build(site, "swap", marker)  # paused with its new tree written, not yet swapped in
     try:
-        wait_for(lambda: leftovers(site) != [], build, "the new tree's folder")
+        wait_for(marker.exists, build, "the new tree's swap")
     finally:
         build.kill()
         build.wait()
-    assert leftovers(site)
+    (staging,) = leftovers(site)
+    assert (site.root / staging / "e000" / "index.html").is_file() and not site.out.exists()
     assert site.build() == 0
     assert leftovers(site) == []
     assert (site.out / "e000/index.html").is_file()

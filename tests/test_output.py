@@ -30,8 +30,8 @@ def test_failed_build_leaves_previous_output_byte_identical(site):
 
 @pytest.mark.slow
 def test_killed_build_leaves_previous_output_whole(site):
-    """Killed while it writes its new tree (every page changed), at two points it is seen
-    to reach, a build leaves the previous output as it was."""
+    """Killed while it makes its new tree (every page changed), once the tree's folder
+    exists and once every file is in it, a build leaves the previous output as it was."""
     for number in range(150):
         site.essay(f"e{number:03}.md", title=f"Essay {number}", body="```python\nx = 1\n```\n" + "word " * 300)
     assert site.build() == 0
@@ -39,18 +39,20 @@ def test_killed_build_leaves_previous_output_whole(site):
     for number in range(150):
         site.essay(f"e{number:03}.md", title=f"Essay {number}, edited", body="```python\nx = 2\n```\n" + "word " * 300)
 
-    def staged_files() -> int:
-        return sum(len(files) for folder in site.root.glob(".public.tmp-*") for _, _, files in os.walk(folder))
-
-    for point, reached in (("its new tree's folder exists", lambda: any(site.root.glob(".public.tmp-*"))),
-                           ("its new tree holds 100 files", lambda: staged_files() >= 100)):
-        process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(site.root)], stdout=subprocess.DEVNULL)
+    # Test points of the build (postil/write/tempfiles.py): it stops there until killed, so
+    # the kill lands at that very point however busy the machine is.
+    for point, pause in (("its new tree's folder exists", "new-tree"), ("its new tree is written whole", "swap")):
+        marker = site.root.parent / f"paused-{pause}"
+        env = dict(os.environ, POSTIL_TEST_PAUSE=f"{pause}:{marker}")
+        process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(site.root)], stdout=subprocess.DEVNULL, env=env)
         try:
             deadline = time.monotonic() + 60
-            while not reached():  # polls an event of the build's, no fixed wait
+            while not marker.exists():  # polls an event of the build's, no fixed wait
                 assert process.poll() is None, f"the build ended before {point}"
                 assert time.monotonic() < deadline, f"the build never reached: {point}"
                 time.sleep(0.005)
+            if pause == "swap":
+                assert sum(len(files) for folder in site.root.glob(".public.tmp-*") for _, _, files in os.walk(folder)) >= 150
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait()

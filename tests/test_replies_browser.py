@@ -9,7 +9,7 @@ from replies_helpers import essay_with_replies, write_reply
 
 
 @pytest.fixture
-def thread_page(site, browser):
+def thread_page(site, new_context):
     """The built thread served over HTTP on a free port; yields a fresh browser page's URL maker."""
     essay_with_replies(site)
     write_reply(site, "old", "Oldest.", author="Ann", date="2026-03-02T10:00:00Z", score=1)
@@ -18,10 +18,7 @@ def thread_page(site, browser):
     write_reply(site, "child", "Answer.", author="Di", parent="old", date="2026-03-05T10:00:00Z")
     assert site.build() == 0
     with static_server(site.out) as server:
-        context = browser.new_context()
-        page = context.new_page()
-        yield page, f"{server}/talk/"
-        context.close()
+        yield new_context().new_page(), f"{server}/talk/"
 
 
 def top_level_ids(page) -> list[str]:
@@ -67,25 +64,23 @@ def test_choosing_never_removes_the_highlight(thread_page):
     assert page.locator(".reply-new").count() == 0
 
 
-def test_without_script_the_controls_stay_hidden_and_collapsing_hides_the_answers(browser, thread_page):
+def test_without_script_the_controls_stay_hidden_and_collapsing_hides_the_answers(new_context, thread_page):
     page, url = thread_page
-    context = browser.new_context(java_script_enabled=False)
-    plain = context.new_page()
+    plain = new_context(java_script_enabled=False).new_page()
     plain.goto(url)
     assert plain.is_visible("#reply-child")
     plain.click("#reply-old > summary .reply-score")
     assert not plain.is_visible("#reply-child")
     assert not plain.is_visible(".replies-controls")
-    context.close()
 
 
 @pytest.mark.parametrize("width,in_margin", [(1400, True), (420, False)])
-def test_side_comment_sits_in_the_margin_when_wide_and_after_the_paragraph_when_narrow(site, browser, width, in_margin):
+def test_side_comment_sits_in_the_margin_when_wide_and_after_the_paragraph_when_narrow(site, new_context, width, in_margin):
     essay_with_replies(site)
     write_reply(site, "q", "> The margin is where a reader answers the page\n\nYes.", author="Ann")
     assert site.build() == 0
-    with static_server(site.out) as server, browser.new_context(viewport={"width": width, "height": 900}) as context:
-        page = context.new_page()
+    with static_server(site.out) as server:
+        page = new_context(viewport={"width": width, "height": 900}).new_page()
         page.goto(f"{server}/talk/")
         paragraph = page.locator(".passage-with-comments > p").bounding_box()
         marker = page.locator(".side-comments").bounding_box()

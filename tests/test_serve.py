@@ -168,9 +168,11 @@ def test_burst_of_a_thousand_files_is_at_most_two_rebuilds(running, site):
     folder.mkdir()
     for number in range(1000):
         (folder / f"essay-{number}.md").write_text(f"---\ntitle: Burst {number}\ndate: 2025-01-01\n---\nText.\n", encoding="utf-8")
-    assert running.preview.wait_for_builds(before + 1, timeout=30)
+    # Deadlines, not measurements: on a machine shared by several test runs a build of a
+    # thousand new essays can take tens of seconds; what is asserted is how many builds there were.
+    assert running.preview.wait_for_builds(before + 1, timeout=120)
     status, _, _ = running.request("/burst/essay-999/")
-    while status != 200 and running.preview.wait_for_builds(running.preview.builds + 1, timeout=30):
+    while status != 200 and running.preview.wait_for_builds(running.preview.builds + 1, timeout=120):
         status, _, _ = running.request("/burst/essay-999/")
     assert status == 200
     running.settle()

@@ -48,11 +48,10 @@ def preview(site, start_preview):
 
 
 @pytest.fixture
-def context(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
+def context(new_context):
+    context = new_context(viewport={"width": 1440, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
-    yield context
-    context.close()
+    return context
 
 
 # Notes when the tab's live connection to the server is open.

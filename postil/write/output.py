@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .journal import DIR_MODE, FILE_MODE, carry_out, write_journal
-from .tempfiles import hold, let_go, temporary_folder
+from .tempfiles import hold, let_go, pause_for_tests, temporary_folder
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -139,6 +139,7 @@ class NewTree:
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
         self.staging, self._hold = temporary_folder(self.out_dir.parent, f".{self.out_dir.name}.tmp-")
         os.chmod(self.staging, DIR_MODE)
+        pause_for_tests("new-tree")
         self._root, self._previous_root = str(self.staging), str(self.out_dir)
         self._had_output = self.out_dir.is_dir()
         self._made = {""}
@@ -181,6 +182,7 @@ class NewTree:
         return Path(self._root, name).read_bytes()
 
     def commit(self) -> tuple[list[str], Manifest]:
+        pause_for_tests("swap")
         _swap(self.staging, self.out_dir)
         let_go(self._hold)
         self._hold = None

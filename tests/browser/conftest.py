@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import static_server
+from browser_support import Tabs, static_server, tabs
 from postil.cli import main
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -164,27 +164,34 @@ def base_url(built_site: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def site_tabs(browser, base_url: str) -> Iterator[Tabs]:
+    with tabs(browser, base_url) as opened:
+        yield opened
+
+
 @pytest.fixture
-def open_page(browser, base_url: str):
+def new_tab(site_tabs: Tabs):
+    """new_tab(viewport, color_scheme=, reduced_motion=, javascript=, storage=) → a blank Page
+    on the fixture site, as a new context would open it (`Tabs.new_page`)."""
+    yield site_tabs.new_page
+    site_tabs.close_pages()
+
+
+@pytest.fixture
+def open_page(site_tabs: Tabs):
     """open_page(path, viewport=WIDE, color_scheme="light", storage=None) → a loaded Page.
 
     `storage` is written to localStorage before any script of the page runs.
     """
-    contexts = []
 
     def open_page(path: str, viewport: dict = WIDE, color_scheme: str = "light", storage: dict | None = None, wait: str = "load"):
-        context = browser.new_context(viewport=viewport, color_scheme=color_scheme, base_url=base_url)
-        contexts.append(context)
-        if storage:
-            items = "".join(f"localStorage.setItem({key!r}, {value!r});" for key, value in storage.items())
-            context.add_init_script(items)
-        page = context.new_page()
+        page = site_tabs.new_page(viewport, color_scheme=color_scheme, storage=storage)
         page.goto(path, wait_until=wait)
         return page
 
     yield open_page
-    for context in contexts:
-        context.close()
+    site_tabs.close_pages()
 
 
 # The relative luminance (0 black … 1 white) of a CSS colour, read from the page.

@@ -106,19 +106,15 @@ def test_keyboard_focus_on_a_reference_shows_the_popover_and_enter_follows_it(op
     page.wait_for_url("**#fn-1", timeout=5000)
 
 
-def test_without_javascript_footnote_links_work_both_ways(browser, base_url):
-    context = browser.new_context(viewport=WIDE, base_url=base_url, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto(ESSAY)
-        assert page.locator(".essay-body > .footnotes").is_visible()
-        page.locator(".essay-body a[role=doc-noteref]").first.click()
-        assert page.url.endswith("#fn-1")
-        assert page.locator("#fn-1:target").count() == 1
-        page.locator("#fn-1 a[role=doc-backlink]").click()
-        assert page.url.endswith("#fnref-1")
-    finally:
-        context.close()
+def test_without_javascript_footnote_links_work_both_ways(new_tab):
+    page = new_tab(WIDE, javascript=False)
+    page.goto(ESSAY)
+    assert page.locator(".essay-body > .footnotes").is_visible()
+    page.locator(".essay-body a[role=doc-noteref]").first.click()
+    assert page.url.endswith("#fn-1")
+    assert page.locator("#fn-1:target").count() == 1
+    page.locator("#fn-1 a[role=doc-backlink]").click()
+    assert page.url.endswith("#fnref-1")
 
 
 def test_hovering_a_link_to_another_essay_previews_its_title_and_summary(open_page):

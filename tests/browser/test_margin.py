@@ -91,24 +91,26 @@ def margin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def margin_tabs(browser, margin_url) -> Iterator[browser_support.Tabs]:
+    with browser_support.tabs(browser, margin_url) as opened:
+        yield opened
+
+
 @pytest.fixture
-def essay(browser, margin_url):
+def essay(margin_tabs):
     """essay(viewport=WIDE, theme="light", javascript=True) → the crowded essay, fonts loaded, margin laid out."""
-    contexts = []
 
     def open_essay(viewport: dict = WIDE, theme: str = "light", javascript: bool = True):
         # Reduced motion: the passage's highlight then comes and goes without a fade to wait for.
-        context = browser.new_context(viewport=viewport, color_scheme=theme, java_script_enabled=javascript, reduced_motion="reduce")
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(margin_url + ESSAY)
+        page = margin_tabs.new_page(viewport, color_scheme=theme, reduced_motion="reduce", javascript=javascript)
+        page.goto(ESSAY)
         if javascript:
             page.evaluate("document.fonts.ready.then(() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))))")
         return page
 
     yield open_essay
-    for context in contexts:
-        context.close()
+    margin_tabs.close_pages()
 
 
 def box(page, selector: str) -> dict:

@@ -67,22 +67,22 @@ def garden_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"{url}/garden-note/"
 
 
-@pytest.fixture
-def open_garden(browser, garden_url):
-    contexts = []
+@pytest.fixture(scope="module")
+def garden_tabs(browser, garden_url) -> Iterator[browser_support.Tabs]:
+    with browser_support.tabs(browser, garden_url) as opened:
+        yield opened
 
+
+@pytest.fixture
+def open_garden(garden_tabs, garden_url):
     def open_garden(viewport: dict = WIDE, theme: str = "light"):
-        context = browser.new_context(viewport=viewport, color_scheme=theme)
-        context.add_init_script(f"localStorage.setItem('theme', {theme!r});")
-        contexts.append(context)
-        page = context.new_page()
+        page = garden_tabs.new_page(viewport, color_scheme=theme, storage={"theme": theme})
         page.goto(garden_url, wait_until="load")
         page.evaluate("document.fonts.ready")
         return page
 
     yield open_garden
-    for context in contexts:
-        context.close()
+    garden_tabs.close_pages()
 
 
 def test_a_folded_callout_opens_when_its_title_is_clicked(open_garden):

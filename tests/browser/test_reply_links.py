@@ -68,22 +68,22 @@ def site_url(site_root) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def open_essay(browser, site_url):
-    contexts = []
+@pytest.fixture(scope="module")
+def talk_tabs(browser, site_url) -> Iterator[browser_support.Tabs]:
+    with browser_support.tabs(browser, site_url) as opened:
+        yield opened
 
+
+@pytest.fixture
+def open_essay(talk_tabs):
     def open_essay(path: str = "/talk/", viewport: dict = WIDE, theme: str = "light", scripts: bool = True):
-        context = browser.new_context(viewport=viewport, base_url=site_url, java_script_enabled=scripts)
-        context.add_init_script(f"localStorage.setItem('theme', {theme!r})")
-        contexts.append(context)
-        page = context.new_page()
+        page = talk_tabs.new_page(viewport, javascript=scripts, storage={"theme": theme})
         page.goto(path)
         page.evaluate("document.fonts.ready")
         return page
 
     yield open_essay
-    for context in contexts:
-        context.close()
+    talk_tabs.close_pages()
 
 
 def clicked_href(page, selector: str) -> str:

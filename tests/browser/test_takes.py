@@ -27,22 +27,22 @@ def takes_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def open_stream(browser, takes_url):
-    contexts = []
+@pytest.fixture(scope="module")
+def takes_tabs(browser, takes_url) -> Iterator[browser_support.Tabs]:
+    with browser_support.tabs(browser, takes_url) as opened:
+        yield opened
 
+
+@pytest.fixture
+def open_stream(takes_tabs):
     def open_stream(path: str = STREAM, viewport: dict = WIDE, theme: str = "light"):
-        context = browser.new_context(viewport=viewport, base_url=takes_url)
-        context.add_init_script(f"localStorage.setItem('theme', {theme!r})")
-        contexts.append(context)
-        page = context.new_page()
+        page = takes_tabs.new_page(viewport, storage={"theme": theme})
         page.goto(path)
         page.evaluate("document.fonts.ready")
         return page
 
     yield open_stream
-    for context in contexts:
-        context.close()
+    takes_tabs.close_pages()
 
 
 def test_each_take_on_the_stream_has_its_notes_in_its_own_margin(open_stream):

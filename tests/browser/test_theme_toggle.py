@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from .conftest import WIDE
+
 LIGHT_BACKGROUND = "rgb(251, 250, 246)"
 DARK_BACKGROUND = "rgb(23, 23, 26)"
 PAGES = ["/", "/notes-in-the-margin/", "/tags/reading/", "/tags/", "/archive/", "/404.html"]
@@ -73,34 +75,24 @@ def test_without_stored_choice_or_os_preference_the_page_is_light(open_page):
     "stored, os_preference",
     list(itertools.product([None, "light", "dark"], ["light", "dark", "no-preference"])),
 )
-def test_first_paint_has_the_right_colours_on_every_page_type(browser, base_url, stored, os_preference):
+def test_first_paint_has_the_right_colours_on_every_page_type(new_tab, stored, os_preference):
     """The theme script is blocked, so only the inline <head> script and CSS can act."""
     expected = DARK_BACKGROUND if stored == "dark" or (stored is None and os_preference == "dark") else LIGHT_BACKGROUND
-    context = browser.new_context(color_scheme=os_preference, base_url=base_url)
-    try:
-        if stored:
-            context.add_init_script(f"localStorage.setItem('theme', {stored!r})")
-        context.route(re.compile(r"/assets/postil\.[0-9a-f]+\.js$"), lambda route: route.abort())
-        page = context.new_page()
-        seen = {}
-        for path in PAGES:
-            page.goto(path, wait_until="domcontentloaded")
-            seen[path] = background(page)
-        assert seen == {path: expected for path in PAGES}
-    finally:
-        context.close()
+    page = new_tab(WIDE, color_scheme=os_preference, storage={"theme": stored} if stored else None)
+    page.route(re.compile(r"/assets/postil\.[0-9a-f]+\.js$"), lambda route: route.abort())
+    seen = {}
+    for path in PAGES:
+        page.goto(path, wait_until="domcontentloaded")
+        seen[path] = background(page)
+    assert seen == {path: expected for path in PAGES}
 
 
 @pytest.mark.parametrize("os_preference, expected", [("light", LIGHT_BACKGROUND), ("dark", DARK_BACKGROUND)])
-def test_without_javascript_the_page_follows_the_os_and_hides_the_toggle(browser, base_url, os_preference, expected):
-    context = browser.new_context(color_scheme=os_preference, base_url=base_url, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        page.goto("/notes-in-the-margin/")
-        assert background(page) == expected
-        assert not page.locator(".theme-toggle").is_visible()
-    finally:
-        context.close()
+def test_without_javascript_the_page_follows_the_os_and_hides_the_toggle(new_tab, os_preference, expected):
+    page = new_tab(WIDE, color_scheme=os_preference, javascript=False)
+    page.goto("/notes-in-the-margin/")
+    assert background(page) == expected
+    assert not page.locator(".theme-toggle").is_visible()
 
 
 def test_toggle_works_from_the_keyboard_with_a_visible_focus(open_page):

@@ -54,21 +54,21 @@ def thread_url(tmp_path_factory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def open_thread(browser, thread_url):
-    contexts = []
+@pytest.fixture(scope="module")
+def thread_tabs(browser, thread_url) -> Iterator[browser_support.Tabs]:
+    with browser_support.tabs(browser, thread_url) as opened:
+        yield opened
 
+
+@pytest.fixture
+def open_thread(thread_tabs):
     def open_thread(path: str = ESSAY, viewport: dict = WIDE, theme: str = "light", scripts: bool = True):
-        context = browser.new_context(viewport=viewport, base_url=thread_url, java_script_enabled=scripts)
-        context.add_init_script(f"localStorage.setItem('theme', {theme!r})")
-        contexts.append(context)
-        page = context.new_page()
+        page = thread_tabs.new_page(viewport, javascript=scripts, storage={"theme": theme})
         page.goto(path)
         return page
 
     yield open_thread
-    for context in contexts:
-        context.close()
+    thread_tabs.close_pages()
 
 
 def box(page, selector: str) -> dict:
