@@ -62,3 +62,16 @@ def test_sections_first_words_stay_with_the_body_yet_transclusions_show_them(sit
     assert not any("opening words" in repr(getattr(target, name)) for name in target.__slots__)
     page = HTMLParser((site.out / "linker/index.html").read_text(encoding="utf-8"))
     assert page.css_first(".transclusion-excerpt").text() == "The second part’s own opening words."
+
+
+def test_a_build_into_a_folder_lets_each_page_context_go(site):
+    """The contexts of pages only serve a next build in the same process (the dev server):
+    a build into a folder does not hold them all until it ends."""
+    replies_and_essays(site, 3)
+    into_folder = Builder(site.root, BuildOptions(out_dir=site.root / "public"))
+    in_memory = Builder(site.root, BuildOptions(out_dir=None))
+    for builder in (into_folder, in_memory):
+        builder.build()
+    assert into_folder._kept is not None and in_memory._kept is not None
+    assert into_folder._kept.renders._inputs and all(inputs.context is None for inputs in into_folder._kept.renders._inputs.values())
+    assert all(inputs.context is not None for inputs in in_memory._kept.renders._inputs.values())
