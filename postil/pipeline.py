@@ -264,11 +264,12 @@ class Builder:
             yield
 
     def _assemble(self, essays: list[Essay], replies: list[Reply], sources: Sources, report: Report) -> Site:
-        """The site model; essays' passages (for replies' quotes) come from the parse cache."""
+        """The site model; essays' passages (for replies' quotes) and sections' first words
+        (for transclusions) come from the parse cache."""
         from .site.assemble import assemble
 
         memory = self._memory()
-        site = assemble(essays, sources, report, replies, memory.parsed.passage_texts, memory.assembly)
+        site = assemble(essays, sources, report, replies, memory.parsed.passage_texts, memory.assembly, memory.parsed.section_leads)
         if sources.reactions:
             from .content.reactions import read_reactions
 

@@ -98,7 +98,7 @@ def _site_html(tmp_path: Path, text: str) -> str:
     config, report = Config(), Report()
     sources = discover(tmp_path, report)
     parsed = {source.path: parse_essay(source, (tmp_path / source.path).read_bytes(), config) for source in sources.essays}
-    site = assemble([each.essay for each in parsed.values()], sources, report)
+    site = assemble([each.essay for each in parsed.values()], sources, report, section_leads=lambda essay: parsed[essay.source].body.section_leads)
     essay = next(essay for essay in site.essays if essay.source == "content/a.md")
     return _PASSAGE_ID.sub("", fill(parsed[essay.source].body.html, site.references.get(essay.url_path, ()), config.href))
 

@@ -242,7 +242,6 @@ def parse_essay(source: EssaySource, raw: bytes, config: Config, highlight: High
         key_lines=parts.key_lines,
         link_targets=link_targets(links),
         references=rendered.references,
-        section_leads=rendered.section_leads,
         take=take,
     )
-    return Parsed(essay, tuple(problems), Body(rendered.passages))
+    return Parsed(essay, tuple(problems), Body(rendered.passages, rendered.section_leads))

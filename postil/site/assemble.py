@@ -17,7 +17,7 @@ from ..content.discover import CONTENT_DIR, Sources
 from ..errors import Report
 from ..slugs import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
-from .references import resolve_references
+from .references import SectionLeads, resolve_references
 from .paths import resolve_link, slug_folders, slug_segment, url_quote
 from .threads import DiscussionMemory, PassageTexts, build_discussions
 from .takes import without_stream_collisions
@@ -229,17 +229,19 @@ def _no_passages(essay: Essay) -> tuple[tuple[str, str], ...]:
 
 def assemble(
     essays: list[Essay], sources: Sources, report: Report, replies: Sequence[Reply] = (),
-    passage_texts: PassageTexts = _no_passages, memory: AssemblyMemory | None = None,
+    passage_texts: PassageTexts = _no_passages, memory: AssemblyMemory | None = None, section_leads: SectionLeads | None = None,
 ) -> Site:
     """Build the site model; problems go to `report`.
 
     `passage_texts` gives an essay's passages, where replies' quotes are looked for;
-    `memory`, the last assembly's (updated to this one's), lets unchanged parts be reused."""
+    `memory`, the last assembly's (updated to this one's), lets unchanged parts be reused;
+    `section_leads`, an essay's sections' first words, which transclusions of them show.
+    Both come from where the caller keeps bodies."""
     memory = memory if memory is not None else AssemblyMemory()
     kept, files, redirects = _check_collisions(essays, sources, report)
     ordered = tuple(sorted(kept, key=lambda e: (-e.date.timestamp(), e.url_path)))
     by_url = {essay.url_path: essay for essay in ordered}
-    references, referenced = resolve_references(ordered, files, report, _theme_writes)
+    references, referenced = resolve_references(ordered, files, report, _theme_writes, section_leads)
 
     backlinks: dict[str, list[Essay]] = defaultdict(list)
     responses: dict[str, list[Essay]] = defaultdict(list)

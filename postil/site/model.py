@@ -29,8 +29,9 @@ class Essay:
     `source` is the path relative to the site root (posix); `url_path` is the page's path
     inside the site without a leading slash ("essays/margins/"). Its rendered body is a
     `Body` of its own, kept apart: most of what a site weighs, it is read only where its
-    page is rendered and where replies' quotes of it are checked (the pipeline decides
-    where it is kept and hands it to those stages).
+    page is rendered, where replies' quotes of it are checked and where another essay
+    transcludes one of its sections (the pipeline decides where it is kept and hands it
+    to those stages).
     """
 
     source: str
@@ -54,7 +55,6 @@ class Essay:
     key_lines: dict[str, int] = field(default_factory=dict)
     link_targets: tuple[str, ...] = ()  # the site paths its links (not images) point at, sorted, each once
     references: tuple[Reference, ...] = ()  # links the whole site resolves: [[wikilinks]], embeds (see markdown/wikilinks.py)
-    section_leads: tuple[tuple[str, str], ...] = ()  # heading id → the start of its first paragraph, for transclusions
     take: bool = False  # a quick take: shown in the takes stream, not among the essays (see content/takes.py)
 
     def reading_minutes(self, words_per_minute: int) -> int:
@@ -67,6 +67,7 @@ class Body:
     `essay.passages`: see render/pages.py)."""
 
     passages: tuple[Passage, ...]
+    section_leads: tuple[tuple[str, str], ...] = ()  # heading id → the start of its first paragraph, for transclusions
 
     @property
     def html(self) -> str:

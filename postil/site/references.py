@@ -122,21 +122,30 @@ def _fragment(target: Essay, fragment: str) -> str:
     return "#" + slug
 
 
-def _excerpt(target: Essay, fragment: str) -> str:
+# An essay's sections' first words by heading id: kept with its body, handed in by the caller.
+SectionLeads = Callable[[Essay], Iterable[tuple[str, str]]]
+
+
+def _excerpt(target: Essay, fragment: str, section_leads: SectionLeads | None) -> str:
     if target.draft:
         return ""
     anchor = _fragment(target, fragment)[1:]
     if anchor:
-        return dict(target.section_leads).get(anchor, "")
+        if section_leads is None:
+            raise LookupError(f"a section of {target.source} is transcluded, but no section_leads were given to find its first words")
+        return dict(section_leads(target)).get(anchor, "")
     return target.summary
 
 
 def resolve_references(
     essays: Iterable[Essay], files: dict[str, str], report: Report, theme_paths: Callable[[str], bool] = lambda path: False,
+    section_leads: SectionLeads | None = None,
 ) -> tuple[dict[str, tuple[Resolved, ...]], dict[str, set[str]]]:
     """Each essay's references resolved, by its URL; and the essays each one links to
     that way (for backlinks). A target that is not found is warned about like any broken
-    link, unless it is a page the theme writes (`theme_paths`: '/tags/', '/')."""
+    link, unless it is a page the theme writes (`theme_paths`: '/tags/', '/').
+    `section_leads` gives the first words of an essay's sections, which a transclusion
+    of one shows (read only for those)."""
     essays = tuple(essays)
     index = SiteIndex(essays, files)
     resolved: dict[str, tuple[Resolved, ...]] = {}
@@ -146,7 +155,7 @@ def resolve_references(
             continue
         values = []
         for reference in essay.references:
-            value, target = _resolve(index, essay, reference, report, theme_paths)
+            value, target = _resolve(index, essay, reference, report, theme_paths, section_leads)
             values.append(value)
             if target is not None and target is not essay:
                 linked[essay.url_path].add(target.url_path)
@@ -154,7 +163,9 @@ def resolve_references(
     return resolved, linked
 
 
-def _resolve(index: SiteIndex, essay: Essay, reference: Reference, report: Report, theme_paths: Callable[[str], bool]) -> tuple[Resolved, Essay | None]:
+def _resolve(
+    index: SiteIndex, essay: Essay, reference: Reference, report: Report, theme_paths: Callable[[str], bool], section_leads: SectionLeads | None,
+) -> tuple[Resolved, Essay | None]:
     written = reference.target + (f"#{reference.fragment}" if reference.fragment else "")
     if reference.kind == "image" or (reference.kind == "link" and posixpath.splitext(reference.target)[1] not in ("", ".md")):
         found_file = index.file(reference.target, essay)
@@ -189,7 +200,7 @@ def _resolve(index: SiteIndex, essay: Essay, reference: Reference, report: Repor
         report.warning(essay.source, reference.line, f"[[{written}]]: {target.source} has no heading {reference.fragment!r}",
                        "write the heading's text as it is in that essay")
     title = target.title + (f" › {reference.fragment}" if reference.fragment and not reference.fragment.startswith("^") else "")
-    excerpt = _excerpt(target, reference.fragment) if reference.kind == "note" else ""
+    excerpt = _excerpt(target, reference.fragment, section_leads) if reference.kind == "note" else ""
     return (target.url_path + anchor, title, excerpt), target
 
 

@@ -204,22 +204,33 @@ class _Store:
 
 
 def pack_body(body: Body) -> tuple[bytes, bytes]:
-    """An essay's body as two packed values: its passages' HTML, and their ids, lines and
-    texts (all the quote check reads, unpacked without the HTML).
+    """An essay's body as two packed values: its passages' HTML, and an index of their
+    ids, lines and texts followed by its sections' first words (all that the quote check
+    and transclusions read, unpacked without the HTML).
 
     Bodies are most of what a site's parse results weigh (at 5,000 essays, hundreds of
-    megabytes held for the whole build); each is read back only when its page is rendered
-    or its quotes are checked.
+    megabytes held for the whole build); each is read back only when its page is rendered,
+    its quotes are checked or one of its sections is transcluded. The sections' first
+    words alone weighed 15 MB at 5,000 essays, in the main process and every worker.
     """
     html = [passage.html for passage in body.passages]
-    index = [part for passage in body.passages for part in (passage.id, str(passage.line), passage.text)]
-    return pack(html), pack(index)
+    passages = [part for passage in body.passages for part in (passage.id, str(passage.line), passage.text)]
+    leads = [part for lead in body.section_leads for part in lead]
+    return pack(html), pack([str(len(body.passages)), *passages, *leads])
+
+
+def _index_parts(index: bytes) -> tuple[list[str], list[str]]:
+    """A packed index's passages (id, line, text, ...) and section leads (id, words, ...)."""
+    values = unpack(index)
+    end = 1 + 3 * int(values[0])
+    return values[1:end], values[end:]
 
 
 def unpack_body(html: bytes, index: bytes) -> Body:
     """The body `pack_body` packed."""
-    values = unpack(index)
-    return Body(tuple(Passage(part, values[3 * i], int(values[3 * i + 1]), values[3 * i + 2]) for i, part in enumerate(unpack(html))))
+    values, leads = _index_parts(index)
+    passages = tuple(Passage(part, values[3 * i], int(values[3 * i + 1]), values[3 * i + 2]) for i, part in enumerate(unpack(html)))
+    return Body(passages, tuple(zip(leads[::2], leads[1::2])))
 
 
 # What an entry holds of its file's bytes; the rest (stat, recorded_ns) only says when it was looked at.
@@ -368,8 +379,13 @@ class ParsedSources:
 
     def passage_texts(self, essay: Essay) -> list[tuple[str, str]]:
         """Each passage's id and normalised text, without unpacking the body's HTML."""
-        index = unpack(load(self.entries[essay.source].passage_index))  # type: ignore[index]
+        index, _ = _index_parts(load(self.entries[essay.source].passage_index))  # type: ignore[index]
         return [(index[i], index[i + 2]) for i in range(0, len(index), 3)]
+
+    def section_leads(self, essay: Essay) -> list[tuple[str, str]]:
+        """Each section's heading id and first words, without unpacking the body's HTML."""
+        _, leads = _index_parts(load(self.entries[essay.source].passage_index))  # type: ignore[index]
+        return list(zip(leads[::2], leads[1::2]))
 
     def _refresh(
         self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],

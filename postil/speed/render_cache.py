@@ -68,7 +68,7 @@ class PageInputs(NamedTuple):
 
     template: str
     template_digest: str
-    context: dict
+    context: dict | None  # kept only where the next build is in this process (see RenderCache)
     context_digest: str
     reads_digest: str | None  # of what it read of `discussions`
 
@@ -78,8 +78,10 @@ class RenderCache:
     """Per output path, the digest a page was last rendered from (and, in memory, its bytes).
 
     With `keep_bytes` (the dev server, which has no output folder) the bytes of every page
-    stay here for the next build. Without it only digests are kept, and an unchanged page
-    is reused from the previous output folder when its file there is intact.
+    stay here for the next build, and so do their contexts (see `same_data`). Without it
+    only digests are kept, and an unchanged page is reused from the previous output folder
+    when its file there is intact: each page's context is let go once the page is rendered,
+    not held until the build ends.
     """
 
     keep_bytes: bool = True
@@ -287,7 +289,10 @@ class _Staleness:
         family = self._family_of.get(page.output)
         kept = family.previous.get(page.output) if family is not None else None
         carried = kept[1] if kept is not None and kept[0] == page.template else None
-        same = carried is None and seen is not None and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, page.context)
+        same = (
+            carried is None and seen is not None and seen.context is not None
+            and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, page.context)
+        )
         context = carried or (seen.context_digest if same else self.digests.of_context(page.context))  # type: ignore[union-attr]
         if context is None:
             return None
@@ -295,7 +300,7 @@ class _Staleness:
             family.contexts[page.output] = (page.template, context)
         reads = self._cache.reads.get(page.output) if page.output in self._previous else None
         read = self.reads.digest(reads) if reads is not None else None
-        self.inputs[page.output] = PageInputs(page.template, template, page.context, context, read)
+        self.inputs[page.output] = PageInputs(page.template, template, page.context if self._cache.keep_bytes else None, context, read)
         if read is None:
             return None
         if same and read == seen.reads_digest:  # type: ignore[union-attr]
