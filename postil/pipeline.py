@@ -320,6 +320,8 @@ class Builder:
     def _begin_index(self, site: Site, config: Config, report: Report, tree: NewTree | None) -> IndexRun | None:
         """This build's search indexing (see search/), ready to be told of pages as they are
         rendered; None when the build makes no index."""
+        if not config.search:
+            return None  # nor are the index's modules imported
         if self._search is None:
             from .search.index import SearchIndex
 

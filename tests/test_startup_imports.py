@@ -59,3 +59,14 @@ def test_a_cold_build_forks_its_parse_workers_before_importing_jinja(site):
     seen = {line for line in result.stdout.splitlines() if line.startswith("worker has jinja2:")}
     assert seen == {"worker has jinja2: False"}
     assert (site.out / "essay-00/index.html").is_file()
+
+
+def test_a_build_with_search_off_imports_no_indexer(site):
+    """The test site sets `search = false`: the indexing stage's module (and the thread
+    pool it brings in) is not even imported."""
+    site.essay("a.md", body="Some *text*.\n")
+    code = "from postil.cli import main\nassert main(['build']) == 0\nimport sys\nprint('indexer imported:', 'postil.search.index' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=site.root, capture_output=True, text=True, env={"PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "indexer imported: False"
+    assert (site.out / "a/index.html").is_file()
