@@ -3,12 +3,14 @@
     python bench/warm.py --against /work/wt/pre            # 1,000 essays, search off, 5 rounds
     python bench/warm.py --against /tmp/base --essays 100 --search
     python bench/warm.py --against /tmp/base --ci          # also a CI run (see run.py's --ci)
+    python bench/warm.py --against /tmp/base --essays 100 --cold   # also a cold build
 
 Each checkout builds its own copy of the same corpus (its caches are its own), then the
 rounds alternate between them: one essay edited, nothing changed, and with --ci a fresh
-clone with the cache and output restored, one essay edited or none. On a shared machine
-wall-clock times are noise: compare the CPU seconds (user + system of the build and any
-worker it waited for), as medians.
+clone with the cache and output restored, one essay edited or none, and with --cold a
+build with no .postil-cache/ and no output (on a machine that built the site before, as
+run.py's cold build). On a shared machine wall-clock times are noise: compare the CPU
+seconds (user + system of the build and any worker it waited for), as medians.
 """
 from __future__ import annotations
 
@@ -55,6 +57,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--search", action="store_true", help="keep Pagefind search on")
     parser.add_argument("--ci", action="store_true", help="also a fresh clone with cache and output restored")
+    parser.add_argument("--cold", action="store_true", help="also a cold build: no cache folder, no output")
     parser.add_argument("--work", type=Path, default=Path("/tmp/postil-warm-bench"))
     parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
     args = parser.parse_args()
@@ -87,6 +90,11 @@ def main() -> int:
     for number in range(args.rounds):
         for name in checkouts:
             site, environment = sites[name], environments[name]
+            if args.cold:
+                for folder in (".postil-cache", "public"):
+                    shutil.rmtree(site / folder, ignore_errors=True)
+                samples.setdefault(("cold build", name), []).append(timed(command, site, environment))
+                time.sleep(2.5)  # past the racy-clean window again, for the warm runs that follow
             edited = site / essay
             edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
             samples.setdefault(("one essay edited", name), []).append(timed(command, site, environment))

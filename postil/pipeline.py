@@ -171,13 +171,14 @@ class Builder:
         """Parse, assemble, render, index, check, write: the steps of a build with work to do.
         Pages may go into a new tree while others render, but nothing takes the output
         folder's place unless the whole build succeeded."""
-        from .site.assemble import check_links
-        from .write.output import NewTree
-
+        # Jinja, assembly and writing are imported once workers parse, if they do (see speed/memory.py).
         memory = self._memory()
         assets = self._collect_assets(config, changed, report)
         essays, replies, held = self._parse(sources, config, report, inputs, changed, self._compile_templates(config, assets))
         site = self._assemble(essays, replies, sources, report)
+        from .site.assemble import check_links
+        from .write.output import NewTree
+
         # With no intact output to update, pages go into a new tree as they are rendered.
         record, out_dir = self._record, self.options.out_dir
         tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
@@ -326,6 +327,8 @@ class Builder:
     def _begin_index(self, site: Site, config: Config, report: Report, tree: NewTree | None) -> IndexRun | None:
         """This build's search indexing (see search/), ready to be told of pages as they are
         rendered; None when the build makes no index."""
+        if not config.search:
+            return None  # nor are the index's modules imported
         if self._search is None:
             from .search.index import SearchIndex
 

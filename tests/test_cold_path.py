@@ -72,3 +72,33 @@ def test_templates_compiled_while_workers_parse_serve_the_next_run(monkeypatch, 
     assert 0 < result.rendered < 20  # the edited essay and the lists it is in, not every page
     assert store_path(site.root / CACHE_DIR).is_file()  # what the second build compiled nothing with
     assert {path.relative_to(site.out).as_posix(): path.read_bytes() for path in site.out.rglob("*") if path.is_file()} == clean_build(site.root)
+
+
+def test_essays_and_replies_are_parsed_by_the_same_workers(monkeypatch, site, tmp_path):
+    """One fork for the parse: the replies, which wait for the essays' addresses, go to
+    the processes that parsed the essays, not to a second pool started for them."""
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    import postil.speed.parse_cache as parse_cache
+
+    log = tmp_path / "parsed-by"
+
+    def noting(kind, parse):
+        def parse_and_note(*args, **kwargs):
+            with open(log, "a", encoding="utf-8") as stream:
+                stream.write(f"{kind} {os.getpid()}\n")
+            return parse(*args, **kwargs)
+        return parse_and_note
+
+    monkeypatch.setattr(parse_cache, "parse_essay", noting("essay", parse_cache.parse_essay))
+    monkeypatch.setattr(parse_cache, "parse_reply", noting("reply", parse_cache.parse_reply))
+    for number in range(MIN_ITEMS_FOR_PROCESSES):
+        site.essay(f"talk-{number:02}/index.md", title=f"Talk {number}")
+        site.write(f"content/talk-{number:02}/replies/r1.md", '---\nauthor: "Reader"\ndate: 2026-01-05\n---\nA reply.\n')
+    Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    by_kind: dict[str, set[int]] = {"essay": set(), "reply": set()}
+    for line in log.read_text(encoding="utf-8").splitlines():
+        kind, pid = line.split()
+        by_kind[kind].add(int(pid))
+    assert os.getpid() not in by_kind["essay"] | by_kind["reply"]  # in workers, both
+    assert by_kind["reply"] and by_kind["reply"] <= by_kind["essay"]
+    assert (site.out / "talk-00/index.html").is_file()

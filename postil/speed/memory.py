@@ -4,43 +4,75 @@ Each Builder owns one, so two Builders in one process (tests, a tool building tw
 share nothing. In the dev server it is what makes the next build cheap: parse results,
 the digests and bytes of rendered pages, the last assembly's backlinks and discussions
 (whose identity tells the render cache that nothing changed), compiled templates.
+
+Only the parse results are made at once. The rest is made when a build first asks for
+it: what rendering keeps brings in Jinja (~70 ms of imports), which a cold build's parse
+workers have no use for, so it is imported while they parse rather than before they fork.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..site.assemble import AssemblyMemory
-from .compiled_templates import CompiledTemplates
 from .disk_cache import DiskCache
 from .parse_cache import ParsedSources
-from .render_cache import RenderCache
 from .uptodate import BuildRecord
+
+if TYPE_CHECKING:
+    from ..site.assemble import AssemblyMemory
+    from .compiled_templates import CompiledTemplates
+    from .render_cache import RenderCache
 
 
 @dataclass
 class BuildMemory:
     parsed: ParsedSources  # parse results, and essays' bodies kept apart from them
-    renders: RenderCache  # per page, what it was rendered from; cached partials
-    assembly: AssemblyMemory  # the last build's backlinks and discussions
-    compiled: CompiledTemplates  # Jinja's compiled code
-    fragments: DiskCache  # where a build into a folder keeps cached partials for the next run
+    site_root: Path
+    out_dir: Path | None  # None: the dev server's, kept in memory only
+    record: BuildRecord | None  # what the last run into `out_dir` kept on disk, read when first needed
 
     @classmethod
     def start(cls, site_root: Path, out_dir: Path | None, record: BuildRecord | None) -> BuildMemory:
         """A Builder's memory before its first build: empty in the dev server (`out_dir`
         None), else what the last run into `out_dir` kept on disk (`record`)."""
-        memory = cls(
-            ParsedSources(site_root, persist=out_dir is not None), RenderCache(keep_bytes=out_dir is None),
-            AssemblyMemory(), CompiledTemplates(), DiskCache(site_root, "fragments"),
-        )
-        if record is not None:
-            memory.renders.restore(*record.render_digests)
-            memory.renders.fragments.restore(memory.fragments.load())
-        return memory
+        return cls(ParsedSources(site_root, persist=out_dir is not None), site_root, out_dir, record)
+
+    @cached_property
+    def renders(self) -> RenderCache:
+        """Per page, what it was rendered from; cached partials."""
+        from .render_cache import RenderCache
+
+        renders = RenderCache(keep_bytes=self.out_dir is None)
+        if self.record is not None:
+            renders.restore(*self.record.render_digests)
+            renders.fragments.restore(self.fragments.load())
+        return renders
+
+    @cached_property
+    def assembly(self) -> AssemblyMemory:
+        """The last build's backlinks and discussions."""
+        from ..site.assemble import AssemblyMemory
+
+        return AssemblyMemory()
+
+    @cached_property
+    def compiled(self) -> CompiledTemplates:
+        """Jinja's compiled code."""
+        from .compiled_templates import CompiledTemplates
+
+        return CompiledTemplates()
+
+    @cached_property
+    def fragments(self) -> DiskCache:
+        """Where a build into a folder keeps cached partials for the next run."""
+        return DiskCache(self.site_root, "fragments")
 
     def save(self) -> None:
         """Keep on disk, for the next run, what this build added (a failure only costs speed)."""
-        if self.renders.fragments.changed:
+        made = self.__dict__  # what this build asked for: nothing else has anything to save
+        if "renders" in made and self.renders.fragments.changed:
             self.fragments.save(self.renders.fragments.saved())
-        self.compiled.save()
+        if "compiled" in made:
+            self.compiled.save()

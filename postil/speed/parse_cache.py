@@ -31,7 +31,7 @@ from ..markdown import Passage
 from ..markdown.highlight import highlight_code
 from .lexers import joined_lexer
 from .packed import pack, unpack
-from .workers import map_in_processes
+from .workers import Workers
 from ..content.essay import Parsed, parse_essay
 from ..content.reply import ParsedReply, parse_reply
 from ..site.model import Body, Essay, Quote, Reply
@@ -303,23 +303,30 @@ class ParsedSources:
             reusable = edited
         fresh: dict[str, Entry] = {}
         essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
-        self._refresh(essay_jobs, config, reusable, fresh, report, stats or {}, changed, meanwhile, hashes or {})
-        # Replies come second: their links resolve against their essay's URL, which a slug may move.
+        # The workers forked for the essays, if any, parse the replies too.
+        with Workers(_Worker(self.site_root, config, reusable)) as workers:
+            self._refresh(essay_jobs, workers, reusable, fresh, report, stats or {}, changed, meanwhile, hashes or {})
+            reply_jobs = self._reply_jobs(sources, essay_jobs, fresh)
+            self._refresh(reply_jobs, workers, reusable, fresh, report, stats or {}, changed, None, hashes or {})
+        # A build into a folder has no next update, and would hold a job per file meanwhile.
+        self._jobs = None if self.persist else _Jobs(sources, essay_jobs, reply_jobs, {job.path: job for job in (*essay_jobs, *reply_jobs)})
+        self._known = None
+        return self._finish(scope, previous, fresh, essay_jobs, reply_jobs)
+
+    @staticmethod
+    def _reply_jobs(sources: Sources, essay_jobs: list[_Job], fresh: dict[str, Entry]) -> list[_Job]:
+        """A job per reply file. Replies come after essays: their links resolve against
+        their essay's URL, which a slug may move."""
         essay_urls = {
             entry.result.essay.bundle_dir: entry.result.essay.url_path
             for job in essay_jobs
             if (entry := fresh.get(job.path)) and isinstance(entry.result, Parsed) and entry.result.essay and entry.result.essay.bundle_dir
         }
-        reply_jobs = [
+        return [
             _Job(path, bundle, None, essay_urls.get(bundle, bundle_url_path(bundle)))
             for bundle, paths in sorted(sources.replies.items())
             for path in paths
         ]
-        self._refresh(reply_jobs, config, reusable, fresh, report, stats or {}, changed, None, hashes or {})
-        # A build into a folder has no next update, and would hold a job per file meanwhile.
-        self._jobs = None if self.persist else _Jobs(sources, essay_jobs, reply_jobs, {job.path: job for job in (*essay_jobs, *reply_jobs)})
-        self._known = None
-        return self._finish(scope, previous, fresh, essay_jobs, reply_jobs)
 
     def _edited(self, config: Config, previous: dict[str, Entry], report: Report, changed: set[str]) -> tuple[dict[str, Entry], bool]:
         """The entries after an edit of files the last update knew (`changed`, the watcher's
@@ -332,7 +339,8 @@ class ParsedSources:
         fresh = dict(previous)
         for job in named:
             fresh.pop(job.path, None)  # a file that cannot be read has no entry
-        self._refresh(named, config, previous, fresh, report, {}, None)
+        with Workers(_Worker(self.site_root, config, previous)) as workers:
+            self._refresh(named, workers, previous, fresh, report, {}, None)
         if any(job.bundle_dir is None and _bundle_url(previous.get(job.path)) != _bundle_url(fresh.get(job.path)) for job in named):
             return fresh, False
         if self._known is not None:
@@ -388,11 +396,12 @@ class ParsedSources:
         return list(zip(leads[::2], leads[1::2]))
 
     def _refresh(
-        self, jobs: list[_Job], config: Config, previous: dict[str, Entry], fresh: dict[str, Entry],
+        self, jobs: list[_Job], workers: Workers, previous: dict[str, Entry], fresh: dict[str, Entry],
         report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None, meanwhile: Iterable[object] | None = None,
         hashes: Hashes | None = None,
     ) -> None:
-        """Put an entry for every job into `fresh`: from `previous` when the file is unchanged."""
+        """Put an entry for every job into `fresh`: from `previous` when the file is
+        unchanged, else parsed by `workers` (whose `_Worker` holds `previous`)."""
         stale: list[_Job] = []
         for job in jobs:
             entry = previous.get(job.path)
@@ -426,7 +435,7 @@ class ParsedSources:
                 self.parsed_last += 1
 
         # Taken as they come, so that only a few results at a time hold their bulky values.
-        map_in_processes(_Worker(self.site_root, config, previous), stale, each=take, keep=False, meanwhile=meanwhile)
+        workers.map(stale, each=take, keep=False, meanwhile=meanwhile)
 
     def _same_bytes(self, path: str, status: tuple[int, int, int], entry: Entry, hashed: tuple[tuple[int, int, int], int, str] | None) -> Entry | None:
         """`entry` with the file's new stat when its bytes are still those it was parsed
