@@ -97,6 +97,7 @@ class Builder:
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
     _search: SearchIndex | None = None  # the search index's shards, kept between builds
+    _environment: jinja2.Environment | None = None  # the last build's templates: the search page is rendered after the index
 
     def config(self) -> Config:
         config = load_config(self.site_root)
@@ -180,7 +181,7 @@ class Builder:
         try:
             renders = self._render(site, config, assets, report, tree, changed, early, search)
             files = self._gather(site, assets, renders, report)
-            kept = self._index(search, files, set(renders.kept), tree)
+            kept = self._index(search, files, set(renders.kept), tree, site, config, report)
             check_links(site, set(files) | kept | set(renders.written), report)
             problems = self._problems(report)
             changed_outputs = self._write(files, kept, renders, problems, inputs, tree)
@@ -286,6 +287,7 @@ class Builder:
         environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.compiled)
         environment.globals["discussions"] = Discussions(site.discussions)
         environment.globals["takes_stream"] = stream_folder(site.takes)  # the nav's link to the quick takes, "" without any
+        self._environment = environment
         if self.options.out_dir is not None:  # templates compiled by the last run into a folder
             memory.compiled.use_folder(self.site_root / CACHE_DIR)
         # The saved essay's page first, then the lists a reader finds it in, served together:
@@ -330,12 +332,15 @@ class Builder:
             return self._search.begin(site, config, report, on_disk, read_kept=read_kept)
         return self._search.begin(site, config, report, on_disk, tree.read, tree.add)
 
-    def _index(self, search: IndexRun | None, files: dict[str, bytes], kept: set[str], tree: NewTree | None) -> set[str]:
+    def _index(
+        self, search: IndexRun | None, files: dict[str, bytes], kept: set[str], tree: NewTree | None, site: Site, config: Config, report: Report,
+    ) -> set[str]:
         """Add the search index's files to `files`, or put them into the new tree as each
         shard is done. The shards not begun while rendering are indexed now, but for those
         whose pages were rendered from the same inputs as when they were last indexed (the
-        render cache's digests say so): those are not even read. Gives the output files
-        kept as they are on disk or already in the new tree."""
+        render cache's digests say so): those are not even read. Then the search page,
+        which names the bundles' files. Gives the output files kept as they are on disk or
+        already in the new tree."""
         if search is None:
             return kept
         out_dir = self.options.out_dir
@@ -349,6 +354,13 @@ class Builder:
 
         search_files, search_kept = search.finish(read_page, self._memory().renders.digests)
         files.update(search_files)
+        if not report.errors:
+            from .render.pages import render_page, search_page, template_problem
+
+            page = search_page(search.bundles())
+            data = render_page(page, self._environment, lambda page, exc: report.extend([template_problem(page, exc, self.site_root, config)]))
+            if data is not None:
+                files[page.output] = data
         return kept | search_kept
 
     def _problems(self, report: Report) -> list[Problem]:
