@@ -29,8 +29,21 @@
     pagefind.init();
     return Promise.all(bundles.slice(1).map(function (merged) {
       return pagefind.mergeIndex(merged.path, { baseUrl: base, metaCacheTag: merged.tag });
-    }));
+    })).then(function () {
+      return pagefind;
+    });
   });
+  // The words from ?q= are searched as soon as every shard is in, and the first results'
+  // fragments fetched (the five the interface shows first), while the interface's script
+  // may still be being read: Pagefind keeps what it fetched, so the interface's own search
+  // of the same words finds it all in memory.
+  if (query) {
+    loaded.then(function (pagefind) {
+      return pagefind.search(query).then(function (found) {
+        return Promise.all(found.results.slice(0, 5).map(function (result) { return result.data(); }));
+      });
+    }).catch(function () {});  // the interface's search says what went wrong
+  }
 
   function start() {
     if (typeof PagefindUI === "undefined") return;
