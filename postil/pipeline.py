@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .speed.fragments import Fragments
     from .speed.render_cache import Renders
     from .write.output import NewTree
-    from .search.index import IndexRun, SearchIndex
+    from .search.index import Bundle, IndexRun, SearchIndex
 
 
 @dataclass(frozen=True)
@@ -342,6 +342,11 @@ class Builder:
         which names the bundles' files. Gives the output files kept as they are on disk or
         already in the new tree."""
         if search is None:
+            if config.search and not site.essays and not report.errors:
+                from .render.search import search_enabled
+
+                if search_enabled(config):  # no index to make: the search page says there is nothing to search
+                    self._search_page([], files, config, report)
             return kept
         out_dir = self.options.out_dir
 
@@ -355,13 +360,17 @@ class Builder:
         search_files, search_kept = search.finish(read_page, self._memory().renders.digests)
         files.update(search_files)
         if not report.errors:
-            from .render.pages import render_page, search_page, template_problem
-
-            page = search_page(search.bundles())
-            data = render_page(page, self._environment, lambda page, exc: report.extend([template_problem(page, exc, self.site_root, config)]))
-            if data is not None:
-                files[page.output] = data
+            self._search_page(search.bundles(), files, config, report)
         return kept | search_kept
+
+    def _search_page(self, bundles: list[Bundle], files: dict[str, bytes], config: Config, report: Report) -> None:
+        """Render the search page into `files`: it names the bundles' files, so it comes after them."""
+        from .render.pages import render_page, search_page, template_problem
+
+        page = search_page(bundles)
+        data = render_page(page, self._environment, lambda page, exc: report.extend([template_problem(page, exc, self.site_root, config)]))
+        if data is not None:
+            files[page.output] = data
 
     def _problems(self, report: Report) -> list[Problem]:
         """The build's problems, sorted; raise PostilError (nothing written) if any fails it."""

@@ -64,6 +64,16 @@ def test_builds_with_search_are_byte_for_byte_identical(site):
     assert site.snapshot() == first
 
 
+def test_a_site_without_essays_has_a_search_page_saying_so(site):
+    (site.root / "pyproject.toml").write_text('[tool.postil]\ntitle = "Quillwort"\n', encoding="utf-8")
+    (site.root / "content").mkdir(exist_ok=True)  # a new site, its first essay not yet written
+    assert site.build() == 0
+    page = site.html("search/index.html")
+    assert "no essays to search yet" in page.css_first("main").text()
+    assert page.css("script[src*=pagefind], link[href*=pagefind]") == [] and not (site.out / SEARCH_DIR).exists()
+    assert site.html("index.html").css_first("header form[role=search]").attributes["action"] == "/search/"
+
+
 def test_search_can_be_turned_off(site):
     _write_search_site(site)
     with open(site.root / "pyproject.toml", "a", encoding="utf-8") as config:

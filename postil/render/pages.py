@@ -209,12 +209,13 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
 
 
 def search_page(bundles: Sequence[Bundle]) -> Page:
-    """The search page, for the bundles the search index made (primary first). It is
-    rendered after the index, from the names of the bundles' files, so that the browser
-    fetches all a search needs at once: Pagefind alone would find them one round trip
-    after another (its script, then each bundle's entry file, then its metadata)."""
+    """The search page, for the bundles the search index made (primary first; none on a
+    site without essays). It is rendered after the index, from the names of the bundles'
+    files, so that the browser fetches all a search needs at once: Pagefind alone would
+    find them one round trip after another (its script, then each bundle's entry file,
+    then its metadata)."""
     shown = [{"path": bundle.folder, "tag": entry_tag(bundle.meta), "meta": bundle.meta} for bundle in bundles]
-    return Page(SEARCH_PAGE, "search.html", {"bundles": shown, "wasm": bundles[0].wasm})
+    return Page(SEARCH_PAGE, "search.html", {"bundles": shown, "wasm": bundles[0].wasm if bundles else ""})
 
 
 def link_previews(site: Site, config: Config) -> dict[str, dict[str, str]]:
