@@ -97,6 +97,7 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
     from browser_support import launched_chromium, static_server
 
     samples: dict[str, list[float]] = {name: [] for name in sites}
+    steps: dict[str, list[list[float]]] = {name: [] for name in sites}
     requests: dict[str, int] = {}
     with launched_chromium() as browser:
         for _ in range(runs):
@@ -110,10 +111,25 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
                     shown = page.wait_for_function(
                         "() => document.querySelector('.pagefind-ui__result-link') && performance.now()", timeout=60_000, polling="raf")
                     samples[name].append(shown.json_value() / 1000)
+                    steps[name].append(page.evaluate(_STEPS))
                     requests[name] = len(made)
                     page.close()
     for name, taken in samples.items():
         report(f"{name}: first results in Chromium ({requests[name]} requests)", taken)
+        # Where the time went, when Pagefind fetched from the page (not from its worker,
+        # whose requests the page's resource timing does not show).
+        for number, step in enumerate(("the first index chunk asked", "the first fragment asked")):
+            times = [run[number] / 1000 for run in steps[name] if run[number] is not None]
+            if times:
+                report(f"{name}:   {step}", times)
+
+
+# From the navigation's start, in seconds·1000: when the first index chunk and the first
+# fragment were asked for (null when the page's resource timing shows none).
+_STEPS = """() => {
+    const asked = suffix => performance.getEntriesByType('resource').filter(entry => entry.name.endsWith(suffix)).map(entry => entry.startTime);
+    return ['.pf_index', '.pf_fragment'].map(suffix => asked(suffix).length ? Math.min(...asked(suffix)) : null);
+}"""
 
 
 def cold_builds(site: Path, hugo_site: Path, args: argparse.Namespace, postil: list[str], hugo: str | None) -> None:

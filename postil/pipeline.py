@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .speed.fragments import Fragments
     from .speed.render_cache import Renders
     from .write.output import NewTree
-    from .search.index import IndexRun, SearchIndex
+    from .search.index import Bundle, IndexRun, SearchIndex
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ class Builder:
     _discovered: tuple[Sources, tuple[Problem, ...]] | None = None
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
     _search: SearchIndex | None = None  # the search index's shards, kept between builds
+    _environment: jinja2.Environment | None = None  # the last build's templates: the search page is rendered after the index
 
     @property
     def cache_folder(self) -> Path:
@@ -187,7 +188,7 @@ class Builder:
         try:
             renders = self._render(site, config, assets, report, tree, changed, early, search)
             files = self._gather(site, assets, renders, report)
-            kept = self._index(search, files, set(renders.kept), tree)
+            kept = self._index(search, files, set(renders.kept), tree, site, config, report)
             check_links(site, set(files) | kept | set(renders.written), report)
             problems = self._problems(report)
             changed_outputs = self._write(files, kept, renders, problems, inputs, tree)
@@ -294,6 +295,7 @@ class Builder:
         environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.compiled)
         environment.globals["discussions"] = Discussions(site.discussions)
         environment.globals["takes_stream"] = stream_folder(site.takes)  # the nav's link to the quick takes, "" without any
+        self._environment = environment
         if self.options.out_dir is not None:  # templates compiled by the last run into a folder
             memory.compiled.use_folder(self.cache_folder)
         # The saved essay's page first, then the lists a reader finds it in, served together:
@@ -340,13 +342,21 @@ class Builder:
             return self._search.begin(site, config, report, on_disk, read_kept=read_kept)
         return self._search.begin(site, config, report, on_disk, tree.read, tree.add)
 
-    def _index(self, search: IndexRun | None, files: dict[str, bytes], kept: set[str], tree: NewTree | None) -> set[str]:
+    def _index(
+        self, search: IndexRun | None, files: dict[str, bytes], kept: set[str], tree: NewTree | None, site: Site, config: Config, report: Report,
+    ) -> set[str]:
         """Add the search index's files to `files`, or put them into the new tree as each
         shard is done. The shards not begun while rendering are indexed now, but for those
         whose pages were rendered from the same inputs as when they were last indexed (the
-        render cache's digests say so): those are not even read. Gives the output files
-        kept as they are on disk or already in the new tree."""
+        render cache's digests say so): those are not even read. Then the search page,
+        which names the bundles' files. Gives the output files kept as they are on disk or
+        already in the new tree."""
         if search is None:
+            if config.search and not site.essays and not report.errors:
+                from .render.search import search_enabled
+
+                if search_enabled(config):  # no index to make: the search page says there is nothing to search
+                    self._search_page([], files, config, report)
             return kept
         out_dir = self.options.out_dir
 
@@ -359,7 +369,18 @@ class Builder:
 
         search_files, search_kept = search.finish(read_page, self._memory().renders.digests)
         files.update(search_files)
+        if not report.errors:
+            self._search_page(search.bundles(), files, config, report)
         return kept | search_kept
+
+    def _search_page(self, bundles: list[Bundle], files: dict[str, bytes], config: Config, report: Report) -> None:
+        """Render the search page into `files`: it names the bundles' files, so it comes after them."""
+        from .render.pages import render_page, search_page, template_problem
+
+        page = search_page(bundles)
+        data = render_page(page, self._environment, lambda page, exc: report.extend([template_problem(page, exc, self.site_root, config)]))
+        if data is not None:
+            files[page.output] = data
 
     def _problems(self, report: Report) -> list[Problem]:
         """The build's problems, sorted; raise PostilError (nothing written) if any fails it."""

@@ -1,6 +1,7 @@
 """Search: Pagefind's index of the essays, used through a real browser on a static server."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -61,6 +62,16 @@ def test_builds_with_search_are_byte_for_byte_identical(site):
     shutil.rmtree(site.out)
     assert site.build() == 0
     assert site.snapshot() == first
+
+
+def test_a_site_without_essays_has_a_search_page_saying_so(site):
+    (site.root / "pyproject.toml").write_text('[tool.postil]\ntitle = "Quillwort"\n', encoding="utf-8")
+    (site.root / "content").mkdir(exist_ok=True)  # a new site, its first essay not yet written
+    assert site.build() == 0
+    page = site.html("search/index.html")
+    assert "no essays to search yet" in page.css_first("main").text()
+    assert page.css("script[src*=pagefind], link[href*=pagefind]") == [] and not (site.out / SEARCH_DIR).exists()
+    assert site.html("index.html").css_first("header form[role=search]").attributes["action"] == "/search/"
 
 
 def test_search_can_be_turned_off(site):
@@ -251,11 +262,42 @@ def test_index_is_split_into_shards_that_the_search_page_merges(site):
     assert site.build() == 0
     bundles = _bundles(site.out)
     assert len(bundles) == SHARDS and bundles[0] == SEARCH_DIR
-    merged = site.html("search/index.html").css_first("#search").attributes["data-merge"].split()
-    assert merged == sorted((f"/blog/{bundle}/" for bundle in bundles[1:]), key=lambda path: int(path.split("/")[-2]))
+    named = site.html("search/index.html").css_first("#search").attributes["data-bundles"].split()
+    paths, tags = named[::2], named[1::2]
+    assert paths == [f"/blog/{SEARCH_DIR}/"] + sorted((f"/blog/{bundle}/" for bundle in bundles[1:]), key=lambda path: int(path.split("/")[-2]))
+    # Each bundle's tag is the hash of its metadata, as its entry file names it.
+    for path, tag in zip(paths, tags):
+        entry = json.loads((site.out / path.removeprefix("/blog/") / "pagefind-entry.json").read_bytes())
+        assert [language["hash"] for language in entry["languages"].values()] == [tag]
     # A merged bundle carries only its index: the primary's scripts serve them all.
     assert (site.out / SEARCH_DIR / "pagefind-ui.js").is_file()
     assert not any((site.out / bundle / "pagefind-ui.js").exists() for bundle in bundles[1:])
+
+
+def test_search_page_preloads_the_files_every_search_needs_first(site):
+    _write_sharded_site(site)
+    assert site.build() == 0
+    page = site.html("search/index.html")
+    preloaded = {link.attributes["href"] for link in page.css('head link[rel=preload][as=fetch]')}
+    assert all("crossorigin" in link.attributes for link in page.css('head link[rel=preload][as=fetch]'))
+    expected = {f"/blog/{SEARCH_DIR}/wasm.en.pagefind"}
+    for bundle in _bundles(site.out):
+        entry = json.loads((site.out / bundle / "pagefind-entry.json").read_bytes())
+        tag = entry["languages"]["en"]["hash"]
+        expected |= {f"/blog/{bundle}/pagefind-entry.json?ts={tag}", f"/blog/{bundle}/pagefind.{tag}.pf_meta"}
+    assert preloaded == expected
+    assert all((site.out / href.removeprefix("/blog/").split("?")[0]).is_file() for href in preloaded)
+
+
+def test_an_edit_renames_its_bundles_entry_on_the_search_page(site):
+    _write_sharded_site(site)
+    assert site.build() == 0
+    before = set(site.html("search/index.html").css_first("#search").attributes["data-bundles"].split())
+    essay = site.root / "content" / "essay-007.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
+    assert site.build() == 0
+    after = set(site.html("search/index.html").css_first("#search").attributes["data-bundles"].split())
+    assert len(after - before) == 1  # the edited shard's tag, and only it: a browser never reuses a stale entry
 
 
 @pytest.mark.slow  # builds in another process
@@ -317,6 +359,27 @@ def test_a_word_of_any_essay_finds_it_first_whatever_its_shard(browser, served_s
             assert (first.inner_text(), first.get_attribute("href")) == (f"Essay {number}", f"/blog/essay-{number:03d}/")
     finally:
         page.close()
+
+
+def test_a_search_from_the_address_fetches_each_file_once_and_in_the_page(browser, served_shards):
+    _, base, _ = served_shards
+    page = browser.new_page()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url.removeprefix(base)))
+    try:
+        page.goto(base + f"search/?q={_word(7)}")
+        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+        assert page.locator(".pagefind-ui__result-link").first.get_attribute("href") == "/blog/essay-007/"
+        preloaded = {link.get_attribute("href").removeprefix("/blog/") for link in page.locator("head link[rel=preload][as=fetch]").all()}
+    finally:
+        page.close()
+    # The preloaded files served Pagefind's own requests (it ran in the page, not in its
+    # worker), under the names the page gave: nothing fetched twice, no worker started.
+    assert len(fetched) == len(set(fetched))
+    assert f"{SEARCH_DIR}/pagefind-worker.js" not in fetched
+    entries = {url for url in fetched if "pagefind-entry.json" in url}
+    assert len(entries) == SHARDS and entries <= preloaded
+    assert preloaded <= set(fetched)
 
 
 def test_words_typed_after_those_from_the_address_find_their_essay(browser, served_shards):

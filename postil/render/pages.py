@@ -9,9 +9,9 @@ import traceback
 from dataclasses import dataclass
 from urllib.parse import urljoin
 from pathlib import Path
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import jinja2
 
@@ -23,9 +23,12 @@ from ..site.origins import origin_name
 from ..site.paths import author_slug
 from ..site.references import fill
 from ..site.reply_links import reply_form
-from .search import SEARCH_PAGE, merged_bundles, search_enabled
+from .search import SEARCH_PAGE, entry_tag, search_enabled
 from ..site.side_comments import margin_copy
 from .theme import Assets, template_dirs
+
+if TYPE_CHECKING:
+    from ..search.index import Bundle
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -203,8 +206,16 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     reply_authors = sorted({author_slug(reply.author) for reply, _ in site.replies})
     yield Page("sitemap.xml", "sitemap.xml", {"essays": site.essays, "tags": site.tags, "reply_authors": reply_authors, "takes_pages": stream_paths(site)})
     yield Page("robots.txt", "robots.txt", {})
-    if search_enabled(config):
-        yield Page(SEARCH_PAGE, "search.html", {"bundles": merged_bundles(site)})
+
+
+def search_page(bundles: Sequence[Bundle]) -> Page:
+    """The search page, for the bundles the search index made (primary first; none on a
+    site without essays). It is rendered after the index, from the names of the bundles'
+    files, so that the browser fetches all a search needs at once: Pagefind alone would
+    find them one round trip after another (its script, then each bundle's entry file,
+    then its metadata)."""
+    shown = [{"path": bundle.folder, "tag": entry_tag(bundle.meta), "meta": bundle.meta} for bundle in bundles]
+    return Page(SEARCH_PAGE, "search.html", {"bundles": shown, "wasm": bundles[0].wasm if bundles else ""})
 
 
 def link_previews(site: Site, config: Config) -> dict[str, dict[str, str]]:
@@ -322,11 +333,11 @@ class PageRenderer:
         page = self.pages[index]
         failures: list[Problem] = []
         with self.environment.globals["discussions"].noting() as reads:
-            data = render_page(page, self.environment, lambda page, exc: failures.append(_template_problem(page, exc, self.site_root, self.config)))
+            data = render_page(page, self.environment, lambda page, exc: failures.append(template_problem(page, exc, self.site_root, self.config)))
         return data, (failures[0] if failures else None), frozenset(reads)
 
 
-def _template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:
+def template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:
     """Point a template error at the template file and line, not at Python."""
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
         return Problem(_shown(exc.filename, site_root), exc.lineno, None, f"template error: {exc.message}", "fix the template")

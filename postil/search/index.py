@@ -60,6 +60,16 @@ class Made(NamedTuple):
     pages: str
 
 
+class Bundle(NamedTuple):
+    """What a page that searches needs to know of one bundle to fetch it all at once: its
+    folder, the name of its metadata file, and that of the WebAssembly that reads it (the
+    primary bundle's, which serves all)."""
+
+    folder: str
+    meta: str
+    wasm: str
+
+
 class SearchIndex:
     """Pagefind's bundles for a site's essays, shard by shard (see shards.py)."""
 
@@ -198,6 +208,15 @@ class IndexRun:
         self._index.remember({folder: Made(key, names, rendered_from[folder]) for folder, (key, names) in sorted(self._done.items())})
         self._index.forget_others(self._shards)
         return self._files, self._in_output
+
+    def bundles(self) -> list[Bundle]:
+        """The bundles made or kept, primary first (as `plan` orders them), once `finish`
+        has given their files.
+        Pagefind names the metadata file by a hash of its contents, and picks the
+        WebAssembly of the index's language when it has one."""
+        primary = self._done[SEARCH_DIR + "/"][1]
+        wasm = next((name for name in (f"wasm.{self._language}.pagefind", "wasm.unknown.pagefind") if name in primary), "")
+        return [Bundle(folder, next(name for name in self._done[folder][1] if name.endswith(".pf_meta")), wasm) for folder in self._shards]
 
     def close(self) -> None:
         """Wait for the Pagefind runs begun (none is left running), start no more."""

@@ -1,31 +1,49 @@
 // The search page: Pagefind's interface, started with the words from ?q= that the
 // header's search box sends. The index is split into shards (see postil/search/shards.py):
-// the primary bundle and the ones data-merge names are searched as one.
+// the primary bundle and the others that data-bundles names are searched as one.
 //
 // This script runs before Pagefind's interface script (both deferred, in that order), so
 // that the index loads while the interface is still being read: Pagefind's module is
-// imported at once (the page preloads it), every shard is merged into it at the same time,
-// and the words from ?q= are searched as soon as the last shard is in.
+// imported at once, every shard is merged into it at the same time, and the words from
+// ?q= are searched as soon as the last shard is in. The page preloads each bundle's first
+// files; Pagefind runs here in the page (not in its web worker, whose own fetches would
+// not find them preloaded) and is given each bundle's tag, which names its entry file as
+// the page preloaded it.
 (function () {
   "use strict";
   var element = document.getElementById("search");
   if (!element) return;
   var base = element.dataset.base;
-  var bundle = element.dataset.bundle;
-  var merged = element.dataset.merge.split(" ").filter(Boolean);
+  var bundles = [];  // [{path, tag}], the primary first
+  var words = element.dataset.bundles.split(" ").filter(Boolean);
+  for (var i = 0; i + 1 < words.length; i += 2) bundles.push({ path: words[i], tag: words[i + 1] });
+  var bundle = bundles[0].path;
   var query = new URLSearchParams(window.location.search).get("q");
   var TYPING_DEBOUNCE_MS = 100;  // Pagefind waits 300 ms after the last key before searching
 
-  // One Pagefind module, shared with the interface (it imports the same file); Pagefind
-  // loads and searches the index in its web worker, beside the page's own work.
+  // One Pagefind module, shared with the interface (it imports the same file). `init`
+  // makes its instance at once with these options, before the interface sets its own.
   // Should loading fail, the interface still starts and says what it could not load.
   var loaded = import(bundle + "pagefind.js").then(function (pagefind) {
-    return pagefind.options({ baseUrl: base }).then(function () {
-      return Promise.all(merged.map(function (path) {
-        return pagefind.mergeIndex(path, { baseUrl: base });
-      }));
+    pagefind.options({ baseUrl: base, noWorker: true, metaCacheTag: bundles[0].tag });
+    pagefind.init();
+    return Promise.all(bundles.slice(1).map(function (merged) {
+      return pagefind.mergeIndex(merged.path, { baseUrl: base, metaCacheTag: merged.tag });
+    })).then(function () {
+      return pagefind;
     });
   });
+  // The words from ?q= are searched as soon as every shard is in, and the first results'
+  // fragments fetched (the five the interface shows first), while the interface's script
+  // may still be being read: Pagefind keeps what it fetched, so the interface's own search
+  // of the same words finds it all in memory.
+  if (query) {
+    loaded.then(function (pagefind) {
+      return pagefind.search(query).then(function (found) {
+        return Promise.all(found.results.slice(0, 5).map(function (result) { return result.data(); }));
+      });
+    }).catch(function () {});  // the interface's search says what went wrong
+  }
 
   function start() {
     if (typeof PagefindUI === "undefined") return;
