@@ -352,11 +352,10 @@ class Builder:
         which names the bundles' files. Gives the output files kept as they are on disk or
         already in the new tree."""
         if search is None:
-            if config.search and not site.essays and not report.errors:
-                from .render.search import search_enabled
+            from .render.search import search_enabled  # loaded already, with the pages
 
-                if search_enabled(config):  # no index to make: the search page says there is nothing to search
-                    self._search_page([], files, config, report)
+            if search_enabled(config) and not site.essays and not report.errors:  # no index: the page says there is nothing to search
+                self._search_page([], files, config, report)
             return kept
         out_dir = self.options.out_dir
 
