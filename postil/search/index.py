@@ -172,10 +172,29 @@ class IndexRun:
         waiting.discard(output)
         if self._report.errors:
             return
-        if not waiting:
-            self._start(folder, None)
-        elif self._kept_as_they_are(waiting):
-            self._start(folder, None, self._read_kept)
+        if waiting and not self._kept_as_they_are(waiting):
+            return
+        same = self._same_as_output(folder)
+        if same:
+            self._started.add(folder)
+            self._handed.pop(folder, None)
+            self._keep(folder, self._known[folder].key)
+        else:
+            self._start(folder, None, self._read_kept if waiting else None, changed=same is False)
+
+    def _same_as_output(self, folder: str) -> bool | None:
+        """Whether every page of the shard is as the output holds it, with the shard's
+        bundle as last made (None: cannot tell). The build that wrote them made that bundle
+        from those pages. An edit rerenders pages of other shards that come out the same
+        (their neighbour's title, say): those shards are known unchanged from the few
+        pages rendered, not by reading and hashing all of their pages; and the edited
+        shard is known changed, so Pagefind starts on it at once."""
+        handed = self._handed.get(folder, {})
+        if folder not in self._on_disk or self._read_kept is None or len(handed) != len(self._shards[folder]) - len(self._waiting[folder]):
+            return None
+        if any(output not in self._page_on_disk for output in handed):
+            return None
+        return all(self._read_kept(output) == data for output, data in handed.items())
 
     def _kept_as_they_are(self, outputs: set[str]) -> bool:
         """Whether none of `outputs` is rendered this build and the output holds them all."""
@@ -222,10 +241,10 @@ class IndexRun:
         """Wait for the Pagefind runs begun (none is left running), start no more."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _start(self, folder: str, key: str | None, read_page: ReadPage | None = None) -> None:
+    def _start(self, folder: str, key: str | None, read_page: ReadPage | None = None, changed: bool = False) -> None:
         self._started.add(folder)
         handed = self._handed.pop(folder, {})
-        self._running[folder] = self._pool.submit(self._bundle, folder, handed, read_page or self._read_page or handed.__getitem__, key)
+        self._running[folder] = self._pool.submit(self._bundle, folder, handed, read_page or self._read_page or handed.__getitem__, key, changed)
 
     def _take(self, wait: bool) -> None:
         """Take the bundles made (with `wait`, all of them) into the output, in this thread.
@@ -261,20 +280,26 @@ class IndexRun:
         self._done[folder] = (key, names)
         self._in_output.update(folder + name for name in names)
 
-    def _bundle(self, folder: str, handed: dict[str, bytes], read_page: ReadPage, key: str | None) -> tuple[str, dict[str, bytes] | None]:
+    def _bundle(
+        self, folder: str, handed: dict[str, bytes], read_page: ReadPage, key: str | None, changed: bool,
+    ) -> tuple[str, dict[str, bytes] | None]:
         """The shard's key and bundle, the bundle None when the output
         holds it as it is; kept from an earlier build when its key is known or its pages are
-        the same, else made afresh. Runs in the pool."""
+        the same, else made afresh. `changed`: its pages differ from those the output's
+        bundle was made from, so Pagefind starts without looking for a bundle to keep (the
+        key is worked out after). Runs in the pool."""
         if key is not None and (files := self._index.stored(folder, key)) is not None:
             return key, files
         pages = {output: handed[output] if output in handed else read_page(output) for output in self._shards[folder]}
-        key = _key(folder, pages, self._language)
-        last = self._known.get(folder)
-        if last is not None and last.key == key and folder in self._on_disk:
-            return key, None
-        if (files := self._index.stored(folder, key)) is not None:
-            return key, files
+        if not changed:
+            key = _key(folder, pages, self._language)
+            last = self._known.get(folder)
+            if last is not None and last.key == key and folder in self._on_disk:
+                return key, None
+            if (files := self._index.stored(folder, key)) is not None:
+                return key, files
         files = pagefind.index_pages(pages, self._language, primary=folder == SEARCH_DIR + "/")
+        key = key or _key(folder, pages, self._language)
         self._index.keep(folder, key, files)
         return key, files
 
