@@ -188,6 +188,7 @@ class Builder:
         try:
             renders = self._render(site, config, assets, report, tree, changed, early, search)
             files = self._gather(site, assets, renders, report)
+            self._save_caches(report)  # while Pagefind indexes, if it does: they owe nothing to the index
             kept = self._index(search, files, set(renders.kept), tree, site, config, report)
             check_links(site, set(files) | kept | set(renders.written), report)
             problems = self._problems(report)
@@ -381,6 +382,15 @@ class Builder:
         if data is not None:
             files[page.output] = data
 
+    def _save_caches(self, report: Report) -> None:
+        """Keep for the next run what rendering added to the caches of cached partials and
+        compiled templates, once every page is rendered, while the search index is made
+        (this thread waits for Pagefind otherwise): they are keyed by what they were made
+        from, so they hold whether or not this build goes on to succeed. A build into a
+        folder only (the dev server keeps all in memory)."""
+        if self.options.out_dir is not None and not report.errors:
+            self._memory().save()
+
     def _problems(self, report: Report) -> list[Problem]:
         """The build's problems, sorted; raise PostilError (nothing written) if any fails it."""
         problems = report.sorted()
@@ -403,7 +413,7 @@ class Builder:
         if out_dir is not None and record is not None and inputs is not None:
             changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
             record.save(inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads, memory.renders.families)
-            memory.save()
+            memory.save()  # what the search page added, if anything
             return changed_outputs
         previous, self._files = self._files, files
         return sorted([name for name, data in files.items() if previous.get(name) != data] + [name for name in previous if name not in files])
