@@ -30,6 +30,7 @@ import os
 from collections.abc import Callable, Collection, Mapping
 import concurrent.futures
 from concurrent.futures import Future, ThreadPoolExecutor
+from tempfile import TemporaryDirectory
 from typing import NamedTuple, Protocol
 
 from ..config import CONFIG_FILE, Config
@@ -160,6 +161,10 @@ class IndexRun:
         them. Told before they are rendered."""
         self._to_render = {output for output in outputs if output in self._shard_of}
 
+    def indexes(self, output: str) -> bool:
+        """Whether `output` is a page of the index (an essay's)."""
+        return output in self._shard_of
+
     def rendered(self, output: str, data: bytes | None) -> None:
         """`output` was rendered: its bytes, or None when it went into the new output tree."""
         self._take(wait=False)
@@ -242,9 +247,18 @@ class IndexRun:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _start(self, folder: str, key: str | None, read_page: ReadPage | None = None, changed: bool = False) -> None:
+        """Index the shard in the pool. A `changed` shard (its pages differ from those the
+        output's bundle was made from) goes straight to Pagefind, its pages written for it
+        here and now: in the pool, each file written waited for this thread, busy rendering
+        the rest of the site, to let go of the interpreter."""
         self._started.add(folder)
         handed = self._handed.pop(folder, {})
-        self._running[folder] = self._pool.submit(self._bundle, folder, handed, read_page or self._read_page or handed.__getitem__, key, changed)
+        read = read_page or self._read_page or handed.__getitem__
+        if changed:
+            pages = {output: handed[output] if output in handed else read(output) for output in self._shards[folder]}
+            self._running[folder] = self._pool.submit(self._made_afresh, folder, pages, pagefind.stage(pages))
+        else:
+            self._running[folder] = self._pool.submit(self._bundle, folder, handed, read, key)
 
     def _take(self, wait: bool) -> None:
         """Take the bundles made (with `wait`, all of them) into the output, in this thread.
@@ -280,26 +294,26 @@ class IndexRun:
         self._done[folder] = (key, names)
         self._in_output.update(folder + name for name in names)
 
-    def _bundle(
-        self, folder: str, handed: dict[str, bytes], read_page: ReadPage, key: str | None, changed: bool,
-    ) -> tuple[str, dict[str, bytes] | None]:
+    def _bundle(self, folder: str, handed: dict[str, bytes], read_page: ReadPage, key: str | None) -> tuple[str, dict[str, bytes] | None]:
         """The shard's key and bundle, the bundle None when the output
         holds it as it is; kept from an earlier build when its key is known or its pages are
-        the same, else made afresh. `changed`: its pages differ from those the output's
-        bundle was made from, so Pagefind starts without looking for a bundle to keep (the
-        key is worked out after). Runs in the pool."""
+        the same, else made afresh. Runs in the pool."""
         if key is not None and (files := self._index.stored(folder, key)) is not None:
             return key, files
         pages = {output: handed[output] if output in handed else read_page(output) for output in self._shards[folder]}
-        if not changed:
-            key = _key(folder, pages, self._language)
-            last = self._known.get(folder)
-            if last is not None and last.key == key and folder in self._on_disk:
-                return key, None
-            if (files := self._index.stored(folder, key)) is not None:
-                return key, files
-        files = pagefind.index_pages(pages, self._language, primary=folder == SEARCH_DIR + "/")
-        key = key or _key(folder, pages, self._language)
+        key = _key(folder, pages, self._language)
+        last = self._known.get(folder)
+        if last is not None and last.key == key and folder in self._on_disk:
+            return key, None
+        if (files := self._index.stored(folder, key)) is not None:
+            return key, files
+        return self._made_afresh(folder, pages)
+
+    def _made_afresh(self, folder: str, pages: dict[str, bytes], staged: TemporaryDirectory | None = None) -> tuple[str, dict[str, bytes]]:
+        """The shard's key and the bundle Pagefind makes of `pages` (`staged` for it, if
+        they are), kept for later builds. Runs in the pool."""
+        files = pagefind.index_pages(pages, self._language, primary=folder == SEARCH_DIR + "/", staged=staged)
+        key = _key(folder, pages, self._language)
         self._index.keep(folder, key, files)
         return key, files
 

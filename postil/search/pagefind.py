@@ -70,18 +70,27 @@ def version() -> str:
     return installed("pagefind")
 
 
-def index_pages(pages: dict[str, bytes], language: str, primary: bool) -> dict[str, bytes]:
+def stage(pages: dict[str, bytes]) -> tempfile.TemporaryDirectory:
+    """A temporary folder holding `pages` ({output path: HTML}) as `index_pages` hands them
+    to Pagefind, for a caller that has the time to write them now and not later."""
+    folder = tempfile.TemporaryDirectory(prefix="postil-search-")
+    staging = Path(folder.name) / "site"
+    for output, html in pages.items():
+        target = staging / url_quote(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(html)
+    return folder
+
+
+def index_pages(pages: dict[str, bytes], language: str, primary: bool, staged: tempfile.TemporaryDirectory | None = None) -> dict[str, bytes]:
     """Index `pages` ({output path: HTML}); return the bundle's files by their path in it.
 
     A `primary` bundle keeps Pagefind's scripts and styles; another keeps only its index.
-    Raises RuntimeError when Pagefind fails or leaves an incomplete bundle.
+    `staged`, if given, is `stage(pages)`, removed once done. Raises RuntimeError when
+    Pagefind fails or leaves an incomplete bundle.
     """
-    with tempfile.TemporaryDirectory(prefix="postil-search-") as folder:
+    with staged or stage(pages) as folder:
         staging, bundle = Path(folder) / "site", Path(folder) / "bundle"
-        for output, html in pages.items():
-            target = staging / url_quote(output)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(html)
         command = [executable() or "pagefind", "--site", str(staging), "--output-path", str(bundle),
                    "--force-language", language, "--silent"]
         try:
