@@ -102,15 +102,11 @@ def index_pages(pages: dict[str, bytes], language: str, primary: bool, staged: t
         if run.returncode != 0:
             message = run.stderr.decode(errors="replace").strip() or f"exit code {run.returncode}"
             raise RuntimeError(f"Pagefind failed: {message.splitlines()[-1]}")
-        files = {
-            path.relative_to(bundle).as_posix(): path.read_bytes()
-            for path in sorted(bundle.rglob("*"))
-            if path.is_file()
-        }
+        # Only what the bundle keeps is read back: not a merged bundle's copy of the scripts.
+        names = [path.relative_to(bundle).as_posix() for path in sorted(bundle.rglob("*")) if path.is_file()]
+        files = {name: (bundle / name).read_bytes() for name in names if primary or _needed_when_merged(name)}
     _check_complete(files, len(pages))
-    if primary:
-        return files
-    return {name: data for name, data in files.items() if _needed_when_merged(name)}
+    return files
 
 
 def _needed_when_merged(name: str) -> bool:
