@@ -92,3 +92,24 @@ def test_edits_in_a_row_and_a_bundle_lost_from_the_output_equal_a_clean_build(si
     _edit(site, "essay-023.md", "And vorpelquist again.")
     assert site.build() == 0
     assert site.snapshot() == _clean_build(site, tmp_path / "second")
+
+
+def test_an_edits_essay_pages_are_rendered_before_the_lists_they_are_in(site, monkeypatch):
+    """The search index waits for the essay pages, not for the home page or the archive
+    (long lists, the slowest pages an edit renders again): those come after."""
+    _write_sharded_site(site)
+    assert site.build() == 0
+    order: list[str] = []
+    told = index.IndexRun.rendered
+
+    def telling(run, output, data):
+        order.append(output)
+        return told(run, output, data)
+
+    monkeypatch.setattr(index.IndexRun, "rendered", telling)
+    _edit(site, "essay-007.md", "Now also qwyxlophant.")
+    assert site.build() == 0
+    essays = [position for position, output in enumerate(order) if output.startswith("essay-")]
+    lists = [position for position, output in enumerate(order) if output in ("index.html", "archive/index.html")]
+    assert "essay-007/index.html" in order and lists
+    assert max(essays) < min(lists)
