@@ -19,7 +19,10 @@ rendered; once every page of a shard is, Pagefind starts on it (one process per 
 many at once as there are cores) while the rest of the site renders. When the driver also
 says which pages a build renders at all (`rendering`), a shard whose other pages the output
 holds as they are starts as soon as its pages to render are done: an edit's shard is
-indexed while the lists and the rest render, not after. `finish` indexes the
+indexed while the lists and the rest render, not after. Its pages rendered are then
+compared with the output's: the same (an essay beside the edited one, rendered again
+because it names it), the shard keeps its bundle without its other pages being read;
+different, Pagefind starts on it at once. `finish` indexes the
 shards left, waits for all, and hands each bundle to `place` as soon as it is made (the
 new output tree), so that a large build never holds every bundle in memory.
 """
