@@ -188,6 +188,7 @@ class Builder:
         try:
             renders = self._render(site, config, assets, report, tree, changed, early, search)
             files = self._gather(site, assets, renders, report)
+            self._save_caches(report)  # while Pagefind indexes, if it does: they owe nothing to the index
             kept = self._index(search, files, set(renders.kept), tree, site, config, report)
             check_links(site, set(files) | kept | set(renders.written), report)
             problems = self._problems(report)
@@ -307,7 +308,8 @@ class Builder:
         # Rendered in one batch, the stale pages are all the pages rendered: the search index
         # is told which, so that a shard whose other pages are kept starts without waiting.
         batches = PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report,
-                              search and search.rendered, search.rendering if search is not None and not first else None)
+                              search and search.rendered, search.rendering if search is not None and not first else None,
+                              search and search.indexes)
         return memory.renders.render(
             site_pages(site, config), environment, environment_key, batches,
             memory.parsed.digests(), self._record.intact() if self._record is not None else (), first, early and self._guarded(early, report),
@@ -381,6 +383,15 @@ class Builder:
         if data is not None:
             files[page.output] = data
 
+    def _save_caches(self, report: Report) -> None:
+        """Keep for the next run what rendering added to the caches of cached partials and
+        compiled templates, once every page is rendered, while the search index is made
+        (this thread waits for Pagefind otherwise): they are keyed by what they were made
+        from, so they hold whether or not this build goes on to succeed. A build into a
+        folder only (the dev server keeps all in memory)."""
+        if self.options.out_dir is not None and not report.errors:
+            self._memory().save()
+
     def _problems(self, report: Report) -> list[Problem]:
         """The build's problems, sorted; raise PostilError (nothing written) if any fails it."""
         problems = report.sorted()
@@ -403,7 +414,7 @@ class Builder:
         if out_dir is not None and record is not None and inputs is not None:
             changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
             record.save(inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads, memory.renders.families)
-            memory.save()
+            memory.save()  # what the search page added, if anything
             return changed_outputs
         previous, self._files = self._files, files
         return sorted([name for name, data in files.items() if previous.get(name) != data] + [name for name in previous if name not in files])
@@ -453,12 +464,17 @@ class PageBatches:
     def __init__(
         self, environment: jinja2.Environment, site_root: Path, config: Config, fragments: Fragments, tree: NewTree | None, report: Report,
         rendered: Callable[[str, bytes | None], None] | None = None, rendering: Callable[[list[str]], None] | None = None,
+        sooner: Callable[[str], bool] | None = None,
     ):
         """`rendered(output path, bytes or None when they went into the tree)` is told of
         each page as it comes back, in this process (the search index starts on it);
-        `rendering(output paths)`, of each batch before it is rendered."""
+        `rendering(output paths)`, of each batch before it is rendered. The pages for
+        which `sooner(output path)` is true are rendered before the others of a batch:
+        an edit's essay page before the long lists it is in, so that its shard of the
+        search index starts sooner."""
         self.environment, self.site_root, self.config = environment, site_root, config
         self.fragments, self.tree, self.report, self.rendered, self.rendering = fragments, tree, report, rendered, rendering
+        self.sooner = sooner
 
     def __call__(self, stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
         from .render.pages import PageRenderer, compile_templates
@@ -495,7 +511,8 @@ class PageBatches:
                 if self.rendered is not None and data is not None:
                     self.rendered(stale[index].output, data)
 
-        map_in_processes(render, range(len(stale)), each=take, keep=False)
+        order = sorted(range(len(stale)), key=lambda index: not self.sooner(stale[index].output)) if self.sooner else range(len(stale))
+        map_in_processes(render, order, each=lambda position, result: take(order[position], result), keep=False)
         return pages_out
 
 

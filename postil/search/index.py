@@ -19,7 +19,10 @@ rendered; once every page of a shard is, Pagefind starts on it (one process per 
 many at once as there are cores) while the rest of the site renders. When the driver also
 says which pages a build renders at all (`rendering`), a shard whose other pages the output
 holds as they are starts as soon as its pages to render are done: an edit's shard is
-indexed while the lists and the rest render, not after. `finish` indexes the
+indexed while the lists and the rest render, not after. Its pages rendered are then
+compared with the output's: the same (an essay beside the edited one, rendered again
+because it names it), the shard keeps its bundle without its other pages being read;
+different, Pagefind starts on it at once. `finish` indexes the
 shards left, waits for all, and hands each bundle to `place` as soon as it is made (the
 new output tree), so that a large build never holds every bundle in memory.
 """
@@ -30,6 +33,7 @@ import os
 from collections.abc import Callable, Collection, Mapping
 import concurrent.futures
 from concurrent.futures import Future, ThreadPoolExecutor
+from tempfile import TemporaryDirectory
 from typing import NamedTuple, Protocol
 
 from ..config import CONFIG_FILE, Config
@@ -160,6 +164,10 @@ class IndexRun:
         them. Told before they are rendered."""
         self._to_render = {output for output in outputs if output in self._shard_of}
 
+    def indexes(self, output: str) -> bool:
+        """Whether `output` is a page of the index (an essay's)."""
+        return output in self._shard_of
+
     def rendered(self, output: str, data: bytes | None) -> None:
         """`output` was rendered: its bytes, or None when it went into the new output tree."""
         self._take(wait=False)
@@ -172,10 +180,29 @@ class IndexRun:
         waiting.discard(output)
         if self._report.errors:
             return
-        if not waiting:
-            self._start(folder, None)
-        elif self._kept_as_they_are(waiting):
-            self._start(folder, None, self._read_kept)
+        if waiting and not self._kept_as_they_are(waiting):
+            return
+        same = self._same_as_output(folder)
+        if same:
+            self._started.add(folder)
+            self._handed.pop(folder, None)
+            self._keep(folder, self._known[folder].key)
+        else:
+            self._start(folder, None, self._read_kept if waiting else None, changed=same is False)
+
+    def _same_as_output(self, folder: str) -> bool | None:
+        """Whether every page of the shard is as the output holds it, with the shard's
+        bundle as last made (None: cannot tell). The build that wrote them made that bundle
+        from those pages. An edit rerenders pages of other shards that come out the same
+        (their neighbour's title, say): those shards are known unchanged from the few
+        pages rendered, not by reading and hashing all of their pages; and the edited
+        shard is known changed, so Pagefind starts on it at once."""
+        handed = self._handed.get(folder, {})
+        if folder not in self._on_disk or self._read_kept is None or len(handed) != len(self._shards[folder]) - len(self._waiting[folder]):
+            return None
+        if any(output not in self._page_on_disk for output in handed):
+            return None
+        return all(self._read_kept(output) == data for output, data in handed.items())
 
     def _kept_as_they_are(self, outputs: set[str]) -> bool:
         """Whether none of `outputs` is rendered this build and the output holds them all."""
@@ -222,10 +249,19 @@ class IndexRun:
         """Wait for the Pagefind runs begun (none is left running), start no more."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _start(self, folder: str, key: str | None, read_page: ReadPage | None = None) -> None:
+    def _start(self, folder: str, key: str | None, read_page: ReadPage | None = None, changed: bool = False) -> None:
+        """Index the shard in the pool. A `changed` shard (its pages differ from those the
+        output's bundle was made from) goes straight to Pagefind, its pages written for it
+        here and now: in the pool, each file written waited for this thread, busy rendering
+        the rest of the site, to let go of the interpreter."""
         self._started.add(folder)
         handed = self._handed.pop(folder, {})
-        self._running[folder] = self._pool.submit(self._bundle, folder, handed, read_page or self._read_page or handed.__getitem__, key)
+        read = read_page or self._read_page or handed.__getitem__
+        if changed:
+            pages = {output: handed[output] if output in handed else read(output) for output in self._shards[folder]}
+            self._running[folder] = self._pool.submit(self._made_afresh, folder, pages, pagefind.stage(pages))
+        else:
+            self._running[folder] = self._pool.submit(self._bundle, folder, handed, read, key)
 
     def _take(self, wait: bool) -> None:
         """Take the bundles made (with `wait`, all of them) into the output, in this thread.
@@ -274,7 +310,13 @@ class IndexRun:
             return key, None
         if (files := self._index.stored(folder, key)) is not None:
             return key, files
-        files = pagefind.index_pages(pages, self._language, primary=folder == SEARCH_DIR + "/")
+        return self._made_afresh(folder, pages)
+
+    def _made_afresh(self, folder: str, pages: dict[str, bytes], staged: TemporaryDirectory | None = None) -> tuple[str, dict[str, bytes]]:
+        """The shard's key and the bundle Pagefind makes of `pages` (`staged` for it, if
+        they are), kept for later builds. Runs in the pool."""
+        files = pagefind.index_pages(pages, self._language, primary=folder == SEARCH_DIR + "/", staged=staged)
+        key = _key(folder, pages, self._language)
         self._index.keep(folder, key, files)
         return key, files
 

@@ -55,24 +55,42 @@ def unavailable_reason() -> str:
 
 @lru_cache(maxsize=1)
 def version() -> str:
-    """Pagefind's version: a new one may lay out its bundle differently."""
+    """Pagefind's version: a new one may lay out its bundle differently.
+
+    Read off the name of the package's metadata folder next to it where there is one:
+    importing importlib.metadata (email, csv, zipfile) costs an edit's build more than the
+    rest of its index step."""
+    import pagefind
+
+    beside = list(Path(pagefind.__file__).parent.parent.glob("pagefind-*.dist-info"))
+    if len(beside) == 1:
+        return beside[0].name.removeprefix("pagefind-").removesuffix(".dist-info")
     from importlib.metadata import version as installed
 
     return installed("pagefind")
 
 
-def index_pages(pages: dict[str, bytes], language: str, primary: bool) -> dict[str, bytes]:
+def stage(pages: dict[str, bytes]) -> tempfile.TemporaryDirectory:
+    """A temporary folder holding `pages` ({output path: HTML}) as `index_pages` hands them
+    to Pagefind, for a caller that has the time to write them now and not later."""
+    folder = tempfile.TemporaryDirectory(prefix="postil-search-")
+    staging = Path(folder.name) / "site"
+    for output, html in pages.items():
+        target = staging / url_quote(output)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(html)
+    return folder
+
+
+def index_pages(pages: dict[str, bytes], language: str, primary: bool, staged: tempfile.TemporaryDirectory | None = None) -> dict[str, bytes]:
     """Index `pages` ({output path: HTML}); return the bundle's files by their path in it.
 
     A `primary` bundle keeps Pagefind's scripts and styles; another keeps only its index.
-    Raises RuntimeError when Pagefind fails or leaves an incomplete bundle.
+    `staged`, if given, is `stage(pages)`, removed once done. Raises RuntimeError when
+    Pagefind fails or leaves an incomplete bundle.
     """
-    with tempfile.TemporaryDirectory(prefix="postil-search-") as folder:
+    with staged or stage(pages) as folder:
         staging, bundle = Path(folder) / "site", Path(folder) / "bundle"
-        for output, html in pages.items():
-            target = staging / url_quote(output)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(html)
         command = [executable() or "pagefind", "--site", str(staging), "--output-path", str(bundle),
                    "--force-language", language, "--silent"]
         try:
@@ -84,15 +102,11 @@ def index_pages(pages: dict[str, bytes], language: str, primary: bool) -> dict[s
         if run.returncode != 0:
             message = run.stderr.decode(errors="replace").strip() or f"exit code {run.returncode}"
             raise RuntimeError(f"Pagefind failed: {message.splitlines()[-1]}")
-        files = {
-            path.relative_to(bundle).as_posix(): path.read_bytes()
-            for path in sorted(bundle.rglob("*"))
-            if path.is_file()
-        }
+        # Only what the bundle keeps is read back: not a merged bundle's copy of the scripts.
+        names = [path.relative_to(bundle).as_posix() for path in sorted(bundle.rglob("*")) if path.is_file()]
+        files = {name: (bundle / name).read_bytes() for name in names if primary or _needed_when_merged(name)}
     _check_complete(files, len(pages))
-    if primary:
-        return files
-    return {name: data for name, data in files.items() if _needed_when_merged(name)}
+    return files
 
 
 def _needed_when_merged(name: str) -> bool:

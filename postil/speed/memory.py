@@ -70,9 +70,11 @@ class BuildMemory:
         return DiskCache(self.site_root, "fragments")
 
     def save(self) -> None:
-        """Keep on disk, for the next run, what this build added (a failure only costs speed)."""
+        """Keep on disk, for the next run, what this build added since it last saved (a
+        failure only costs speed)."""
         made = self.__dict__  # what this build asked for: nothing else has anything to save
         if "renders" in made and self.renders.fragments.changed:
             self.fragments.save(self.renders.fragments.saved())
+            self.renders.fragments.changed = False  # kept: saving again in this build adds nothing
         if "compiled" in made:
             self.compiled.save()
