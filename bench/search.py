@@ -109,7 +109,7 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
                     page.goto(f"{server}/search/?q={word}")
                     # The page's own clock, from the navigation's start: no test harness in it.
                     shown = page.wait_for_function(
-                        "() => document.querySelector('.pagefind-ui__result-link') && performance.now()", timeout=60_000, polling="raf")
+                        "() => document.querySelector('.search-result-link') && performance.now()", timeout=60_000, polling="raf")
                     samples[name].append(shown.json_value() / 1000)
                     steps[name].append(page.evaluate(_STEPS))
                     requests[name] = len(made)
