@@ -108,8 +108,8 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
                     page.on("request", lambda request: made.append(request.url))
                     page.goto(f"{server}/search/?q={word}")
                     # The page's own clock, from the navigation's start: no test harness in it.
-                    shown = page.wait_for_function(
-                        "() => document.querySelector('.search-result-link') && performance.now()", timeout=60_000, polling="raf")
+                    shown = page.wait_for_function(f"() => document.querySelector({_FIRST_RESULT!r}) && performance.now()",
+                                                   timeout=60_000, polling="raf")
                     samples[name].append(shown.json_value() / 1000)
                     steps[name].append(page.evaluate(_STEPS))
                     requests[name] = len(made)
@@ -123,6 +123,9 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
             if times:
                 report(f"{name}:   {step}", times)
 
+
+# A result's link, in the page's own list or (in checkouts before it) Pagefind's interface.
+_FIRST_RESULT = ".search-result-link, .pagefind-ui__result-link"
 
 # From the navigation's start, in seconds·1000: when the first index chunk and the first
 # fragment were asked for (null when the page's resource timing shows none).

@@ -145,6 +145,36 @@ def test_search_does_not_find_words_only_in_the_navigation(browser, served):
     assert _results(browser, served + "search/?q=quillwort") == []
 
 
+def test_a_search_that_finds_nothing_says_so_where_a_screen_reader_announces_it(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(served + "search/?q=quillwort")
+        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+        status = page.get_by_role("status")
+        assert status.inner_text() == "No results for quillwort"
+        assert page.locator(".search-result").count() == 0 and page.locator(".search-more").is_hidden()
+    finally:
+        page.close()
+
+
+def test_the_search_box_is_named_and_focused_enter_stays_on_the_page_and_tab_reaches_the_first_result(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(served + "search/")
+        box = page.get_by_role("searchbox", name="Search the essays").last
+        assert box.evaluate("element => element === document.activeElement")  # ready to type in
+        box.press_sequentially("zymurgical")
+        box.press("Enter")
+        page.wait_for_function(f"document.querySelector('.search-message').textContent === '1 result for zymurgical' && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        assert page.url == served + "search/"  # searched in the page, not sent again
+        page.keyboard.press("Tab")
+        focused = page.evaluate("[document.activeElement.textContent, document.activeElement.getAttribute('href')]")
+        assert focused == ["On Bees", "/blog/bees/"]
+    finally:
+        page.close()
+
+
 def test_search_box_leads_to_results(browser, served):
     page = browser.new_page()
     try:
@@ -409,6 +439,25 @@ def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(browser, serv
         # Five results are shown at first (then "Load more"); the message counts them all.
         page.wait_for_function("/^\\d+ results/.test(document.querySelector('.search-message')?.textContent)", timeout=10_000)
         assert page.locator(".search-message").inner_text().startswith("40 results")
+    finally:
+        page.close()
+
+
+def test_load_more_shows_five_more_results_until_every_one_is_shown(browser, served_shards):
+    _, base, _ = served_shards
+    page = browser.new_page()
+    try:
+        page.goto(base + "search/?q=margins")
+        page.wait_for_function("document.querySelector('.search-message').textContent === '40 results for margins'", timeout=10_000)
+        titles = page.locator(".search-result > .search-result-title")
+        assert titles.count() == 5
+        more = page.get_by_role("button", name="Load more results")
+        for shown in range(10, 45, 5):
+            more.click()
+            page.wait_for_function(f"document.querySelectorAll('.search-result').length === {shown}", timeout=10_000)
+        assert more.is_hidden()
+        hrefs = [link.get_attribute("href") for link in page.locator(".search-result > .search-result-title a").all()]
+        assert sorted(hrefs) == [f"/blog/essay-{number:03d}/" for number in range(40)]
     finally:
         page.close()
 

@@ -37,7 +37,8 @@
 
   var latest = 0;  // the number of the last search asked for: an older one's answer is dropped
   var found = [];  // the results of the search shown
-  var term = "";
+  var term = "";  // the words of the last search asked for
+  var settled = "";  // the words whose results are shown
 
   function say(text) {
     message.textContent = text;
@@ -123,7 +124,9 @@
     if (search !== latest || !results) return;  // a later search was asked for
     found = results.results;
     return showMore(search).then(function () {
-      if (search === latest) say(counted(found.length, words));
+      if (search !== latest) return;
+      settled = words;
+      say(counted(found.length, words));
     });
   }
 
@@ -134,11 +137,14 @@
   // `now`: the words from ?q= or Enter, searched at once; typing waits for a pause.
   function search(words, now) {
     words = words.trim();
-    if (words === term) return;
+    // The same words again are searched only on Enter before their results are shown
+    // (typing still waits for its pause then: Enter does not).
+    if (words === term && (!now || words === settled)) return;
     term = words;
     var number = ++latest;
     found = [];
     asked = 0;
+    settled = "";
     list.textContent = "";
     more.hidden = true;
     if (!words) {
