@@ -28,12 +28,26 @@
   var loaded = import(bundles[0].path + "pagefind.js").then(function (pagefind) {
     pagefind.options({ baseUrl: base, noWorker: true, metaCacheTag: bundles[0].tag });
     pagefind.init();
-    return Promise.all(bundles.slice(1).map(function (merged) {
+    var merging = Promise.all(bundles.slice(1).map(function (merged) {
       return pagefind.mergeIndex(merged.path, { baseUrl: base, metaCacheTag: merged.tag });
-    })).then(function () {
+    }));
+    warmSegmenter();
+    return merging.then(function () {
       return pagefind;
     });
   });
+
+  // Pagefind splits every search's words with Intl.Segmenter, and a page's first segmenter
+  // costs the browser tens of milliseconds to set up (later ones almost nothing). Made
+  // here, while Pagefind waits for its files and for its WebAssembly, that cost is not
+  // paid after the words are known.
+  function warmSegmenter() {
+    if (typeof Intl.Segmenter !== "function") return;
+    try {
+      var language = document.documentElement.lang || "en";
+      new Intl.Segmenter(language, { granularity: "grapheme" }).segment("a")[Symbol.iterator]().next();
+    } catch (error) {}  // an unknown language: Pagefind's own segmenter will say so
+  }
 
   var latest = 0;  // the number of the last search asked for: an older one's answer is dropped
   var found = [];  // the results of the search shown

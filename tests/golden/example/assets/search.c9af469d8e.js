@@ -28,16 +28,31 @@
   var loaded = import(bundles[0].path + "pagefind.js").then(function (pagefind) {
     pagefind.options({ baseUrl: base, noWorker: true, metaCacheTag: bundles[0].tag });
     pagefind.init();
-    return Promise.all(bundles.slice(1).map(function (merged) {
+    var merging = Promise.all(bundles.slice(1).map(function (merged) {
       return pagefind.mergeIndex(merged.path, { baseUrl: base, metaCacheTag: merged.tag });
-    })).then(function () {
+    }));
+    warmSegmenter();
+    return merging.then(function () {
       return pagefind;
     });
   });
 
+  // Pagefind splits every search's words with Intl.Segmenter, and a page's first segmenter
+  // costs the browser tens of milliseconds to set up (later ones almost nothing). Made
+  // here, while Pagefind waits for its files and for its WebAssembly, that cost is not
+  // paid after the words are known.
+  function warmSegmenter() {
+    if (typeof Intl.Segmenter !== "function") return;
+    try {
+      var language = document.documentElement.lang || "en";
+      new Intl.Segmenter(language, { granularity: "grapheme" }).segment("a")[Symbol.iterator]().next();
+    } catch (error) {}  // an unknown language: Pagefind's own segmenter will say so
+  }
+
   var latest = 0;  // the number of the last search asked for: an older one's answer is dropped
   var found = [];  // the results of the search shown
-  var term = "";
+  var term = "";  // the words of the last search asked for
+  var settled = "";  // the words whose results are shown
 
   function say(text) {
     message.textContent = text;
@@ -123,7 +138,9 @@
     if (search !== latest || !results) return;  // a later search was asked for
     found = results.results;
     return showMore(search).then(function () {
-      if (search === latest) say(counted(found.length, words));
+      if (search !== latest) return;
+      settled = words;
+      say(counted(found.length, words));
     });
   }
 
@@ -134,11 +151,14 @@
   // `now`: the words from ?q= or Enter, searched at once; typing waits for a pause.
   function search(words, now) {
     words = words.trim();
-    if (words === term) return;
+    // The same words again are searched only on Enter before their results are shown
+    // (typing still waits for its pause then: Enter does not).
+    if (words === term && (!now || words === settled)) return;
     term = words;
     var number = ++latest;
     found = [];
     asked = 0;
+    settled = "";
     list.textContent = "";
     more.hidden = true;
     if (!words) {
