@@ -31,7 +31,8 @@
     var merging = Promise.all(bundles.slice(1).map(function (merged) {
       return pagefind.mergeIndex(merged.path, { baseUrl: base, metaCacheTag: merged.tag });
     }));
-    warmSegmenter();
+    if (window.requestIdleCallback) requestIdleCallback(warmSegmenter);
+    else warmSegmenter();
     return merging.then(function () {
       return pagefind;
     });
@@ -39,8 +40,9 @@
 
   // Pagefind splits every search's words with Intl.Segmenter, and a page's first segmenter
   // costs the browser tens of milliseconds to set up (later ones almost nothing). Made
-  // here, while Pagefind waits for its files and for its WebAssembly, that cost is not
-  // paid after the words are known.
+  // when the page is idle while Pagefind waits for its WebAssembly (its merged shards wait
+  // for it by polling), that cost is not paid after the words are known, nor in the way
+  // of Pagefind's own loading.
   function warmSegmenter() {
     if (typeof Intl.Segmenter !== "function") return;
     try {
