@@ -14,8 +14,8 @@
   if (!element) return;
   var base = element.dataset.base;
   var bundles = [];  // [{path, tag}], the primary first
-  var words = element.dataset.bundles.split(" ").filter(Boolean);
-  for (var i = 0; i + 1 < words.length; i += 2) bundles.push({ path: words[i], tag: words[i + 1] });
+  var fields = element.dataset.bundles.split(" ").filter(Boolean);
+  for (var i = 0; i + 1 < fields.length; i += 2) bundles.push({ path: fields[i], tag: fields[i + 1] });
   var form = element.querySelector(".search-form");
   var input = element.querySelector(".search-input");
   var message = element.querySelector(".search-message");
@@ -124,13 +124,16 @@
     return entry;
   }
 
-  // The next five results, shown together once their fragments are in.
+  // The next five results, shown together once their fragments are in; the first five of
+  // a search replace the last search's, which stay in view until then.
   var asked = 0;  // how many results of this search are shown or being fetched
   function showMore(search) {
+    var first = asked === 0;
     var next = found.slice(asked, asked + PAGE_SIZE);
     asked += next.length;
     return Promise.all(next.map(function (result) { return result.data(); })).then(function (pages) {
       if (search !== latest) return;
+      if (first) list.textContent = "";
       pages.forEach(function (data) { list.appendChild(item(data)); });
       more.hidden = asked >= found.length;
     });
@@ -147,7 +150,9 @@
   }
 
   function failed(search) {
-    if (search === latest) say("The search index could not be loaded.");
+    if (search !== latest) return;
+    list.textContent = "";
+    say("The search index could not be loaded.");
   }
 
   // `now`: the words from ?q= or Enter, searched at once; typing waits for a pause.
@@ -161,9 +166,9 @@
     found = [];
     asked = 0;
     settled = "";
-    list.textContent = "";
     more.hidden = true;
     if (!words) {
+      list.textContent = "";
       say("");
       return;
     }
