@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import resource
 import shutil
@@ -92,11 +93,14 @@ def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int
 
 def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
     """Chromium on each built site over HTTP, alternating: from opening /search/?q=word to
-    the first result shown (by the page's clock), and how many requests the page made by then."""
+    the first result shown (by the page's clock), how many requests the page made by then,
+    and the CPU time of the page's main thread until then (from Chromium's trace: on a
+    busy machine the steadier figure, as it leaves out the time the page waited for a core)."""
     sys.path.insert(0, str(REPO / "tests"))
     from browser_support import launched_chromium, static_server
 
     samples: dict[str, list[float]] = {name: [] for name in sites}
+    main_thread: dict[str, list[float]] = {name: [] for name in sites}
     steps: dict[str, list[list[float]]] = {name: [] for name in sites}
     requests: dict[str, int] = {}
     with launched_chromium() as browser:
@@ -106,16 +110,19 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
                     page = browser.new_page()
                     made: list[str] = []
                     page.on("request", lambda request: made.append(request.url))
+                    browser.start_tracing(page=page, categories=["toplevel", "disabled-by-default-devtools.timeline"])
                     page.goto(f"{server}/search/?q={word}")
                     # The page's own clock, from the navigation's start: no test harness in it.
-                    shown = page.wait_for_function(
-                        "() => document.querySelector('.pagefind-ui__result-link') && performance.now()", timeout=60_000, polling="raf")
+                    shown = page.wait_for_function(f"() => document.querySelector({_FIRST_RESULT!r}) && performance.now()",
+                                                   timeout=60_000, polling="raf")
                     samples[name].append(shown.json_value() / 1000)
+                    main_thread[name].append(main_thread_seconds(browser.stop_tracing()))
                     steps[name].append(page.evaluate(_STEPS))
                     requests[name] = len(made)
                     page.close()
     for name, taken in samples.items():
         report(f"{name}: first results in Chromium ({requests[name]} requests)", taken)
+        report(f"{name}:   the page's main thread, CPU", main_thread[name])
         # Where the time went, when Pagefind fetched from the page (not from its worker,
         # whose requests the page's resource timing does not show).
         for number, step in enumerate(("the first index chunk asked", "the first fragment asked")):
@@ -123,6 +130,22 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
             if times:
                 report(f"{name}:   {step}", times)
 
+
+def main_thread_seconds(trace: bytes) -> float:
+    """The thread time of the tasks a renderer's main thread ran, in a trace of one page
+    (the renderer that ran the most, should the trace show more than one)."""
+    events = json.loads(trace)["traceEvents"]
+    mains = {(e["pid"], e["tid"]) for e in events if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"}
+    spent: dict[tuple[int, int], int] = {}
+    for event in events:
+        thread = (event.get("pid"), event.get("tid"))
+        if event.get("name") == "RunTask" and event.get("ph") == "X" and thread in mains:
+            spent[thread] = spent.get(thread, 0) + event.get("tdur", 0)
+    return max(spent.values(), default=0) / 1e6
+
+
+# A result's link, in the page's own list or (in checkouts before it) Pagefind's interface.
+_FIRST_RESULT = ".search-result-link, .pagefind-ui__result-link"
 
 # From the navigation's start, in seconds·1000: when the first index chunk and the first
 # fragment were asked for (null when the page's resource timing shows none).

@@ -116,11 +116,11 @@ def served(site):
 
 
 _ALL_RESULTS_SHOWN = """() => {
-    const message = document.querySelector('.pagefind-ui__message');
+    const message = document.querySelector('.search-message');
     if (!message || message.textContent.includes('Searching')) return false;
     const announced = message.textContent.startsWith('No results') ? 0 : parseInt(message.textContent, 10);
-    const results = [...document.querySelectorAll('.pagefind-ui__result')];
-    return results.length === announced && results.every(result => result.querySelector('.pagefind-ui__result-link'));
+    const results = [...document.querySelectorAll('.search-result')];
+    return results.length === announced && results.every(result => result.querySelector('.search-result-link'));
 }"""
 
 
@@ -131,7 +131,7 @@ def _results(browser, url: str) -> list[tuple[str, str]]:
         # The message says "1 result for …" or "No results for …"; each result (a page, with
         # links to its matching sections) shows its links once its own fragment has loaded.
         page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
-        links = page.locator(".pagefind-ui__result-link")
+        links = page.locator(".search-result-link")
         return [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
     finally:
         page.close()
@@ -145,15 +145,45 @@ def test_search_does_not_find_words_only_in_the_navigation(browser, served):
     assert _results(browser, served + "search/?q=quillwort") == []
 
 
+def test_a_search_that_finds_nothing_says_so_where_a_screen_reader_announces_it(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(served + "search/?q=quillwort")
+        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+        status = page.get_by_role("status")
+        assert status.inner_text() == "No results for quillwort"
+        assert page.locator(".search-result").count() == 0 and page.locator(".search-more").is_hidden()
+    finally:
+        page.close()
+
+
+def test_the_search_box_is_named_and_focused_enter_stays_on_the_page_and_tab_reaches_the_first_result(browser, served):
+    page = browser.new_page()
+    try:
+        page.goto(served + "search/")
+        box = page.get_by_role("searchbox", name="Search the essays").last
+        assert box.evaluate("element => element === document.activeElement")  # ready to type in
+        box.press_sequentially("zymurgical")
+        box.press("Enter")
+        page.wait_for_function(f"document.querySelector('.search-message').textContent === '1 result for zymurgical' && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        assert page.url == served + "search/"  # searched in the page, not sent again
+        page.keyboard.press("Tab")
+        focused = page.evaluate("[document.activeElement.textContent, document.activeElement.getAttribute('href')]")
+        assert focused == ["On Bees", "/blog/bees/"]
+    finally:
+        page.close()
+
+
 def test_search_box_leads_to_results(browser, served):
     page = browser.new_page()
     try:
         page.goto(served + "ink/")
         page.fill("header input[type=search]", "gall")
         page.press("header input[type=search]", "Enter")
-        page.wait_for_selector(".pagefind-ui__result-link", timeout=10_000)
+        page.wait_for_selector(".search-result-link", timeout=10_000)
         assert page.url == served + "search/?q=gall"
-        assert page.locator(".pagefind-ui__result-link").first.inner_text() == "On Ink"
+        assert page.locator(".search-result-link").first.inner_text() == "On Ink"
     finally:
         page.close()
 
@@ -185,12 +215,12 @@ def test_search_results_are_set_in_the_sites_type_and_colours(browser, served, t
         style = page.evaluate("""() => {
             const css = (selector, property) => getComputedStyle(document.querySelector(selector))[property];
             return {
-                title: [css('.pagefind-ui__result-title', 'fontFamily'), css('.pagefind-ui__result-title', 'fontWeight')],
-                titleColour: css('.pagefind-ui__result-link', 'color'),
+                title: [css('.search-result-title', 'fontFamily'), css('.search-result-title', 'fontWeight')],
+                titleColour: css('.search-result-link', 'color'),
                 text: css('body', 'color'),
-                excerpt: css('.pagefind-ui__result-excerpt', 'fontFamily'),
-                input: [css('.pagefind-ui__search-input', 'fontFamily'), css('.pagefind-ui__search-input', 'fontWeight'),
-                        css('.pagefind-ui__search-input', 'borderTopWidth'), css('.pagefind-ui__search-input', 'backgroundColor')],
+                excerpt: css('.search-result-excerpt', 'fontFamily'),
+                input: [css('.search-input', 'fontFamily'), css('.search-input', 'fontWeight'),
+                        css('.search-input', 'borderTopWidth'), css('.search-input', 'backgroundColor')],
                 surface: getComputedStyle(document.documentElement).getPropertyValue('--surface').trim(),
             };
         }""")
@@ -352,10 +382,10 @@ def test_a_word_of_any_essay_finds_it_first_whatever_its_shard(browser, served_s
         page.goto(base + "search/")
         for number in one_per_shard.values():
             word = _word(number)
-            page.fill(".pagefind-ui__search-input", word)
-            page.wait_for_function(f"document.querySelector('.pagefind-ui__message')?.textContent.includes({word!r}) && ({_ALL_RESULTS_SHOWN})()",
+            page.fill(".search-input", word)
+            page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({word!r}) && ({_ALL_RESULTS_SHOWN})()",
                                    timeout=10_000)
-            first = page.locator(".pagefind-ui__result-link").first
+            first = page.locator(".search-result-link").first
             assert (first.inner_text(), first.get_attribute("href")) == (f"Essay {number}", f"/blog/essay-{number:03d}/")
     finally:
         page.close()
@@ -369,7 +399,7 @@ def test_a_search_from_the_address_fetches_each_file_once_and_in_the_page(browse
     try:
         page.goto(base + f"search/?q={_word(7)}")
         page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
-        assert page.locator(".pagefind-ui__result-link").first.get_attribute("href") == "/blog/essay-007/"
+        assert page.locator(".search-result-link").first.get_attribute("href") == "/blog/essay-007/"
         preloaded = {link.get_attribute("href").removeprefix("/blog/") for link in page.locator("head link[rel=preload][as=fetch]").all()}
     finally:
         page.close()
@@ -389,13 +419,13 @@ def test_words_typed_after_those_from_the_address_find_their_essay(browser, serv
     page = browser.new_page()
     try:
         page.goto(f"{base}search/?q={_word(3)}")
-        page.wait_for_function(f"document.querySelector('.pagefind-ui__message')?.textContent.includes({_word(3)!r}) && ({_ALL_RESULTS_SHOWN})()",
+        page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({_word(3)!r}) && ({_ALL_RESULTS_SHOWN})()",
                                timeout=10_000)
-        assert page.locator(".pagefind-ui__result-link").first.get_attribute("href") == "/blog/essay-003/"
-        page.fill(".pagefind-ui__search-input", _word(29))
-        page.wait_for_function(f"document.querySelector('.pagefind-ui__message')?.textContent.includes({_word(29)!r}) && ({_ALL_RESULTS_SHOWN})()",
+        assert page.locator(".search-result-link").first.get_attribute("href") == "/blog/essay-003/"
+        page.fill(".search-input", _word(29))
+        page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({_word(29)!r}) && ({_ALL_RESULTS_SHOWN})()",
                                timeout=10_000)
-        links = page.locator(".pagefind-ui__result-link")
+        links = page.locator(".search-result-link")
         assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-029/")
     finally:
         page.close()
@@ -407,8 +437,27 @@ def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(browser, serv
     try:
         page.goto(base + "search/?q=margins")
         # Five results are shown at first (then "Load more"); the message counts them all.
-        page.wait_for_function("/^\\d+ results/.test(document.querySelector('.pagefind-ui__message')?.textContent)", timeout=10_000)
-        assert page.locator(".pagefind-ui__message").inner_text().startswith("40 results")
+        page.wait_for_function("/^\\d+ results/.test(document.querySelector('.search-message')?.textContent)", timeout=10_000)
+        assert page.locator(".search-message").inner_text().startswith("40 results")
+    finally:
+        page.close()
+
+
+def test_load_more_shows_five_more_results_until_every_one_is_shown(browser, served_shards):
+    _, base, _ = served_shards
+    page = browser.new_page()
+    try:
+        page.goto(base + "search/?q=margins")
+        page.wait_for_function("document.querySelector('.search-message').textContent === '40 results for margins'", timeout=10_000)
+        titles = page.locator(".search-result > .search-result-title")
+        assert titles.count() == 5
+        more = page.get_by_role("button", name="Load more results")
+        for shown in range(10, 45, 5):
+            more.click()
+            page.wait_for_function(f"document.querySelectorAll('.search-result').length === {shown}", timeout=10_000)
+        assert more.is_hidden()
+        hrefs = [link.get_attribute("href") for link in page.locator(".search-result > .search-result-title a").all()]
+        assert sorted(hrefs) == [f"/blog/essay-{number:03d}/" for number in range(40)]
     finally:
         page.close()
 

@@ -1,79 +1,199 @@
-// The search page: Pagefind's interface, started with the words from ?q= that the
-// header's search box sends. The index is split into shards (see postil/search/shards.py):
-// the primary bundle and the others that data-bundles names are searched as one.
+// The search page: a list of results of our own, from Pagefind's JavaScript API. The
+// index is split into shards (see postil/search/shards.py): the primary bundle and the
+// others that data-bundles names are searched as one.
 //
-// This script runs before Pagefind's interface script (both deferred, in that order), so
-// that the index loads while the interface is still being read: Pagefind's module is
-// imported at once, every shard is merged into it at the same time, and the words from
-// ?q= are searched as soon as the last shard is in. The page preloads each bundle's first
-// files; Pagefind runs here in the page (not in its web worker, whose own fetches would
-// not find them preloaded) and is given each bundle's tag, which names its entry file as
-// the page preloaded it.
+// Pagefind's module is imported at once, every shard is merged into it at the same time,
+// and the words from ?q= are searched as soon as the last shard is in. The page preloads
+// each bundle's first files; Pagefind runs here in the page (not in its web worker, whose
+// own fetches would not find them preloaded) and is given each bundle's tag, which names
+// its entry file as the page preloaded it. Results are shown as Pagefind's interface
+// shows them (five at a time, a page's matching sections under it), without its script.
 (function () {
   "use strict";
   var element = document.getElementById("search");
   if (!element) return;
   var base = element.dataset.base;
   var bundles = [];  // [{path, tag}], the primary first
-  var words = element.dataset.bundles.split(" ").filter(Boolean);
-  for (var i = 0; i + 1 < words.length; i += 2) bundles.push({ path: words[i], tag: words[i + 1] });
-  var bundle = bundles[0].path;
-  var query = new URLSearchParams(window.location.search).get("q");
-  var TYPING_DEBOUNCE_MS = 100;  // Pagefind waits 300 ms after the last key before searching
+  var fields = element.dataset.bundles.split(" ").filter(Boolean);
+  for (var i = 0; i + 1 < fields.length; i += 2) bundles.push({ path: fields[i], tag: fields[i + 1] });
+  var form = element.querySelector(".search-form");
+  var input = element.querySelector(".search-input");
+  var message = element.querySelector(".search-message");
+  var list = element.querySelector(".search-results");
+  var more = element.querySelector(".search-more");
+  var PAGE_SIZE = 5;
+  var SECTIONS_SHOWN = 3;  // under each page, its sections with the most matches
+  var TYPING_DEBOUNCE_MS = 100;  // Pagefind's interface waits 300 ms after the last key
 
-  // One Pagefind module, shared with the interface (it imports the same file). `init`
-  // makes its instance at once with these options, before the interface sets its own.
-  // Should loading fail, the interface still starts and says what it could not load.
-  var loaded = import(bundle + "pagefind.js").then(function (pagefind) {
+  var loaded = import(bundles[0].path + "pagefind.js").then(function (pagefind) {
     pagefind.options({ baseUrl: base, noWorker: true, metaCacheTag: bundles[0].tag });
     pagefind.init();
-    return Promise.all(bundles.slice(1).map(function (merged) {
+    var merging = Promise.all(bundles.slice(1).map(function (merged) {
       return pagefind.mergeIndex(merged.path, { baseUrl: base, metaCacheTag: merged.tag });
-    })).then(function () {
+    }));
+    if (window.requestIdleCallback) requestIdleCallback(warmSegmenter);
+    else warmSegmenter();
+    return merging.then(function () {
       return pagefind;
     });
   });
-  // The words from ?q= are searched as soon as every shard is in, and the first results'
-  // fragments fetched (the five the interface shows first), while the interface's script
-  // may still be being read: Pagefind keeps what it fetched, so the interface's own search
-  // of the same words finds it all in memory.
-  if (query) {
-    loaded.then(function (pagefind) {
-      return pagefind.search(query).then(function (found) {
-        return Promise.all(found.results.slice(0, 5).map(function (result) { return result.data(); }));
-      });
-    }).catch(function () {});  // the interface's search says what went wrong
+
+  // Pagefind splits every search's words with Intl.Segmenter, and a page's first segmenter
+  // costs the browser tens of milliseconds to set up (later ones almost nothing). Made
+  // when the page is idle while Pagefind waits for its WebAssembly (its merged shards wait
+  // for it by polling), that cost is not paid after the words are known, nor in the way
+  // of Pagefind's own loading.
+  function warmSegmenter() {
+    if (typeof Intl.Segmenter !== "function") return;
+    try {
+      var language = document.documentElement.lang || "en";
+      new Intl.Segmenter(language, { granularity: "grapheme" }).segment("a")[Symbol.iterator]().next();
+    } catch (error) {}  // an unknown language: Pagefind's own segmenter will say so
   }
 
-  function start() {
-    if (typeof PagefindUI === "undefined") return;
-    // The words from ?q= are searched at once; typing waits for a pause, as usual.
-    var ui = new PagefindUI({
-      element: "#search",
-      bundlePath: bundle,
-      baseUrl: base,
-      showImages: false,
-      showSubResults: true,
-      autofocus: true,
-      debounceTimeoutMs: query ? 0 : TYPING_DEBOUNCE_MS,
-    });
-    // Pagefind's field has only a placeholder; give it a name that assistive technology reads.
-    var input = element.querySelector("input");
-    if (input) input.setAttribute("aria-label", "Search the essays");
-    if (!query) return;
-    // Only once every shard is in, so that no search runs on part of the index.
-    function search() {
-      ui.triggerSearch(query);
-      // The interface takes the new words on its next update (a microtask), unhurried;
-      // then typing is debounced again (`$$set` is how its own triggerSearch sets a prop).
-      Promise.resolve().then(function () {
-        if (ui._pfs && ui._pfs.$$set) ui._pfs.$$set({ debounce_timeout_ms: TYPING_DEBOUNCE_MS });
-      });
+  var latest = 0;  // the number of the last search asked for: an older one's answer is dropped
+  var found = [];  // the results of the search shown
+  var term = "";  // the words of the last search asked for
+  var settled = "";  // the words whose results are shown
+
+  function say(text) {
+    message.textContent = text;
+  }
+
+  function counted(count, words) {
+    if (count === 0) return "No results for " + words;
+    return count + (count === 1 ? " result for " : " results for ") + words;
+  }
+
+  function link(url, title) {
+    var anchor = document.createElement("a");
+    anchor.className = "search-result-link";
+    anchor.href = url;
+    anchor.textContent = title;
+    return anchor;
+  }
+
+  // Pagefind's excerpts are its escaped text with the matched words in <mark>.
+  function excerpt(html) {
+    var paragraph = document.createElement("p");
+    paragraph.className = "search-result-excerpt";
+    paragraph.innerHTML = html;
+    return paragraph;
+  }
+
+  // A page's sections with the most matches, in the page's order; the page's own first
+  // "section" (its text before any heading) is shown as the page's excerpt instead.
+  function sections(data) {
+    var subs = Array.isArray(data.sub_results) ? data.sub_results.slice() : [];
+    var page = { excerpt: null, sections: subs };
+    if (subs.length && subs[0].url === (data.meta.url || data.url)) {
+      page.excerpt = data.excerpt;
+      page.sections = subs.slice(1);
     }
-    loaded.then(search, search);
+    if (page.sections.length > SECTIONS_SHOWN) {
+      var best = page.sections.slice().sort(function (a, b) { return b.locations.length - a.locations.length; })
+        .slice(0, SECTIONS_SHOWN);
+      page.sections = page.sections.filter(function (section) { return best.indexOf(section) !== -1; });
+    }
+    return page;
   }
 
-  // Pagefind's interface script comes after this one: it has run by DOMContentLoaded.
-  if (document.readyState === "complete") start();
-  else document.addEventListener("DOMContentLoaded", start);
+  function item(data) {
+    var entry = document.createElement("li");
+    entry.className = "search-result";
+    var title = document.createElement("h2");
+    title.className = "search-result-title";
+    title.appendChild(link(data.meta.url || data.url, data.meta.title || data.url));
+    entry.appendChild(title);
+    var page = sections(data);
+    if (page.excerpt) entry.appendChild(excerpt(page.excerpt));
+    if (page.sections.length) {
+      var nested = document.createElement("ul");
+      nested.className = "search-result-sections";
+      page.sections.forEach(function (section) {
+        var part = document.createElement("li");
+        var heading = document.createElement("h3");
+        heading.className = "search-result-title";
+        heading.appendChild(link(section.url, section.title));
+        part.appendChild(heading);
+        part.appendChild(excerpt(section.excerpt));
+        nested.appendChild(part);
+      });
+      entry.appendChild(nested);
+    }
+    return entry;
+  }
+
+  // The next five results, shown together once their fragments are in; the first five of
+  // a search replace the last search's, which stay in view until then.
+  var asked = 0;  // how many results of this search are shown or being fetched
+  function showMore(search) {
+    var first = asked === 0;
+    var next = found.slice(asked, asked + PAGE_SIZE);
+    asked += next.length;
+    return Promise.all(next.map(function (result) { return result.data(); })).then(function (pages) {
+      if (search !== latest) return;
+      if (first) list.textContent = "";
+      pages.forEach(function (data) { list.appendChild(item(data)); });
+      more.hidden = asked >= found.length;
+    });
+  }
+
+  function show(search, words, results) {
+    if (search !== latest || !results) return;  // a later search was asked for
+    found = results.results;
+    return showMore(search).then(function () {
+      if (search !== latest) return;
+      settled = words;
+      say(counted(found.length, words));
+    });
+  }
+
+  function failed(search) {
+    if (search !== latest) return;
+    list.textContent = "";
+    say("The search index could not be loaded.");
+  }
+
+  // `now`: the words from ?q= or Enter, searched at once; typing waits for a pause.
+  function search(words, now) {
+    words = words.trim();
+    // The same words again are searched only on Enter before their results are shown
+    // (typing still waits for its pause then: Enter does not).
+    if (words === term && (!now || words === settled)) return;
+    term = words;
+    var number = ++latest;
+    found = [];
+    asked = 0;
+    settled = "";
+    more.hidden = true;
+    if (!words) {
+      list.textContent = "";
+      say("");
+      return;
+    }
+    say("Searching for " + words + "…");
+    loaded.then(function (pagefind) {
+      return now ? pagefind.search(words) : pagefind.debouncedSearch(words, {}, TYPING_DEBOUNCE_MS);
+    }).then(function (results) {
+      return show(number, words, results);
+    }).catch(function () {
+      failed(number);
+    });
+  }
+
+  input.addEventListener("input", function () { search(input.value, false); });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    search(input.value, true);
+  });
+  more.addEventListener("click", function () {
+    if (asked < found.length) showMore(latest).catch(function () { failed(latest); });
+  });
+
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) {
+    input.value = query;
+    search(query, true);
+  }
 })();

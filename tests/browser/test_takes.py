@@ -139,11 +139,11 @@ def test_search_finds_a_take_once_on_its_own_page_never_on_the_stream(browser, t
         try:
             page.goto(url + "/search/?q=zymurgical")
             page.wait_for_function("""() => {
-                const message = document.querySelector('.pagefind-ui__message');
+                const message = document.querySelector('.search-message');
                 return message && !message.textContent.includes('Searching')
-                    && document.querySelectorAll('.pagefind-ui__result-link').length >= parseInt(message.textContent, 10);
+                    && document.querySelectorAll('.search-result-link').length >= parseInt(message.textContent, 10);
             }""", timeout=10_000)
-            links = page.locator(".pagefind-ui__result-link")
+            links = page.locator(".search-result-link")
             found = [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
         finally:
             page.close()
