@@ -5,6 +5,7 @@ import fcntl
 import os
 import shutil
 import textwrap
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,10 +69,16 @@ def new_context(local_contexts):
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses the browser, whoever wrote it, is marked `browser`, so that
-    `-m "not browser"` leaves it out."""
+    `-m "not browser"` leaves it out.
+
+    The modules with the most `slow` tests are run first: the workers take whole modules
+    in the order collected (`--dist loadfile`), and a module of slow tests begun last keeps
+    one worker busy after the others have finished."""
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
+    slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow[item.path])  # stable: a module's tests keep their order
 
 
 @pytest.hookimpl(hookwrapper=True)
