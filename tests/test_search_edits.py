@@ -26,6 +26,18 @@ def _search_files(site) -> dict[str, bytes]:
     return {name: data for name, data in site.snapshot().items() if name.startswith(SEARCH_DIR + "/")}
 
 
+def _pages_told_to_the_index(monkeypatch) -> list[str]:
+    """The output paths the search index is told were rendered, in order, from now on."""
+    told, pages = index.IndexRun.rendered, []
+
+    def telling(run, output, data):
+        pages.append(output)
+        return told(run, output, data)
+
+    monkeypatch.setattr(index.IndexRun, "rendered", telling)
+    return pages
+
+
 def test_an_edit_keeps_the_other_shards_it_renders_again_from_the_pages_it_rendered(site, monkeypatch):
     """An edit renders again the pages of the essays beside the edited one (they name it),
     which may be in other shards. They come out the same, so their shards' bundles are kept
@@ -34,14 +46,7 @@ def test_an_edit_keeps_the_other_shards_it_renders_again_from_the_pages_it_rende
     shows it: a build that read it would index the altered word into a new bundle."""
     _write_sharded_site(site)
     assert site.build() == 0
-    rendered: list[str] = []
-    told = index.IndexRun.rendered
-
-    def telling(run, output, data):
-        rendered.append(output)
-        return told(run, output, data)
-
-    monkeypatch.setattr(index.IndexRun, "rendered", telling)
+    rendered = _pages_told_to_the_index(monkeypatch)
     _edit(site, "essay-007.md", "Now also qwyxlophant.")
     assert site.build() == 0
     edited = _bundle_folder(site, "essay-007/index.html")
@@ -99,14 +104,7 @@ def test_an_edits_essay_pages_are_rendered_before_the_lists_they_are_in(site, mo
     (long lists, the slowest pages an edit renders again): those come after."""
     _write_sharded_site(site)
     assert site.build() == 0
-    order: list[str] = []
-    told = index.IndexRun.rendered
-
-    def telling(run, output, data):
-        order.append(output)
-        return told(run, output, data)
-
-    monkeypatch.setattr(index.IndexRun, "rendered", telling)
+    order = _pages_told_to_the_index(monkeypatch)
     _edit(site, "essay-007.md", "Now also qwyxlophant.")
     assert site.build() == 0
     essays = [position for position, output in enumerate(order) if output.startswith("essay-")]
