@@ -94,6 +94,13 @@ def count_scrolls(page) -> None:
     page.evaluate("window.__scrolls = 0; window.addEventListener('scroll', () => window.__scrolls++)")
 
 
+def scroll_to(page, top: int) -> None:
+    """Scroll at once to `top` and wait for the scroll event that fires at the next frame,
+    so that scroll events counted afterwards are the update's, not this one's."""
+    page.evaluate(f"new Promise(done => {{ addEventListener('scroll', done, {{once: true}}); scrollTo({{top: {top}, behavior: 'instant'}}); }})")
+    assert page.evaluate("window.scrollY") == top
+
+
 def after_frames(page, frames: int = 3) -> None:
     """Wait until the page has drawn `frames` more frames: whatever an update set going
     (a smooth scroll, a layout of new content) has started by then."""
@@ -119,8 +126,7 @@ def test_saved_text_appears_in_place_without_a_reload(preview, site, context):
 
 def test_update_keeps_the_scroll_position_exactly_and_replaces_the_head_metadata(preview, site, context):
     page = open_page(context, preview.url + "first/")
-    page.evaluate("window.scrollTo({top: 1500, behavior: 'instant'})")
-    page.wait_for_function("() => window.scrollY === 1500")
+    scroll_to(page, 1500)
     mark(page)
     count_scrolls(page)
     paragraphs = LONG_BODY.replace("Paragraph 40 of", "Paragraph 40, edited, of")
@@ -279,7 +285,7 @@ def test_images_are_not_loaded_again_so_nothing_above_the_reader_moves(site, sta
     page = open_page(context, preview.url + "pictured/")
     requested = []
     page.on("request", lambda request: requested.append(request.url) if request.url.endswith("/tall.svg") else None)
-    page.evaluate("window.scrollTo({top: 2000, behavior: 'instant'})")
+    scroll_to(page, 2000)
     top_paragraph = page.evaluate("document.elementFromPoint(700, 10).closest('p')?.textContent")
     visible = page.evaluate(PARAGRAPH_IN_VIEW)
     mark(page)
