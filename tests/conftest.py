@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import tempfile
 import textwrap
 from collections import Counter
 from dataclasses import dataclass
@@ -13,9 +14,22 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from postil.cli import main
+from postil.config import find_site_root
 from postil.pipeline import BuildOptions, Builder
 from postil.speed.compiled_templates import store_path, user_key
 from postil.speed.disk_cache import CACHE_DIR
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run postil in empty temporary folders to see what it does outside a site; a stray
+    site above the temporary folder (a copied pyproject.toml with [tool.postil]) would make
+    postil build that site instead, and a dozen tests fail far from the cause."""
+    temp = Path(config.option.basetemp or tempfile.gettempdir()).resolve()
+    stray = find_site_root(temp)
+    if stray is not None:
+        raise pytest.UsageError(
+            f"{stray / 'pyproject.toml'}: a postil site encloses the tests' temporary folder {temp} — "
+            "move that pyproject.toml away, or give pytest --basetemp outside it")
 
 
 @pytest.fixture(autouse=True, scope="session")
