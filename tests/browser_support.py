@@ -95,16 +95,22 @@ class Tabs:
     A new context per test costs about 1.2 s of CPU, mostly a renderer process started for
     it and torn down after; a new page in a context whose renderer for the site is still
     alive costs a fifth of that. So each kind of context (JavaScript on or off) is made once,
-    with a blank page of the site kept open to keep its renderer alive, and every test gets
-    fresh pages in it: viewport, colour scheme, motion and stored items are set per page, and
-    the site's localStorage and cookies are cleared before each, so a test
-    sees what a first visit in a new context would see.
+    with a blank page of the site kept open to keep its renderer alive. Opening a tab costs
+    about as much again as loading an essay in it, so the tabs are kept too: when a test ends,
+    its tabs lose the routes it set and their sessionStorage, are emptied (navigated to about:blank, which ends the
+    test's document, its scripts and timers) and wait for the next test, which sets their
+    viewport, colour scheme and motion afresh. The site's localStorage and cookies are cleared
+    before each test, so a test sees what a first visit in a new context would see.
+
+    What outlives a document on a kept tab is the test's to undo: an event handler it adds
+    (`page.remove_listener`); a test that needs an init script opens a context of its own.
     """
 
     def __init__(self, browser: Any, base_url: str) -> None:
         self.browser, self.base_url = browser, base_url
         self._contexts: dict[bool, tuple[Any, Any]] = {}
-        self._pages: list[Any] = []
+        self._idle: dict[bool, list[Any]] = {True: [], False: []}
+        self._pages: list[tuple[bool, Any]] = []
 
     def _context(self, javascript: bool) -> tuple[Any, Any]:
         if javascript not in self._contexts:
@@ -114,22 +120,31 @@ class Tabs:
 
     def new_page(self, viewport: dict, color_scheme: str = "light", reduced_motion: str = "no-preference",
                  javascript: bool = True, storage: dict | None = None) -> Any:
-        """A blank page, as the first page of a new context with these settings would be."""
+        """A blank page, as the first page of a new context with these settings would be;
+        `storage` is in the site's localStorage before the page loads anything."""
         context, keeper = self._context(javascript)
         context.clear_cookies()
-        keeper.evaluate("localStorage.clear()")
-        page = context.new_page()
-        self._pages.append(page)
+        keeper.evaluate("""items => {
+            localStorage.clear();
+            for (const [key, value] of Object.entries(items)) localStorage.setItem(key, value);
+        }""", storage or {})
+        idle = self._idle[javascript]
+        page = idle.pop() if idle else context.new_page()
+        self._pages.append((javascript, page))
         page.set_viewport_size(viewport)
-        page.emulate_media(color_scheme=color_scheme, reduced_motion=reduced_motion)
-        if storage:
-            page.add_init_script("".join(f"localStorage.setItem({key!r}, {value!r});" for key, value in storage.items()))
+        page.emulate_media(media="null", color_scheme=color_scheme, reduced_motion=reduced_motion)
         return page
 
     def close_pages(self) -> None:
-        """Close the pages a test opened (after each test)."""
-        for page in self._pages:
-            page.close()
+        """Empty the tabs a test opened and keep them for the next (after each test)."""
+        for javascript, page in self._pages:
+            if page.is_closed():
+                continue
+            page.unroute_all(behavior="ignoreErrors")
+            if javascript and page.url.startswith(self.base_url):
+                page.evaluate("sessionStorage.clear()")
+            page.goto("about:blank")
+            self._idle[javascript].append(page)
         self._pages.clear()
 
     def close(self) -> None:

@@ -45,13 +45,19 @@ def test_wide_code_and_tables_scroll_inside_their_own_box(open_page):
 
 
 def test_pages_make_no_request_to_another_origin(open_page, base_url):
-    origins = set()
+    origins, pages = set(), []
+
+    def note(request) -> None:
+        origins.add(urlsplit(request.url).netloc)
+
     for path in ["/", "/tags/reading/", "/404.html", ESSAY]:
-        page = open_page(path, viewport=WIDE)
-        page.on("request", lambda request: origins.add(urlsplit(request.url).netloc))
+        pages.append(page := open_page(path, viewport=WIDE))
+        page.on("request", note)
         page.reload(wait_until="networkidle")
     page.get_by_role("link", name="the companion essay", exact=True).hover()  # fetches the preview index
     page.locator(".popover-preview").wait_for()
+    for page in pages:
+        page.remove_listener("request", note)  # the tabs are kept for other tests
     assert origins == {urlsplit(base_url).netloc}
 
 

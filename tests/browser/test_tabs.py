@@ -28,3 +28,18 @@ def test_a_tab_without_javascript_runs_no_script_of_the_page(new_tab):
     page.goto("/notes-in-the-margin/")
     # The theme's script marks the page it ran on (the toggle shows its state); here it never ran.
     assert page.locator(".theme-toggle").get_attribute("data-state") is None
+
+
+def test_a_kept_tab_carries_nothing_of_the_test_that_used_it_before(site_tabs):
+    page = site_tabs.new_page(WIDE)
+    page.route("**/*.css", lambda route: route.abort())
+    page.goto("/notes-in-the-margin/")
+    page.emulate_media(media="print")
+    page.evaluate("sessionStorage.setItem('seen', '1')")
+    page.get_by_role("link", name="the companion essay", exact=True).hover()
+    site_tabs.close_pages()  # as after a test
+    again = site_tabs.new_page(WIDE)
+    assert again is page  # kept, not a new tab: else this test proves nothing
+    again.goto("/notes-in-the-margin/")
+    assert again.evaluate("[sessionStorage.length, matchMedia('print').matches, document.querySelectorAll(':hover').length]") == [0, False, 0]
+    assert again.evaluate("[...document.styleSheets].filter(sheet => sheet.href).every(sheet => sheet.cssRules.length > 0)")  # not aborted
