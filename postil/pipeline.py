@@ -412,8 +412,11 @@ class Builder:
 
         memory, record, out_dir = self._memory(), self._record, self.options.out_dir
         if out_dir is not None and record is not None and inputs is not None:
-            changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
-            record.save(inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads, memory.renders.families)
+            changed_outputs, written, in_place = write_site(out_dir, files, kept, record.current(), tree)
+            record.save(
+                inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads,
+                memory.renders.families, changed_outputs if in_place else None,
+            )
             memory.save()  # what the search page added, if anything
             return changed_outputs
         previous, self._files = self._files, files
