@@ -319,6 +319,12 @@ class BuildRecord:
         self._store.save(self._saved)
 
 
+# Hashes taken anew that the table on disk may lack: each costs the next runs that look at
+# every input's bytes a read and a hash of that file, far less than writing the whole table
+# again (a line per input) after each edit.
+UNSAVED_HASHES = 32
+
+
 class InputContents:
     """A hash of each input file's bytes, kept with the stat it had when hashed, so that
     only files whose stat changed since are read again (see the module's docstring)."""
@@ -327,6 +333,8 @@ class InputContents:
         self._store = DiskCache(site_root, "build-contents")
         self._hashes: dict[str, tuple[Stat, int, str]] | None = None  # name → (stat, when hashed, hash)
         self._taken: dict[str, tuple[Stat, int, str]] | None = None  # the hashes of the inputs last looked at, when any was new
+        self._new = 0  # how many of `_taken` were new
+        self._unsaved = 0  # hashes taken since the table was last written
         self._looked_at: Inputs | None = None
         self.digest = ""  # of the inputs last looked at
         self.looked_at: dict[str, tuple[Stat, int, str]] = {}  # name → (stat, when hashed, hash) of the inputs last looked at
@@ -357,6 +365,7 @@ class InputContents:
                     pass
             hasher.update(f"{name}\0{hashes[name][2] if name in hashes else 'missing'}\n".encode())
         self._taken = hashes if new or hashes.keys() != self._hashes.keys() else None
+        self._new = new if hashes.keys() == self._hashes.keys() else UNSAVED_HASHES + 1
         self._looked_at, self.looked_at, self.digest = inputs, hashes, hasher.hexdigest()
         return self.digest
 
@@ -365,7 +374,11 @@ class InputContents:
         return inputs is self._looked_at
 
     def save(self) -> None:
-        """Keep the hashes last taken for the next run, when any differ from those kept."""
+        """Keep the hashes last taken for the next run, when the inputs are other files or
+        more than a few hashes differ from those kept (see UNSAVED_HASHES)."""
         if self._taken is not None:
             self._hashes, self._taken = self._taken, None
-            self._store.save({"hashes": self._hashes})
+            self._unsaved += self._new
+            if self._unsaved > UNSAVED_HASHES:
+                self._store.save({"hashes": self._hashes})
+                self._unsaved = 0
