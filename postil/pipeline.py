@@ -412,8 +412,11 @@ class Builder:
 
         memory, record, out_dir = self._memory(), self._record, self.options.out_dir
         if out_dir is not None and record is not None and inputs is not None:
-            changed_outputs, written = write_site(out_dir, files, kept, record.current(), tree)
-            record.save(inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads, memory.renders.families)
+            changed_outputs, written, in_place = write_site(out_dir, files, kept, record.current(), tree)
+            record.save(
+                inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads,
+                memory.renders.families, changed_outputs if in_place else None,
+            )
             memory.save()  # what the search page added, if anything
             return changed_outputs
         previous, self._files = self._files, files
@@ -490,13 +493,13 @@ class PageBatches:
         fragments, tree = self.fragments, self.tree
         pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
 
-        def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]:
+        def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict[str, bytes]]:
             data, problem, reads = renderer(index)
             if tree is not None and problem is None and data is not None:
                 return (tree.put(stale[index].output, data), problem, reads), fragments.take_added()
             return (data, problem, reads), fragments.take_added()
 
-        def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]) -> None:
+        def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict[str, bytes]]) -> None:
             (data, problem, reads), made = result
             fragments.merge(made)
             if problem is not None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from selectolax.lexbor import LexborHTMLParser
-
 from .quotes import found_in, normalise
 
 EXCERPT_LENGTH = 140  # about three lines of the margin's column
@@ -32,6 +30,10 @@ def margin_copy(reply_html: str, passage_text: str) -> MarginCopy:
     """The side-comment view of a reply beside the passage whose normalised text is given.
 
     Cached: the same reply beside the same passage looks the same on every build."""
+    # Imported on first use: most runs after an edit render no side comment, and would
+    # pay for the parser's import all the same.
+    from selectolax.lexbor import LexborHTMLParser
+
     tree = LexborHTMLParser(reply_html)
     body = tree.body
     if body is None:

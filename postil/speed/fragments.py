@@ -9,6 +9,7 @@ strings but for the item that changed.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 import os
@@ -21,7 +22,7 @@ import markupsafe
 from jinja2.utils import missing
 
 from ..site.model import same_objects
-from .digests import Digests
+from .digests import Digests, digest_of
 from .discussion_reads import DiscussionReads
 from .template_closure import TemplateClosures
 
@@ -47,11 +48,11 @@ def _include(environment: jinja2.Environment, name: str, parent: str | None, con
 class Fragments:
     """The outputs of partials, kept and reused while what they were rendered from is the same.
 
-    A list item's key is its template's closure (see template_closure.py) and the digests
-    of the values of the names it reads, but for the environment's globals, which the
-    build's scope covers (config, assets, global data, code); `cached_partial(name,
-    **values)` renders with only `values` and the globals in the context, and keys the
-    same way. What the partial read of `discussions` is checked on each use. So a reused
+    A list item's key is its template, its template's closure (see template_closure.py)
+    and one digest of the names it reads and their values' digests, but for the
+    environment's globals, which the build's scope covers (config, assets, global data,
+    code); `cached_partial(name, **values)` renders with only `values` and the globals in
+    the context, and keys the same way. What the partial read of `discussions` is checked on each use. So a reused
     output is always the one rendering would give. Values of unknown digest are rendered
     every time. Outputs not used by this build or the one before are dropped, and all of
     them when the scope changes.
@@ -66,7 +67,7 @@ class Fragments:
 
     def __init__(self) -> None:
         self._outputs: dict[tuple, _Fragment] = {}
-        self._packed: list[bytes] = []  # outputs made by workers, as `take_added` packed them
+        self._packed: list[dict[str, bytes]] = []  # outputs made by workers, as `take_added` packed them
         # The last run's outputs by template, packed as read from disk. A group is opened
         # when a page first asks for one of its partials, and then only indexed: an item is
         # parsed when asked for. So a run that renders a few pages neither unpacks the
@@ -74,7 +75,7 @@ class Fragments:
         # 1,000 essays) nor packs them again: a group to which this build added nothing is
         # saved as it came.
         self._stored: dict[str, bytes] = {}
-        self._kept: dict[str, dict[str, bytes]] = {}  # opened groups: an item's key as JSON -> the rest of its line
+        self._kept: dict[str, dict[str, bytes]] = {}  # opened groups: an item's key as text (see `_key_text`) -> the rest of its line
         self._grown: set[str] = set()  # groups with outputs made since they were read
         self._owner = os.getpid()  # the process that renders with `_outputs` at hand
         self._used: set[tuple] = set()
@@ -96,7 +97,7 @@ class Fragments:
             outputs = _unpack_fragments(packed)
             self._outputs.update(outputs)
             self._used_before.update(outputs)
-            self._grown.update(key[0] for key in outputs)
+            self._grown.update(packed)
         self._packed, self._owner = [], os.getpid()
         self.changed = scope != self._scope
         if self.changed:
@@ -118,13 +119,13 @@ class Fragments:
         self._held, self._bound, self._added, self._plans = [], None, {}, {}
         self.rendered_last, self._rendered = self._rendered, 0
 
-    def take_added(self) -> bytes:
-        """The outputs a worker made since the last call, packed for the parent to `merge`
-        (b"" in the process that began the build: they are in its `_outputs` already)."""
+    def take_added(self) -> dict[str, bytes]:
+        """The outputs a worker made since the last call, packed by template for the parent
+        to `merge` (none in the process that began the build: they are in its `_outputs` already)."""
         added, self._added = self._added, {}
-        return _pack_fragments(added) if added and os.getpid() != self._owner else b""
+        return _pack_fragments(added) if added and os.getpid() != self._owner else {}
 
-    def merge(self, packed: bytes) -> None:
+    def merge(self, packed: dict[str, bytes]) -> None:
         if packed:
             self._packed.append(packed)
             self.changed = True
@@ -138,10 +139,8 @@ class Fragments:
         # This build's workers' outputs, not yet taken in here: their lines as packed.
         from_workers: dict[str, dict[str, bytes]] = {}
         for packed in self._packed:
-            for text, line in _kept_lines(packed).items():
-                key = _parse_key(text)
-                if key is not None:
-                    from_workers.setdefault(key[0], {})[text] = line
+            for name, lines in packed.items():
+                from_workers.setdefault(name, {}).update(_kept_lines(lines))
         groups = {}
         for name in sorted(self._stored.keys() | outputs.keys() | from_workers.keys()):
             if name in self._stored and name not in self._grown and name not in from_workers:
@@ -169,7 +168,7 @@ class Fragments:
             if name not in self._stored:
                 return None
             kept = self._kept[name] = _kept_lines(self._stored[name])
-        line = kept.get(_key_json(key))
+        line = kept.get(_key_text(key))
         fragment = None if line is None else _parse_fragment(line)
         if fragment is not None:
             self._outputs[key] = fragment
@@ -228,9 +227,11 @@ class Fragments:
             key = known[1]
         else:
             self._held.append(values)
-            key = (name, templates.digest(name), *sorted((key, digests.of(value)) for key, value in values.items()))
-            if key[1] is None or any(digest is None for _, digest in key[2:]):
+            template_digest = templates.digest(name)
+            pairs = sorted((key, digests.of(value)) for key, value in values.items())
+            if template_digest is None or any(digest is None for _, digest in pairs):
                 return render()
+            key = (name, template_digest, digest_of(*itertools.chain.from_iterable(pairs)))
         if self._owner == os.getpid():  # a worker's keys would die with it, and weigh on it meanwhile
             self._keys_now[ident] = (tuple(values.values()), key)
         self._used.add(key)
@@ -298,15 +299,18 @@ _UNSEEN = object()
 _Fragment = tuple[markupsafe.Markup, tuple[str, ...], str]
 
 
-def _key_json(key: tuple) -> str:
-    return json.dumps([*key[:2], *map(list, key[2:])])
+def _key_text(key: tuple) -> str:
+    """A key within its template's group, as its line begins: the closure's digest and
+    the values' one digest, neither holding a space, tab or newline. Cheap to make: an
+    edit in a new process looks up two thousand items by it."""
+    return f"{key[1]} {key[2]}"
 
 
 def _fragment_line(key: tuple, fragment: _Fragment) -> tuple[str, bytes]:
-    """An output as its key's JSON and the rest of its line (JSON escapes tabs within
+    """An output as its key's text and the rest of its line (JSON escapes tabs within
     strings, so a tab can part the two)."""
     output, reads, digest = fragment
-    return _key_json(key), json.dumps([str(output), list(reads), digest]).encode("ascii")
+    return _key_text(key), json.dumps([str(output), list(reads), digest]).encode("ascii")
 
 
 def _pack_lines(lines: dict[str, bytes]) -> bytes:
@@ -318,8 +322,13 @@ def _pack_lines(lines: dict[str, bytes]) -> bytes:
     return b"".join(parts)
 
 
-def _pack_fragments(outputs: dict[tuple, _Fragment]) -> bytes:
-    return _pack_lines(dict(_fragment_line(key, fragment) for key, fragment in outputs.items()))
+def _pack_fragments(outputs: dict[tuple, _Fragment]) -> dict[str, bytes]:
+    """Outputs as `_pack_lines` packs them, by template."""
+    groups: dict[str, dict[str, bytes]] = {}
+    for key, fragment in outputs.items():
+        text, line = _fragment_line(key, fragment)
+        groups.setdefault(key[0], {})[text] = line
+    return {name: _pack_lines(lines) for name, lines in groups.items()}
 
 
 def _kept_lines(packed: bytes) -> dict[str, bytes]:
@@ -350,25 +359,13 @@ def _parse_fragment(line: bytes) -> _Fragment | None:
     return None
 
 
-def _parse_key(text: str) -> tuple | None:
-    try:
-        key = json.loads(text)
-    except (ValueError, TypeError):
-        return None
-    if (
-        isinstance(key, list) and len(key) >= 2 and isinstance(key[0], str) and isinstance(key[1], str)
-        and all(isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair) for pair in key[2:])
-    ):
-        return (key[0], key[1], *map(tuple, key[2:]))
-    return None
-
-
-def _unpack_fragments(packed: bytes) -> dict[tuple, _Fragment]:
+def _unpack_fragments(packed: dict[str, bytes]) -> dict[tuple, _Fragment]:
     """What `_pack_fragments` packed, parsed; nothing when it is damaged."""
     outputs: dict[tuple, _Fragment] = {}
-    for text, line in _kept_lines(packed).items():
-        key, fragment = _parse_key(text), _parse_fragment(line)
-        if key is None or fragment is None:
-            return {}
-        outputs[key] = fragment
+    for name, lines in packed.items():
+        for text, line in _kept_lines(lines).items():
+            digests, fragment = text.split(" "), _parse_fragment(line)
+            if len(digests) != 2 or fragment is None:
+                return {}
+            outputs[(name, *digests)] = fragment
     return outputs

@@ -322,11 +322,12 @@ class ParsedSources:
             for job in essay_jobs
             if (entry := fresh.get(job.path)) and isinstance(entry.result, Parsed) and entry.result.essay and entry.result.essay.bundle_dir
         }
-        return [
-            _Job(path, bundle, None, essay_urls.get(bundle, bundle_url_path(bundle)))
-            for bundle, paths in sorted(sources.replies.items())
-            for path in paths
-        ]
+        jobs = []
+        for bundle, paths in sorted(sources.replies.items()):
+            # Slugged only for a bundle without an essay: once a bundle, not once a reply.
+            url = essay_urls[bundle] if bundle in essay_urls else bundle_url_path(bundle)
+            jobs += (_Job(path, bundle, None, url) for path in paths)
+        return jobs
 
     def _edited(self, config: Config, previous: dict[str, Entry], report: Report, changed: set[str]) -> tuple[dict[str, Entry], bool]:
         """The entries after an edit of files the last update knew (`changed`, the watcher's

@@ -23,6 +23,7 @@ import hashlib
 import os
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,16 +119,47 @@ def manifest(folder: Path | str, links_within: str | None = None) -> Manifest:
     return found
 
 
-def _folder_times(root: str, files: Manifest) -> dict[str, int] | None:
+def _folder_times(root: str, files: Manifest, seen: dict[str, int], seen_ns: int, touched: set[str]) -> dict[str, int] | None:
     """The modification time of the output folder and of every folder in it, by path
-    inside it ("" for itself); None when one cannot be read."""
+    inside it ("" for itself); None when one cannot be read. A folder's time in `seen`
+    (found when the build began) is taken as it is unless the folder is in `touched` or
+    that time is within the racy window of `seen_ns`: a build that changed a few files in
+    place stats the folders it wrote in, not the thousands it left alone. A folder changed
+    since it was seen then has another time than the one recorded, as the next build finds."""
     times = {}
+    recent = seen_ns - RACY_NANOSECONDS
     try:
-        for folder in _names_by_folder(files):
-            times[folder] = os.stat(f"{root}/{folder}" if folder else root).st_mtime_ns
+        for folder in _folders(files):
+            known = seen.get(folder) if folder not in touched else None
+            times[folder] = known if known is not None and known < recent else os.stat(f"{root}/{folder}" if folder else root).st_mtime_ns
     except OSError:
         return None
     return times
+
+
+def _folders(files: Manifest) -> set[str]:
+    """Every folder that holds `files`, with those above it ("" for the top)."""
+    folders = {path.rpartition("/")[0] for path in files}
+    for folder in list(folders):
+        while folder:
+            folder = folder.rpartition("/")[0]
+            if folder in folders:
+                break
+            folders.add(folder)
+    folders.add("")
+    return folders
+
+
+def _with_parents(paths: Iterable[str]) -> set[str]:
+    """The folders holding `paths`, and every folder above them ("" for the top)."""
+    folders = {""}
+    for path in paths:
+        while "/" in path:
+            path = path.rpartition("/")[0]
+            if path in folders:
+                break
+            folders.add(path)
+    return folders
 
 
 def _names_by_folder(files: Manifest) -> dict[str, set[str]]:
@@ -168,10 +200,14 @@ class BuildRecord:
         saved = self._store.load()
         self._saved = saved if saved.get("out_dir") == self._name else {}
         self.found: Manifest = {}
+        # The folders' times as the scan found them, when they were the recorded ones, and when it began.
+        self._seen_folders: dict[str, int] = {}
+        self._scanned_ns = 0
         self.scan()
 
     def scan(self) -> None:
         """Look at the output folder as it is now (someone may have changed it)."""
+        self._scanned_ns, self._seen_folders = time.time_ns(), {}
         self.found = self._recorded_files() or manifest(self.out_dir)
 
     def _recorded_files(self) -> Manifest | None:
@@ -204,6 +240,7 @@ class BuildRecord:
                 found[name] = (status.st_size, status.st_mtime_ns)
         except OSError:
             return None
+        self._seen_folders = folders
         return found
 
     @property
@@ -261,19 +298,31 @@ class BuildRecord:
         self, inputs: Inputs, written: Manifest, pages: int, warnings: list,
         render_scope: str, render_digests: dict[str, str], render_reads: dict[str, tuple[str, ...]],
         render_families: dict[str, tuple[str, dict[str, tuple[str, str] | None]]],
+        changed_in_place: Iterable[str] | None = None,
     ) -> None:
+        """Record this build. `changed_in_place` names the files it wrote or removed when it
+        changed the output folder in place (None: anything in it may be new): the other
+        folders keep the times found when the build began (see `_folder_times`)."""
         contents = self._contents.digest_of(inputs)
         self._contents.save()
         # Stamped with when the inputs were looked at, not now: an input changed while the
         # build ran, in the clock tick of its last change, is then within the racy window.
         folders_ns = time.time_ns()
+        seen = self._seen_folders if changed_in_place is not None else {}
+        folders = _folder_times(self.out_dir, written, seen, self._scanned_ns, _with_parents(changed_in_place or ()))
         self._saved = {
             "inputs": inputs.digest, "recorded_ns": inputs.read_ns, "out_dir": self._name, "contents": contents,
-            "folders": _folder_times(self.out_dir, written), "folders_ns": folders_ns, "manifest": written, "pages": pages, "warnings": warnings,
+            "folders": folders, "folders_ns": folders_ns, "manifest": written, "pages": pages, "warnings": warnings,
             "render_scope": render_scope, "render_digests": render_digests, "render_reads": render_reads,
             "render_families": render_families,
         }
         self._store.save(self._saved)
+
+
+# Hashes taken anew that the table on disk may lack: each costs the next runs that look at
+# every input's bytes a read and a hash of that file, far less than writing the whole table
+# again (a line per input) after each edit.
+UNSAVED_HASHES = 32
 
 
 class InputContents:
@@ -284,6 +333,8 @@ class InputContents:
         self._store = DiskCache(site_root, "build-contents")
         self._hashes: dict[str, tuple[Stat, int, str]] | None = None  # name → (stat, when hashed, hash)
         self._taken: dict[str, tuple[Stat, int, str]] | None = None  # the hashes of the inputs last looked at, when any was new
+        self._new = 0  # how many of `_taken` were new
+        self._unsaved = 0  # hashes taken since the table was last written
         self._looked_at: Inputs | None = None
         self.digest = ""  # of the inputs last looked at
         self.looked_at: dict[str, tuple[Stat, int, str]] = {}  # name → (stat, when hashed, hash) of the inputs last looked at
@@ -314,6 +365,7 @@ class InputContents:
                     pass
             hasher.update(f"{name}\0{hashes[name][2] if name in hashes else 'missing'}\n".encode())
         self._taken = hashes if new or hashes.keys() != self._hashes.keys() else None
+        self._new = new if hashes.keys() == self._hashes.keys() else UNSAVED_HASHES + 1
         self._looked_at, self.looked_at, self.digest = inputs, hashes, hasher.hexdigest()
         return self.digest
 
@@ -322,7 +374,11 @@ class InputContents:
         return inputs is self._looked_at
 
     def save(self) -> None:
-        """Keep the hashes last taken for the next run, when any differ from those kept."""
+        """Keep the hashes last taken for the next run, when the inputs are other files or
+        more than a few hashes differ from those kept (see UNSAVED_HASHES)."""
         if self._taken is not None:
             self._hashes, self._taken = self._taken, None
-            self._store.save({"hashes": self._hashes})
+            self._unsaved += self._new
+            if self._unsaved > UNSAVED_HASHES:
+                self._store.save({"hashes": self._hashes})
+                self._unsaved = 0

@@ -48,14 +48,16 @@ PATCH_MAX_SHARE = 0.1
 Manifest = dict[str, tuple[int, int]]  # output path → (size, mtime_ns)
 
 
-def write_site(out_dir: Path, files: dict[str, bytes], kept: Iterable[str] = (), current: Manifest | None = None, tree: NewTree | None = None) -> tuple[list[str], Manifest]:
+def write_site(out_dir: Path, files: dict[str, bytes], kept: Iterable[str] = (), current: Manifest | None = None, tree: NewTree | None = None) -> tuple[list[str], Manifest, bool]:
     """Make `out_dir` hold exactly `files` plus its own `kept` files.
 
     `kept` names files known to be unchanged (the caller checked them), which are taken
     as they are without being read. `current` (the output folder's files now, as the last
     build wrote them) allows a small change to be applied in place. `tree`, a new tree
     that already holds some of the files, is completed and swapped in. Returns the output
-    paths whose bytes changed, and every output file's size and modification time.
+    paths whose bytes changed, every output file's size and modification time, and
+    whether the change was made in place (then those paths are the only ones written or
+    removed, and no other folder was touched).
     """
     kept = set(kept)
     if tree is None:
@@ -63,13 +65,13 @@ def write_site(out_dir: Path, files: dict[str, bytes], kept: Iterable[str] = (),
         if current is not None and out_dir.is_dir():
             patch = _plan_patch(str(out_dir), files, kept, current)
             if patch is not None:
-                return _apply_patch(out_dir, files, current, *patch)
+                return (*_apply_patch(out_dir, files, current, *patch), True)
         tree = NewTree(out_dir)
     try:
         for name in sorted(kept.union(files)):
             if not tree.has(name):
                 tree.add(name, None if name in kept else files[name])
-        return tree.commit()
+        return (*tree.commit(), False)
     except BaseException:
         tree.discard()
         raise
