@@ -74,7 +74,7 @@ class Fragments:
         # 1,000 essays) nor packs them again: a group to which this build added nothing is
         # saved as it came.
         self._stored: dict[str, bytes] = {}
-        self._kept: dict[str, dict[str, bytes]] = {}  # opened groups: an item's key as JSON -> the rest of its line
+        self._kept: dict[str, dict[str, bytes]] = {}  # opened groups: an item's key as JSON -> the rest of its line, until parsed
         self._grown: set[str] = set()  # groups with outputs made since they were read
         self._owner = os.getpid()  # the process that renders with `_outputs` at hand
         self._used: set[tuple] = set()
@@ -169,7 +169,9 @@ class Fragments:
             if name not in self._stored:
                 return None
             kept = self._kept[name] = _kept_lines(self._stored[name])
-        line = kept.get(_key_json(key))
+        # Parsed, an output lives in `_outputs` (and is saved from there): its line is let go,
+        # or a list's thousands of items would be held twice until the build ends.
+        line = kept.pop(_key_json(key), None)
         fragment = None if line is None else _parse_fragment(line)
         if fragment is not None:
             self._outputs[key] = fragment
