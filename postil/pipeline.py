@@ -490,13 +490,13 @@ class PageBatches:
         fragments, tree = self.fragments, self.tree
         pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
 
-        def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]:
+        def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict[str, bytes]]:
             data, problem, reads = renderer(index)
             if tree is not None and problem is None and data is not None:
                 return (tree.put(stale[index].output, data), problem, reads), fragments.take_added()
             return (data, problem, reads), fragments.take_added()
 
-        def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], bytes]) -> None:
+        def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict[str, bytes]]) -> None:
             (data, problem, reads), made = result
             fragments.merge(made)
             if problem is not None:
