@@ -74,8 +74,11 @@ def measure(command: list[str], cwd: Path) -> dict[int, tuple[str, float]]:
                     grew = True
         for pid in tree:
             if pid in statuses:
-                role = "build" if pid == process.pid else peaks.get(pid, ("", 0))[0] or _role(pid, root_command)
-                peaks[pid] = (role, max(statuses[pid][1], peaks.get(pid, ("", 0))[1]))
+                role = "build" if pid == process.pid else _role(pid, root_command)
+                known_role, known_peak = peaks.get(pid, (role, 0))
+                # A child seen before it started its program (Pagefind) was the build's own
+                # memory, shared until then (vfork): not a worker's peak.
+                peaks[pid] = (role, statuses[pid][1] if role != known_role else max(statuses[pid][1], known_peak))
         time.sleep(SAMPLE_SECONDS)
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ import operator
 import os
 import zlib
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -137,19 +138,21 @@ class Fragments:
         outputs: dict[str, list[tuple]] = {}
         for key in self._outputs:
             outputs.setdefault(key[0], []).append(key)
-        # This build's workers' outputs, not yet taken in here, are unpacked one template at
-        # a time: all at once, a cold build's every list item was 40 MB at 5,000 essays.
+        # A template's lines are packed as they are read, the newest of each key first: this
+        # build's workers' (not yet taken in here), then this process's, then the last run's.
+        # Held whole, a cold build's every list item was 40 MB at 5,000 essays.
         from_workers = {name for groups in self._packed for name in groups}
         groups = {}
         for name in sorted(self._stored.keys() | outputs.keys() | from_workers):
             if name in self._stored and name not in self._grown and name not in from_workers:
                 groups[name] = self._stored[name]
                 continue
-            lines = dict(self._kept[name]) if name in self._kept else _kept_lines(self._stored.get(name, b""))
-            lines.update(_fragment_line(key, self._outputs[key]) for key in outputs.get(name, ()))
-            for packed in self._packed:
-                lines.update(_kept_lines(packed.get(name, b"")))
-            groups[name] = _pack_lines(lines)
+            kept = self._kept[name] if name in self._kept else _kept_lines(self._stored.get(name, b""))
+            groups[name] = _pack_lines(chain(
+                chain.from_iterable(_kept_lines(packed.get(name, b"")).items() for packed in reversed(self._packed)),
+                (_fragment_line(key, self._outputs[key]) for key in outputs.get(name, ())),
+                kept.items(),
+            ))
         return {"scope": self._scope, "groups": groups}
 
     def restore(self, saved: dict) -> None:
@@ -310,11 +313,16 @@ def _fragment_line(key: tuple, fragment: _Fragment) -> tuple[str, bytes]:
     return _key_json(key), json.dumps([str(output), list(reads), digest]).encode("ascii")
 
 
-def _pack_lines(lines: dict[str, bytes]) -> bytes:
-    """One line per output, compressed as it goes: the home page's thousands of items are
-    packed without being held whole."""
+def _pack_lines(lines: Iterable[tuple[str, bytes]]) -> bytes:
+    """One line per output (the first given of each key), compressed as it goes: the
+    thousands of items of a list are packed without being held whole."""
     compressor = zlib.compressobj(1)
-    parts = [compressor.compress(key.encode("ascii") + b"\t" + rest + b"\n") for key, rest in lines.items()]
+    seen: set[str] = set()
+    parts = []
+    for key, rest in lines:
+        if key not in seen:
+            seen.add(key)
+            parts.append(compressor.compress(key.encode("ascii") + b"\t" + rest + b"\n"))
     parts.append(compressor.flush())
     return b"".join(parts)
 
@@ -325,7 +333,7 @@ def _pack_fragments(outputs: dict[tuple, _Fragment]) -> dict[str, bytes]:
     for key, fragment in outputs.items():
         text, rest = _fragment_line(key, fragment)
         by_template.setdefault(key[0], {})[text] = rest
-    return {name: _pack_lines(lines) for name, lines in by_template.items()}
+    return {name: _pack_lines(lines.items()) for name, lines in by_template.items()}
 
 
 def _kept_lines(packed: bytes) -> dict[str, bytes]:
