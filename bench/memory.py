@@ -79,6 +79,8 @@ def measure(command: list[str], cwd: Path) -> dict[int, tuple[str, float]]:
             status = _status(pid)
             if status is not None:
                 known_role, known_peak = peaks.get(pid, (role, 0))
+                if role == "?":  # exiting, its name already gone: still the program it was
+                    role = known_role
                 # Seen before it started its program, it showed the build's memory: not its own.
                 peaks[pid] = (role, status[1] if role != known_role else max(status[1], known_peak))
         time.sleep(SAMPLE_SECONDS)
