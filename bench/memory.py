@@ -73,9 +73,16 @@ def measure(command: list[str], cwd: Path) -> dict[int, tuple[str, float]]:
                     tree.add(pid)
                     grew = True
         for pid in tree:
-            if pid in statuses:
-                role = "build" if pid == process.pid else peaks.get(pid, ("", 0))[0] or _role(pid, root_command)
-                peaks[pid] = (role, max(statuses[pid][1], peaks.get(pid, ("", 0))[1]))
+            role = "build" if pid == process.pid else _role(pid, root_command)
+            # Read after its program's name: a child that starts Pagefind in between gives
+            # Pagefind's memory, not the build's it shared until then (vfork).
+            status = _status(pid)
+            if status is not None:
+                known_role, known_peak = peaks.get(pid, (role, 0))
+                if role == "?":  # exiting, its name already gone: still the program it was
+                    role = known_role
+                # Seen before it started its program, it showed the build's memory: not its own.
+                peaks[pid] = (role, status[1] if role != known_role else max(status[1], known_peak))
         time.sleep(SAMPLE_SECONDS)
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")  # type: ignore[union-attr]

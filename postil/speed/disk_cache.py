@@ -46,6 +46,7 @@ _ALLOWED = {
     ("postil.site.model", "Reply"),
     ("postil.speed.parse_cache", "_essay"),  # an Essay, with values shared (see there)
     ("postil.speed.parse_cache", "_reply"),  # a Reply, likewise
+    ("postil.speed.parse_cache", "_link"),  # a Link, likewise
     ("postil.content.essay", "Parsed"),
     ("postil.content.reply", "ParsedReply"),
     ("postil.speed.parse_cache", "Entry"),

@@ -27,7 +27,7 @@ from .disk_cache import CACHE_DIR, RACY_NANOSECONDS, DiskCache, code_fingerprint
 from ..config import Config
 from ..content.discover import Sources, bundle_url_path
 from ..errors import Report
-from ..markdown import Passage
+from ..markdown import Link, Passage
 from ..markdown.highlight import highlight_code
 from .lexers import joined_lexer
 from .packed import pack, unpack
@@ -57,7 +57,7 @@ _REPLY_FIELDS = tuple(field.name for field in fields(Reply))
 _ESSAY_STRINGS = tuple(_ESSAY_FIELDS.index(name) for name in ("author", "in_reply_to", "replies_mode"))
 _REPLY_STRINGS = tuple(_REPLY_FIELDS.index(name) for name in ("bundle_dir", "page_path", "author"))
 _ESSAY_KEY_LINES, _REPLY_KEY_LINES = _ESSAY_FIELDS.index("key_lines"), _REPLY_FIELDS.index("key_lines")
-_ESSAY_TAGS = _ESSAY_FIELDS.index("tags")
+_ESSAY_TAGS, _ESSAY_LINK_TARGETS = _ESSAY_FIELDS.index("tags"), _ESSAY_FIELDS.index("link_targets")
 
 
 @lru_cache(maxsize=1024)
@@ -77,7 +77,16 @@ def _essay(*values: object) -> Essay:
     """An essay as unpickled (see above)."""
     shared = _shared(values, _ESSAY_STRINGS, _ESSAY_KEY_LINES)
     shared[_ESSAY_TAGS] = tuple(map(sys.intern, shared[_ESSAY_TAGS]))
+    shared[_ESSAY_LINK_TARGETS] = tuple(map(sys.intern, shared[_ESSAY_LINK_TARGETS]))
     return Essay(*shared)
+
+
+def _link(line: int, target: str, is_image: bool, href: str, site_path: str | None) -> Link:
+    """A link as unpickled: the essays of a site link to the same few thousand
+    addresses, written the same way (at 5,000 essays, 34,000 links to 9,750 addresses),
+    and a link's href is most often its target as written."""
+    target = sys.intern(target)
+    return Link(line, target, is_image, target if href == target else sys.intern(href), site_path and sys.intern(site_path))
 
 
 def _reply(*values: object) -> Reply:
@@ -100,6 +109,7 @@ for _parsed_type in (Quote, Parsed, ParsedReply):
     copyreg.pickle(_parsed_type, _as_call(_parsed_type))
 copyreg.pickle(Essay, _as_shared_call(_ESSAY_FIELDS, _ESSAY_KEY_LINES, _essay))
 copyreg.pickle(Reply, _as_shared_call(_REPLY_FIELDS, _REPLY_KEY_LINES, _reply))
+copyreg.pickle(Link, lambda link: (_link, tuple(link)))
 
 
 @pickled_as_call

@@ -233,11 +233,12 @@ class BuildRecord:
                 if any({entry.name for entry in os.scandir(f"{root}/{folder}" if folder else root)} != names.get(folder) for folder in racy):
                     return None
             found: Manifest = {}
-            for name in written:
+            for name, recorded in written.items():
                 status = os.stat(f"{root}/{name}")
                 if stat.S_ISDIR(status.st_mode):
                     return None
-                found[name] = (status.st_size, status.st_mtime_ns)
+                now = (status.st_size, status.st_mtime_ns)
+                found[name] = recorded if now == recorded else now  # the record's own, not a copy, for a file as it was written
         except OSError:
             return None
         self._seen_folders = folders

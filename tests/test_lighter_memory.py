@@ -1,0 +1,75 @@
+"""What a build holds is held once: the addresses essays link to, the list items it reuses.
+
+Issue 17 asks for at most 150 MB in every process of a build at 5,000 essays. There,
+34,000 links name 9,750 addresses, each link a copy of its own once read back from the
+parse cache (7 MB in the main process and every worker it forks), and the 10,000 items
+of the lists an edit renders again were held both as read from the cache and as parsed
+(8 MB at the height of the build)."""
+from __future__ import annotations
+
+import zlib
+
+import pytest
+
+from clean_build import clean_build
+from conftest import files_in
+
+from postil.pipeline import Builder, BuildOptions
+from postil.speed.disk_cache import DiskCache
+from postil.speed.fragments import _key_text
+
+pytestmark = pytest.mark.fresh_cache  # tests of what the caches keep
+
+
+def linking_essays(site) -> None:
+    site.essay("target.md", title="Target", date="2026-01-01", body="The essay the others link to.\n")
+    site.essay("first.md", title="First", date="2026-01-02", body="See [the target](../target/) and [more](https://example.org/more).\n")
+    site.essay("second.md", title="Second", date="2026-01-03", body="Also [the target](../target/), and [more](https://example.org/more).\n")
+
+
+def test_links_read_from_the_parse_cache_share_the_addresses_they_name(site):
+    linking_essays(site)
+    assert site.build() == 0  # parsed, and kept in the parse cache
+    # A new Builder reads the parse results back from the cache, as a new run would.
+    result = Builder(site.root, BuildOptions(out_dir=site.root / "public", always_assemble=True)).build()
+    essays = {essay.title: essay for essay in result.site.essays}
+    first, second = essays["First"], essays["Second"]
+    assert [link.site_path for link in first.links] == ["target/", None]  # what the links say is unchanged
+    for mine, theirs in zip(first.links, second.links):
+        assert mine.target == mine.href and mine.href is mine.target
+        assert mine.target is theirs.target
+    assert first.links[0].site_path is second.links[0].site_path
+    assert first.link_targets == ("target/",) and first.link_targets[0] is second.link_targets[0]
+    assert result.site.backlinks["target/"] == (second, first)
+
+
+def kept_items(site) -> set[bytes]:
+    """The home page's list items kept on disk for the next run, as lines."""
+    groups = DiskCache(site.root, "fragments").load()["groups"]
+    return {line for name, packed in groups.items() if "item" in name for line in zlib.decompress(packed).splitlines()}
+
+
+def test_an_edit_lets_go_of_each_kept_list_item_once_parsed_and_still_keeps_it_for_the_next_run(site):
+    for number in range(6):
+        site.essay(f"e{number}.md", title=f"Essay {number}", date=f"2025-01-0{number + 1}", body=f"Words {number}.")
+    assert site.build() == 0
+    stored = kept_items(site)
+    assert len(stored) >= 6
+
+    site.essay("e0.md", title="Essay zero", date="2025-01-01", body="Words 0.")  # its item in every list changes
+    builder = Builder(site.root, BuildOptions(out_dir=site.root / "public"))
+    builder.build()
+    fragments = builder._kept.renders.fragments
+    # The items of the other essays, read from the last run's and parsed: held once, parsed.
+    reused = [key for key in fragments._outputs if key[0] in fragments._kept]
+    assert len(reused) >= 5
+    assert not any(_key_text(key) in fragments._kept[key[0]] for key in reused)
+    now = kept_items(site)
+    assert len(now) > len(stored) and any(b"Essay zero" in line for line in now)
+    assert {line for line in stored if b"Essay 0" not in line} <= now  # every other item, for the next run
+
+    site.essay("e1.md", title="Essay one", date="2025-01-02", body="Words 1.")
+    again = Builder(site.root, BuildOptions(out_dir=site.root / "public"))
+    again.build()
+    assert again._kept.renders.fragments.rendered_last <= 3  # one item a list; the others were kept
+    assert files_in(site.root / "public") == clean_build(site.root)
