@@ -129,25 +129,12 @@ def _folder_times(root: str, files: Manifest, seen: dict[str, int], seen_ns: int
     times = {}
     recent = seen_ns - RACY_NANOSECONDS
     try:
-        for folder in _folders(files):
+        for folder in _with_parents(files):
             known = seen.get(folder) if folder not in touched else None
             times[folder] = known if known is not None and known < recent else os.stat(f"{root}/{folder}" if folder else root).st_mtime_ns
     except OSError:
         return None
     return times
-
-
-def _folders(files: Manifest) -> set[str]:
-    """Every folder that holds `files`, with those above it ("" for the top)."""
-    folders = {path.rpartition("/")[0] for path in files}
-    for folder in list(folders):
-        while folder:
-            folder = folder.rpartition("/")[0]
-            if folder in folders:
-                break
-            folders.add(folder)
-    folders.add("")
-    return folders
 
 
 def _with_parents(paths: Iterable[str]) -> set[str]:
