@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import textwrap
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,24 +146,30 @@ def files_in(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="session")
-def example_site(tmp_path_factory, worker_id: str) -> Path:
-    """The example site (content/) built once per test run with --strict and search off, for
-    the tests that only read its output; tests/golden.py says how. Under xdist the first
-    worker to ask builds it in the run's shared temporary folder while the others wait."""
-    from golden import build_example
-
+def built_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, build: Callable[[Path], Path]) -> Path:
+    """The output folder of `build(root)`, run once per test run for the site `name` whose
+    tests only read it: under xdist the first worker to ask builds it in the run's shared
+    temporary folder while the others wait, instead of each worker building its own copy."""
     if worker_id == "master":
-        return build_example(tmp_path_factory.mktemp("example-site"))
-    shared = tmp_path_factory.getbasetemp().parent / "example-site"
+        return build(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent / name
     built = shared / "built"  # written last: a failed build is tried again (and fails) on each worker
-    with open(shared.with_name("example-site.lock"), "w") as lock:
+    with open(shared.with_name(f"{name}.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not built.exists():
             shutil.rmtree(shared, ignore_errors=True)
-            build_example(shared)
-            built.touch()
-    return shared / "public"
+            output = build(shared)
+            built.write_text(output.relative_to(shared).as_posix(), encoding="utf-8")
+    return shared / built.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory, worker_id: str) -> Path:
+    """The example site (content/) built once per test run with --strict and search off, for
+    the tests that only read its output; tests/golden.py says how."""
+    from golden import build_example
+
+    return built_once(tmp_path_factory, worker_id, "example-site", build_example)
 
 
 SITE_SETTINGS = '[tool.postil]\ntitle = "Test Site"\nbase_url = "https://example.org/"\nauthor = "Ada"\nsearch = false\n'
