@@ -86,14 +86,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses the browser, whoever wrote it, is marked `browser`, so that
     `-m "not browser"` leaves it out.
 
-    The modules with the most `slow` tests are run first: the workers take whole modules
-    in the order collected (`--dist loadfile`), and a module of slow tests begun last keeps
-    one worker busy after the others have finished."""
+    The longest modules are run first: the workers take whole modules in the order
+    collected (`--dist loadfile`, `--no-loadscope-reorder`), and a long module begun last
+    keeps one worker busy after the others have finished. A module's length is estimated
+    from its tests: one that drives Chromium or is marked `slow` takes about four times as
+    long as another (2.9 and 3.2 s against 0.7 s each, on average, in a full run on a busy
+    machine)."""
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
-    slow = Counter(item.path for item in items if item.get_closest_marker("slow"))
-    items.sort(key=lambda item: -slow[item.path])  # stable: a module's tests keep their order
+    length = Counter()
+    for item in items:
+        length[item.path] += 4 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1
+    items.sort(key=lambda item: -length[item.path])  # stable: a module's tests keep their order
 
 
 @pytest.hookimpl(hookwrapper=True)
