@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -187,10 +188,23 @@ class LocalContexts:
             for page in context.pages:
                 if page is not keeper:
                     if page.url.startswith("http://127.0.0.1:"):
-                        page.evaluate("localStorage.clear()")
+                        clear_local_storage(context, page)
                     page.close()
             context.clear_cookies()
 
     def close(self) -> None:
         for context, _ in self._contexts.values():
             context.close()
+
+
+def clear_local_storage(context: Any, page: Any) -> None:
+    """Empty the localStorage of `page`'s origin through the DevTools protocol rather than a
+    script in the page: a page that a test left reloading (a live reload it set off, which
+    may come once more after the test's last wait) has no document to run a script in, and
+    `page.evaluate` failed with "Execution context was destroyed"."""
+    address = urlsplit(page.url)
+    session = context.new_cdp_session(page)
+    try:
+        session.send("DOMStorage.clear", {"storageId": {"securityOrigin": f"{address.scheme}://{address.netloc}", "isLocalStorage": True}})
+    finally:
+        session.detach()

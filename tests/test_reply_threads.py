@@ -17,6 +17,12 @@ from test_serve import Running, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Half as many replies again as Python's recursion limit: a thread walked by recursion, one
+# frame a reply at the least, fails with a third of the chain still to go, and a Jinja macro
+# calling itself (several frames a level) fails within its first few hundred replies. Three
+# times the limit proved no more, at twice the cost (a reply costs about a millisecond to build).
+DEEPER_THAN_RECURSION = 3 * sys.getrecursionlimit() // 2
+
 
 def write_chain(site, length: int, body: str = "Reply number {i}.") -> None:
     """`length` replies, each answering the one before."""
@@ -45,9 +51,7 @@ def dom_depth(tree: HTMLParser) -> int:
 
 @pytest.mark.slow
 def test_a_deep_reply_chain_builds_through_the_cli_with_every_reply_once_and_bounded_nesting(site):
-    # Three times Python's recursion limit: a thread walked by recursion, in Python or in a
-    # Jinja macro, fails long before its end. (10,000 proved no more at three times the cost.)
-    length = 3 * sys.getrecursionlimit()
+    length = DEEPER_THAN_RECURSION
     write_chain(site, length)
     result = subprocess.run([sys.executable, str(REPO / "build.py"), "-C", str(site.root), "build"],
                             capture_output=True, text=True, timeout=120)
@@ -84,7 +88,7 @@ def test_collapsing_a_reply_says_how_many_replies_it_hides(site):
 
 @pytest.mark.slow
 def test_parents_in_a_long_chain_are_checked_for_circles_in_linear_time(site, capsys):
-    write_chain(site, 3000)
+    write_chain(site, DEEPER_THAN_RECURSION)  # a walk up the parents by recursion would fail first
     write_reply(site, "x", parent="y")
     write_reply(site, "y", parent="x")
     assert site.build() == 1

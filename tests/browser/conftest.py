@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from browser_support import Tabs, static_server, tabs
+from conftest import built_once
 from postil.cli import main
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -153,8 +154,9 @@ def build_fixture_site(root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_fixture_site(tmp_path_factory.mktemp("browser-site"))
+def built_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The fixture site, built once per test run (`built_once`): the tests only read it."""
+    return built_once(tmp_path_factory, worker_id, "browser-site", build_fixture_site)
 
 
 @pytest.fixture(scope="session")
