@@ -3,6 +3,7 @@ and the templates so compiled serve the render cache exactly as the renderer's o
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -104,3 +105,22 @@ def test_essays_and_replies_are_parsed_by_the_same_workers(monkeypatch, site, tm
     assert os.getpid() not in by_kind["reply"]  # in workers, as are the essays but the first (see workers.WARM_ITEMS)
     assert by_kind["reply"] and by_kind["reply"] <= by_kind["essay"]
     assert (site.out / "talk-00/index.html").is_file()
+
+
+def test_a_site_built_with_workers_equals_one_built_in_one_process(monkeypatch, site, tmp_path):
+    """The first essay and page are made in this process before the workers fork (see
+    workers.WARM_ITEMS), the rest in them: the same bytes as a build with no workers at all,
+    and as a clean build in another process."""
+    code = "```python\ndef shelve(book, *, margin=3):\n    return [note for note in book.notes if note.margin > margin]\n```\n"
+    for number in range(MIN_ITEMS_FOR_PROCESSES + 2):
+        site.essay(f"essay-{number:03}/index.md", title=f"Essay {number}", tags="[one, two]", body=f"Text {number}.\n\n{code}")
+        site.write(f"content/essay-{number:03}/replies/r1.md", '---\nauthor: "Reader"\ndate: 2026-01-05\n---\nA reply.\n')
+    alone = tmp_path / "alone"
+    shutil.copytree(site.root, alone)
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 1)
+    Builder(alone, BuildOptions(out_dir=alone / "public")).build()
+    with_workers = {path.relative_to(site.out).as_posix(): path.read_bytes() for path in site.out.rglob("*") if path.is_file()}
+    assert with_workers == {path.relative_to(alone / "public").as_posix(): path.read_bytes() for path in (alone / "public").rglob("*") if path.is_file()}
+    assert with_workers == clean_build(site.root)
