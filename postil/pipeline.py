@@ -309,7 +309,7 @@ class Builder:
         # is told which, so that a shard whose other pages are kept starts without waiting.
         batches = PageBatches(environment, self.site_root, config, memory.renders.fragments, tree, report,
                               search and search.rendered, search.rendering if search is not None and not first else None,
-                              search and search.indexes)
+                              search and search.rank)
         return memory.renders.render(
             site_pages(site, config), environment, environment_key, batches,
             memory.parsed.digests(), self._record.intact() if self._record is not None else (), first, early and self._guarded(early, report),
@@ -467,17 +467,17 @@ class PageBatches:
     def __init__(
         self, environment: jinja2.Environment, site_root: Path, config: Config, fragments: Fragments, tree: NewTree | None, report: Report,
         rendered: Callable[[str, bytes | None], None] | None = None, rendering: Callable[[list[str]], None] | None = None,
-        sooner: Callable[[str], bool] | None = None,
+        rank: Callable[[str], int] | None = None,
     ):
         """`rendered(output path, bytes or None when they went into the tree)` is told of
         each page as it comes back, in this process (the search index starts on it);
-        `rendering(output paths)`, of each batch before it is rendered. The pages for
-        which `sooner(output path)` is true are rendered before the others of a batch:
-        an edit's essay page before the long lists it is in, so that its shard of the
-        search index starts sooner."""
+        `rendering(output paths)`, of each batch before it is rendered. The pages of a
+        batch are rendered in the order of `rank(output path)`, lowest first: an edit's
+        essay page before the long lists it is in, and a cold build's essays shard by
+        shard, so that each shard of the search index starts as soon as it can."""
         self.environment, self.site_root, self.config = environment, site_root, config
         self.fragments, self.tree, self.report, self.rendered, self.rendering = fragments, tree, report, rendered, rendering
-        self.sooner = sooner
+        self.rank = rank
 
     def __call__(self, stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
         from .render.pages import PageRenderer, compile_templates
@@ -514,7 +514,7 @@ class PageBatches:
                 if self.rendered is not None and data is not None:
                     self.rendered(stale[index].output, data)
 
-        order = sorted(range(len(stale)), key=lambda index: not self.sooner(stale[index].output)) if self.sooner else range(len(stale))
+        order = sorted(range(len(stale)), key=lambda index: self.rank(stale[index].output)) if self.rank else range(len(stale))
         map_in_processes(render, order, each=lambda position, result: take(order[position], result), keep=False)
         return pages_out
 

@@ -3,6 +3,7 @@ and the templates so compiled serve the render cache exactly as the renderer's o
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from clean_build import clean_build
 from postil.pipeline import Builder, BuildOptions
 from postil.speed.compiled_templates import store_path
 from postil.speed.disk_cache import CACHE_DIR
-from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
+from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, WARM_ITEMS, map_in_processes
 
 pytestmark = pytest.mark.fresh_cache  # a cold build compiles the templates
 
@@ -39,8 +40,10 @@ def test_steps_of_meanwhile_are_taken_here_while_the_workers_work(monkeypatch, t
             marker.touch()
             yield
 
-    # Every item waits for the marker: were `meanwhile` taken after the workers, none would see it.
-    seen = map_in_processes(wait_for, [str(marker)] * MIN_ITEMS_FOR_PROCESSES, meanwhile=steps())
+    # The workers' items wait for the marker: were `meanwhile` taken after the workers, none
+    # would see it. (The first items, this process's own before the fork, wait for a folder that is there.)
+    items = [str(tmp_path)] * WARM_ITEMS + [str(marker)] * (MIN_ITEMS_FOR_PROCESSES - WARM_ITEMS)
+    seen = map_in_processes(wait_for, items, meanwhile=steps())
     assert seen == [True] * MIN_ITEMS_FOR_PROCESSES
     assert taken == [(step, os.getpid()) for step in range(3)]  # all, here, once each
 
@@ -99,6 +102,25 @@ def test_essays_and_replies_are_parsed_by_the_same_workers(monkeypatch, site, tm
     for line in log.read_text(encoding="utf-8").splitlines():
         kind, pid = line.split()
         by_kind[kind].add(int(pid))
-    assert os.getpid() not in by_kind["essay"] | by_kind["reply"]  # in workers, both
+    assert os.getpid() not in by_kind["reply"]  # in workers, as are the essays but the first (see workers.WARM_ITEMS)
     assert by_kind["reply"] and by_kind["reply"] <= by_kind["essay"]
     assert (site.out / "talk-00/index.html").is_file()
+
+
+def test_a_site_built_with_workers_equals_one_built_in_one_process(monkeypatch, site, tmp_path):
+    """The first essay and page are made in this process before the workers fork (see
+    workers.WARM_ITEMS), the rest in them: the same bytes as a build with no workers at all,
+    and as a clean build in another process."""
+    code = "```python\ndef shelve(book, *, margin=3):\n    return [note for note in book.notes if note.margin > margin]\n```\n"
+    for number in range(MIN_ITEMS_FOR_PROCESSES + 2):
+        site.essay(f"essay-{number:03}/index.md", title=f"Essay {number}", tags="[one, two]", body=f"Text {number}.\n\n{code}")
+        site.write(f"content/essay-{number:03}/replies/r1.md", '---\nauthor: "Reader"\ndate: 2026-01-05\n---\nA reply.\n')
+    alone = tmp_path / "alone"
+    shutil.copytree(site.root, alone)
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 1)
+    Builder(alone, BuildOptions(out_dir=alone / "public")).build()
+    with_workers = {path.relative_to(site.out).as_posix(): path.read_bytes() for path in site.out.rglob("*") if path.is_file()}
+    assert with_workers == {path.relative_to(alone / "public").as_posix(): path.read_bytes() for path in (alone / "public").rglob("*") if path.is_file()}
+    assert with_workers == clean_build(site.root)

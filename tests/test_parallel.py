@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import postil.speed.workers
-from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
+from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, WARM_ITEMS, map_in_processes
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,9 @@ def test_every_item_once_in_order_from_worker_processes(monkeypatch, count):
     results = map_in_processes(square_with_pid, list(range(count)), each=lambda index, result: seen.append(index))
     assert [square for square, _ in results] == [number * number for number in range(count)]
     assert seen == list(range(count))
-    assert os.getpid() not in {pid for _, pid in results}
+    # The first items here, before the fork (what they build is then inherited); the rest in workers.
+    assert {pid for _, pid in results[:WARM_ITEMS]} == {os.getpid()}
+    assert os.getpid() not in {pid for _, pid in results[WARM_ITEMS:]}
 
 
 def _children(pid: int) -> set[int]:

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from conftest import Site, files_in, seed_compiled_theme
 from postil.pipeline import Builder
 from postil.render.search import SEARCH_DIR, unavailable_reason
 from postil.search import pagefind
+from postil.search.index import IndexRun
 from postil.search.shards import MAX_SHARD_WORDS, plan, shard_count, shard_of
 
 
@@ -331,6 +333,42 @@ def test_an_essay_keeps_its_shard_while_other_essays_come_and_go():
     shards_before = {output: folder for folder, outputs in plan([Essay(n) for n in range(40)]).items() for output in outputs}
     shards_after = {output: folder for folder, outputs in plan([Essay(n) for n in range(1, 45)]).items() for output in outputs}
     assert all(shards_after[output] == folder for output, folder in shards_before.items() if output in shards_after)
+
+
+def test_a_cold_build_renders_the_essays_shard_by_shard_before_the_other_pages(site, monkeypatch):
+    """So that each shard is complete, and indexed, while the next renders."""
+    _write_sharded_site(site)
+    order: list[str] = []
+    rendered = IndexRun.rendered
+
+    def noting(self, output, data):
+        order.append(output)
+        return rendered(self, output, data)
+
+    monkeypatch.setattr(IndexRun, "rendered", noting)
+    assert site.build() == 0
+    planned = _planned(site)
+    shards = {output: folder for folder, outputs in planned.items() for output in outputs}
+    places = {folder: place for place, folder in enumerate(planned)}
+    ranks = [places[shards[output]] if output in shards else len(places) for output in order]
+    assert ranks == sorted(ranks) and len(set(ranks)) == SHARDS + 1  # every shard, then the rest
+
+
+def test_no_temporary_folder_of_pagefinds_is_left_once_the_build_is_done(site, monkeypatch, tmp_path):
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    _write_sharded_site(site)
+    assert site.build() == 0
+    assert len(_bundles(site.out)) == SHARDS
+    assert list(temporary.iterdir()) == []
+
+
+def _planned(site) -> dict[str, list[str]]:
+    """The shards of the site's essays, as the build plans them."""
+    from postil.pipeline import BuildOptions
+
+    return plan(Builder(site.root, BuildOptions(out_dir=None, search=False)).build().site.essays)
 
 
 def test_index_is_split_into_shards_that_the_search_page_merges(sharded_site):

@@ -148,10 +148,15 @@ class IndexRun:
         # The shards whose files the output still holds as last made: kept if their key is the same.
         self._on_disk = {folder for folder, last in self._known.items() if all(folder + name in on_disk for name in last.names)}
         self._shard_of = {output: folder for folder, outputs in shards.items() for output in outputs}
+        self._places = {folder: place for place, folder in enumerate(shards)}
         self._waiting = {folder: set(outputs) for folder, outputs in shards.items()}  # pages not yet rendered
         self._to_render: set[str] | None = None  # the pages this build renders, once told
         self._handed: dict[str, dict[str, bytes]] = {}  # folder → pages handed over with their bytes
         self._pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="postil-search")
+        # Pagefind's temporary folders are removed by a thread of their own. Removed in the
+        # pool, each held up the next shard (40-140 ms on a busy machine: each file removed
+        # waited for the interpreter), and the last one held up the build's end.
+        self._removing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="postil-search-removal")
         self._started: set[str] = set()
         self._running: dict[str, Future[tuple[str, dict[str, bytes] | None]]] = {}
         self._done: dict[str, tuple[str, list[str]]] = {}  # folder → (key, its files' names)
@@ -164,9 +169,13 @@ class IndexRun:
         them. Told before they are rendered."""
         self._to_render = {output for output in outputs if output in self._shard_of}
 
-    def indexes(self, output: str) -> bool:
-        """Whether `output` is a page of the index (an essay's)."""
-        return output in self._shard_of
+    def rank(self, output: str) -> int:
+        """Where the page `output` comes in rendering: an essay's page by its shard's place in
+        the plan, any other page after them all. Rendered in that order, the shards are
+        complete one after another, and each is indexed while the next renders; in the
+        site's order, every shard waited for the last of the essays' pages."""
+        folder = self._shard_of.get(output)
+        return self._places[folder] if folder is not None else len(self._places)
 
     def rendered(self, output: str, data: bytes | None) -> None:
         """`output` was rendered: its bytes, or None when it went into the new output tree."""
@@ -246,8 +255,10 @@ class IndexRun:
         return [Bundle(folder, next(name for name in self._done[folder][1] if name.endswith(".pf_meta")), wasm) for folder in self._shards]
 
     def close(self) -> None:
-        """Wait for the Pagefind runs begun (none is left running), start no more."""
+        """Wait for the Pagefind runs begun (none is left running) and for their temporary
+        folders to be removed; start no more."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._removing.shutdown(wait=True)
 
     def _start(self, folder: str, key: str | None, read_page: ReadPage | None = None, changed: bool = False) -> None:
         """Index the shard in the pool. A `changed` shard (its pages differ from those the
@@ -262,6 +273,10 @@ class IndexRun:
             self._running[folder] = self._pool.submit(self._made_afresh, folder, pages, pagefind.stage(pages))
         else:
             self._running[folder] = self._pool.submit(self._bundle, folder, handed, read, key)
+
+    def _remove(self, folder: TemporaryDirectory) -> None:
+        """Have Pagefind's temporary folder removed in the background (see `close`)."""
+        self._removing.submit(folder.cleanup)
 
     def _take(self, wait: bool) -> None:
         """Take the bundles made (with `wait`, all of them) into the output, in this thread.
@@ -315,7 +330,7 @@ class IndexRun:
     def _made_afresh(self, folder: str, pages: dict[str, bytes], staged: TemporaryDirectory | None = None) -> tuple[str, dict[str, bytes]]:
         """The shard's key and the bundle Pagefind makes of `pages` (`staged` for it, if
         they are), kept for later builds. Runs in the pool."""
-        files = pagefind.index_pages(pages, self._language, primary=folder == SEARCH_DIR + "/", staged=staged)
+        files = pagefind.index_pages(pages, self._language, primary=folder == SEARCH_DIR + "/", staged=staged, discard=self._remove)
         key = _key(folder, pages, self._language)
         self._index.keep(folder, key, files)
         return key, files

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,15 +83,21 @@ def stage(pages: dict[str, bytes]) -> tempfile.TemporaryDirectory:
     return folder
 
 
-def index_pages(pages: dict[str, bytes], language: str, primary: bool, staged: tempfile.TemporaryDirectory | None = None) -> dict[str, bytes]:
+def index_pages(
+    pages: dict[str, bytes], language: str, primary: bool, staged: tempfile.TemporaryDirectory | None = None,
+    discard: Callable[[tempfile.TemporaryDirectory], object] = tempfile.TemporaryDirectory.cleanup,
+) -> dict[str, bytes]:
     """Index `pages` ({output path: HTML}); return the bundle's files by their path in it.
 
     A `primary` bundle keeps Pagefind's scripts and styles; another keeps only its index.
-    `staged`, if given, is `stage(pages)`, removed once done. Raises RuntimeError when
-    Pagefind fails or leaves an incomplete bundle.
+    `staged`, if given, is `stage(pages)`. `discard(folder)` removes the temporary folder
+    once the bundle is read (or Pagefind failed): by default here and now; a caller may
+    have it removed elsewhere, so that the next shard need not wait for it. Raises
+    RuntimeError when Pagefind fails or leaves an incomplete bundle.
     """
-    with staged or stage(pages) as folder:
-        staging, bundle = Path(folder) / "site", Path(folder) / "bundle"
+    folder = staged or stage(pages)
+    try:
+        staging, bundle = Path(folder.name) / "site", Path(folder.name) / "bundle"
         command = [executable() or "pagefind", "--site", str(staging), "--output-path", str(bundle),
                    "--force-language", language, "--silent"]
         try:
@@ -105,6 +112,8 @@ def index_pages(pages: dict[str, bytes], language: str, primary: bool, staged: t
         # Only what the bundle keeps is read back: not a merged bundle's copy of the scripts.
         names = [path.relative_to(bundle).as_posix() for path in sorted(bundle.rglob("*")) if path.is_file()]
         files = {name: (bundle / name).read_bytes() for name in names if primary or _needed_when_merged(name)}
+    finally:
+        discard(folder)
     _check_complete(files, len(pages))
     return files
 
