@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from browser_support import Tabs, axe_source, static_server, tabs
 from conftest import Site, files_in, seed_compiled_theme
-from postil.pipeline import Builder
+from postil.pipeline import Builder, BuildOptions
 from postil.render.search import SEARCH_DIR, unavailable_reason
 from postil.search import pagefind
 from postil.search.index import IndexRun
@@ -366,8 +366,6 @@ def test_no_temporary_folder_of_pagefinds_is_left_once_the_build_is_done(site, m
 
 def _planned(site) -> dict[str, list[str]]:
     """The shards of the site's essays, as the build plans them."""
-    from postil.pipeline import BuildOptions
-
     return plan(Builder(site.root, BuildOptions(out_dir=None, search=False)).build().site.essays)
 
 

@@ -52,10 +52,10 @@ class Fragments:
     and one digest of the names it reads and their values' digests, but for the
     environment's globals, which the build's scope covers (config, assets, global data,
     code); `cached_partial(name, **values)` renders with only `values` and the globals in
-    the context, and keys the same way. What the partial read of `discussions` is checked on each use. So a reused
-    output is always the one rendering would give. Values of unknown digest are rendered
-    every time. Outputs not used by this build or the one before are dropped, and all of
-    them when the scope changes.
+    the context, and keys the same way. What the partial read of `discussions` is checked
+    on each use. So a reused output is always the one rendering would give. Values of
+    unknown digest are rendered every time. Outputs not used by this build or the one
+    before are dropped, and all of them when the scope changes.
 
     Pages rendered in worker processes send back the outputs they made (`take_added`,
     `merge`); a build into a folder keeps the outputs on disk for the next run (`saved`,
