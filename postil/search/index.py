@@ -165,9 +165,10 @@ class IndexRun:
         self._failed: str | None = None
 
     def rendering(self, outputs: Collection[str]) -> None:
-        """The pages this build renders, all of them: the others stay as the output holds
-        them. Told before they are rendered."""
-        self._to_render = {output for output in outputs if output in self._shard_of}
+        """Pages this build renders, told a batch at a time before they are rendered. The
+        batch holding essays' pages holds all that this build renders (the driver sees to
+        it): the others stay as the output holds them."""
+        self._to_render = (self._to_render or set()) | {output for output in outputs if output in self._shard_of}
 
     def rank(self, output: str) -> int:
         """Where the page `output` comes in rendering: an essay's page by its shard's place in
