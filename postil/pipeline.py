@@ -345,9 +345,7 @@ class Builder:
             self._search = SearchIndex((lambda name: DiskCache(self.site_root, name)) if self.options.out_dir is not None else None)
         on_disk = self._record.intact() if self._record is not None else ()
         if tree is None:
-            out_dir = self.options.out_dir
-            read_kept = (lambda output: (out_dir / output).read_bytes()) if out_dir is not None else None
-            return self._search.begin(site, config, report, on_disk, read_kept=read_kept)
+            return self._search.begin(site, config, report, on_disk, kept_in=self.options.out_dir)
         return self._search.begin(site, config, report, on_disk, tree.read, tree.add)
 
     def _index(

@@ -66,3 +66,28 @@ def test_a_new_word_is_found_after_edits_in_a_row_and_equals_a_clean_build(site)
         assert _pages_holding(site.out, word) == {"/essay-017/"}
     assert _pages_holding(site.out, "zyxbrandelo") == {"/essay-017/"}  # the first edit's word is kept
     assert site.snapshot() == clean_build(site.root)
+
+
+def test_a_page_kept_in_the_output_is_staged_as_a_link_to_it_or_else_as_a_copy(tmp_path, monkeypatch):
+    from postil.search import pagefind
+
+    kept = tmp_path / "public" / "kept" / "index.html"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"<p>kept</p>")
+    pages = {"kept/index.html": b"<p>kept</p>", "new/index.html": b"<p>new</p>"}
+    linked = pagefind.stage(pages, {"kept/index.html": kept})
+    staged = Path(linked.name) / "site"
+    assert (staged / "kept" / "index.html").stat().st_ino == kept.stat().st_ino
+    assert (staged / "new" / "index.html").read_bytes() == b"<p>new</p>"
+    linked.cleanup()
+    assert kept.read_bytes() == b"<p>kept</p>"  # the output's file outlives its link
+
+    def refused(source, target):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(pagefind.os, "link", refused)
+    copied = pagefind.stage(pages, {"kept/index.html": kept})
+    staged = Path(copied.name) / "site"
+    assert (staged / "kept" / "index.html").read_bytes() == b"<p>kept</p>"
+    assert (staged / "kept" / "index.html").stat().st_ino != kept.stat().st_ino
+    copied.cleanup()

@@ -33,6 +33,7 @@ import os
 from collections.abc import Callable, Collection, Mapping
 import concurrent.futures
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import NamedTuple, Protocol
 
@@ -85,11 +86,11 @@ class SearchIndex:
 
     def begin(
         self, site: Site, config: Config, report: Report, on_disk: Collection[str], read_rendered: ReadPage | None = None, place: Place | None = None,
-        read_kept: ReadPage | None = None,
+        kept_in: Path | None = None,
     ) -> IndexRun | None:
         """This build's indexing, or None when it builds no index (search off or unavailable:
         that problem goes into `report`). `on_disk` names the output files that are exactly
-        as the last build wrote them, and `read_kept` reads one of those. With a new output
+        as the last build wrote them, in the folder `kept_in`. With a new output
         tree, `read_rendered` reads a page said to be rendered without its bytes (they went
         straight into the tree) and `place` puts each new bundle's files there as soon as
         it is made."""
@@ -99,7 +100,7 @@ class SearchIndex:
             report.warning(CONFIG_FILE, None, f"built without search: {reason}",
                            "pip install 'pagefind[extended]', or set search = false in [tool.postil]")
             return None
-        return IndexRun(self, plan(site.essays), _language(config), report, on_disk, read_rendered, place, read_kept)
+        return IndexRun(self, plan(site.essays), _language(config), report, on_disk, read_rendered, place, kept_in)
 
     def known(self) -> dict[str, Made]:
         if self._made is None:
@@ -140,10 +141,12 @@ class IndexRun:
 
     def __init__(
         self, index: SearchIndex, shards: dict[str, list[str]], language: str, report: Report,
-        on_disk: Collection[str], read_rendered: ReadPage | None, place: Place | None, read_kept: ReadPage | None = None,
+        on_disk: Collection[str], read_rendered: ReadPage | None, place: Place | None, kept_in: Path | None = None,
     ):
         self._index, self._shards, self._language, self._report = index, shards, language, report
-        self._read_page, self._place, self._read_kept, self._page_on_disk = read_rendered, place, read_kept, on_disk
+        self._read_page, self._place, self._page_on_disk = read_rendered, place, on_disk
+        self._kept_in = kept_in
+        self._read_kept: ReadPage | None = (lambda output: (kept_in / output).read_bytes()) if kept_in is not None else None
         self._known = index.known()
         # The shards whose files the output still holds as last made: kept if their key is the same.
         self._on_disk = {folder for folder, last in self._known.items() if all(folder + name in on_disk for name in last.names)}
@@ -271,7 +274,9 @@ class IndexRun:
         read = read_page or self._read_page or handed.__getitem__
         if changed:
             pages = {output: handed[output] if output in handed else read(output) for output in self._shards[folder]}
-            self._running[folder] = self._pool.submit(self._made_afresh, folder, pages, pagefind.stage(pages))
+            # The pages the output holds as they are go in as links to its files where they can.
+            kept = {output: self._kept_in / output for output in pages if output not in handed} if read is self._read_kept and self._kept_in else {}
+            self._running[folder] = self._pool.submit(self._made_afresh, folder, pages, pagefind.stage(pages, kept))
         else:
             self._running[folder] = self._pool.submit(self._bundle, folder, handed, read, key)
 

@@ -10,9 +10,10 @@ depends only on its input, so builds stay reproducible.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,14 +72,26 @@ def version() -> str:
     return installed("pagefind")
 
 
-def stage(pages: dict[str, bytes]) -> tempfile.TemporaryDirectory:
+def stage(pages: dict[str, bytes], files: Mapping[str, Path] | None = None) -> tempfile.TemporaryDirectory:
     """A temporary folder holding `pages` ({output path: HTML}) as `index_pages` hands them
-    to Pagefind, for a caller that has the time to write them now and not later."""
+    to Pagefind, for a caller that has the time to write them now and not later.
+
+    `files` names, for some of the pages, a file holding those very bytes (the output's
+    own, left as they are): the page is staged as a hard link to it where the file system
+    allows one. Writing the pages of an edit's shard cost 12-70 ms on the build's path
+    (2 cores, busy), linking them 2-6 ms."""
     folder = tempfile.TemporaryDirectory(prefix="postil-search-")
     staging = Path(folder.name) / "site"
+    files = files or {}
     for output, html in pages.items():
         target = staging / url_quote(output)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if output in files:
+            try:
+                os.link(files[output], target)
+                continue
+            except OSError:  # another file system, or no hard links there: a copy
+                pass
         target.write_bytes(html)
     return folder
 
