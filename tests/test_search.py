@@ -373,7 +373,7 @@ def test_index_is_split_into_shards_that_the_search_page_merges(sharded_site):
     site = sharded_site
     bundles = _bundles(site.out)
     assert len(bundles) == SHARDS and bundles[0] == SEARCH_DIR
-    named = site.html("search/index.html").css_first("#search").attributes["data-bundles"].split()
+    named = site.html("search/index.html").css_first("script[data-bundles]").attributes["data-bundles"].split()
     paths, tags = named[::2], named[1::2]
     assert paths == [f"/blog/{SEARCH_DIR}/"] + sorted((f"/blog/{bundle}/" for bundle in bundles[1:]), key=lambda path: int(path.split("/")[-2]))
     # Each bundle's tag is the hash of its metadata, as its entry file names it.
@@ -402,11 +402,11 @@ def test_search_page_preloads_the_files_every_search_needs_first(sharded_site):
 def test_an_edit_renames_its_bundles_entry_on_the_search_page(site):
     _write_sharded_site(site)
     assert site.build() == 0
-    before = set(site.html("search/index.html").css_first("#search").attributes["data-bundles"].split())
+    before = set(site.html("search/index.html").css_first("script[data-bundles]").attributes["data-bundles"].split())
     essay = site.root / "content" / "essay-007.md"
     essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
     assert site.build() == 0
-    after = set(site.html("search/index.html").css_first("#search").attributes["data-bundles"].split())
+    after = set(site.html("search/index.html").css_first("script[data-bundles]").attributes["data-bundles"].split())
     assert len(after - before) == 1  # the edited shard's tag, and only it: a browser never reuses a stale entry
 
 
