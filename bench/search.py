@@ -116,7 +116,7 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
                         made: list[str] = []
                         page.on("request", lambda request: made.append(request.url))
                         if clock == "from the address":
-                            browser.start_tracing(page=page, categories=["toplevel", "disabled-by-default-devtools.timeline"])
+                            browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing", "disabled-by-default-devtools.timeline"])
                             with page.expect_console_message(lambda message: message.text.startswith(_SHOWN), timeout=60_000) as shown:
                                 page.goto(f"{server}/search/?q={word}")
                             main_thread[name].append(main_thread_seconds(browser.stop_tracing(), until=float(shown.value.text.split()[2])))
@@ -143,7 +143,8 @@ def main_thread_seconds(trace: bytes, until: float) -> float:
     should the trace show more than one)."""
     events = json.loads(trace)["traceEvents"]
     mains = {(e["pid"], e["tid"]) for e in events if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"}
-    starts = [e["ts"] for e in events if e.get("name") == "navigationStart" and (e.get("pid"), e.get("tid")) in mains]
+    starts = [e["ts"] for e in events if e.get("name") == "navigationStart" and (e.get("pid"), e.get("tid")) in mains
+              and e["args"]["data"].get("documentLoaderURL", "").startswith("http")]
     end = (max(starts) + until * 1000) if starts else float("inf")
     spent: dict[tuple[int, int], int] = {}
     for event in events:

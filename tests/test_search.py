@@ -515,6 +515,29 @@ def test_words_typed_after_those_from_the_address_find_their_essay(served_shards
         page.close()
 
 
+def test_words_typed_while_pagefind_loads_are_searched_across_the_shards_once_it_is_ready(served_shards):
+    """The page wires up its search box before Pagefind is ready (a reader may type at once):
+    words typed meanwhile wait for the index, then find their essay in whatever shard."""
+    base = served_shards.base
+    page = served_shards.page()
+    held: list = []  # Pagefind's WebAssembly, held back until the words are typed
+    page.route("**/wasm.en.pagefind", lambda route: held.append(route))
+    try:
+        page.goto(base + "search/", wait_until="domcontentloaded")
+        page.fill(".search-input", _word(21))
+        page.wait_for_function("document.querySelector('.search-message').textContent.startsWith('Searching for')", timeout=10_000)
+        assert held and not page.locator(".search-result").count()
+        for route in held:
+            route.continue_()
+        page.unroute("**/wasm.en.pagefind")
+        page.wait_for_function(f"document.querySelector('.search-message').textContent.includes({_word(21)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        links = page.locator(".search-result-link")
+        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-021/")
+    finally:
+        page.close()
+
+
 def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(served_shards):
     base = served_shards.base
     page = served_shards.page()
