@@ -97,14 +97,15 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
     word typed (one input event) into the open, settled search page to its first result.
     Both by the page's own clock, read from a script added before the page's own, so that no
     test harness runs in the page meanwhile. Also the requests each made, and the CPU time of
-    the page's main thread until the first result from the address (from Chromium's trace:
-    on a busy machine the steadier figure, as it leaves out the time the page waited for a core)."""
+    the page's main thread over each (from Chromium's trace: on a busy machine the steadier
+    figure, as it leaves out the time the page waited for a core)."""
     sys.path.insert(0, str(REPO / "tests"))
     from browser_support import launched_chromium, static_server
 
     clocks = ("from the address", "from the keystroke")
     samples: dict[tuple[str, str], list[float]] = {(name, clock): [] for name in sites for clock in clocks}
-    main_thread: dict[str, list[float]] = {name: [] for name in sites}
+    main_thread: dict[tuple[str, str], list[float]] = {(name, clock): [] for name in sites for clock in clocks}
+    steps: dict[str, list[list[float]]] = {name: [] for name in sites}
     requests: dict[tuple[str, str], int] = {}
     with launched_chromium() as browser:
         for _ in range(runs):
@@ -115,11 +116,11 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
                         page.add_init_script(_WATCH_FOR_FIRST_RESULT)
                         made: list[str] = []
                         page.on("request", lambda request: made.append(request.url))
+                        browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing", "disabled-by-default-devtools.timeline"])
                         if clock == "from the address":
-                            browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing", "disabled-by-default-devtools.timeline"])
                             with page.expect_console_message(lambda message: message.text.startswith(_SHOWN), timeout=60_000) as shown:
                                 page.goto(f"{server}/search/?q={word}")
-                            main_thread[name].append(main_thread_seconds(browser.stop_tracing(), until=float(shown.value.text.split()[2])))
+                            steps[name].append(page.evaluate(_STEPS))
                         else:
                             page.goto(f"{server}/search/")
                             page.wait_for_load_state("networkidle")  # the page's own loading done, as a reader starts typing
@@ -127,34 +128,49 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
                             with page.expect_console_message(lambda message: message.text.startswith(_SHOWN), timeout=60_000) as shown:
                                 page.locator(".search-input").focus()
                                 page.keyboard.insert_text(word)
-                        taken = shown.value.text.split()
-                        samples[(name, clock)].append(float(taken[1]) / 1000)
+                        taken, at = (float(field) for field in shown.value.text.split()[1:])
+                        samples[(name, clock)].append(taken / 1000)
+                        main_thread[(name, clock)].append(main_thread_seconds(browser.stop_tracing(), at - taken, at))
                         requests[(name, clock)] = len(made)
                         page.close()
     for name in sites:
         for clock in clocks:
             report(f"{name}: first results {clock} ({requests[(name, clock)]} requests)", samples[(name, clock)])
-        report(f"{name}:   the page's main thread, CPU (address)", main_thread[name])
+            report(f"{name}:   the page's main thread, CPU", main_thread[(name, clock)])
+        # Where the time from the address went: Pagefind loading until the first index chunk
+        # was asked for, then searching until the first fragment was.
+        for number, step in enumerate(("the first index chunk asked", "the first fragment asked")):
+            times = [run[number] / 1000 for run in steps[name] if run[number] is not None]
+            if times:
+                report(f"{name}:   {step} (address)", times)
 
 
-def main_thread_seconds(trace: bytes, until: float) -> float:
-    """The thread time of the tasks a renderer's main thread began by `until` (the page's
-    performance.now(), in ms), in a trace of one page (the renderer that ran the most,
-    should the trace show more than one)."""
+def main_thread_seconds(trace: bytes, since: float, until: float) -> float:
+    """The thread time of the tasks a renderer's main thread began between `since` and
+    `until` (the page's performance.now(), in ms), in a trace of one page (the renderer
+    that ran the most, should the trace show more than one)."""
     events = json.loads(trace)["traceEvents"]
     mains = {(e["pid"], e["tid"]) for e in events if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"}
-    starts = [e["ts"] for e in events if e.get("name") == "navigationStart" and (e.get("pid"), e.get("tid")) in mains
-              and e["args"]["data"].get("documentLoaderURL", "").startswith("http")]
-    end = (max(starts) + until * 1000) if starts else float("inf")
+    # The page's time origin: its own navigation's start (a loader with its address).
+    origin = max(e["ts"] for e in events if e.get("name") == "navigationStart" and (e.get("pid"), e.get("tid")) in mains
+                 and e["args"]["data"].get("documentLoaderURL", "").startswith("http"))
+    first, last = origin + since * 1000, origin + until * 1000
     spent: dict[tuple[int, int], int] = {}
     for event in events:
         thread = (event.get("pid"), event.get("tid"))
-        if event.get("name") == "RunTask" and event.get("ph") == "X" and thread in mains and event["ts"] <= end:
+        if event.get("name") == "RunTask" and event.get("ph") == "X" and thread in mains and first <= event["ts"] <= last:
             spent[thread] = spent.get(thread, 0) + event.get("tdur", 0)
     return max(spent.values(), default=0) / 1e6
 
 
 _SHOWN = "postil-bench-first-result"
+
+# From the navigation's start, in seconds·1000: when the first index chunk and the first
+# fragment were asked for (null when the page's resource timing shows none).
+_STEPS = """() => {
+    const asked = suffix => performance.getEntriesByType('resource').filter(entry => entry.name.endsWith(suffix)).map(entry => entry.startTime);
+    return ['.pf_index', '.pf_fragment'].map(suffix => asked(suffix).length ? Math.min(...asked(suffix)) : null);
+}"""
 
 # Added to the page before its own scripts: once a result's link is in the page (the page's
 # own list or, in checkouts before it, Pagefind's interface), says on the console how long
