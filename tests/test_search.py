@@ -538,6 +538,28 @@ def test_words_typed_while_pagefind_loads_are_searched_across_the_shards_once_it
         page.close()
 
 
+def test_words_typed_before_the_search_script_arrives_are_searched(served_shards):
+    """The search box is shown before search.js runs (it loads without holding the page
+    back): what a reader typed by then is searched when it does."""
+    base = served_shards.base
+    page = served_shards.page()
+    held: list = []  # the page's search.js, held back until the words are typed
+    page.route("**/assets/search.*.js", lambda route: held.append(route))
+    try:
+        page.goto(base + "search/", wait_until="domcontentloaded")
+        page.fill(".search-input", _word(34))
+        assert held and page.locator(".search-message").inner_text() == ""
+        for route in held:
+            route.continue_()
+        page.unroute("**/assets/search.*.js")
+        page.wait_for_function(f"document.querySelector('.search-message').textContent.includes({_word(34)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        links = page.locator(".search-result-link")
+        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-034/")
+    finally:
+        page.close()
+
+
 def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(served_shards):
     base = served_shards.base
     page = served_shards.page()

@@ -213,10 +213,14 @@
       if (asked < found.length) showMore(latest).catch(function () { failed(latest); });
     });
 
+    // The words in the address are searched at once; words typed before this script ran
+    // (it may arrive after the search box is shown) as though typed now.
     var query = new URLSearchParams(window.location.search).get("q");
     if (query) {
       input.value = query;
       search(query, true);
+    } else if (input.value) {
+      search(input.value, false);
     }
   }
 })();
