@@ -92,60 +92,78 @@ def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int
 
 
 def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
-    """Chromium on each built site over HTTP, alternating: from opening /search/?q=word to
-    the first result shown (by the page's clock), how many requests the page made by then,
-    and the CPU time of the page's main thread until then (from Chromium's trace: on a
-    busy machine the steadier figure, as it leaves out the time the page waited for a core)."""
+    """Chromium on each built site over HTTP, alternating, timed by two clocks that a
+    reader might hold: from opening /search/?q=word to the first result shown, and from the
+    word typed (one input event) into the open, settled search page to its first result.
+    Both by the page's own clock, read from a script added before the page's own, so that no
+    test harness runs in the page meanwhile. Also the requests each made, and the CPU time of
+    the page's main thread over each (from Chromium's trace: on a busy machine the steadier
+    figure, as it leaves out the time the page waited for a core)."""
     sys.path.insert(0, str(REPO / "tests"))
     from browser_support import launched_chromium, static_server
 
-    samples: dict[str, list[float]] = {name: [] for name in sites}
-    main_thread: dict[str, list[float]] = {name: [] for name in sites}
+    clocks = ("from the address", "from the keystroke")
+    samples: dict[tuple[str, str], list[float]] = {(name, clock): [] for name in sites for clock in clocks}
+    main_thread: dict[tuple[str, str], list[float]] = {(name, clock): [] for name in sites for clock in clocks}
     steps: dict[str, list[list[float]]] = {name: [] for name in sites}
-    requests: dict[str, int] = {}
+    requests: dict[tuple[str, str], int] = {}
     with launched_chromium() as browser:
         for _ in range(runs):
             for name, site in sites.items():
                 with static_server(site / "public") as server:
-                    page = browser.new_page()
-                    made: list[str] = []
-                    page.on("request", lambda request: made.append(request.url))
-                    browser.start_tracing(page=page, categories=["toplevel", "disabled-by-default-devtools.timeline"])
-                    page.goto(f"{server}/search/?q={word}")
-                    # The page's own clock, from the navigation's start: no test harness in it.
-                    shown = page.wait_for_function(f"() => document.querySelector({_FIRST_RESULT!r}) && performance.now()",
-                                                   timeout=60_000, polling="raf")
-                    samples[name].append(shown.json_value() / 1000)
-                    main_thread[name].append(main_thread_seconds(browser.stop_tracing()))
-                    steps[name].append(page.evaluate(_STEPS))
-                    requests[name] = len(made)
-                    page.close()
-    for name, taken in samples.items():
-        report(f"{name}: first results in Chromium ({requests[name]} requests)", taken)
-        report(f"{name}:   the page's main thread, CPU", main_thread[name])
-        # Where the time went, when Pagefind fetched from the page (not from its worker,
-        # whose requests the page's resource timing does not show).
+                    for clock in clocks:
+                        page = browser.new_page()  # a context of its own: nothing cached
+                        page.add_init_script(_WATCH_FOR_FIRST_RESULT)
+                        made: list[str] = []
+                        page.on("request", lambda request: made.append(request.url))
+                        browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing", "disabled-by-default-devtools.timeline"])
+                        if clock == "from the address":
+                            with page.expect_console_message(lambda message: message.text.startswith(_SHOWN), timeout=60_000) as shown:
+                                page.goto(f"{server}/search/?q={word}")
+                            steps[name].append(page.evaluate(_STEPS))
+                        else:
+                            page.goto(f"{server}/search/")
+                            page.wait_for_load_state("networkidle")  # the page's own loading done, as a reader starts typing
+                            made.clear()
+                            with page.expect_console_message(lambda message: message.text.startswith(_SHOWN), timeout=60_000) as shown:
+                                page.locator(".search-input").focus()
+                                page.keyboard.insert_text(word)
+                        taken, at = (float(field) for field in shown.value.text.split()[1:])
+                        samples[(name, clock)].append(taken / 1000)
+                        main_thread[(name, clock)].append(main_thread_seconds(browser.stop_tracing(), at - taken, at))
+                        requests[(name, clock)] = len(made)
+                        page.close()
+    for name in sites:
+        for clock in clocks:
+            report(f"{name}: first results {clock} ({requests[(name, clock)]} requests)", samples[(name, clock)])
+            report(f"{name}:   the page's main thread, CPU", main_thread[(name, clock)])
+        # Where the time from the address went: Pagefind loading until the first index chunk
+        # was asked for, then searching until the first fragment was.
         for number, step in enumerate(("the first index chunk asked", "the first fragment asked")):
             times = [run[number] / 1000 for run in steps[name] if run[number] is not None]
             if times:
-                report(f"{name}:   {step}", times)
+                report(f"{name}:   {step} (address)", times)
 
 
-def main_thread_seconds(trace: bytes) -> float:
-    """The thread time of the tasks a renderer's main thread ran, in a trace of one page
-    (the renderer that ran the most, should the trace show more than one)."""
+def main_thread_seconds(trace: bytes, since: float, until: float) -> float:
+    """The thread time of the tasks a renderer's main thread began between `since` and
+    `until` (the page's performance.now(), in ms), in a trace of one page (the renderer
+    that ran the most, should the trace show more than one)."""
     events = json.loads(trace)["traceEvents"]
     mains = {(e["pid"], e["tid"]) for e in events if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"}
+    # The page's time origin: its own navigation's start (a loader with its address).
+    origin = max(e["ts"] for e in events if e.get("name") == "navigationStart" and (e.get("pid"), e.get("tid")) in mains
+                 and e["args"]["data"].get("documentLoaderURL", "").startswith("http"))
+    first, last = origin + since * 1000, origin + until * 1000
     spent: dict[tuple[int, int], int] = {}
     for event in events:
         thread = (event.get("pid"), event.get("tid"))
-        if event.get("name") == "RunTask" and event.get("ph") == "X" and thread in mains:
+        if event.get("name") == "RunTask" and event.get("ph") == "X" and thread in mains and first <= event["ts"] <= last:
             spent[thread] = spent.get(thread, 0) + event.get("tdur", 0)
     return max(spent.values(), default=0) / 1e6
 
 
-# A result's link, in the page's own list or (in checkouts before it) Pagefind's interface.
-_FIRST_RESULT = ".search-result-link, .pagefind-ui__result-link"
+_SHOWN = "postil-bench-first-result"
 
 # From the navigation's start, in seconds·1000: when the first index chunk and the first
 # fragment were asked for (null when the page's resource timing shows none).
@@ -153,6 +171,20 @@ _STEPS = """() => {
     const asked = suffix => performance.getEntriesByType('resource').filter(entry => entry.name.endsWith(suffix)).map(entry => entry.startTime);
     return ['.pf_index', '.pf_fragment'].map(suffix => asked(suffix).length ? Math.min(...asked(suffix)) : null);
 }"""
+
+# Added to the page before its own scripts: once a result's link is in the page (the page's
+# own list or, in checkouts before it, Pagefind's interface), says on the console how long
+# it took, in ms, from the last word typed, or else from the navigation's start, and when.
+_WATCH_FOR_FIRST_RESULT = """(() => {
+    let typed = null;
+    document.addEventListener('input', event => { typed = event.timeStamp; }, true);
+    new MutationObserver((changes, observer) => {
+        if (!document.querySelector('.search-result-link, .pagefind-ui__result-link')) return;
+        observer.disconnect();
+        const now = performance.now();
+        console.log(`%s ${now - (typed ?? 0)} ${now}`);
+    }).observe(document, { childList: true, subtree: true });
+})();""" % _SHOWN
 
 
 def cold_builds(site: Path, hugo_site: Path, args: argparse.Namespace, postil: list[str], hugo: str | None) -> None:

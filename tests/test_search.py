@@ -373,7 +373,7 @@ def test_index_is_split_into_shards_that_the_search_page_merges(sharded_site):
     site = sharded_site
     bundles = _bundles(site.out)
     assert len(bundles) == SHARDS and bundles[0] == SEARCH_DIR
-    named = site.html("search/index.html").css_first("#search").attributes["data-bundles"].split()
+    named = site.html("search/index.html").css_first("script[data-bundles]").attributes["data-bundles"].split()
     paths, tags = named[::2], named[1::2]
     assert paths == [f"/blog/{SEARCH_DIR}/"] + sorted((f"/blog/{bundle}/" for bundle in bundles[1:]), key=lambda path: int(path.split("/")[-2]))
     # Each bundle's tag is the hash of its metadata, as its entry file names it.
@@ -402,11 +402,11 @@ def test_search_page_preloads_the_files_every_search_needs_first(sharded_site):
 def test_an_edit_renames_its_bundles_entry_on_the_search_page(site):
     _write_sharded_site(site)
     assert site.build() == 0
-    before = set(site.html("search/index.html").css_first("#search").attributes["data-bundles"].split())
+    before = set(site.html("search/index.html").css_first("script[data-bundles]").attributes["data-bundles"].split())
     essay = site.root / "content" / "essay-007.md"
     essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
     assert site.build() == 0
-    after = set(site.html("search/index.html").css_first("#search").attributes["data-bundles"].split())
+    after = set(site.html("search/index.html").css_first("script[data-bundles]").attributes["data-bundles"].split())
     assert len(after - before) == 1  # the edited shard's tag, and only it: a browser never reuses a stale entry
 
 
@@ -511,6 +511,51 @@ def test_words_typed_after_those_from_the_address_find_their_essay(served_shards
                                timeout=10_000)
         links = page.locator(".search-result-link")
         assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-029/")
+    finally:
+        page.close()
+
+
+def test_words_typed_while_pagefind_loads_are_searched_across_the_shards_once_it_is_ready(served_shards):
+    """The page wires up its search box before Pagefind is ready (a reader may type at once):
+    words typed meanwhile wait for the index, then find their essay in whatever shard."""
+    base = served_shards.base
+    page = served_shards.page()
+    held: list = []  # Pagefind's WebAssembly, held back until the words are typed
+    page.route("**/wasm.en.pagefind", lambda route: held.append(route))
+    try:
+        page.goto(base + "search/", wait_until="domcontentloaded")
+        page.fill(".search-input", _word(21))
+        page.wait_for_function("document.querySelector('.search-message').textContent.startsWith('Searching for')", timeout=10_000)
+        assert held and not page.locator(".search-result").count()
+        for route in held:
+            route.continue_()
+        page.unroute("**/wasm.en.pagefind")
+        page.wait_for_function(f"document.querySelector('.search-message').textContent.includes({_word(21)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        links = page.locator(".search-result-link")
+        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-021/")
+    finally:
+        page.close()
+
+
+def test_words_typed_before_the_search_script_arrives_are_searched(served_shards):
+    """The search box is shown before search.js runs (it loads without holding the page
+    back): what a reader typed by then is searched when it does."""
+    base = served_shards.base
+    page = served_shards.page()
+    held: list = []  # the page's search.js, held back until the words are typed
+    page.route("**/assets/search.*.js", lambda route: held.append(route))
+    try:
+        page.goto(base + "search/", wait_until="domcontentloaded")
+        page.fill(".search-input", _word(34))
+        assert held and page.locator(".search-message").inner_text() == ""
+        for route in held:
+            route.continue_()
+        page.unroute("**/assets/search.*.js")
+        page.wait_for_function(f"document.querySelector('.search-message').textContent.includes({_word(34)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        links = page.locator(".search-result-link")
+        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-034/")
     finally:
         page.close()
 

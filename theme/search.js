@@ -2,28 +2,25 @@
 // index is split into shards (see postil/search/shards.py): the primary bundle and the
 // others that data-bundles names are searched as one.
 //
-// Pagefind's module is imported at once, every shard is merged into it at the same time,
-// and the words from ?q= are searched as soon as the last shard is in. The page preloads
-// each bundle's first files; Pagefind runs here in the page (not in its web worker, whose
-// own fetches would not find them preloaded) and is given each bundle's tag, which names
-// its entry file as the page preloaded it. Results are shown as Pagefind's interface
-// shows them (five at a time, a page's matching sections under it), without its script.
+// This script runs as soon as it arrives, while the page is still being parsed and laid
+// out: Pagefind's module is imported at once and every shard merged into it at the same
+// time, so that Pagefind's fetching, unpacking and waiting overlap the page's own work. The
+// page preloads each bundle's first files; Pagefind runs here in the page (not in its web
+// worker, whose own fetches would not find them preloaded) and is given each bundle's tag,
+// which names its entry file as the page preloaded it. The form is wired up once the page
+// is parsed. Results are shown as Pagefind's interface shows them (five at a time, a page's
+// matching sections under it), without its script.
 (function () {
   "use strict";
-  var element = document.getElementById("search");
-  if (!element) return;
-  var base = element.dataset.base;
+  var script = document.currentScript;
+  var base = script.dataset.base;
   var bundles = [];  // [{path, tag}], the primary first
-  var fields = element.dataset.bundles.split(" ").filter(Boolean);
+  var fields = script.dataset.bundles.split(" ").filter(Boolean);
   for (var i = 0; i + 1 < fields.length; i += 2) bundles.push({ path: fields[i], tag: fields[i + 1] });
-  var form = element.querySelector(".search-form");
-  var input = element.querySelector(".search-input");
-  var message = element.querySelector(".search-message");
-  var list = element.querySelector(".search-results");
-  var more = element.querySelector(".search-more");
+  var form, input, message, list, more;  // the page's, once it is parsed (searchPage)
   var PAGE_SIZE = 5;
   var SECTIONS_SHOWN = 3;  // under each page, its sections with the most matches
-  var TYPING_DEBOUNCE_MS = 100;  // Pagefind's interface waits 300 ms after the last key
+  var TYPING_PAUSE_MS = 100;  // Pagefind's interface waits 300 ms after the last key
 
   var loaded = import(bundles[0].path + "pagefind.js").then(function (pagefind) {
     pagefind.options({ baseUrl: base, noWorker: true, metaCacheTag: bundles[0].tag });
@@ -173,8 +170,22 @@
       return;
     }
     say("Searching for " + words + "…");
-    loaded.then(function (pagefind) {
-      return now ? pagefind.search(words) : pagefind.debouncedSearch(words, {}, TYPING_DEBOUNCE_MS);
+    // Typed words wait for the pause counted from the key, not from when Pagefind is ready
+    // (a reader may type while it loads); meanwhile their index chunks are fetched.
+    var pausing = !now;
+    var pause = now ? null : new Promise(function (resolve) {
+      setTimeout(function () {
+        pausing = false;
+        resolve();
+      }, TYPING_PAUSE_MS);
+    });
+    if (pausing) {
+      loaded.then(function (pagefind) {
+        if (pausing && number === latest) return pagefind.preload(words);
+      }).catch(function () {});  // the search itself says so
+    }
+    Promise.all([loaded, pause]).then(function (ready) {
+      return number === latest ? ready[0].search(words) : null;
     }).then(function (results) {
       return show(number, words, results);
     }).catch(function () {
@@ -182,18 +193,33 @@
     });
   }
 
-  input.addEventListener("input", function () { search(input.value, false); });
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    search(input.value, true);
-  });
-  more.addEventListener("click", function () {
-    if (asked < found.length) showMore(latest).catch(function () { failed(latest); });
-  });
-
-  var query = new URLSearchParams(window.location.search).get("q");
-  if (query) {
-    input.value = query;
-    search(query, true);
+  // The page's form, list and status line, once the page is parsed. The words in the
+  // address are searched at once; words typed before this script ran (it may arrive after
+  // the search box is shown) as though typed now.
+  function searchPage() {
+    var element = document.getElementById("search");
+    form = element.querySelector(".search-form");
+    input = element.querySelector(".search-input");
+    message = element.querySelector(".search-message");
+    list = element.querySelector(".search-results");
+    more = element.querySelector(".search-more");
+    input.addEventListener("input", function () { search(input.value, false); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      search(input.value, true);
+    });
+    more.addEventListener("click", function () {
+      if (asked < found.length) showMore(latest).catch(function () { failed(latest); });
+    });
+    var query = new URLSearchParams(window.location.search).get("q");
+    if (query) {
+      input.value = query;
+      search(query, true);
+    } else if (input.value) {
+      search(input.value, false);
+    }
   }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", searchPage);
+  else searchPage();
 })();
