@@ -38,6 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 class ParsedReply:
     reply: Reply | None
     problems: tuple[Problem, ...]
+    html: str | None = None  # the reply's rendered HTML (None: no reply, or kept elsewhere by a cache)
 
 
 def reply_id(path: str) -> str:
@@ -179,7 +180,6 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
         agreement=fields["agreement"],
         origin=fields["origin"],
         retracted=fields["retracted"],
-        html=sanitise(rendered.html, prefix),
         text=summary.text,
         excerpt=summary.excerpt,
         quotes=(Quote(quote.line + parts.body_line, quote.text, quote.elsewhere),) if quote else (),
@@ -187,4 +187,4 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
         key_lines=parts.key_lines,
         draft=fields["draft"],
     )
-    return ParsedReply(reply, tuple(problems))
+    return ParsedReply(reply, tuple(problems), sanitise(rendered.html, prefix))

@@ -18,7 +18,7 @@ import jinja2
 from ..config import Config
 from ..errors import Problem
 from ..slugs import slugify
-from ..site.model import Body, Discussion, Essay, Site
+from ..site.model import Body, Discussion, Essay, Reply, Site
 from ..site.origins import origin_name
 from ..site.paths import author_slug
 from ..site.references import fill
@@ -79,12 +79,14 @@ _BODY_ATTRIBUTES = frozenset(("html", "passages"))
 
 class SiteEnvironment(jinja2.Environment):
     """The Jinja environment pages are rendered with: `essay.html` and `essay.passages` read
-    the essay's `Body` through `bodies`, which the pipeline hands in (an essay does not hold
-    its body: see site/model.py)."""
+    the essay's `Body` through `bodies`, and `reply.html` a reply's HTML through
+    `reply_html`, which the pipeline hands in (neither is held by the model: see
+    site/model.py)."""
 
-    def __init__(self, bodies: Callable[[Essay], Body], **options: object) -> None:
+    def __init__(self, bodies: Callable[[Essay], Body], reply_html: Callable[[Reply], str], **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.bodies = bodies
+        self.reply_html = reply_html
 
     def getattr(self, obj: object, attribute: str) -> object:
         try:
@@ -93,6 +95,8 @@ class SiteEnvironment(jinja2.Environment):
             pass
         if type(obj) is Essay and attribute in _BODY_ATTRIBUTES:
             return getattr(self.bodies(obj), attribute)
+        if type(obj) is Reply and attribute == "html":
+            return self.reply_html(obj)
         try:  # as Jinja's own getattr goes on
             return obj[attribute]  # type: ignore[index]
         except (TypeError, LookupError, AttributeError):
@@ -101,17 +105,22 @@ class SiteEnvironment(jinja2.Environment):
     def getitem(self, obj: object, argument: object) -> object:
         if type(obj) is Essay and argument in _BODY_ATTRIBUTES:
             return getattr(self.bodies(obj), argument)  # type: ignore[arg-type]
+        if type(obj) is Reply and argument == "html":
+            return self.reply_html(obj)
         return super().getitem(obj, argument)  # type: ignore[arg-type]
 
 
 def make_environment(
-    site_root: Path, config: Config, assets: Assets, bodies: Callable[[Essay], Body], bytecode_cache: jinja2.BytecodeCache | None = None,
+    site_root: Path, config: Config, assets: Assets, bodies: Callable[[Essay], Body], reply_html: Callable[[Reply], str],
+    bytecode_cache: jinja2.BytecodeCache | None = None,
 ) -> SiteEnvironment:
-    """`bodies` gives an essay's rendered body; `bytecode_cache` keeps compiled templates from one build to the next."""
+    """`bodies` gives an essay's rendered body, `reply_html` a reply's HTML; `bytecode_cache`
+    keeps compiled templates from one build to the next."""
     from .takes import fold_index  # here: the takes' module builds on this one
 
     env = SiteEnvironment(
         bodies,
+        reply_html,
         bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs(site_root, config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),

@@ -91,7 +91,12 @@ class Quote:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One reader reply, parsed. Like Essay, it depends only on its own file."""
+    """One reader reply, parsed. Like Essay, it depends only on its own file.
+
+    Its rendered HTML is kept apart, as an essay's body is (templates see it as
+    `reply.html`: see render/pages.py): read only where a page shows the reply, it is
+    most of what twelve thousand replies weigh.
+    """
 
     source: str
     id: str
@@ -103,7 +108,6 @@ class Reply:
     parent: str
     score: int | None
     agreement: int | None
-    html: str
     text: str  # the whole body, normalised, so replies below can quote it
     excerpt: str  # its first words as plain text, quotes of others left out, for lists of replies
     quotes: tuple[Quote, ...]

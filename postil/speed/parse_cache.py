@@ -121,7 +121,7 @@ class Entry:
     result: Parsed | ParsedReply
     page_path: str = ""  # what a reply was parsed against (see _Job)
     highlights: bytes | Stored = b""  # its code blocks as highlighted, for the next parse (see _ReusingHighlighter)
-    body: bytes | Stored = b""  # an essay's passages' HTML, packed (see pack_body)
+    body: bytes | Stored = b""  # an essay's passages' HTML, packed (see pack_body); a reply's HTML, packed
     passage_index: bytes | Stored = b""  # their ids, lines and texts, packed
 
 
@@ -396,6 +396,13 @@ class ParsedSources:
         entry = self.entries[essay.source]  # type: ignore[index]
         return unpack_body(load(entry.body), load(entry.passage_index))
 
+    def reply_html(self, reply: Reply) -> str:
+        """The HTML of a reply of the last update (read from the values file when it lies
+        there). Twelve thousand replies' HTML held in memory weighed 8 MB in the main
+        process and in every worker it forked; a page reads only the replies it shows."""
+        packed = load(self.entries[reply.source].body)  # type: ignore[index]
+        return unpack(packed)[0] if packed else ""
+
     def passage_texts(self, essay: Essay) -> list[tuple[str, str]]:
         """Each passage's id and normalised text, without unpacking the body's HTML."""
         index, _ = _index_parts(load(self.entries[essay.source].passage_index))  # type: ignore[index]
@@ -555,4 +562,7 @@ class _Worker:
             # The body travels and is kept apart from the essay (see ParsedSources.body).
             body, passage_index = pack_body(result.body)
             return Entry(status, digest, now, replace(result, body=None), job.page_path, highlight.packed(), body, passage_index)
+        if isinstance(result, ParsedReply) and result.html is not None:
+            # So does a reply's HTML (see ParsedSources.reply_html).
+            return Entry(status, digest, now, replace(result, html=None), job.page_path, highlight.packed(), pack([result.html]))
         return Entry(status, digest, now, result, job.page_path, highlight.packed())
