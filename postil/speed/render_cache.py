@@ -158,14 +158,10 @@ class RenderCache:
                     unmade += current
             rest = [page for page in pages if page.output not in done and check.is_stale(page)]
             rendered.update(zip((page.output for page in rest), render_many(rest)))
-            outputs = [*(page.output for page in pages), *unmade]
-            # Every page and its context, let go before the build saves its caches and record:
-            # those then reuse the memory the pages held rather than add to it.
-            del pages, rest
         finally:
             self.fragments.end()
         self.rendered_last = len(rendered)
-        return self._remember(outputs, rendered, check)
+        return self._remember([*(page.output for page in pages), *unmade], rendered, check)
 
     def _remember(self, outputs: list[str], rendered: dict[str, Rendered], check: _Staleness) -> Renders:
         """Keep this build's digests for the next; gather the pages' bytes."""

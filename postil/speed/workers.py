@@ -130,7 +130,6 @@ class Workers:
         if "fork" not in multiprocessing.get_all_start_methods():
             return False
         context = multiprocessing.get_context("fork")
-        _give_back_free_memory()
         # A forked worker is handed its initializer's arguments as they are in memory, unpickled.
         self._pool = ProcessPoolExecutor(
             max_workers=self._cores, mp_context=context, initializer=_start_worker, initargs=(os.getpid(), self.function),
@@ -147,18 +146,6 @@ class Workers:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _give_back_free_memory() -> None:
-    """Return the C heap's free pages to the system, before forking: a forked worker's
-    resident set counts every page it shares with this process, free ones too (a cold
-    build forks its render workers after parsing and listing every page have freed much
-    of what they made). Only glibc has malloc_trim; elsewhere this does nothing."""
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
 
 
 def _die_with_parent(parent: int) -> None:
