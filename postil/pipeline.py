@@ -257,7 +257,7 @@ class Builder:
         memory = self._memory()
         if self.options.out_dir is not None:  # as _render does: what an earlier run compiled is loaded, not compiled again
             memory.compiled.use_folder(self.cache_folder)
-        environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.compiled)
+        environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.parsed.reply_body, memory.compiled)
         equip(environment)  # compiled as the render cache compiles them (see speed/template_code.py)
         for name in environment.list_templates():
             try:
@@ -272,7 +272,7 @@ class Builder:
         from .site.assemble import assemble
 
         memory = self._memory()
-        site = assemble(essays, sources, report, replies, memory.parsed.passage_texts, memory.assembly, memory.parsed.section_leads)
+        site = assemble(essays, sources, report, replies, memory.parsed.passage_texts, memory.assembly, memory.parsed.section_leads, memory.parsed.reply_text)
         if sources.reactions:
             from .content.reactions import read_reactions
 
@@ -293,7 +293,7 @@ class Builder:
         from .site.takes import stream_folder
 
         memory = self._memory()
-        environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.compiled)
+        environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.parsed.reply_body, memory.compiled)
         environment.globals["discussions"] = Discussions(site.discussions)
         environment.globals["takes_stream"] = stream_folder(site.takes)  # the nav's link to the quick takes, "" without any
         self._environment = environment

@@ -22,7 +22,7 @@ def test_parse_results_come_back_whole_from_a_tree_saved_without_memo(tmp_path):
     reply = Reply(
         source="content/a/replies/r1.md", id="r1", bundle_dir="content/a", page_path="a/", author="Reader",
         url="https://example.org/", date=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc), parent="",
-        score=3, agreement=-1, html="<p>Hi</p>", text="hi", excerpt="Hi", quotes=(Quote(4, "a passage", False),),
+        score=3, agreement=-1, quotes=(Quote(4, "a passage", False),),
         links=(), key_lines={"author": 2}, draft=True,
     )
     entries = {"content/a/replies/r1.md": (reply, reply.quotes)}

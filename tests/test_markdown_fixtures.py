@@ -57,7 +57,7 @@ def _reply_html(text: str) -> str:
     raw = f"---\nauthor: A Reader\ndate: 2026-01-05\n---\n{text}".encode()
     parsed = parse_reply("content/essay/replies/r1.md", "content/essay", "essay/", raw, Config())
     assert parsed.reply is not None, parsed.problems
-    return parsed.reply.html
+    return parsed.body.html
 
 
 RENDERERS = {

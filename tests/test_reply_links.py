@@ -133,7 +133,7 @@ def test_what_a_forge_link_sends_is_a_draft_reply_that_parses_once_signed(site):
     parsed = parse_reply(path, "content/talk", "talk/", signed.encode(), Config())
     assert parsed.problems == ()
     reply = parsed.reply
-    assert (reply.author, reply.parent, reply.draft, reply.date, reply.html) == ("Bea", "r1", True, None, "")
+    assert (reply.author, reply.parent, reply.draft, reply.date, parsed.body.html) == ("Bea", "r1", True, None, "")
     unsigned = parse_reply(path, "content/talk", "talk/", body.encode(), Config())
     assert unsigned.reply is None and "missing or empty 'author'" in unsigned.problems[0].message
 

@@ -49,7 +49,7 @@ def test_context_names_are_those_jinja_finds_in_a_second_pass(name):
 def test_context_names_of_every_theme_template_are_those_jinja_finds(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.postil]\ntitle = "t"\n', encoding="utf-8")
     config = load_config(tmp_path)
-    environment = make_environment(tmp_path, config, collect_assets(tmp_path, config), bodies=lambda essay: None)
+    environment = make_environment(tmp_path, config, collect_assets(tmp_path, config), bodies=lambda essay: None, reply_bodies=lambda reply: None)
     equip(environment)
     names = environment.list_templates()
     assert len(names) > 20

@@ -21,7 +21,7 @@ from ..errors import Problem, did_you_mean
 from .frontmatter import FrontMatterError, decode, split
 from ..markdown import Highlight, OverLimit, render_markdown
 from ..markdown.reply import ReplySummary, reply_markdown, sanitise
-from ..site.model import Quote, Reply
+from ..site.model import Quote, Reply, ReplyBody
 from ..site.paths import resolve_links
 from .essay import to_datetime
 
@@ -38,6 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 class ParsedReply:
     reply: Reply | None
     problems: tuple[Problem, ...]
+    body: ReplyBody | None = None  # the reply's HTML and texts (None: no reply, or kept elsewhere by a cache)
 
 
 def reply_id(path: str) -> str:
@@ -179,12 +180,9 @@ def parse_reply(path: str, bundle_dir: str, page_path: str, raw: bytes, config: 
         agreement=fields["agreement"],
         origin=fields["origin"],
         retracted=fields["retracted"],
-        html=sanitise(rendered.html, prefix),
-        text=summary.text,
-        excerpt=summary.excerpt,
         quotes=(Quote(quote.line + parts.body_line, quote.text, quote.elsewhere),) if quote else (),
         links=resolve_links(page_path, rendered.links),
         key_lines=parts.key_lines,
         draft=fields["draft"],
     )
-    return ParsedReply(reply, tuple(problems))
+    return ParsedReply(reply, tuple(problems), ReplyBody(sanitise(rendered.html, prefix), summary.text, summary.excerpt))

@@ -18,7 +18,7 @@ import jinja2
 from ..config import Config
 from ..errors import Problem
 from ..slugs import slugify
-from ..site.model import Body, Discussion, Essay, Site
+from ..site.model import Body, Discussion, Essay, Reply, ReplyBody, Site
 from ..site.origins import origin_name
 from ..site.paths import author_slug
 from ..site.references import fill
@@ -73,18 +73,22 @@ class Page:
         object.__setattr__(self, "context", {"page_path": sys.intern(page_path(self.output)), **self.context})
 
 
-# What templates read of an essay's body as if it were the essay's own: `essay.html`, `essay.passages`.
+# What templates read of an essay's body as if it were the essay's own: `essay.html`, `essay.passages`;
+# and of a reply's: `reply.html`, `reply.excerpt`.
 _BODY_ATTRIBUTES = frozenset(("html", "passages"))
+_REPLY_BODY_ATTRIBUTES = frozenset(("html", "text", "excerpt"))
 
 
 class SiteEnvironment(jinja2.Environment):
     """The Jinja environment pages are rendered with: `essay.html` and `essay.passages` read
-    the essay's `Body` through `bodies`, which the pipeline hands in (an essay does not hold
-    its body: see site/model.py)."""
+    the essay's `Body` through `bodies`, and `reply.html` and `reply.excerpt` the reply's
+    `ReplyBody` through `reply_bodies`, which the pipeline hands in (neither is held by the
+    model: see site/model.py)."""
 
-    def __init__(self, bodies: Callable[[Essay], Body], **options: object) -> None:
+    def __init__(self, bodies: Callable[[Essay], Body], reply_bodies: Callable[[Reply], ReplyBody], **options: object) -> None:
         super().__init__(**options)  # type: ignore[arg-type]
         self.bodies = bodies
+        self.reply_bodies = reply_bodies
 
     def getattr(self, obj: object, attribute: str) -> object:
         try:
@@ -93,6 +97,8 @@ class SiteEnvironment(jinja2.Environment):
             pass
         if type(obj) is Essay and attribute in _BODY_ATTRIBUTES:
             return getattr(self.bodies(obj), attribute)
+        if type(obj) is Reply and attribute in _REPLY_BODY_ATTRIBUTES:
+            return getattr(self.reply_bodies(obj), attribute)
         try:  # as Jinja's own getattr goes on
             return obj[attribute]  # type: ignore[index]
         except (TypeError, LookupError, AttributeError):
@@ -101,17 +107,22 @@ class SiteEnvironment(jinja2.Environment):
     def getitem(self, obj: object, argument: object) -> object:
         if type(obj) is Essay and argument in _BODY_ATTRIBUTES:
             return getattr(self.bodies(obj), argument)  # type: ignore[arg-type]
+        if type(obj) is Reply and argument in _REPLY_BODY_ATTRIBUTES:
+            return getattr(self.reply_bodies(obj), argument)  # type: ignore[arg-type]
         return super().getitem(obj, argument)  # type: ignore[arg-type]
 
 
 def make_environment(
-    site_root: Path, config: Config, assets: Assets, bodies: Callable[[Essay], Body], bytecode_cache: jinja2.BytecodeCache | None = None,
+    site_root: Path, config: Config, assets: Assets, bodies: Callable[[Essay], Body], reply_bodies: Callable[[Reply], ReplyBody],
+    bytecode_cache: jinja2.BytecodeCache | None = None,
 ) -> SiteEnvironment:
-    """`bodies` gives an essay's rendered body; `bytecode_cache` keeps compiled templates from one build to the next."""
+    """`bodies` gives an essay's rendered body, `reply_bodies` a reply's HTML and texts;
+    `bytecode_cache` keeps compiled templates from one build to the next."""
     from .takes import fold_index  # here: the takes' module builds on this one
 
     env = SiteEnvironment(
         bodies,
+        reply_bodies,
         bytecode_cache=bytecode_cache,
         loader=jinja2.FileSystemLoader([str(path) for path in template_dirs(site_root, config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),

@@ -19,7 +19,7 @@ from ..slugs import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
 from .references import SectionLeads, resolve_references
 from .paths import resolve_link, slug_folders, slug_segment, url_quote
-from .threads import DiscussionMemory, PassageTexts, build_discussions
+from .threads import DiscussionMemory, PassageTexts, ReplyTexts, build_discussions
 from .takes import without_stream_collisions
 
 # Pages the theme writes itself, by output file; an essay, alias or file may not take their place.
@@ -227,13 +227,19 @@ def _no_passages(essay: Essay) -> tuple[tuple[str, str], ...]:
     raise LookupError(f"assemble() was given replies but no passage_texts to check their quotes of {essay.source}")
 
 
+def _no_reply_texts(reply: Reply) -> str:
+    raise LookupError(f"assemble() was given replies but no reply_texts to check quotes of {reply.source}")
+
+
 def assemble(
     essays: list[Essay], sources: Sources, report: Report, replies: Sequence[Reply] = (),
     passage_texts: PassageTexts = _no_passages, memory: AssemblyMemory | None = None, section_leads: SectionLeads | None = None,
+    reply_texts: ReplyTexts = _no_reply_texts,
 ) -> Site:
     """Build the site model; problems go to `report`.
 
-    `passage_texts` gives an essay's passages, where replies' quotes are looked for;
+    `passage_texts` gives an essay's passages, where replies' quotes are looked for, and
+    `reply_texts` a reply's text, where quotes of it are;
     `memory`, the last assembly's (updated to this one's), lets unchanged parts be reused;
     `section_leads`, an essay's sections' first words, which transclusions of them show.
     Both come from where the caller keeps bodies."""
@@ -264,7 +270,7 @@ def assemble(
                 )
     linked = {url: _same_or_new(memory.backlinks.get(url), items) for url, items in backlinks.items()}
     memory.backlinks = linked
-    discussions, shown_replies = build_discussions(ordered, replies, report, passage_texts, memory.discussions)
+    discussions, shown_replies = build_discussions(ordered, replies, report, passage_texts, reply_texts, memory.discussions)
     return Site(
         essays=ordered,
         tags=_tags(ordered),

@@ -91,7 +91,13 @@ class Quote:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One reader reply, parsed. Like Essay, it depends only on its own file."""
+    """One reader reply, parsed. Like Essay, it depends only on its own file.
+
+    Its HTML and texts are a `ReplyBody` of its own, kept apart as an essay's body is
+    (templates see `reply.html` and `reply.excerpt`: see render/pages.py): read only where
+    a page shows the reply or a reply below quotes it, they are most of what a site's
+    replies weigh.
+    """
 
     source: str
     id: str
@@ -103,15 +109,21 @@ class Reply:
     parent: str
     score: int | None
     agreement: int | None
-    html: str
-    text: str  # the whole body, normalised, so replies below can quote it
-    excerpt: str  # its first words as plain text, quotes of others left out, for lists of replies
     quotes: tuple[Quote, ...]
     links: tuple[Link, ...] = ()
     key_lines: dict[str, int] = field(default_factory=dict)
     origin: str = ""  # where an imported reply was first published (its page there)
     retracted: bool = False  # withdrawn by its author where it was first published: shown struck through
     draft: bool = False  # held back from published builds; the dev server shows it marked
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyBody:
+    """A reply's rendered HTML and texts (see Reply)."""
+
+    html: str
+    text: str  # the whole body, normalised, so replies below can quote it
+    excerpt: str  # its first words as plain text, quotes of others left out, for lists of replies
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ QUOTE_SHOWN = 60
 QUOTE_REACH = 100
 
 PassageTexts = Callable[[Essay], Iterable[tuple[str, str]]]  # an essay's passages' ids and texts
+ReplyTexts = Callable[[Reply], str]  # a reply's whole text, normalised (see ReplyBody)
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,13 @@ class DiscussionMemory:
 
 
 def build_discussions(
-    essays: Iterable[Essay], replies: Iterable[Reply], report: Report, passage_texts: PassageTexts, memory: DiscussionMemory | None = None,
+    essays: Iterable[Essay], replies: Iterable[Reply], report: Report, passage_texts: PassageTexts, reply_texts: ReplyTexts,
+    memory: DiscussionMemory | None = None,
 ) -> tuple[dict[str, Discussion], tuple[tuple[Reply, Essay], ...]]:
     """Each essay's Discussion (hidden essays get none) and every shown reply, newest first.
 
-    `passage_texts` gives an essay's passages (for the quote check); `memory` holds the last
+    `passage_texts` gives an essay's passages and `reply_texts` a reply's text (for the
+    quote check: both are kept apart from the model); `memory` holds the last
     build's discussions, and is updated to this one's."""
     memory = memory if memory is not None else DiscussionMemory()
     by_bundle: dict[str, list[Reply]] = defaultdict(list)
@@ -70,7 +73,7 @@ def build_discussions(
         if not (known and known.essay is essay and same_objects(known.replies, found)):
             members = sorted(found, key=_oldest_first)
             problems = Report()
-            discussion = _discussion(essay, members, problems, passage_texts)
+            discussion = _discussion(essay, members, problems, passage_texts, reply_texts)
             in_threads = {entry.reply.id for entry in discussion.replies}
             known = _Made(essay, found, discussion, problems.problems, [(reply, essay) for reply in members if reply.id in in_threads])
             if before is not None and same_objects([reply for reply, _ in before.shown], [reply for reply, _ in known.shown]):
@@ -105,7 +108,7 @@ def _timestamp(reply: Reply) -> float:
     return reply.date.timestamp() if reply.date else math.inf
 
 
-def _discussion(essay: Essay, replies: list[Reply], report: Report, passage_texts: PassageTexts) -> Discussion:
+def _discussion(essay: Essay, replies: list[Reply], report: Report, passage_texts: PassageTexts, reply_texts: ReplyTexts) -> Discussion:
     by_id = {reply.id: reply for reply in replies}
     parent_of: dict[str, str] = {}
     for reply in replies:
@@ -126,7 +129,7 @@ def _discussion(essay: Essay, replies: list[Reply], report: Report, passage_text
         if reply.id not in in_cycle:
             children[parent_of.get(reply.id, "")].append(reply)
     thread = _reading_order(children)
-    side_comments = _check_quotes(essay, replies, by_id, parent_of, report, passage_texts)
+    side_comments = _check_quotes(essay, replies, by_id, parent_of, report, passage_texts, reply_texts)
     return Discussion(essay.replies_mode, thread, len(thread), side_comments)
 
 
@@ -174,6 +177,7 @@ def _report_cycles(parent_of: dict[str, str], by_id: dict[str, Reply], report: R
 
 def _check_quotes(
     essay: Essay, replies: list[Reply], by_id: dict[str, Reply], parent_of: dict[str, str], report: Report, passage_texts: PassageTexts,
+    reply_texts: ReplyTexts,
 ) -> dict[str, tuple[Reply, ...]]:
     """Pin quotes of the essay beside their passage; warn about quotes of nothing in reach."""
     side_comments: dict[str, list[Reply]] = defaultdict(list)
@@ -190,7 +194,7 @@ def _check_quotes(
                     side_comments[ident].append(reply)
                 continue
             above = islice(_ancestors(reply, by_id, parent_of), QUOTE_REACH + 1)
-            if any(found_in(quote.text, ancestor.text) for ancestor in islice(above, QUOTE_REACH)):
+            if any(found_in(quote.text, reply_texts(ancestor)) for ancestor in islice(above, QUOTE_REACH)):
                 continue
             reach = f"the {QUOTE_REACH} replies above this one" if next(above, None) else "any reply above this one"
             shown = quote.text if len(quote.text) <= QUOTE_SHOWN else quote.text[:QUOTE_SHOWN] + "…"

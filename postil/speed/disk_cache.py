@@ -44,6 +44,7 @@ _ALLOWED = {
     ("postil.site.model", "Essay"),
     ("postil.site.model", "Quote"),
     ("postil.site.model", "Reply"),
+    ("postil.site.model", "ReplyBody"),
     ("postil.speed.parse_cache", "_essay"),  # an Essay, with values shared (see there)
     ("postil.speed.parse_cache", "_reply"),  # a Reply, likewise
     ("postil.speed.parse_cache", "_link"),  # a Link, likewise
