@@ -60,6 +60,24 @@ def axe_source() -> str:
     return script.read_text(encoding="utf-8")
 
 
+# What the theme can change on a page: the dark theme sets colours only (custom properties in
+# theme/style.css, and a filter on the images that opt in), never what is shown or where it is.
+# So the rules that read colours are all that can find something in dark that the same page at
+# the same width in light, checked with every rule, did not.
+AXE_COLOUR_RULES = ("color-contrast", "link-in-text-block")
+
+
+def axe_violations(page: Any, source: str, theme: str) -> list[dict]:
+    """axe-core's violations on `page` as it is now, `source` being axe's script. In the dark
+    theme only AXE_COLOUR_RULES run (about half the cost of every rule): each test that checks
+    a page in dark checks the same page at the same width in light too."""
+    page.add_script_tag(content=source)
+    options: dict[str, Any] = {"resultTypes": ["violations"]}
+    if theme == "dark":
+        options["runOnly"] = {"type": "rule", "values": list(AXE_COLOUR_RULES)}
+    return page.evaluate("options => axe.run(document, options)", options)["violations"]
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -91,17 +109,21 @@ def keep_renderer_alive(context: Any, url: str) -> Any:
 
 
 class Tabs:
-    """New pages for the tests of one served site, opened in long-lived browser contexts.
+    """New pages for the tests of one served site, opened in one long-lived browser context.
 
     A new context per test costs about 1.2 s of CPU, mostly a renderer process started for
     it and torn down after; a new page in a context whose renderer for the site is still
-    alive costs a fifth of that. So each kind of context (JavaScript on or off) is made once,
-    with a blank page of the site kept open to keep its renderer alive. Opening a tab costs
-    about as much again as loading an essay in it, so the tabs are kept too: when a test ends,
-    its tabs lose the routes it set and their sessionStorage, are emptied (navigated to about:blank, which ends the
-    test's document, its scripts and timers) and wait for the next test, which sets their
-    viewport, colour scheme and motion afresh. The site's localStorage and cookies are cleared
-    before each test, so a test sees what a first visit in a new context would see.
+    alive costs a fifth of that. So the context is made once, with a blank page of the site
+    kept open to keep its renderer alive. Pages without JavaScript are tabs of the same
+    context with script execution turned off through the DevTools protocol, the call that
+    Playwright's `java_script_enabled=False` makes for every page of a context: a second
+    context for them started a second renderer. Opening a tab costs about as much again as
+    loading an essay in it, so the tabs are kept too: when a test ends, its tabs lose the
+    routes it set and their sessionStorage, are emptied (navigated to about:blank, which ends
+    the test's document, its scripts and timers) and wait for the next test, which sets their
+    viewport, colour scheme, motion and JavaScript afresh. The site's localStorage and
+    cookies are cleared before each test, so a test sees what a first visit in a new context
+    would see.
 
     What outlives a document on a kept tab is the test's to undo: an event handler it adds
     (`page.remove_listener`); a test that needs an init script opens a context of its own.
@@ -109,53 +131,67 @@ class Tabs:
 
     def __init__(self, browser: Any, base_url: str) -> None:
         self.browser, self.base_url = browser, base_url
-        self._contexts: dict[bool, tuple[Any, Any]] = {}
-        self._idle: dict[bool, list[Any]] = {True: [], False: []}
-        self._pages: list[tuple[bool, Any]] = []
+        self._context: tuple[Any, Any] | None = None
+        self._idle: list[Any] = []
+        self._pages: list[Any] = []
+        self._scripts_off: dict[Any, Any] = {}  # a page without JavaScript → the DevTools session that turned it off
 
-    def _context(self, javascript: bool) -> tuple[Any, Any]:
-        if javascript not in self._contexts:
-            context = self.browser.new_context(base_url=self.base_url, java_script_enabled=javascript)
-            self._contexts[javascript] = (context, keep_renderer_alive(context, "/__blank__"))
-        return self._contexts[javascript]
+    def _opened_context(self) -> tuple[Any, Any]:
+        if self._context is None:
+            context = self.browser.new_context(base_url=self.base_url)
+            self._context = (context, keep_renderer_alive(context, "/__blank__"))
+        return self._context
+
+    def _run_scripts(self, page: Any, javascript: bool) -> None:
+        """Turn `page`'s scripts on or off; they stay off while the DevTools session that
+        turned them off is attached."""
+        session = self._scripts_off.get(page)
+        if javascript and session is not None:
+            session.send("Emulation.setScriptExecutionDisabled", {"value": False})
+            session.detach()
+            del self._scripts_off[page]
+        elif not javascript and session is None:
+            session = self._scripts_off[page] = page.context.new_cdp_session(page)
+            session.send("Emulation.setScriptExecutionDisabled", {"value": True})
 
     def new_page(self, viewport: dict, color_scheme: str = "light", reduced_motion: str = "no-preference",
                  javascript: bool = True, storage: dict | None = None) -> Any:
         """A blank page, as the first page of a new context with these settings would be;
         `storage` is in the site's localStorage before the page loads anything."""
-        context, keeper = self._context(javascript)
+        context, keeper = self._opened_context()
         context.clear_cookies()
         keeper.evaluate("""items => {
             localStorage.clear();
             for (const [key, value] of Object.entries(items)) localStorage.setItem(key, value);
         }""", storage or {})
-        idle = self._idle[javascript]
-        page = idle.pop() if idle else context.new_page()
-        self._pages.append((javascript, page))
+        page = self._idle.pop() if self._idle else context.new_page()
+        self._pages.append(page)
+        self._run_scripts(page, javascript)
         page.set_viewport_size(viewport)
         page.emulate_media(media="null", color_scheme=color_scheme, reduced_motion=reduced_motion)
         return page
 
     def close_pages(self) -> None:
         """Empty the tabs a test opened and keep them for the next (after each test)."""
-        for javascript, page in self._pages:
+        for page in self._pages:
             if page.is_closed():
+                self._scripts_off.pop(page, None)
                 continue
             page.unroute_all(behavior="ignoreErrors")
-            if javascript and page.url.startswith(self.base_url):
+            if page not in self._scripts_off and page.url.startswith(self.base_url):
                 page.evaluate("sessionStorage.clear()")
             page.goto("about:blank")
-            self._idle[javascript].append(page)
+            self._idle.append(page)
         self._pages.clear()
 
     def close(self) -> None:
-        for context, _ in self._contexts.values():
-            context.close()
+        if self._context is not None:
+            self._context[0].close()
 
 
 @contextmanager
 def tabs(browser: Any, base_url: str) -> Iterator[Tabs]:
-    """`Tabs` on the site at `base_url`; its contexts are closed on exit."""
+    """`Tabs` on the site at `base_url`; its context is closed on exit."""
     opened = Tabs(browser, base_url)
     try:
         yield opened

@@ -174,16 +174,15 @@ _ALL_RESULTS_SHOWN = """() => {
 
 
 def _results(page, url: str) -> list[tuple[str, str]]:
-    """The results `page` shows at `url`, as (text, href) of each result link; closes `page`."""
-    try:
-        page.goto(url)
-        # The message says "1 result for …" or "No results for …"; each result (a page, with
-        # links to its matching sections) shows its links once its own fragment has loaded.
-        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
-        links = page.locator(".search-result-link")
-        return [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
-    finally:
-        page.close()
+    """The results `page` shows at `url`, as (text, href) of each result link. The page is
+    left open: the fixture that gave it empties it after the test and keeps it for the next
+    (a tab closed here would have to be opened again, at about the cost of a page load)."""
+    page.goto(url)
+    # The message says "1 result for …" or "No results for …"; each result (a page, with
+    # links to its matching sections) shows its links once its own fragment has loaded.
+    page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+    links = page.locator(".search-result-link")
+    return [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
 
 
 def test_search_page_finds_the_one_essay_containing_a_word(served):
@@ -196,45 +195,36 @@ def test_search_does_not_find_words_only_in_the_navigation(served):
 
 def test_a_search_that_finds_nothing_says_so_where_a_screen_reader_announces_it(served):
     page = served.page()
-    try:
-        page.goto(served.base + "search/?q=quillwort")
-        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
-        status = page.get_by_role("status")
-        assert status.inner_text() == "No results for quillwort"
-        assert page.locator(".search-result").count() == 0 and page.locator(".search-more").is_hidden()
-    finally:
-        page.close()
+    page.goto(served.base + "search/?q=quillwort")
+    page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+    status = page.get_by_role("status")
+    assert status.inner_text() == "No results for quillwort"
+    assert page.locator(".search-result").count() == 0 and page.locator(".search-more").is_hidden()
 
 
 def test_the_search_box_is_named_and_focused_enter_stays_on_the_page_and_tab_reaches_the_first_result(served):
     page = served.page()
-    try:
-        page.goto(served.base + "search/")
-        box = page.get_by_role("searchbox", name="Search the essays").last
-        assert box.evaluate("element => element === document.activeElement")  # ready to type in
-        box.press_sequentially("zymurgical")
-        box.press("Enter")
-        page.wait_for_function(f"document.querySelector('.search-message').textContent === '1 result for zymurgical' && ({_ALL_RESULTS_SHOWN})()",
-                               timeout=10_000)
-        assert page.url == served.base + "search/"  # searched in the page, not sent again
-        page.keyboard.press("Tab")
-        focused = page.evaluate("[document.activeElement.textContent, document.activeElement.getAttribute('href')]")
-        assert focused == ["On Bees", "/blog/bees/"]
-    finally:
-        page.close()
+    page.goto(served.base + "search/")
+    box = page.get_by_role("searchbox", name="Search the essays").last
+    assert box.evaluate("element => element === document.activeElement")  # ready to type in
+    box.press_sequentially("zymurgical")
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelector('.search-message').textContent === '1 result for zymurgical' && ({_ALL_RESULTS_SHOWN})()",
+                           timeout=10_000)
+    assert page.url == served.base + "search/"  # searched in the page, not sent again
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.textContent, document.activeElement.getAttribute('href')]")
+    assert focused == ["On Bees", "/blog/bees/"]
 
 
 def test_search_box_leads_to_results(served):
     page = served.page()
-    try:
-        page.goto(served.base + "ink/")
-        page.fill("header input[type=search]", "gall")
-        page.press("header input[type=search]", "Enter")
-        page.wait_for_selector(".search-result-link", timeout=10_000)
-        assert page.url == served.base + "search/?q=gall"
-        assert page.locator(".search-result-link").first.inner_text() == "On Ink"
-    finally:
-        page.close()
+    page.goto(served.base + "ink/")
+    page.fill("header input[type=search]", "gall")
+    page.press("header input[type=search]", "Enter")
+    page.wait_for_selector(".search-result-link", timeout=10_000)
+    assert page.url == served.base + "search/?q=gall"
+    assert page.locator(".search-result-link").first.inner_text() == "On Ink"
 
 
 def test_search_result_names_the_section_without_its_permalink_mark(served):
@@ -244,42 +234,36 @@ def test_search_result_names_the_section_without_its_permalink_mark(served):
 def test_search_page_with_results_has_no_accessibility_violations(served):
     axe = axe_source()
     page = served.page()
-    try:
-        page.goto(served.base + "search/?q=zymurgical")
-        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
-        page.add_script_tag(content=axe)
-        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        assert [violation["id"] for violation in result["violations"]] == []
-    finally:
-        page.close()
+    page.goto(served.base + "search/?q=zymurgical")
+    page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+    page.add_script_tag(content=axe)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert [violation["id"] for violation in result["violations"]] == []
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_search_results_are_set_in_the_sites_type_and_colours(served, theme):
     page = served.page(color_scheme=theme)
-    try:
-        page.goto(served.base + "search/?q=zymurgical")
-        page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
-        style = page.evaluate("""() => {
-            const css = (selector, property) => getComputedStyle(document.querySelector(selector))[property];
-            return {
-                title: [css('.search-result-title', 'fontFamily'), css('.search-result-title', 'fontWeight')],
-                titleColour: css('.search-result-link', 'color'),
-                text: css('body', 'color'),
-                excerpt: css('.search-result-excerpt', 'fontFamily'),
-                input: [css('.search-input', 'fontFamily'), css('.search-input', 'fontWeight'),
-                        css('.search-input', 'borderTopWidth'), css('.search-input', 'backgroundColor')],
-                surface: getComputedStyle(document.documentElement).getPropertyValue('--surface').trim(),
-            };
-        }""")
-        assert style["title"] == ['"Source Serif 4", Charter, "Bitstream Charter", Georgia, serif', "600"]
-        assert style["excerpt"].startswith('"Source Serif 4"') and style["titleColour"] == style["text"]
-        family, weight, border, background = style["input"]
-        assert family.startswith('"Source Sans 3"') and weight == "400" and border == "1px"
-        expected = {"light": "rgb(255, 255, 255)", "dark": "rgb(34, 33, 38)"}[theme]
-        assert background == expected and style["surface"] in {"#ffffff", "#222126"}
-    finally:
-        page.close()
+    page.goto(served.base + "search/?q=zymurgical")
+    page.wait_for_function(_ALL_RESULTS_SHOWN, timeout=10_000)
+    style = page.evaluate("""() => {
+        const css = (selector, property) => getComputedStyle(document.querySelector(selector))[property];
+        return {
+            title: [css('.search-result-title', 'fontFamily'), css('.search-result-title', 'fontWeight')],
+            titleColour: css('.search-result-link', 'color'),
+            text: css('body', 'color'),
+            excerpt: css('.search-result-excerpt', 'fontFamily'),
+            input: [css('.search-input', 'fontFamily'), css('.search-input', 'fontWeight'),
+                    css('.search-input', 'borderTopWidth'), css('.search-input', 'backgroundColor')],
+            surface: getComputedStyle(document.documentElement).getPropertyValue('--surface').trim(),
+        };
+    }""")
+    assert style["title"] == ['"Source Serif 4", Charter, "Bitstream Charter", Georgia, serif', "600"]
+    assert style["excerpt"].startswith('"Source Serif 4"') and style["titleColour"] == style["text"]
+    family, weight, border, background = style["input"]
+    assert family.startswith('"Source Sans 3"') and weight == "400" and border == "1px"
+    expected = {"light": "rgb(255, 255, 255)", "dark": "rgb(34, 33, 38)"}[theme]
+    assert background == expected and style["surface"] in {"#ffffff", "#222126"}
 
 
 # The index split into shards: a site of 40 essays has 4 (see postil/search/shards.py).
@@ -462,17 +446,14 @@ def test_a_word_of_any_essay_finds_it_first_whatever_its_shard(served_shards):
     assert len(one_per_shard) == SHARDS
     # One page, a word typed after another as a reader does: loading Pagefind takes seconds.
     page = served_shards.page()
-    try:
-        page.goto(base + "search/")
-        for number in one_per_shard.values():
-            word = _word(number)
-            page.fill(".search-input", word)
-            page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({word!r}) && ({_ALL_RESULTS_SHOWN})()",
-                                   timeout=10_000)
-            first = page.locator(".search-result-link").first
-            assert (first.inner_text(), first.get_attribute("href")) == (f"Essay {number}", f"/blog/essay-{number:03d}/")
-    finally:
-        page.close()
+    page.goto(base + "search/")
+    for number in one_per_shard.values():
+        word = _word(number)
+        page.fill(".search-input", word)
+        page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({word!r}) && ({_ALL_RESULTS_SHOWN})()",
+                               timeout=10_000)
+        first = page.locator(".search-result-link").first
+        assert (first.inner_text(), first.get_attribute("href")) == (f"Essay {number}", f"/blog/essay-{number:03d}/")
 
 
 def test_a_search_from_the_address_fetches_each_file_once_and_in_the_page(browser, served_shards):
@@ -501,18 +482,15 @@ def test_words_typed_after_those_from_the_address_find_their_essay(served_shards
     the reader types next is searched as usual, across every shard."""
     base = served_shards.base
     page = served_shards.page()
-    try:
-        page.goto(f"{base}search/?q={_word(3)}")
-        page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({_word(3)!r}) && ({_ALL_RESULTS_SHOWN})()",
-                               timeout=10_000)
-        assert page.locator(".search-result-link").first.get_attribute("href") == "/blog/essay-003/"
-        page.fill(".search-input", _word(29))
-        page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({_word(29)!r}) && ({_ALL_RESULTS_SHOWN})()",
-                               timeout=10_000)
-        links = page.locator(".search-result-link")
-        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-029/")
-    finally:
-        page.close()
+    page.goto(f"{base}search/?q={_word(3)}")
+    page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({_word(3)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                           timeout=10_000)
+    assert page.locator(".search-result-link").first.get_attribute("href") == "/blog/essay-003/"
+    page.fill(".search-input", _word(29))
+    page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({_word(29)!r}) && ({_ALL_RESULTS_SHOWN})()",
+                           timeout=10_000)
+    links = page.locator(".search-result-link")
+    assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-029/")
 
 
 def test_words_typed_while_pagefind_loads_are_searched_across_the_shards_once_it_is_ready(served_shards):
@@ -563,35 +541,29 @@ def test_words_typed_before_the_search_script_arrives_are_searched(served_shards
 def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(served_shards):
     base = served_shards.base
     page = served_shards.page()
-    try:
-        page.goto(base + "search/?q=margins")
-        # Five results are shown at first (then "Load more"); the message counts them all.
-        page.wait_for_function("/^\\d+ results/.test(document.querySelector('.search-message')?.textContent)", timeout=10_000)
-        assert page.locator(".search-message").inner_text().startswith("40 results")
-    finally:
-        page.close()
+    page.goto(base + "search/?q=margins")
+    # Five results are shown at first (then "Load more"); the message counts them all.
+    page.wait_for_function("/^\\d+ results/.test(document.querySelector('.search-message')?.textContent)", timeout=10_000)
+    assert page.locator(".search-message").inner_text().startswith("40 results")
 
 
 def test_load_more_shows_five_more_results_until_every_one_is_shown(served_shards):
     base = served_shards.base
     page = served_shards.page()
-    try:
-        page.goto(base + "search/?q=margins")
-        page.wait_for_function("document.querySelector('.search-message').textContent === '40 results for margins'", timeout=10_000)
-        titles = page.locator(".search-result > .search-result-title")
-        assert titles.count() == 5
-        more = page.get_by_role("button", name="Load more results")
-        for shown in range(10, 45, 5):
-            more.click()
-            page.wait_for_function(f"document.querySelectorAll('.search-result').length === {shown}", timeout=10_000)
-        assert more.is_hidden()
-        hrefs = [link.get_attribute("href") for link in page.locator(".search-result > .search-result-title a").all()]
-        assert sorted(hrefs) == [f"/blog/essay-{number:03d}/" for number in range(40)]
-    finally:
-        page.close()
+    page.goto(base + "search/?q=margins")
+    page.wait_for_function("document.querySelector('.search-message').textContent === '40 results for margins'", timeout=10_000)
+    titles = page.locator(".search-result > .search-result-title")
+    assert titles.count() == 5
+    more = page.get_by_role("button", name="Load more results")
+    for shown in range(10, 45, 5):
+        more.click()
+        page.wait_for_function(f"document.querySelectorAll('.search-result').length === {shown}", timeout=10_000)
+    assert more.is_hidden()
+    hrefs = [link.get_attribute("href") for link in page.locator(".search-result > .search-result-title a").all()]
+    assert sorted(hrefs) == [f"/blog/essay-{number:03d}/" for number in range(40)]
 
 
-def test_search_after_an_edit_a_move_and_a_deletion_finds_the_essays_where_they_are(browser, site):
+def test_search_after_an_edit_a_move_and_a_deletion_finds_the_essays_where_they_are(new_context, site):
     _write_sharded_site(site)
     assert site.build() == 0
     essay = site.root / "content" / "essay-007.md"
@@ -600,13 +572,14 @@ def test_search_after_an_edit_a_move_and_a_deletion_finds_the_essays_where_they_
     (site.root / "content" / "essay-011.md").rename(site.root / "content" / f"{new}.md")
     (site.root / "content" / "essay-012.md").unlink()
     assert site.build() == 0
-    with _served_site(browser, site.out) as served:
-        assert _results(served.page(), f"{served.base}search/?q=qwyxlophant") == [("Essay 7", "/blog/essay-007/")]
-        assert _results(served.page(), f"{served.base}search/?q={_word(11)}") == [("Essay 11", f"/blog/{new}/")]
-        assert _results(served.page(), f"{served.base}search/?q={_word(12)}") == []
+    page = new_context().new_page()
+    with _served_under_blog(site.out) as base:
+        assert _results(page, f"{base}search/?q=qwyxlophant") == [("Essay 7", "/blog/essay-007/")]
+        assert _results(page, f"{base}search/?q={_word(11)}") == [("Essay 11", f"/blog/{new}/")]
+        assert _results(page, f"{base}search/?q={_word(12)}") == []
 
 
-def test_a_result_at_a_non_ascii_address_links_to_it_as_the_site_does(browser, site):
+def test_a_result_at_a_non_ascii_address_links_to_it_as_the_site_does(new_context, site):
     _write_search_site(site)
     site.essay("café.md", title="On Cafés", date="2026-01-12", body="Espresso and zymotic crema.")
     root = site.root / "served"
@@ -616,7 +589,7 @@ def test_a_result_at_a_non_ascii_address_links_to_it_as_the_site_does(browser, s
         archive = LexborHTMLParser((root / "blog" / "archive" / "index.html").read_text(encoding="utf-8"))
         link = next(a.attributes["href"] for a in archive.css("a") if a.text() == "On Cafés")
         assert link == "/blog/caf%C3%A9/"
-        assert _results(browser.new_page(), f"{base}search/?q=zymotic") == [("On Cafés", link)]
+        assert _results(new_context().new_page(), f"{base}search/?q=zymotic") == [("On Cafés", link)]
 
 
 @pytest.mark.slow  # builds in another process
@@ -687,7 +660,7 @@ def test_a_build_that_finds_nothing_changed_reads_no_essay_page_back_for_the_ind
     assert {name: data for name, data in site.snapshot().items() if name.startswith(SEARCH_DIR + "/")} == before
 
 
-def test_a_restored_ci_cache_and_an_edit_equal_a_clean_build_and_search_finds_the_edit(browser, site, tmp_path):
+def test_a_restored_ci_cache_and_an_edit_equal_a_clean_build_and_search_finds_the_edit(new_context, site, tmp_path):
     """A CI runner: a fresh clone (every source file new), the last run's cache and output
     restored, one essay edited."""
     _write_sharded_site(site)
@@ -701,6 +674,7 @@ def test_a_restored_ci_cache_and_an_edit_equal_a_clean_build_and_search_finds_th
     site.root = clone
     assert site.build() == 0
     assert site.snapshot() == _clean_build(site, tmp_path)
-    with _served_site(browser, clone / "public") as served:
-        assert _results(served.page(), f"{served.base}search/?q=vorpelquist") == [("Essay 23", "/blog/essay-023/")]
-        assert _results(served.page(), f"{served.base}search/?q={_word(31)}") == [("Essay 31", "/blog/essay-031/")]
+    page = new_context().new_page()
+    with _served_under_blog(clone / "public") as base:
+        assert _results(page, f"{base}search/?q=vorpelquist") == [("Essay 23", "/blog/essay-023/")]
+        assert _results(page, f"{base}search/?q={_word(31)}") == [("Essay 31", "/blog/essay-031/")]

@@ -290,9 +290,8 @@ def axe_source() -> str:
 def test_axe_finds_no_violations_with_side_comments_open(essay, axe_source, theme, viewport):
     page = essay(viewport=viewport, theme=theme)
     page.evaluate("document.querySelectorAll('.side-comments details').forEach(d => { d.open = true; })")
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]] == []
+    violations = browser_support.axe_violations(page, axe_source, theme)
+    assert [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in violations] == []
 
 
 def test_no_horizontal_scrolling_at_320_px_with_side_comments_open(essay):

@@ -116,9 +116,8 @@ def test_the_transclusion_links_to_the_section_it_quotes(open_garden):
 def test_axe_finds_no_violations_on_a_page_of_obsidian_syntax(open_garden, theme):
     page = open_garden(theme=theme)
     page.get_by_text("Folded shut: open me").click()
-    page.add_script_tag(content=browser_support.axe_source())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in result["violations"]] == []
+    violations = browser_support.axe_violations(page, browser_support.axe_source(), theme)
+    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in violations] == []
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

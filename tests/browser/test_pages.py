@@ -22,10 +22,9 @@ def axe_source() -> str:
 @pytest.mark.parametrize("path", AXE_PAGES)
 def test_axe_finds_no_violations(open_page, axe_source, path, theme):
     page = open_page(path, storage={"theme": theme})
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     violations = [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}" for violation in result["violations"]
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in browser_support.axe_violations(page, axe_source, theme)
     ]
     assert violations == []
 
@@ -44,20 +43,19 @@ def test_wide_code_and_tables_scroll_inside_their_own_box(open_page):
         assert box.evaluate("e => e.scrollWidth > e.clientWidth && getComputedStyle(e).overflowX === 'auto'")
 
 
-def test_pages_make_no_request_to_another_origin(open_page, base_url):
-    origins, pages = set(), []
+def test_pages_make_no_request_to_another_origin(new_tab, base_url):
+    origins = set()
 
     def note(request) -> None:
         origins.add(urlsplit(request.url).netloc)
 
+    page = new_tab(WIDE)
+    page.on("request", note)  # before the first load: each page is seen from its first request
     for path in ["/", "/tags/reading/", "/404.html", ESSAY]:
-        pages.append(page := open_page(path, viewport=WIDE))
-        page.on("request", note)
-        page.reload(wait_until="networkidle")
+        page.goto(path, wait_until="networkidle")
     page.get_by_role("link", name="the companion essay", exact=True).hover()  # fetches the preview index
     page.locator(".popover-preview").wait_for()
-    for page in pages:
-        page.remove_listener("request", note)  # the tabs are kept for other tests
+    page.remove_listener("request", note)  # the tab is kept for other tests
     assert origins == {urlsplit(base_url).netloc}
 
 
@@ -132,9 +130,8 @@ def test_axe_finds_no_violations_with_a_footnote_popover_open(open_page, axe_sou
     page = open_page(ESSAY, viewport=NARROW, storage={"theme": theme})
     page.locator(".essay-body a[role=doc-noteref]").nth(3).click()
     page.locator(".popover").wait_for()
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in result["violations"]] == []
+    violations = browser_support.axe_violations(page, axe_source, theme)
+    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in violations] == []
 
 
 def test_reply_threads_collapse_and_sort_from_the_keyboard_with_a_visible_focus(open_page):

@@ -262,9 +262,8 @@ def test_control_showing_axe_and_screenshots(open_essay, axe_source, theme, view
     shot = folder / f"reply-passage-{viewport['width']}-{theme}.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in result["violations"]] == []
+    violations = browser_support.axe_violations(page, axe_source, theme)
+    assert [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in violations] == []
 
 
 def test_on_a_touch_screen_the_control_keeps_clear_of_the_selection_handles(browser, site_url):

@@ -102,18 +102,16 @@ def test_read_more_is_found_by_find_in_page_and_links_to_the_take(open_stream):
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1440", "390"])
 def test_axe_finds_no_violations_on_the_stream(open_stream, theme, viewport):
     page = open_stream(viewport=viewport, theme=theme)
-    page.add_script_tag(content=browser_support.axe_source())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in result["violations"]] == []
+    violations = browser_support.axe_violations(page, browser_support.axe_source(), theme)
+    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in violations] == []
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("viewport", [WIDE, NARROW], ids=["1440", "390"])
 def test_axe_finds_no_violations_on_a_take_page(open_stream, theme, viewport):
     page = open_stream("/takes/rereading/", viewport=viewport, theme=theme)
-    page.add_script_tag(content=browser_support.axe_source())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in result["violations"]] == []
+    violations = browser_support.axe_violations(page, browser_support.axe_source(), theme)
+    assert [(violation["id"], [node["target"] for node in violation["nodes"]]) for violation in violations] == []
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
