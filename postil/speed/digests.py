@@ -14,7 +14,7 @@ import io
 import pickle
 import types
 
-from ..site.model import same_objects
+from ..site.model import Essay, Reply, same_objects
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dt.datetime, dt.date)
 _PLAIN_TYPES = frozenset(_PLAIN)
@@ -23,6 +23,9 @@ _PICKLED_AS_IS = _PLAIN_TYPES | {tuple, list, dict}
 # classes and functions pickle names on the way.
 _VALUES = (*_PLAIN, tuple, list, dict, dt.time, dt.timedelta, dt.tzinfo, type, types.FunctionType, types.BuiltinFunctionType)
 _UNSEEN = object()
+# Parse results whose bodies are kept apart from them (see site/model.py): two with equal
+# fields may come from files whose bodies differ, so only the very same object is the same.
+_PARSE_RESULTS = frozenset((Essay, Reply))
 
 
 def digest_of(*parts: str) -> str:
@@ -137,7 +140,8 @@ def same_data(old: object, new: object) -> bool:
     An object met again is taken as unchanged: the site model is never changed once made
     (parse results and what assembly builds from them are frozen), so a page whose context
     holds the very objects of the last build needs no walk. New containers are compared
-    item by item, which is mostly a run of identity checks.
+    item by item, which is mostly a run of identity checks; a parse result made anew is
+    never the same, as its body is not among its fields.
     """
     if old is new:
         return True
@@ -146,6 +150,8 @@ def same_data(old: object, new: object) -> bool:
         return False
     if kind in _PLAIN_TYPES:
         return old == new
+    if kind in _PARSE_RESULTS:
+        return False
     if kind is tuple or kind is list:
         return _same_items(old, new)  # type: ignore[arg-type]
     if kind is dict:
