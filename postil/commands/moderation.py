@@ -62,8 +62,8 @@ def draft_replies(site_root: Path, config: Config) -> list[DraftReply]:
                 continue
             # Its first words as they will read once published (a draft may have no date yet).
             published = published_bytes(raw, dt.datetime.now(dt.timezone.utc))
-            parsed = parse_reply(path, bundle_dir, essay.url_path if essay else "/", published, config).body
-            words = parsed.excerpt if parsed else " ".join(parts.body.split())
+            body = parse_reply(path, bundle_dir, essay.url_path if essay else "/", published, config).body
+            words = body.excerpt if body else " ".join(parts.body.split())
             drafts.append(DraftReply(
                 path=path,
                 essay_title=essay.title if essay else bundle_dir,
