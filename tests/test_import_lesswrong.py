@@ -294,3 +294,13 @@ def test_reply_deleted_by_hand_is_not_written_again_and_one_deleted_upstream_kee
     assert "content/talk/replies/c01aaaaaaaaaaaaaa.md: deleted where it was first published; the file was kept as it is" in err
     assert not (replies_dir(site) / "e04aaaaaaaaaaaaaa.md").exists()
     assert "This is where I disagree." in (replies_dir(site) / "c01aaaaaaaaaaaaaa.md").read_text(encoding="utf-8")
+
+
+def test_opening_quote_of_the_reply_above_is_anchored_there(site, tmp_path, capsys):
+    """A reply that quotes its parent's words, not the essay's, is not marked elsewhere."""
+    essay(site)
+    comments = thread()
+    comments.append(comment("f02aaaaaaaaaaaaaa", "d00aaaaaaaaaaaaaa", markdown="> a point about marginal gloss number 0\n\nWhich one?", user="Lou", day=10))
+    assert run_import(site, export(tmp_path, comments)) == 0
+    assert "f02aaaaaaaaaaaaaa" not in capsys.readouterr().err
+    assert not (replies_dir(site) / "f02aaaaaaaaaaaaaa.md").read_text(encoding="utf-8").split("---\n", 2)[2].startswith("{.elsewhere}")

@@ -26,7 +26,7 @@ from ...config import Config
 from ...content.discover import REPLIES_DIR
 from ...errors import Problem
 from ...site.quotes import found_in, is_checked
-from ...content.reply import REPLY_ID, parse_reply
+from ...content.reply import REPLY_ID, ParsedReply, parse_reply
 from .essays import EssayFile
 from .record import Entry, ImportRecord, digest
 
@@ -99,7 +99,7 @@ def sync_replies(target: EssayFile, source: str, planned: list[PlannedReply], co
         if reply.reply is None or errors:
             result.problems += errors or list(reply.problems)
         else:
-            parsed[item.key] = reply.reply
+            parsed[item.key] = reply
     for key in _unanchored(planned, parsed, target):
         texts[key] = _mark_elsewhere(texts[key])
         result.elsewhere.append(shown(idents[key]))
@@ -193,16 +193,16 @@ def _text(item: PlannedReply, idents: dict[str, str]) -> str:
     return front_matter(meta) + (body + "\n" if body else "")
 
 
-def _unanchored(planned: list[PlannedReply], parsed: dict, target: EssayFile) -> list[str]:
+def _unanchored(planned: list[PlannedReply], parsed: dict[str, ParsedReply], target: EssayFile) -> list[str]:
     """The keys of replies whose opening quote is in neither the essay nor a reply above."""
     passages = [text for _, text in target.body.passage_texts if text]
     parent_of = {item.key: item.parent_key for item in planned}
     keys = []
     for item in planned:
         reply = parsed.get(item.key)
-        if reply is None or not reply.quotes:
+        if reply is None or not reply.reply.quotes:
             continue
-        quote = reply.quotes[0]
+        quote = reply.reply.quotes[0]
         if quote.elsewhere or not is_checked(quote.text) or any(found_in(quote.text, text) for text in passages):
             continue
         ancestors, current, seen = [], parent_of.get(item.key), {item.key}
@@ -210,7 +210,7 @@ def _unanchored(planned: list[PlannedReply], parsed: dict, target: EssayFile) ->
             seen.add(current)
             ancestors.append(parsed[current])
             current = parent_of.get(current)
-        if not any(found_in(quote.text, ancestor.text) for ancestor in ancestors):
+        if not any(found_in(quote.text, ancestor.body.text) for ancestor in ancestors):
             keys.append(item.key)
     return keys
 
