@@ -185,6 +185,12 @@ def _results(page, url: str) -> list[tuple[str, str]]:
     return [(links.nth(i).inner_text(), links.nth(i).get_attribute("href")) for i in range(links.count())]
 
 
+def _wait_for_results_of(page, word: str) -> None:
+    """Wait until `page` shows every result of the search for `word` (not a search before it)."""
+    page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({word!r}) && ({_ALL_RESULTS_SHOWN})()",
+                           timeout=10_000)
+
+
 def test_search_page_finds_the_one_essay_containing_a_word(served):
     assert _results(served.page(), served.base + "search/?q=zymurgical") == [("On Bees", "/blog/bees/")]
 
@@ -450,8 +456,7 @@ def test_a_word_of_any_essay_finds_it_first_whatever_its_shard(served_shards):
     for number in one_per_shard.values():
         word = _word(number)
         page.fill(".search-input", word)
-        page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({word!r}) && ({_ALL_RESULTS_SHOWN})()",
-                               timeout=10_000)
+        _wait_for_results_of(page, word)
         first = page.locator(".search-result-link").first
         assert (first.inner_text(), first.get_attribute("href")) == (f"Essay {number}", f"/blog/essay-{number:03d}/")
 
@@ -483,12 +488,10 @@ def test_words_typed_after_those_from_the_address_find_their_essay(served_shards
     base = served_shards.base
     page = served_shards.page()
     page.goto(f"{base}search/?q={_word(3)}")
-    page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({_word(3)!r}) && ({_ALL_RESULTS_SHOWN})()",
-                           timeout=10_000)
+    _wait_for_results_of(page, _word(3))
     assert page.locator(".search-result-link").first.get_attribute("href") == "/blog/essay-003/"
     page.fill(".search-input", _word(29))
-    page.wait_for_function(f"document.querySelector('.search-message')?.textContent.includes({_word(29)!r}) && ({_ALL_RESULTS_SHOWN})()",
-                           timeout=10_000)
+    _wait_for_results_of(page, _word(29))
     links = page.locator(".search-result-link")
     assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-029/")
 
@@ -500,20 +503,16 @@ def test_words_typed_while_pagefind_loads_are_searched_across_the_shards_once_it
     page = served_shards.page()
     held: list = []  # Pagefind's WebAssembly, held back until the words are typed
     page.route("**/wasm.en.pagefind", lambda route: held.append(route))
-    try:
-        page.goto(base + "search/", wait_until="domcontentloaded")
-        page.fill(".search-input", _word(21))
-        page.wait_for_function("document.querySelector('.search-message').textContent.startsWith('Searching for')", timeout=10_000)
-        assert held and not page.locator(".search-result").count()
-        for route in held:
-            route.continue_()
-        page.unroute("**/wasm.en.pagefind")
-        page.wait_for_function(f"document.querySelector('.search-message').textContent.includes({_word(21)!r}) && ({_ALL_RESULTS_SHOWN})()",
-                               timeout=10_000)
-        links = page.locator(".search-result-link")
-        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-021/")
-    finally:
-        page.close()
+    page.goto(base + "search/", wait_until="domcontentloaded")
+    page.fill(".search-input", _word(21))
+    page.wait_for_function("document.querySelector('.search-message').textContent.startsWith('Searching for')", timeout=10_000)
+    assert held and not page.locator(".search-result").count()
+    for route in held:
+        route.continue_()
+    page.unroute("**/wasm.en.pagefind")
+    _wait_for_results_of(page, _word(21))
+    links = page.locator(".search-result-link")
+    assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-021/")
 
 
 def test_words_typed_before_the_search_script_arrives_are_searched(served_shards):
@@ -523,19 +522,15 @@ def test_words_typed_before_the_search_script_arrives_are_searched(served_shards
     page = served_shards.page()
     held: list = []  # the page's search.js, held back until the words are typed
     page.route("**/assets/search.*.js", lambda route: held.append(route))
-    try:
-        page.goto(base + "search/", wait_until="domcontentloaded")
-        page.fill(".search-input", _word(34))
-        assert held and page.locator(".search-message").inner_text() == ""
-        for route in held:
-            route.continue_()
-        page.unroute("**/assets/search.*.js")
-        page.wait_for_function(f"document.querySelector('.search-message').textContent.includes({_word(34)!r}) && ({_ALL_RESULTS_SHOWN})()",
-                               timeout=10_000)
-        links = page.locator(".search-result-link")
-        assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-034/")
-    finally:
-        page.close()
+    page.goto(base + "search/", wait_until="domcontentloaded")
+    page.fill(".search-input", _word(34))
+    assert held and page.locator(".search-message").inner_text() == ""
+    for route in held:
+        route.continue_()
+    page.unroute("**/assets/search.*.js")
+    _wait_for_results_of(page, _word(34))
+    links = page.locator(".search-result-link")
+    assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-034/")
 
 
 def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(served_shards):
