@@ -307,8 +307,8 @@ def _clean_build(site, tmp_path: Path) -> dict[str, bytes]:
     return files_in(copy / "public")
 
 
-def test_shard_count_grows_as_the_square_root_and_with_long_essays():
-    assert [shard_count(essays, essays * 1000) for essays in (1, 31, 32, 100, 1000, 5000)] == [1, 1, 4, 4, 16, 32]
+def test_shard_count_grows_as_the_cube_root_and_with_long_essays():
+    assert [shard_count(essays, essays * 1000) for essays in (1, 31, 32, 44, 45, 100, 353, 354, 1000, 5000)] == [1, 1, 4, 4, 8, 8, 8, 16, 16, 32]
     assert shard_count(5000, 5000 * 2000) == 64  # 32 shards would hold 312,500 words each
     assert shard_count(100, 100 * MAX_SHARD_WORDS) == 128  # every shard within the words a shard may hold
 

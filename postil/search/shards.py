@@ -3,14 +3,16 @@
 The search page merges the shards' Pagefind bundles in the browser, so an edit indexes
 one shard again, not the whole site, and the indexer's memory grows with a shard, not with
 the site. An essay's shard is a hash of its address, so it stays put while the site
-changes around it. The number of shards depends only on the essays: about √n/2 shards of
-about 2√n essays (an edit re-indexes few essays, a search asks few bundles, and both grow
-slowly), a power of two, and more where the essays are long, so that no shard holds much
-more than MAX_SHARD_WORDS words. The balance leans towards fewer shards because each costs
-the reader's browser two requests on opening the search page and an index chunk to fetch
-and unpack per word searched, while an edit's extra essays to index cost the writer a few
-milliseconds each, mostly while the rest of the site renders. When the count changes (the site has doubled or halved
-past a power of two) every shard is indexed again, once.
+changes around it. The number of shards depends only on the essays: a power of two near
+1.6·∛n (4 at 32 essays, 8 at 100, 16 at 1,000, 32 at 5,000), and more where the essays are
+long, so that no shard holds much more than MAX_SHARD_WORDS words. Each shard costs every
+search: the reader's browser fetches two more files on opening the search page, and an
+index chunk to fetch and unpack per word searched. Each essay in the edited shard costs an
+edit: Pagefind takes a few milliseconds per page. Growing as the cube root, the count grows
+more slowly than the shards do, so that a search on a large site still asks few bundles
+(at 1,000 essays, 32 shards would take a typed word's first results from about 0.4 to
+0.5 s), while a small site's edit re-indexes about a dozen essays. When the count changes
+(the site has grown or shrunk past a power of two's band) every shard is indexed again, once.
 
 Everything here is a function of the site model, so a clean build and an incremental one
 lay out the same shards, and the search page can name them before any page is indexed.
@@ -30,11 +32,12 @@ SEARCH_DIR = "pagefind"
 MAX_SHARD_WORDS = 250_000
 # Below this many essays, one bundle: indexing all of them takes a fraction of a second.
 MIN_ESSAYS_TO_SPLIT = 32
+SHARDS_PER_CUBE_ROOT = 1.6  # of the number of essays (see above)
 
 
 def shard_count(essays: int, words: int) -> int:
     """How many shards a site of `essays` essays holding `words` words in all is split into."""
-    count = 1 if essays < MIN_ESSAYS_TO_SPLIT else 2 ** round(math.log2(essays) / 2 - 1)
+    count = 1 if essays < MIN_ESSAYS_TO_SPLIT else 2 ** round(math.log2(SHARDS_PER_CUBE_ROOT * essays ** (1 / 3)))
     while words > count * MAX_SHARD_WORDS:
         count *= 2
     return count
