@@ -10,6 +10,7 @@ from postil.search import pagefind
 from postil.speed import render_cache
 from postil.search.shards import shard_of
 from replies_helpers import write_reply
+from test_edit_index import _pages_holding
 from test_search import SHARDS, _clean_build, _write_sharded_site
 
 pytestmark = pytest.mark.skipif(bool(pagefind.unavailable_reason()), reason="Pagefind is not installed")
@@ -51,11 +52,13 @@ def test_the_edited_essays_shard_is_staged_before_any_essay_of_another_shard_is_
     number = next(number for number in range(40) if _shard(f"essay-{number:03d}/index.html") == SHARDS - 1)
     page = f"essay-{number:03d}/index.html"
     edited = site.root / "content" / f"essay-{number:03d}.md"
-    edited.write_text(edited.read_text(encoding="utf-8").replace(f"Essay {number}", "Qwyxlophant"), encoding="utf-8")
+    text = edited.read_text(encoding="utf-8").replace(f"Essay {number}", "Qwyxlophant")
+    edited.write_text(text + "\nNow also zyxquorble.\n", encoding="utf-8")
     assert site.build() == 0
     # The shards of the essays beside it are staged too, later: their pages changed.
     assert page in before_staging[0]
     assert all(_shard(output) == _shard(page) for output in before_staging[0])
+    assert {url.rstrip("/").rpartition("/")[2] for url in _pages_holding(site.out, "zyxquorble")} == {f"essay-{number:03d}"}
     assert site.snapshot() == _clean_build(site, tmp_path)
 
 
