@@ -4,6 +4,7 @@
     python bench/warm.py --against /tmp/base --essays 100 --search
     python bench/warm.py --against /tmp/base --ci          # also a CI run (see run.py's --ci)
     python bench/warm.py --against /tmp/base --essays 100 --cold   # also a cold build
+    python bench/warm.py --against /tmp/base --essays 100 --search --path  # and the edit's path
 
 Each checkout builds its own copy of the same corpus (its caches are its own), then the
 rounds alternate between them: one essay edited, nothing changed, and with --ci a fresh
@@ -11,10 +12,16 @@ clone with the cache and output restored, one essay edited or none, and with --c
 build with no .postil-cache/ and no output (on a machine that built the site before, as
 run.py's cold build). On a shared machine wall-clock times are noise: compare the CPU
 seconds (user + system of the build and any worker it waited for), as medians.
+
+With --search and --path, each edit's build runs through edit_path.py, which also notes
+the CPU of the build's path: before Pagefind starts on the edited shard, that Pagefind
+run, and after it. Work moved from before Pagefind to while it runs leaves the total CPU
+as it was but shortens the path; their sum is what a quiet machine's wall clock shows.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -30,13 +37,23 @@ from run import DEFAULT_GENERATOR, REPO, generate  # noqa: E402
 GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one run of `command`."""
+PATH_PARTS = ("before", "pagefind", "after")  # as edit_path.py names them
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str], path: dict[str, list[float]] | None = None) -> tuple[float, float]:
+    """Wall and CPU seconds of one run of `command`; with `path`, the parts of the edit's
+    path that edit_path.py prints are added to it."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE if path is not None else subprocess.DEVNULL)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if path is not None:
+        parts = json.loads(run.stderr.decode().strip().splitlines()[-1])
+        if all(parts[part] is not None for part in PATH_PARTS):
+            for part in PATH_PARTS:
+                path.setdefault(part, []).append(parts[part])
+            path.setdefault("the path", []).append(sum(parts[part] for part in PATH_PARTS))
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -58,6 +75,7 @@ def main() -> int:
     parser.add_argument("--search", action="store_true", help="keep Pagefind search on")
     parser.add_argument("--ci", action="store_true", help="also a fresh clone with cache and output restored")
     parser.add_argument("--cold", action="store_true", help="also a cold build: no cache folder, no output")
+    parser.add_argument("--path", action="store_true", help="with --search: the CPU of the edit's path (see edit_path.py)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/postil-warm-bench"))
     parser.add_argument("--generator", type=Path, default=DEFAULT_GENERATOR)
     args = parser.parse_args()
@@ -70,6 +88,8 @@ def main() -> int:
             config.write("search = false\n")
     checkouts = {"this": REPO, "other": args.against.resolve()}
     command = [sys.executable, "-m", "postil", "build"]
+    edit_command = [sys.executable, str(Path(__file__).resolve().parent / "edit_path.py")] if args.path and args.search else command
+    paths: dict[str, dict[str, list[float]]] = {name: {} for name in ("this", "other")}
     sites, environments = {}, {}
     for name, checkout in checkouts.items():
         site = sites[name] = args.work / name
@@ -97,7 +117,7 @@ def main() -> int:
                 time.sleep(2.5)  # past the racy-clean window again, for the warm runs that follow
             edited = site / essay
             edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
-            samples.setdefault(("one essay edited", name), []).append(timed(command, site, environment))
+            samples.setdefault(("one essay edited", name), []).append(timed(edit_command, site, environment, paths[name] if edit_command is not command else None))
             samples.setdefault(("nothing changed", name), []).append(timed(command, site, environment))
             if args.ci:
                 for edit in (True, False):
@@ -122,6 +142,11 @@ def main() -> int:
         cpu = [statistics.median(cpu for _, cpu in runs) for runs in (this, other)]
         wall = [statistics.median(wall for wall, _ in runs) for runs in (this, other)]
         print(f"  {what:<24} {cpu[0]:7.3f} ({wall[0]:5.2f}) {cpu[1]:7.3f} ({wall[1]:5.2f})   {cpu[0] / cpu[1]:.2f}")
+    if paths["this"] and paths["other"]:
+        print("  the edit's path, CPU medians (see edit_path.py):")
+        for part in (*PATH_PARTS, "the path"):
+            this, other = (statistics.median(paths[name][part]) for name in ("this", "other"))
+            print(f"    {part:<22} {this:7.3f}         {other:7.3f}           {this / other:.2f}")
     return 0
 
 

@@ -168,10 +168,15 @@ class IndexRun:
         self._failed: str | None = None
 
     def rendering(self, outputs: Collection[str]) -> None:
-        """Pages this build renders, told a batch at a time before they are rendered. The
-        batch holding essays' pages holds all that this build renders (the driver sees to
-        it): the others stay as the output holds them."""
+        """Pages this build renders, told a batch at a time before they are rendered. A
+        batch holding a shard's pages holds all that this build renders of that shard (the
+        driver sees to it): the others stay as the output holds them."""
         self._to_render = (self._to_render or set()) | {output for output in outputs if output in self._shard_of}
+
+    def together(self, outputs: Collection[str]) -> set[str]:
+        """The essay pages indexed in one shard with any of `outputs` (those included)."""
+        folders = {self._shard_of[output] for output in outputs if output in self._shard_of}
+        return {output for folder in folders for output in self._shards[folder]}
 
     def rank(self, output: str) -> int:
         """Where the page `output` comes in rendering: an essay's page by its shard's place in

@@ -277,6 +277,7 @@ class ParsedSources:
         self.entries: dict[str, Entry] | None = None
         self.scope: tuple | None = None
         self.parsed_last = 0  # files parsed afresh by the last update (for tests and figures)
+        self.parsed_paths: set[str] = set()  # which they were: their pages come first (see the driver's _render)
         self._jobs: _Jobs | None = None  # the last update's (see _Jobs)
         self._known: dict[int, tuple[object, str]] | None = None  # see digests()
 
@@ -304,7 +305,7 @@ class ParsedSources:
         self.scope = scope
 
         previous = self.entries
-        self.parsed_last = 0
+        self.parsed_last, self.parsed_paths = 0, set()
         reusable = previous  # entries a parse may be taken from
         if changed is not None and self._jobs is not None and self._jobs.sources is sources:
             edited, complete = self._edited(config, previous, report, changed)
@@ -455,6 +456,7 @@ class ParsedSources:
             else:
                 fresh[job.path] = self._stored(outcome)
                 self.parsed_last += 1
+                self.parsed_paths.add(job.path)
 
         # Taken as they come, so that only a few results at a time hold their bulky values.
         workers.map(stale, each=take, keep=False, meanwhile=meanwhile)
