@@ -64,11 +64,11 @@ def _pygments_tokens(language: str, sample: str) -> list:
     return list(get_lexer_by_name(language, stripnl=False, ensurenl=False).get_tokens_unprocessed(sample))
 
 
-@pytest.fixture(autouse=True, params=[1, 50], ids=["joined-at-once", "joined-midway"])
+@pytest.fixture(autouse=True, params=[0, 0.05], ids=["joined-at-once", "joined-midway"])
 def join_after(request, monkeypatch):
-    """States joined from their first token, or after some, so that both loops and the
+    """States joined after their first token, or after some, so that both loops and the
     switch from one to the other are checked (a build joins only states that are hot)."""
-    monkeypatch.setattr(joined_rules, "JOIN_AFTER", request.param)
+    monkeypatch.setattr(joined_rules, "FAILURES_PER_PATTERN_CHARACTER", request.param)
     monkeypatch.setattr(joined_rules, "_states", {})
 
 
@@ -128,3 +128,28 @@ def test_essay_code_block_is_pygments_own_highlighting(site):
     plain = get_lexer_by_name("python", stripnl=False, ensurenl=False)
     expected = highlight(code, plain, HtmlFormatter(nowrap=True))
     assert pre.html == f"<code>{expected}</code>"
+
+
+class Letters(RegexLexer):
+    tokens = {"root": [(r"a", Name), (r"b", Keyword), (r"c", String), (r"\s", Text)]}
+
+
+def _joined(lexer: RegexLexer) -> bool:
+    return joined_rules._state(lexer, "root").joined is not None
+
+
+def test_a_state_is_joined_once_its_failed_rules_have_cost_what_joining_does(monkeypatch):
+    monkeypatch.setattr(joined_rules, "FAILURES_PER_PATTERN_CHARACTER", 2)  # 5 characters: joined after 10 failures
+    lexer = Letters(stripnl=False, ensurenl=False)
+    # Two rules fail before each "c", and all four at the end of the text: 8 failures.
+    assert list(tokens(lexer, "cc")) == [(0, String, "c"), (1, String, "c")]
+    assert not _joined(lexer)
+    assert list(tokens(lexer, "cb")) == [(0, String, "c"), (1, Keyword, "b")]
+    assert _joined(lexer)
+
+
+def test_a_state_whose_first_rule_matches_is_never_joined(monkeypatch):
+    monkeypatch.setattr(joined_rules, "FAILURES_PER_PATTERN_CHARACTER", 1)
+    lexer = Letters(stripnl=False, ensurenl=False)
+    assert len(list(tokens(lexer, "a" * 1000))) == 1000
+    assert not _joined(lexer)
