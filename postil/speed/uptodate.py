@@ -307,6 +307,20 @@ class BuildRecord:
         self._store.save(self._saved)
 
 
+def file_hash(path: str) -> str:
+    """The sha256 of a file's bytes. Read through the file descriptor, not a file object:
+    a fresh clone hashes every source, and for the small files of a site the buffered
+    reader's setting up was a third of the time (SHA-256 itself is a fifth)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        hasher = hashlib.sha256()
+        while chunk := os.read(descriptor, 1 << 16):
+            hasher.update(chunk)
+        return hasher.hexdigest()
+    finally:
+        os.close(descriptor)
+
+
 # Hashes taken anew that the table on disk may lack: each costs the next runs that look at
 # every input's bytes a read and a hash of that file, far less than writing the whole table
 # again (a line per input) after each edit.
@@ -346,9 +360,8 @@ class InputContents:
                 hashes[name] = known
             elif status is not None:
                 try:
-                    with open(path, "rb") as stream:
-                        hashes[name] = (status, inputs.read_ns, hashlib.sha256(stream.read()).hexdigest())
-                        new += 1
+                    hashes[name] = (status, inputs.read_ns, file_hash(path))
+                    new += 1
                 except OSError:
                     pass
             hasher.update(f"{name}\0{hashes[name][2] if name in hashes else 'missing'}\n".encode())
