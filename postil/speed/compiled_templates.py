@@ -13,6 +13,12 @@ digest of that folder's path), not in the site's `.postil-cache/`: a cold build,
 site's cache folder deleted, then compiles nothing either. Each template's code is taken
 only for the source it was compiled from; the least recently used files are removed
 beyond `KEPT_STORES`.
+
+What each compiled template says of itself (the templates it pulls in and the names it
+reads, see template_code.py) is plain data, not code: it is kept unsigned in the site's
+cache folder, with the digest of the source it was found in. A CI runner, which restores
+that folder but has a new key, then tells which pages are current without compiling a
+template, and compiles only the templates of the pages it renders.
 """
 from __future__ import annotations
 
@@ -28,13 +34,17 @@ from pathlib import Path
 import jinja2
 import jinja2.bccache
 
-from .disk_cache import code_fingerprint
+from .disk_cache import DiskCache, code_fingerprint
 from ..write.tempfiles import remove_abandoned_files, temporary_file
 
 STORES_FOLDER = "templates"  # in this user's postil cache folder
 KEPT_STORES = 64  # sites whose compiled templates are kept; a site beyond them compiles again
 _KEY_BYTES = 32
 _SIGNATURE_BYTES = hashlib.sha256().digest_size
+FACTS_CACHE = "template-facts"  # in the site's cache folder
+
+# What a compiled template says of itself: the templates it pulls in, the names it reads.
+Facts = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 def _user_cache() -> Path | None:
@@ -92,6 +102,12 @@ def _made_by() -> tuple[bytes, str, str]:
     return importlib.util.MAGIC_NUMBER, jinja2.__version__, code_fingerprint()
 
 
+def _are_facts(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(
+        isinstance(names, tuple) and all(isinstance(name, str) for name in names) for names in value
+    )
+
+
 def _sign(key: bytes, data: bytes) -> bytes:
     return hmac.new(key, data, hashlib.sha256).digest()
 
@@ -108,9 +124,14 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self._folder: Path | None = None
         self._store: Path | None = None
         self._unsaved = False
+        self._facts: dict[str, Facts] = {}  # by the digest of a template's name and source (see `facts`)
+        self._facts_store: DiskCache | None = None
+        self._facts_unsaved = False
+        self._facts_used: set[str] = set()  # those asked for or noted since the store was read
 
     def use_folder(self, folder: Path) -> None:
-        """Take what an earlier run compiled for the site cache folder `folder`, if signed with this user's key."""
+        """Take what an earlier run compiled for the site cache folder `folder`, if signed
+        with this user's key, and the templates' facts kept there."""
         if folder == self._folder:
             return
         self._folder = folder
@@ -118,6 +139,28 @@ class CompiledTemplates(jinja2.BytecodeCache):
         code = self._read(self._store) if self._store is not None else {}
         self._unsaved = any(name not in code for name in self._code)  # compiled for another folder
         self._code = {**code, **self._code}
+        self._facts_store = DiskCache(folder.parent, FACTS_CACHE)  # `folder` is the site's CACHE_DIR
+        saved = self._facts_store.load()
+        facts = saved.get("facts") if saved.get("made_by") == _made_by()[1:] else None
+        facts = facts if isinstance(facts, dict) else {}
+        self._facts_unsaved = any(key not in facts for key in self._facts)
+        self._facts = {**facts, **self._facts}
+
+    def facts(self, key: str) -> Facts | None:
+        """What the template whose name and source `key` digests said of itself when an
+        earlier build compiled it (the caller's key holds whatever else the facts depend on)."""
+        found = self._facts.get(key)
+        if not _are_facts(found):  # a damaged file is only a cost, as every cache
+            return None
+        self._facts_used.add(key)
+        return found  # type: ignore[return-value]
+
+    def note_facts(self, key: str, facts: Facts) -> None:
+        """Keep what a compiled template says of itself, for the next runs (see `facts`)."""
+        self._facts_used.add(key)
+        if self._facts.get(key) != facts:
+            self._facts[key] = facts
+            self._facts_unsaved = True
 
     @staticmethod
     def _read(path: Path) -> dict:
@@ -150,6 +193,11 @@ class CompiledTemplates(jinja2.BytecodeCache):
 
     def save(self) -> None:
         """Write what was compiled since the folder was read; a failure only costs speed."""
+        if self._facts_unsaved and self._facts_store is not None:
+            # Only those of this run: the facts of a template's earlier sources go.
+            self._facts = {key: self._facts[key] for key in self._facts_used}
+            self._facts_store.save({"made_by": _made_by()[1:], "facts": self._facts})
+            self._facts_unsaved = False
         key = user_key()
         store = self._store
         if not self._unsaved or store is None or key is None:

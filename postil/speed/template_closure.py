@@ -4,7 +4,9 @@ they read from a context.
 A page must be rendered again when its template or any template it extends, includes or
 imports changed; a list item's output can be reused only while the values of the names
 its templates read are the same. Both come from the compiled templates (see
-template_code.py), so no template is parsed to find them.
+template_code.py), so no template is parsed to find them; and from the facts an earlier
+run's compiled templates gave for the same sources (see compiled_templates.py), so that a
+runner without the compiled code compiles only the templates it renders.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import hashlib
 from typing import NamedTuple
 
 import jinja2
+
+from .compiled_templates import CompiledTemplates, Facts
 
 
 class Closure(NamedTuple):
@@ -25,6 +29,10 @@ class TemplateClosures:
     def __init__(self, environment: jinja2.Environment):
         self.environment = environment
         self._closures: dict[str, Closure | None] = {}
+        cache = environment.bytecode_cache
+        self._kept = cache if isinstance(cache, CompiledTemplates) else None
+        # A template's context names leave out the environment's globals.
+        self._globals = "\0".join(sorted(environment.globals))
 
     def digest(self, name: str) -> str | None:
         closure = self.closure(name)
@@ -49,16 +57,31 @@ class TemplateClosures:
             hasher.update(current.encode() + b"\0" + (source.encode() if source is not None else b"\1missing") + b"\0")
             if source is None:
                 continue
-            try:
-                template = self.environment.get_template(current)
-            except (jinja2.TemplateError, UnicodeDecodeError):
-                return None  # rendering will report it
-            references, names = getattr(template, "references", None), getattr(template, "context_names", None)
-            if references is None or names is None:
+            facts = self._facts(current, source)
+            if facts is None:
                 return None
+            references, names = facts
             context_names.update(names)
             pending.extend(references)
         return Closure(hasher.hexdigest(), tuple(sorted(context_names)))
+
+    def _facts(self, name: str, source: str) -> Facts | None:
+        """The templates `name` pulls in and the names it reads: as an earlier build's
+        compiled template gave them for this source, else from the template, loaded or
+        compiled (None when it cannot tell)."""
+        key = hashlib.sha256(f"{name}\0{self._globals}\0{source}".encode()).hexdigest()
+        if self._kept is not None and (known := self._kept.facts(key)) is not None:
+            return known
+        try:
+            template = self.environment.get_template(name)
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            return None  # rendering will report it
+        references, names = getattr(template, "references", None), getattr(template, "context_names", None)
+        if references is None or names is None:
+            return None
+        if self._kept is not None:
+            self._kept.note_facts(key, (references, names))
+        return references, names
 
     def _source(self, name: str) -> str | None:
         loader = self.environment.loader
