@@ -18,9 +18,9 @@ import json
 import os
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -56,36 +56,40 @@ class PageLink:
     target_checked: bool = False  # the build already reported it if its target is missing
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    """What the checks need of one built page, kept instead of its parsed HTML (a large
+    site's pages, parsed, would take gigabytes): a link's origin in the sources is looked
+    up again, in the page, only for the few links found wrong."""
+
+    anchors: frozenset[str]  # element ids and old-style <a name>
+    repeated_ids: tuple[tuple[str, int], ...]  # ids used more than once, with their counts
+    urls: frozenset[str]  # every href and src
+
+
 @dataclass
 class BuiltSite:
-    """The built output, read back: pages parsed once, with the essay behind each, as the
-    build's own model has them (nothing is parsed a second time)."""
+    """The built output, read back page by page, with the essay behind each page as the
+    build's own model has it (nothing is parsed a second time)."""
 
     out_dir: Path
     config: Config
     site_root: Path
-    pages: dict[str, LexborHTMLParser]  # output path → parsed HTML
+    files: frozenset[str]  # every output file's path
+    pages: dict[str, PageFacts]  # output path of each HTML page → what the checks need of it
     essays: dict[str, Essay]  # output path → the essay that page shows
     replies: dict[str, Reply]  # reply file → the reply, for every reply the site shows
-    _ids: dict[str, set[str]] = field(default_factory=dict)
+    _out_shown: str = ""
 
-    def ids(self, output: str) -> set[str]:
-        """The anchors a page offers: element ids and old-style <a name>."""
-        if output not in self._ids:
-            tree = self.pages[output]
-            self._ids[output] = {node.attributes.get("id") or "" for node in tree.css("[id]")} | {
-                node.attributes.get("name") or "" for node in tree.css("a[name]")
-            }
-        return self._ids[output]
-
-    def links(self) -> list[PageLink]:
+    def links(self, output: str, urls: Collection[str]) -> list[PageLink]:
+        """The links of the page `output` whose URL is one of `urls`, in the page's order,
+        each with the source file and line behind it."""
         found = []
-        for output, tree in self.pages.items():
-            for node in tree.css("[href], [src]"):
-                for attribute in _URL_ATTRIBUTES:
-                    url = node.attributes.get(attribute)
-                    if url is not None:
-                        found.append(PageLink(output, url, *self._origin(output, node, url)))
+        for node in _parse(self.out_dir / output).css("[href], [src]"):
+            for attribute in _URL_ATTRIBUTES:
+                url = node.attributes.get(attribute)
+                if url is not None and url in urls:
+                    found.append(PageLink(output, url, *self._origin(output, node, url)))
         return found
 
     def _origin(self, output: str, node, url: str) -> tuple[str, int | None, bool]:
@@ -128,7 +132,9 @@ class BuiltSite:
 
     def shown(self, output: str) -> str:
         """An output file as the user finds it: 'public/tags/index.html'."""
-        return _relative(self.out_dir / output, self.site_root)
+        if not self._out_shown:
+            self._out_shown = _relative(self.out_dir, self.site_root)
+        return output if self._out_shown == "." else f"{self._out_shown}/{output}"
 
 
 @dataclass(frozen=True)
@@ -161,14 +167,32 @@ def check_site(site_root: Path, out_dir: Path, *, drafts: bool = False, base_url
 
 
 def read_built_site(site_root: Path, out_dir: Path, config: Config, site: Site) -> BuiltSite:
-    """The pages in `out_dir`, parsed, beside the model `site` that the build wrote them from."""
-    pages = {
-        path.relative_to(out_dir).as_posix(): LexborHTMLParser(path.read_text(encoding="utf-8"))
-        for path in sorted(out_dir.rglob("*.html"))
-    }
+    """The files in `out_dir`, each HTML page parsed once and reduced to what the checks
+    need, beside the model `site` that the build wrote them from."""
+    files = frozenset(path.relative_to(out_dir).as_posix() for path in out_dir.rglob("*") if path.is_file())
+    urls: dict[str, str] = {}  # one string for a URL many pages hold (the theme's links)
+    pages = {output: _page_facts(_parse(out_dir / output), urls) for output in sorted(files) if output.endswith(".html")}
     essays = {essay.url_path + "index.html": essay for essay in site.essays}
     replies = {reply.source: reply for reply, _ in site.replies}
-    return BuiltSite(out_dir, config, site_root, pages, essays, replies)
+    return BuiltSite(out_dir, config, site_root, files, pages, essays, replies)
+
+
+def _parse(path: Path) -> LexborHTMLParser:
+    return LexborHTMLParser(path.read_text(encoding="utf-8"))
+
+
+def _page_facts(tree: LexborHTMLParser, urls: dict[str, str]) -> PageFacts:
+    ids = Counter(node.attributes.get("id") for node in tree.css("[id]"))
+    names = {node.attributes.get("name") or "" for node in tree.css("a[name]")}
+    found = set()
+    for node in tree.css("[href], [src]"):
+        for attribute in _URL_ATTRIBUTES:
+            url = node.attributes.get(attribute)
+            if url is not None:
+                found.add(urls.setdefault(url, url))
+    return PageFacts(frozenset(ident or "" for ident in ids) | names,
+                     tuple(sorted((ident, count) for ident, count in ids.items() if count > 1 and ident)),
+                     frozenset(found))
 
 
 def held_replies(site: Site, drafts: Iterable[Reply]) -> list[tuple[str, int | None]]:
@@ -190,47 +214,58 @@ def _checked_by_build(link: Link) -> bool:
 
 def check_internal_links(built: BuiltSite) -> list[Problem]:
     """Links, images, scripts and `#anchors` that point inside the site must resolve."""
-    config, problems = built.config, []
-    for link in built.links():
-        page_url = config.absolute(page_path(link.page))
-        absolute = urljoin(page_url, link.url)
-        if urlsplit(absolute).scheme in _SKIPPED_SCHEMES:
-            continue
-        if link.url.startswith("/") and not link.url.startswith("//") and not link.url.startswith(config.base_path):
-            problems.append(Problem(link.source, link.line, None, f"link {link.url!r} leaves the site's base path {config.base_path}",
-                                    "write site paths as '/essay/': postil adds the base path itself"))
-            continue
-        if not absolute.startswith(config.base_url):
-            continue
-        address, fragment = urldefrag(absolute)
-        target = _output_file(built, unquote(urlsplit(address).path[len(config.base_path):]))
-        if target is None and not link.target_checked:
-            elsewhere = "" if link.page in built.essays or link.source == built.shown(link.page) else f" on /{page_path(link.page)}"
-            problems.append(Problem(link.source, link.line, None, f"link {link.url!r}{elsewhere} points at nothing in the built site",
-                                    "fix the path, or add the page or file it names"))
-        elif fragment and target in built.pages and unquote(fragment) not in built.ids(target):
-            where = "this page" if link.url.startswith("#") else "/" + page_path(target)
-            problems.append(Problem(link.source, link.line, None, f"anchor '#{unquote(fragment)}' is not on {where}",
-                                    "link to a heading's id (shown by its # link) or a footnote that exists"))
+    problems = []
+    for output, page in built.pages.items():
+        wrong = {url: what for url in page.urls if (what := _internal_link_fault(built, output, url))}
+        for link in built.links(output, wrong) if wrong else ():
+            kind, target = wrong[link.url]
+            if kind == "base":
+                problems.append(Problem(link.source, link.line, None, f"link {link.url!r} leaves the site's base path {built.config.base_path}",
+                                        "write site paths as '/essay/': postil adds the base path itself"))
+            elif kind == "missing" and not link.target_checked:
+                elsewhere = "" if link.page in built.essays or link.source == built.shown(link.page) else f" on /{page_path(link.page)}"
+                problems.append(Problem(link.source, link.line, None, f"link {link.url!r}{elsewhere} points at nothing in the built site",
+                                        "fix the path, or add the page or file it names"))
+            elif kind == "anchor":
+                where = "this page" if link.url.startswith("#") else "/" + page_path(target)
+                problems.append(Problem(link.source, link.line, None, f"anchor '#{unquote(urldefrag(link.url)[1])}' is not on {where}",
+                                        "link to a heading's id (shown by its # link) or a footnote that exists"))
     return problems
+
+
+def _internal_link_fault(built: BuiltSite, output: str, url: str) -> tuple[str, str] | None:
+    """What is wrong with the link `url` on the page `output`, if it points inside the site:
+    ("base", "") when it leaves the base path, ("missing", "") when it points at no file,
+    ("anchor", target) when its #fragment is not on the page `target`; else None."""
+    config = built.config
+    absolute = urljoin(config.absolute(page_path(output)), url)
+    if urlsplit(absolute).scheme in _SKIPPED_SCHEMES:
+        return None
+    if url.startswith("/") and not url.startswith("//") and not url.startswith(config.base_path):
+        return "base", ""
+    if not absolute.startswith(config.base_url):
+        return None
+    address, fragment = urldefrag(absolute)
+    target = _output_file(built, unquote(urlsplit(address).path[len(config.base_path):]))
+    if target is None:
+        return "missing", ""
+    if fragment and target in built.pages and unquote(fragment) not in built.pages[target].anchors:
+        return "anchor", target
+    return None
 
 
 def _output_file(built: BuiltSite, path: str) -> str | None:
     """The output file a site path is served from, or None: 'a/' → 'a/index.html'."""
     candidates = [path + "index.html"] if path == "" or path.endswith("/") else [path, path + "/index.html"]
-    for candidate in candidates:
-        if (built.out_dir / candidate).is_file():
-            return candidate
-    return None
+    return next((candidate for candidate in candidates if candidate in built.files), None)
 
 
 def check_duplicate_ids(built: BuiltSite) -> list[Problem]:
     """An id used twice on one page breaks anchors and footnote links."""
     problems = []
-    for output, tree in built.pages.items():
-        counts = Counter(node.attributes.get("id") for node in tree.css("[id]"))
+    for output, page in built.pages.items():
         essay = built.essays.get(output)
-        for ident, count in sorted((i, c) for i, c in counts.items() if c > 1 and i):
+        for ident, count in page.repeated_ids:
             source = essay.source if essay else built.shown(output)
             line = _line_containing(built.site_root / source, [ident]) if essay else None
             problems.append(Problem(source, line, None, f"id {ident!r} is used {count} times on /{page_path(output)}",
@@ -258,24 +293,26 @@ def check_external_links(built: BuiltSite, cache_folder: Path, *, now: dt.dateti
                          timeout: float = EXTERNAL_TIMEOUT) -> list[Problem]:
     """Links to other sites must answer. Results are kept for a day in `cache_folder`."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    links = []
-    for link in built.links():
-        absolute = urldefrag(urljoin(built.config.absolute(page_path(link.page)), link.url))[0]
-        if urlsplit(absolute).scheme in ("http", "https") and not absolute.startswith(built.config.base_url):
-            links.append((absolute, link))
+    external: dict[str, dict[str, str]] = {}  # page → {URL as written: absolute URL}
+    for output, page in built.pages.items():
+        for url in page.urls:
+            absolute = urldefrag(urljoin(built.config.absolute(page_path(output)), url))[0]
+            if urlsplit(absolute).scheme in ("http", "https") and not absolute.startswith(built.config.base_url):
+                external.setdefault(output, {})[url] = absolute
     cache_path = cache_folder / EXTERNAL_CACHE
     cache = _read_cache(cache_path, now)
-    unchecked = sorted({url for url, _ in links} - cache.keys())
+    unchecked = sorted({url for urls in external.values() for url in urls.values()} - cache.keys())
     with ThreadPoolExecutor(max_workers=EXTERNAL_WORKERS) as pool:
         for url, failure in zip(unchecked, pool.map(lambda url: _probe(url, timeout), unchecked)):
             cache[url] = {"checked": now.timestamp(), "failure": failure}
     _write_cache(cache_path, cache)
-    return [
-        Problem(link.source, link.line, None, f"external link {link.url!r}: {cache[url]['failure']}",
-                "fix or remove the link (results are kept for a day in .postil-cache/)")
-        for url, link in links
-        if cache[url]["failure"]
-    ]
+    problems = []
+    for output, urls in external.items():
+        failed = {url for url, absolute in urls.items() if cache[absolute]["failure"]}
+        for link in built.links(output, failed) if failed else ():
+            problems.append(Problem(link.source, link.line, None, f"external link {link.url!r}: {cache[urls[link.url]]['failure']}",
+                                    "fix or remove the link (results are kept for a day in .postil-cache/)"))
+    return problems
 
 
 def _probe(url: str, timeout: float) -> str:
