@@ -215,8 +215,15 @@ def _checked_by_build(link: Link) -> bool:
 def check_internal_links(built: BuiltSite) -> list[Problem]:
     """Links, images, scripts and `#anchors` that point inside the site must resolve."""
     problems = []
+    faults: dict[str | tuple[str, str], tuple[str, str] | None] = {}  # see _resolution_key
     for output, page in built.pages.items():
-        wrong = {url: what for url in page.urls if (what := _internal_link_fault(built, output, url))}
+        wrong = {}
+        for url in page.urls:
+            key = _resolution_key(output, url)
+            if key not in faults:
+                faults[key] = _internal_link_fault(built, output, url)
+            if faults[key]:
+                wrong[url] = faults[key]
         for link in built.links(output, wrong) if wrong else ():
             kind, target = wrong[link.url]
             if kind == "base":
@@ -252,6 +259,13 @@ def _internal_link_fault(built: BuiltSite, output: str, url: str) -> tuple[str, 
     if fragment and target in built.pages and unquote(fragment) not in built.pages[target].anchors:
         return "anchor", target
     return None
+
+
+def _resolution_key(output: str, url: str) -> str | tuple[str, str]:
+    """What the link `url` on the page `output` resolves by: the URL alone when it is
+    site-absolute or has a scheme (the theme's links, the same on thousands of pages),
+    else the URL and its page."""
+    return url if url.startswith("/") or ":" in url.partition("/")[0] else (output, url)
 
 
 def _output_file(built: BuiltSite, path: str) -> str | None:
