@@ -58,6 +58,15 @@ def test_broken_anchor_on_the_same_page_is_reported(site, capsys):
     assert "content/a.md:7: error: anchor '#nowhere' is not on this page" in capsys.readouterr().err
 
 
+def test_an_anchor_link_is_judged_on_its_own_page(site, capsys):
+    """The same '#part' is fine where the page has that heading, wrong where it has not."""
+    site.essay("a.md", body="## Part\n\nJump [up](#part).")
+    site.essay("b.md", title="B", body="Text.\n\nJump [up](#part).")
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    assert "content/b.md:7: error: anchor '#part' is not on this page" in err and "content/a.md" not in err
+
+
 def test_footnote_without_definition_is_reported(site, capsys):
     site.essay("a.md", body="A claim.[^source]\n")
     assert check(site) == 1
