@@ -81,7 +81,9 @@ class RenderCache:
     stay here for the next build, and so do their contexts (see `same_data`). Without it
     only digests are kept, and an unchanged page is reused from the previous output folder
     when its file there is intact: each page's context is let go once the page is rendered,
-    not held until the build ends.
+    not held until the build ends. Nor are the memos kept that spare a next build in this
+    process digesting the very same values again (see Digests, DiscussionReads, Fragments):
+    a build into a folder is run once, and they weighed on its peak.
     """
 
     keep_bytes: bool = True
@@ -192,13 +194,15 @@ class RenderCache:
             if output not in fresh:
                 inputs.pop(output, None)
         # Without their contexts (see keep_bytes) a page's inputs are of no use to a later
-        # build: 17,000 of them, kept, were 1 MB at 5,000 essays.
+        # build: 17,000 of them, kept, were 1 MB at 5,000 essays. Nor are the memos of
+        # digests, which a build into a folder held through saving its caches.
         self.scope, self.digests, self.reads, self._inputs = check.scope, fresh, reads, inputs if self.keep_bytes else {}
         self.families = {
             name: (family.digest, {output: context if output in fresh else None for output, context in family.contexts.items()})
             for name, family in check.families.items() if family.digest is not None
         }
-        self._frozen, self._read_digests = check.digests.frozen, check.reads.memo
+        if self.keep_bytes:  # memos for the next build in this process (see Digests, DiscussionReads)
+            self._frozen, self._read_digests = check.digests.frozen, check.reads.memo
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, check.kept, written)
 
