@@ -149,8 +149,9 @@ class Fragments:
             if name in self._stored and name not in self._grown and name not in from_workers:
                 groups[name] = self._stored[name]
                 continue
-            # Read line by line: a group unpacked whole (the essays' list items from every
-            # worker) grew a cold build's main process by 10 MB at 5,000 essays.
+            # Read line by line: unpacked whole, a group (the essays' list items from every
+            # worker) was held three times over (its text, its lines, their dict) while it
+            # was packed again.
             kept = self._kept[name].items() if name in self._kept else _lines(self._stored.get(name, b""))
             groups[name] = _pack_lines(itertools.chain(
                 itertools.chain.from_iterable(_lines(packed.get(name, b"")) for packed in reversed(self._packed)),

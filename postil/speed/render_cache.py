@@ -194,7 +194,7 @@ class RenderCache:
             if output not in fresh:
                 inputs.pop(output, None)
         # Without their contexts (see keep_bytes) a page's inputs are of no use to a later
-        # build: 17,000 of them, kept, were 1 MB at 5,000 essays. Nor are the memos of
+        # build: 17,000 of them, kept, were about 2 MB at 5,000 essays. Nor are the memos of
         # digests, which a build into a folder held through saving its caches.
         self.scope, self.digests, self.reads, self._inputs = check.scope, fresh, reads, inputs if self.keep_bytes else {}
         self.families = {
