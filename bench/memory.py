@@ -24,16 +24,53 @@ from pathlib import Path
 SAMPLE_SECONDS = 0.005
 
 
-def _status(pid: int) -> tuple[int, int] | None:
-    """(parent pid, peak resident KiB) of a live process, None once it is gone."""
+def _peak(pid: int) -> int | None:
+    """Peak resident KiB of a live process, None once it is gone (or a zombie, whose memory is gone)."""
     try:
         text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
-    if "VmHWM" not in fields:  # a zombie: its memory is already gone
+    for line in text.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
+def _parent(pid: int) -> int | None:
+    """The parent pid of a live process, None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return None
-    return int(fields["PPid"]), int(fields["VmHWM"].split()[0])
+    return int(text.rpartition(")")[2].split()[1])  # the command name, in parentheses, may hold spaces
+
+
+class _Tree:
+    """The processes descended from one, found without reading every process's status on
+    every sample: a process's parent is read once, when its pid first shows in /proc (the
+    machine is shared: polling all of it every few milliseconds cost minutes of CPU a run)."""
+
+    def __init__(self, root: int):
+        self.root = root
+        self.members = {root}
+        self._outside: set[int] = set()
+
+    def update(self) -> set[int]:
+        """The tree now: the processes seen before, and those started since under one of them."""
+        live = {int(entry) for entry in os.listdir("/proc") if entry.isdigit()}
+        self._outside &= live  # a pid that went away may come back for another process
+        self.members = (self.members & live) | {self.root}
+        parents = {pid: _parent(pid) for pid in live - self.members - self._outside}
+        grew = True
+        while grew:  # a child may show before its parent joins (pids wrap around)
+            grew = False
+            for pid, parent in list(parents.items()):
+                if parent in self.members:
+                    self.members.add(pid)
+                    del parents[pid]
+                    grew = True
+        self._outside.update(parents)
+        return self.members
 
 
 def _role(pid: int, root_command: bytes) -> str:
@@ -52,37 +89,25 @@ def measure(command: list[str], cwd: Path) -> dict[int, tuple[str, float]]:
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root_command = b""
     peaks: dict[int, tuple[str, int]] = {}
+    processes = _Tree(process.pid)
     while process.poll() is None:
         if not root_command:
             try:
                 root_command = Path(f"/proc/{process.pid}/cmdline").read_bytes()
             except OSError:
                 pass
-        tree = {process.pid}
-        statuses = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                status = _status(int(entry))
-                if status is not None:
-                    statuses[int(entry)] = status
-        grew = True
-        while grew:  # descendants: processes whose parent is in the tree
-            grew = False
-            for pid, (parent, _) in statuses.items():
-                if parent in tree and pid not in tree:
-                    tree.add(pid)
-                    grew = True
+        tree = processes.update()
         for pid in tree:
             role = "build" if pid == process.pid else _role(pid, root_command)
             # Read after its program's name: a child that starts Pagefind in between gives
             # Pagefind's memory, not the build's it shared until then (vfork).
-            status = _status(pid)
-            if status is not None:
+            peak = _peak(pid)
+            if peak is not None:
                 known_role, known_peak = peaks.get(pid, (role, 0))
                 if role == "?":  # exiting, its name already gone: still the program it was
                     role = known_role
                 # Seen before it started its program, it showed the build's memory: not its own.
-                peaks[pid] = (role, status[1] if role != known_role else max(status[1], known_peak))
+                peaks[pid] = (role, peak if role != known_role else max(peak, known_peak))
         time.sleep(SAMPLE_SECONDS)
     if process.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()}")  # type: ignore[union-attr]

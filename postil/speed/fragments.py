@@ -14,7 +14,7 @@ import json
 import operator
 import os
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -86,7 +86,11 @@ class Fragments:
         self.rendered_last = 0  # outputs the last build rendered in this process (for tests and figures)
         self._rendered = 0
         self._held: list[dict] = []  # values digested by id must outlive the build
-        # Keys by the identity of the values (held with them), of this build and the last.
+        # Keys by the identity of the values (held with them), of this build and the last:
+        # they spare the next build in this process (the dev server's) digesting the very
+        # same values again. A build into a folder does without (`by_identity` False): an
+        # edit there took 20,000 of them, 2.7 MB at 5,000 essays, for no later build.
+        self.by_identity = True
         self._keys: dict[tuple, tuple[tuple, tuple]] = {}
         self._keys_now: dict[tuple, tuple[tuple, tuple]] = {}
         self._bound: tuple[jinja2.Environment, Digests, TemplateClosures, DiscussionReads] | None = None
@@ -145,11 +149,14 @@ class Fragments:
             if name in self._stored and name not in self._grown and name not in from_workers:
                 groups[name] = self._stored[name]
                 continue
-            kept = self._kept[name] if name in self._kept else _kept_lines(self._stored.get(name, b""))
+            # Read line by line: unpacked whole, a group (the essays' list items from every
+            # worker) was held three times over (its text, its lines, their dict) while it
+            # was packed again.
+            kept = self._kept[name].items() if name in self._kept else _lines(self._stored.get(name, b""))
             groups[name] = _pack_lines(itertools.chain(
-                itertools.chain.from_iterable(_kept_lines(packed.get(name, b"")).items() for packed in reversed(self._packed)),
+                itertools.chain.from_iterable(_lines(packed.get(name, b"")) for packed in reversed(self._packed)),
                 (_fragment_line(key, self._outputs[key]) for key in outputs.get(name, ())),
-                kept.items(),
+                kept,
             ))
         return {"scope": self._scope, "groups": groups}
 
@@ -212,7 +219,7 @@ class Fragments:
         if known is not None and known[1][1] == template_digest and all(map(operator.is_, known[0], values)):
             found = self._outputs.get(known[1])
             if found is not None and self._bound[3].digest(found[1]) == found[2]:
-                if self._owner == os.getpid():
+                if self._keeps_keys():
                     self._keys_now[ident] = known
                 self._used.add(known[1])
                 self._discussions().note(found[1])
@@ -235,7 +242,7 @@ class Fragments:
             if template_digest is None or any(digest is None for _, digest in pairs):
                 return render()
             key = (name, template_digest, digest_of(*itertools.chain.from_iterable(pairs)))
-        if self._owner == os.getpid():  # a worker's keys would die with it, and weigh on it meanwhile
+        if self._keeps_keys():
             self._keys_now[ident] = (tuple(values.values()), key)
         self._used.add(key)
         found = self._outputs.get(key) or self._kept_output(name, key)
@@ -252,6 +259,11 @@ class Fragments:
             self._grown.add(name)
             self.changed = True
         return output
+
+    def _keeps_keys(self) -> bool:
+        """Whether to keep keys by identity for the next build (a worker's would die with it,
+        and weigh on it meanwhile)."""
+        return self.by_identity and self._owner == os.getpid()
 
     def _discussions(self) -> Discussions:
         """The build's `discussions` global, which notes what each page reads of it."""
@@ -273,7 +285,7 @@ class Fragments:
         template_digest = self._bound[2].digest(name)
         reads_digest = self._bound[3].digest
         keys, keys_now, outputs, used = self._keys, self._keys_now, self._outputs, self._used
-        owner = self._owner == os.getpid()
+        keep_keys = self._keeps_keys()
         fields = (field,)
         parts: list[str] = []
         reads: set[str] = set()
@@ -285,7 +297,7 @@ class Fragments:
             if known is not None and known[0][0] is item and known[1][1] == template_digest:
                 found = outputs.get(known[1])
                 if found is not None and reads_digest(found[1]) == found[2]:
-                    if owner:
+                    if keep_keys:
                         keys_now[ident] = known
                     used.add(known[1])
                     reads.update(found[1])
@@ -342,19 +354,34 @@ def _pack_fragments(outputs: dict[tuple, _Fragment]) -> dict[str, bytes]:
 def _kept_lines(packed: bytes) -> dict[str, bytes]:
     """The lines `_pack_lines` packed, by key, not yet parsed; nothing when damaged (they
     only save time)."""
-    if not packed:
-        return {}
     try:
-        lines = zlib.decompress(packed).splitlines()
-    except zlib.error:
+        return dict(_lines(packed, strict=True))
+    except ValueError:
         return {}
-    kept = {}
-    for line in lines:
-        key, tab, rest = line.partition(b"\t")
-        if not tab:
-            return {}
-        kept[key.decode("ascii", "replace")] = rest
-    return kept
+
+
+def _lines(packed: bytes, strict: bool = False) -> Iterator[tuple[str, bytes]]:
+    """The lines `_pack_lines` packed, as (key, rest of the line), unpacked a piece at a
+    time. Damaged, they end where the damage begins, or raise ValueError when `strict`."""
+    decompressor = zlib.decompressobj()
+    pending = b""
+    try:
+        for start in range(0, len(packed), _PIECE):
+            pending += decompressor.decompress(packed[start : start + _PIECE])
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                key, tab, rest = line.partition(b"\t")
+                if not tab:
+                    raise ValueError("a line without its key")
+                yield key.decode("ascii", "replace"), rest
+        if pending or not decompressor.eof:
+            raise ValueError("cut short")
+    except (zlib.error, ValueError):
+        if strict:
+            raise ValueError("damaged fragments") from None
+
+
+_PIECE = 2**16  # packed bytes unpacked at a time (see `_lines`)
 
 
 def _parse_fragment(line: bytes) -> _Fragment | None:

@@ -81,7 +81,9 @@ class RenderCache:
     stay here for the next build, and so do their contexts (see `same_data`). Without it
     only digests are kept, and an unchanged page is reused from the previous output folder
     when its file there is intact: each page's context is let go once the page is rendered,
-    not held until the build ends.
+    not held until the build ends. Nor are the memos kept that spare a next build in this
+    process digesting the very same values again (see Digests, DiscussionReads, Fragments):
+    a build into a folder is run once, and they weighed on its peak.
     """
 
     keep_bytes: bool = True
@@ -99,6 +101,9 @@ class RenderCache:
     # made from, and for each of its pages the template and context digest it is current
     # for (None: it is not, as when it failed to render).
     families: dict[str, tuple[str, dict[str, tuple[str, str] | None]]] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.fragments.by_identity = self.keep_bytes  # see Fragments: for the next build in this process
 
     def restore(self, scope: str, digests: dict[str, str], reads: dict[str, tuple[str, ...]], families: dict[str, tuple[str, dict[str, tuple[str, str] | None]]]) -> None:
         """Take the scope, page digests, reads and families of an earlier build (as kept on disk)."""
@@ -188,12 +193,16 @@ class RenderCache:
                 files[output] = data
             if output not in fresh:
                 inputs.pop(output, None)
-        self.scope, self.digests, self.reads, self._inputs = check.scope, fresh, reads, inputs
+        # Without their contexts (see keep_bytes) a page's inputs are of no use to a later
+        # build: 17,000 of them, kept, were about 2 MB at 5,000 essays. Nor are the memos of
+        # digests, which a build into a folder held through saving its caches.
+        self.scope, self.digests, self.reads, self._inputs = check.scope, fresh, reads, inputs if self.keep_bytes else {}
         self.families = {
             name: (family.digest, {output: context if output in fresh else None for output, context in family.contexts.items()})
             for name, family in check.families.items() if family.digest is not None
         }
-        self._frozen, self._read_digests = check.digests.frozen, check.reads.memo
+        if self.keep_bytes:  # memos for the next build in this process (see Digests, DiscussionReads)
+            self._frozen, self._read_digests = check.digests.frozen, check.reads.memo
         self._bytes = files if self.keep_bytes else {}
         return Renders(files, check.kept, written)
 
@@ -277,6 +286,8 @@ class _Staleness:
             return True
         if not in_memory:
             self.kept.append(output)
+        if not self._cache.keep_bytes:  # only the pages rendered need theirs (see RenderCache._remember)
+            del self.inputs[output]
         self.fresh[output] = digest
         return False
 
