@@ -499,38 +499,43 @@ def test_words_typed_after_those_from_the_address_find_their_essay(served_shards
 def test_words_typed_while_pagefind_loads_are_searched_across_the_shards_once_it_is_ready(served_shards):
     """The page wires up its search box before Pagefind is ready (a reader may type at once):
     words typed meanwhile wait for the index, then find their essay in whatever shard."""
-    base = served_shards.base
     page = served_shards.page()
-    held: list = []  # Pagefind's WebAssembly, held back until the words are typed
-    page.route("**/wasm.en.pagefind", lambda route: held.append(route))
-    page.goto(base + "search/", wait_until="domcontentloaded")
-    page.fill(".search-input", _word(21))
-    page.wait_for_function("document.querySelector('.search-message').textContent.startsWith('Searching for')", timeout=10_000)
-    assert held and not page.locator(".search-result").count()
-    for route in held:
-        route.continue_()
-    page.unroute("**/wasm.en.pagefind")
-    _wait_for_results_of(page, _word(21))
-    links = page.locator(".search-result-link")
-    assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-021/")
+    with _held_back(page, "**/wasm.en.pagefind") as held:  # Pagefind's WebAssembly, until the words are typed
+        page.goto(served_shards.base + "search/", wait_until="domcontentloaded")
+        page.fill(".search-input", _word(21))
+        page.wait_for_function("document.querySelector('.search-message').textContent.startsWith('Searching for')", timeout=10_000)
+        assert held and not page.locator(".search-result").count()
+    assert _only_result_of(page, _word(21)) == "/blog/essay-021/"
 
 
 def test_words_typed_before_the_search_script_arrives_are_searched(served_shards):
     """The search box is shown before search.js runs (it loads without holding the page
     back): what a reader typed by then is searched when it does."""
-    base = served_shards.base
     page = served_shards.page()
-    held: list = []  # the page's search.js, held back until the words are typed
-    page.route("**/assets/search.*.js", lambda route: held.append(route))
-    page.goto(base + "search/", wait_until="domcontentloaded")
-    page.fill(".search-input", _word(34))
-    assert held and page.locator(".search-message").inner_text() == ""
+    with _held_back(page, "**/assets/search.*.js") as held:  # the page's search.js, until the words are typed
+        page.goto(served_shards.base + "search/", wait_until="domcontentloaded")
+        page.fill(".search-input", _word(34))
+        assert held and page.locator(".search-message").inner_text() == ""
+    assert _only_result_of(page, _word(34)) == "/blog/essay-034/"
+
+
+@contextmanager
+def _held_back(page, pattern: str) -> Iterator[list]:
+    """Requests for `pattern` wait, listed, until the block ends; then they go on."""
+    held: list = []
+    page.route(pattern, lambda route: held.append(route))  # Playwright wraps Python functions, not built-in methods
+    yield held
     for route in held:
         route.continue_()
-    page.unroute("**/assets/search.*.js")
-    _wait_for_results_of(page, _word(34))
+    page.unroute(pattern)
+
+
+def _only_result_of(page, word: str) -> str | None:
+    """The address of the one result shown for `word`, once its results are shown."""
+    _wait_for_results_of(page, word)
     links = page.locator(".search-result-link")
-    assert (links.count(), links.first.get_attribute("href")) == (1, "/blog/essay-034/")
+    assert links.count() == 1
+    return links.first.get_attribute("href")
 
 
 def test_a_word_in_every_essay_finds_all_of_them_across_the_shards(served_shards):

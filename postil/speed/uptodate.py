@@ -315,7 +315,7 @@ class BuildRecord:
         self._store.save(self._saved)
 
 
-def file_hash(path: str) -> str:
+def _file_hash(path: str) -> str:
     """The sha256 of a file's bytes. Read through the file descriptor, not a file object:
     a fresh clone hashes every source, and for the small files of a site the buffered
     reader's setting up was a third of the time (SHA-256 itself is a fifth)."""
@@ -368,7 +368,7 @@ class InputContents:
                 hashes[name] = known
             elif status is not None:
                 try:
-                    hashes[name] = (status, inputs.read_ns, file_hash(path))
+                    hashes[name] = (status, inputs.read_ns, _file_hash(path))
                     new += 1
                 except OSError:
                     pass
