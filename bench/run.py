@@ -128,6 +128,9 @@ def main() -> int:
     # An installed postil has its bytecode compiled; run from the source tree, it must be
     # allowed to write it, or every run would pay for compiling postil again.
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # Compiled templates in a user cache folder of the bench's own: the user's is shared
+    # with whatever else runs here, which may have pushed this site out of it.
+    os.environ["XDG_CACHE_HOME"] = str(args.work / "user-cache-ours")
     hugo = None if args.skip_hugo else find_hugo()
     if hugo:
         generate(args.generator, hugo_site, args.essays, 0, "hugo")

@@ -236,6 +236,8 @@ def main() -> int:
     generate(args.generator, site, args.essays, args.replies, "postil")
     os.environ["PYTHONPATH"] = str(REPO)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    # Compiled templates in a user cache folder of the bench's own (see run.py).
+    os.environ["XDG_CACHE_HOME"] = str(args.work / "user-cache-ours")
     postil = postil_command(REPO)
     hugo = find_hugo()
     print(f"{args.essays} essays, {args.replies} replies per bundle, search on, {os.cpu_count()} cores")

@@ -97,7 +97,8 @@ def main() -> int:
         shutil.copytree(corpus, site)
         for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "site"]):
             subprocess.run(GIT + step, cwd=site, check=True)
-        environments[name] = {**os.environ, "PYTHONPATH": str(checkout)}
+        # Compiled templates in a user cache folder of each checkout's own (see run.py).
+        environments[name] = {**os.environ, "PYTHONPATH": str(checkout), "XDG_CACHE_HOME": str(args.work / f"user-cache-{name}")}
         subprocess.run(command, cwd=site, env=environments[name], check=True, stdout=subprocess.DEVNULL)
         if args.ci:
             for folder in (".postil-cache", "public"):
