@@ -194,6 +194,9 @@ class OutputUpdate(NewTree):
         """Put the files in place: the paths written or removed, every file's size and
         mtime, and whether that was done in place (True) or by swapping a new tree in."""
         removed = sorted(name for name in self._current if name not in self.written)
+        if not self.changed and not removed:  # nothing to put in place (`check` building a site as it was built)
+            self.discard()
+            return [], self.written, True
         if not self._in_place(removed):
             return self._swap_whole(removed)
         renames = [(name, name) for name in sorted(self.changed)]
