@@ -54,10 +54,10 @@ def write_site(files: dict[str, bytes], kept: Iterable[str], tree: NewTree) -> t
     NewTree or an OutputUpdate, which may hold some of the files already).
 
     `kept` names files known to be unchanged (the caller checked them), which are taken
-    as they are without being read. Returns the output paths whose bytes changed (or
-    that were removed), every output file's size and modification time, and whether the
-    change was made in place (then those paths are the only ones written or removed, and
-    no other folder was touched).
+    as they are without being read. Returns the output paths whose bytes are new (and,
+    for an OutputUpdate, those removed), every output file's size and modification time,
+    and whether the change was made in place (then those paths are the only ones written
+    or removed, and no other folder was touched).
     """
     try:
         for name in sorted(set(kept).union(files)):
