@@ -128,7 +128,7 @@ def main() -> int:
     parser.add_argument("site", type=Path)
     parser.add_argument("--postil", type=Path, default=Path(sys.executable).parent / "postil", help="the postil executable to run")
     parser.add_argument("--no-search", action="store_true", help="build with search off (a copy of the config with search = false)")
-    parser.add_argument("--skip-cold", action="store_true", help="only the edit: the site was built before")
+    parser.add_argument("--skip-cold", action="store_true", help="only the second build (the edit, or the re-render): the site was built before")
     parser.add_argument("--rerender", action="store_true",
                         help="instead of the edit, a build with another --base-url: every page rendered again into the existing output")
     args = parser.parse_args()
