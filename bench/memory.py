@@ -3,6 +3,8 @@
     python bench/memory.py SITE                   # a cold build, then one essay edited
     python bench/memory.py SITE --no-search       # the same with search off
     python bench/memory.py SITE --postil PATH     # another checkout's postil (a paired comparison)
+    python bench/memory.py SITE --rerender        # a cold build, then every page rendered again
+                                                  # into its output (another --base-url)
 
 Issue 17 asks for at most 150 MB in every one of those processes at 5,000 essays. Each
 process's own high-water mark (VmHWM in /proc) is read every few milliseconds while the
@@ -126,7 +128,9 @@ def main() -> int:
     parser.add_argument("site", type=Path)
     parser.add_argument("--postil", type=Path, default=Path(sys.executable).parent / "postil", help="the postil executable to run")
     parser.add_argument("--no-search", action="store_true", help="build with search off (a copy of the config with search = false)")
-    parser.add_argument("--skip-cold", action="store_true", help="only the edit: the site was built before")
+    parser.add_argument("--skip-cold", action="store_true", help="only the second build (the edit, or the re-render): the site was built before")
+    parser.add_argument("--rerender", action="store_true",
+                        help="instead of the edit, a build with another --base-url: every page rendered again into the existing output")
     args = parser.parse_args()
     site = args.site.resolve()
     if args.no_search:
@@ -139,6 +143,9 @@ def main() -> int:
         for name in ("public", ".postil-cache"):
             shutil.rmtree(site / name, ignore_errors=True)
         print(f"cold build:   {summary(measure(command, site))}", flush=True)
+    if args.rerender:  # a base URL no earlier build had, so that every page changes
+        print(f"re-render:    {summary(measure([*command, '--base-url', f'https://r{time.time_ns()}.example/'], site))}", flush=True)
+        return 0
     essay = min((site / "content").glob("*.md"))
     essay.write_text(essay.read_text(encoding="utf-8") + f"\n\nAn edit at {time.time_ns()}.\n", encoding="utf-8")
     print(f"one edit:     {summary(measure(command, site))}", flush=True)

@@ -5,10 +5,11 @@ a method that takes data and returns data. Only this module imports the speed la
 (postil/speed/): what a Builder keeps from one build to the next is one `BuildMemory`,
 and each stage is handed what it needs of it: the parse cache's essay bodies go to the
 renderer and to the quote check, the last assembly to `assemble`, compiled templates to
-the Jinja environment. Two overlaps are the driver's own, in plain sight here: pages
-go into a new output tree as they are rendered (`PageBatches`), and each shard of the
-search index is indexed as soon as its essays' pages are rendered, while the rest of the
-site renders (`_begin_index`, told of each page by `PageBatches`, then `_index`).
+the Jinja environment. Two overlaps are the driver's own, in plain sight here: pages go
+into the output's tree (a new one, or an update of the output) as they are rendered
+(`_tree`, `PageBatches`), and each shard of the search index is indexed as soon as its
+essays' pages are rendered, while the rest of the site renders (`_begin_index`, told of
+each page by `PageBatches`, then `_index`).
 
 `Builder` keeps what it made between builds in memory, so the next build in the same
 process (the dev server) redoes only what changed: it re-parses only essay files whose
@@ -178,11 +179,8 @@ class Builder:
         essays, replies, held = self._parse(sources, config, report, inputs, changed, self._compile_templates(config, assets))
         site = self._assemble(essays, replies, sources, report)
         from .site.assemble import check_links
-        from .write.output import NewTree
 
-        # With no intact output to update, pages go into a new tree as they are rendered.
-        record, out_dir = self._record, self.options.out_dir
-        tree = NewTree(out_dir) if out_dir is not None and record is not None and record.current() is None else None
+        tree = self._tree()
         # Each shard of the search index is indexed as soon as its essays' pages are rendered.
         search = self._begin_index(site, config, report, tree)
         try:
@@ -212,6 +210,18 @@ class Builder:
             site=site,
             draft_replies=tuple(held),
         )
+
+    def _tree(self) -> NewTree | None:
+        """Where a build into a folder puts pages as they are rendered: a new tree, or,
+        when the output is as the last build left it, an update of it (which writes only
+        the pages that changed). None for the dev server, which keeps its pages in memory."""
+        from .write.output import NewTree, OutputUpdate
+
+        record, out_dir = self._record, self.options.out_dir
+        if out_dir is None or record is None:
+            return None
+        current = record.current()
+        return NewTree(out_dir) if current is None else OutputUpdate(out_dir, current)
 
     def _memory(self) -> BuildMemory:
         """What this Builder keeps from one build to the next, made on its first build."""
@@ -304,7 +314,7 @@ class Builder:
         # still being rendered.
         edited = _edited_essays(site, changed) if early is not None and changed else set()
         first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
-        if search is not None and tree is None and not first:
+        if search is not None and (tree is None or tree.updating) and not first:
             # Updating an output, the essays' pages are found stale and rendered before the
             # other pages are looked at, and the pages of the shards holding an essay (or
             # reply) parsed afresh before the other essays': the edited essay's shard goes to
@@ -348,8 +358,8 @@ class Builder:
             self._search = SearchIndex((lambda name: DiskCache(self.site_root, name)) if self.options.out_dir is not None else None)
         on_disk = self._record.intact() if self._record is not None else ()
         if tree is None:
-            return self._search.begin(site, config, report, on_disk, kept_in=self.options.out_dir)
-        return self._search.begin(site, config, report, on_disk, tree.read, tree.add)
+            return self._search.begin(site, config, report, on_disk)
+        return self._search.begin(site, config, report, on_disk, tree.read, tree.add, kept_in=tree.out_dir if tree.updating else None)
 
     def _index(
         self, search: IndexRun | None, files: dict[str, bytes], kept: set[str], tree: NewTree | None, site: Site, config: Config, report: Report,
@@ -417,9 +427,9 @@ class Builder:
         memory (the dev server); the output paths that changed."""
         from .write.output import write_site
 
-        memory, record, out_dir = self._memory(), self._record, self.options.out_dir
-        if out_dir is not None and record is not None and inputs is not None:
-            changed_outputs, written, in_place = write_site(out_dir, files, kept, record.current(), tree)
+        memory, record = self._memory(), self._record
+        if tree is not None and record is not None and inputs is not None:
+            changed_outputs, written, in_place = write_site(files, kept, tree)
             record.save(
                 inputs, written, renders.pages, problems, memory.renders.scope, memory.renders.digests, memory.renders.reads,
                 memory.renders.families, changed_outputs if in_place else None,
@@ -463,13 +473,21 @@ class Builder:
         )
 
 
+# Updating an output, a batch of fewer pages than this comes back to this process, bytes
+# and all, rather than into the folder beside the output: an edit's few dozen pages are
+# handed to the search index with their bytes, so that an essay page rendered again the
+# same is known to be so without its shard's other pages being read. 200 pages are a few MB.
+FEW_PAGES = 200
+
+
 class PageBatches:
     """Renders the batches of stale pages the render cache asks for, on all cores.
 
-    Runs in forked workers, which inherit it. Where there is no intact output to update
-    (`tree`), a worker writes each page into the new tree as it renders it: a page's bytes
-    need not travel back. A worker's cached partials go back with its page, for later
-    pages and builds."""
+    Runs in forked workers, which inherit it. Building into a folder (`tree`), a worker
+    writes each page into it as it renders it (for an update of the output, only a page
+    whose bytes changed, and only in a batch of at least FEW_PAGES): a page's bytes need
+    not travel back, nor is the site held in memory. A worker's cached partials go back
+    with its page, for later pages and builds."""
 
     def __init__(
         self, environment: jinja2.Environment, site_root: Path, config: Config, fragments: Fragments, tree: NewTree | None, report: Report,
@@ -497,7 +515,8 @@ class PageBatches:
         if len(stale) >= MIN_ITEMS_FOR_PROCESSES:
             compile_templates(self.environment)
         renderer = PageRenderer(stale, self.environment, self.site_root, self.config)
-        fragments, tree = self.fragments, self.tree
+        fragments = self.fragments
+        tree = self.tree if self.tree is not None and (not self.tree.updating or len(stale) >= FEW_PAGES) else None
         pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
 
         def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict[str, bytes]]:
@@ -512,7 +531,7 @@ class PageBatches:
             if problem is not None:
                 self.report.problems.append(problem)
             elif isinstance(data, Added):
-                tree.record(stale[index].output, data)  # type: ignore[union-attr]
+                self.tree.record(stale[index].output, data)  # type: ignore[union-attr]
                 pages_out[index] = (WRITTEN, reads)
                 if self.rendered is not None:
                     self.rendered(stale[index].output, None)

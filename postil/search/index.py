@@ -90,10 +90,10 @@ class SearchIndex:
     ) -> IndexRun | None:
         """This build's indexing, or None when it builds no index (search off or unavailable:
         that problem goes into `report`). `on_disk` names the output files that are exactly
-        as the last build wrote them, in the folder `kept_in`. With a new output
-        tree, `read_rendered` reads a page said to be rendered without its bytes (they went
-        straight into the tree) and `place` puts each new bundle's files there as soon as
-        it is made."""
+        as the last build wrote them, in the folder `kept_in`. With an output tree (new, or
+        an update of the output), `read_rendered` reads a page said to be rendered without
+        its bytes (they went straight into the tree) and `place` puts each new bundle's
+        files there as soon as it is made."""
         if not config.search or report.errors or not site.essays:
             return None
         if reason := pagefind.unavailable_reason():
@@ -155,6 +155,7 @@ class IndexRun:
         self._waiting = {folder: set(outputs) for folder, outputs in shards.items()}  # pages not yet rendered
         self._to_render: set[str] | None = None  # the pages this build renders, once told
         self._handed: dict[str, dict[str, bytes]] = {}  # folder → pages handed over with their bytes
+        self._placed: set[str] = set()  # folders with a page handed over without its bytes (read back with `read_rendered`)
         self._pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="postil-search")
         # Pagefind's temporary folders are removed by a thread of their own. Removed in the
         # pool, each held up the next shard (40-140 ms on a busy machine: each file removed
@@ -194,6 +195,8 @@ class IndexRun:
             return
         if data is not None:
             self._handed.setdefault(folder, {})[output] = data
+        else:
+            self._placed.add(folder)
         waiting = self._waiting[folder]
         waiting.discard(output)
         if self._report.errors:
@@ -206,7 +209,8 @@ class IndexRun:
             self._handed.pop(folder, None)
             self._keep(folder, self._known[folder].key)
         else:
-            self._start(folder, None, self._read_kept if waiting else None, changed=same is False)
+            # The output holds the pages not rendered; those placed are read back as placed.
+            self._start(folder, None, self._read_kept if waiting and folder not in self._placed else None, changed=same is False)
 
     def _same_as_output(self, folder: str) -> bool | None:
         """Whether every page of the shard is as the output holds it, with the shard's

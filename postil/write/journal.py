@@ -76,10 +76,10 @@ def _read_journal(staging: Path) -> tuple[list[str], list[tuple[str, str]]] | No
         removed, renames = journal["remove"], [tuple(pair) for pair in journal["rename"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    names = [*removed, *(name for _, name in renames)]
-    if not all(isinstance(name, str) and _inside(name) for name in names):
+    if not all(len(pair) == 2 for pair in renames):
         return None
-    if not all(len(pair) == 2 and isinstance(pair[0], str) and pair[0].isdigit() for pair in renames):
+    names = [*removed, *(name for pair in renames for name in pair)]  # each file staged at its own path
+    if not all(isinstance(name, str) and _inside(name) for name in names):
         return None
     return removed, renames  # type: ignore[return-value]
 

@@ -6,13 +6,14 @@ their timestamps (and cost no write); everything else is written fresh with ordi
 0644 permissions. A failed build never touches the previous output, nor does one
 interrupted before it begins to put its files in place.
 
-Linking thousands of files into a new tree costs a good part of a second, most of it
-in the kernel, which is slow for an edit that changed three pages. So a small change to
-an output folder that is as the last build left it is applied in place: the new files are
-written into a folder beside the output, then a journal listing the removals and renames
-(fsync'd), then the files are renamed over the old ones in one tight loop, each rename
-atomic. See journal.py for what a build killed meanwhile leaves, and how the next one
-puts it right.
+An output folder that is as the last build left it is updated (`OutputUpdate`): only the
+files whose bytes changed are written beside it, as they come, so that a build rendering
+every page again holds none in memory. Linking thousands of files into a new tree costs a
+good part of a second, most of it in the kernel, which is slow for an edit that changed
+three pages. So a small change is applied in place: a journal listing the removals and
+renames (fsync'd), then the new files are renamed over the old ones in one tight loop, each
+rename atomic. See journal.py for what a build killed meanwhile leaves, and how the next
+one puts it right. A large change is completed into a whole new tree and swapped in.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .journal import DIR_MODE, FILE_MODE, carry_out, write_journal
+from .journal import DIR_MODE, FILE_MODE, JOURNAL, carry_out, write_journal
 from .tempfiles import hold, let_go, pause_for_tests, temporary_folder
 
 _AT_FDCWD = -100
@@ -48,77 +49,24 @@ PATCH_MAX_SHARE = 0.1
 Manifest = dict[str, tuple[int, int]]  # output path → (size, mtime_ns)
 
 
-def write_site(out_dir: Path, files: dict[str, bytes], kept: Iterable[str] = (), current: Manifest | None = None, tree: NewTree | None = None) -> tuple[list[str], Manifest, bool]:
-    """Make `out_dir` hold exactly `files` plus its own `kept` files.
+def write_site(files: dict[str, bytes], kept: Iterable[str], tree: NewTree) -> tuple[list[str], Manifest, bool]:
+    """Make the output hold exactly `files` plus its own `kept` files, through `tree` (a
+    NewTree or an OutputUpdate, which may hold some of the files already).
 
     `kept` names files known to be unchanged (the caller checked them), which are taken
-    as they are without being read. `current` (the output folder's files now, as the last
-    build wrote them) allows a small change to be applied in place. `tree`, a new tree
-    that already holds some of the files, is completed and swapped in. Returns the output
-    paths whose bytes changed, every output file's size and modification time, and
-    whether the change was made in place (then those paths are the only ones written or
-    removed, and no other folder was touched).
+    as they are without being read. Returns the output paths whose bytes are new (and,
+    for an OutputUpdate, those removed), every output file's size and modification time,
+    and whether the change was made in place (then those paths are the only ones written
+    or removed, and no other folder was touched).
     """
-    kept = set(kept)
-    if tree is None:
-        out_dir = out_dir.resolve()
-        if current is not None and out_dir.is_dir():
-            patch = _plan_patch(str(out_dir), files, kept, current)
-            if patch is not None:
-                return (*_apply_patch(out_dir, files, current, *patch), True)
-        tree = NewTree(out_dir)
     try:
-        for name in sorted(kept.union(files)):
+        for name in sorted(set(kept).union(files)):
             if not tree.has(name):
                 tree.add(name, None if name in kept else files[name])
-        return (*tree.commit(), False)
+        return tree.commit()
     except BaseException:
         tree.discard()
         raise
-
-
-def _plan_patch(out_dir: str, files: dict[str, bytes], kept: set[str], current: Manifest) -> tuple[list[str], list[str]] | None:
-    """The files to write and to remove for an in-place update, or None when it is too big
-    or a file must turn into a folder (or back)."""
-    changed = [name for name, data in files.items() if name not in kept and not _same_bytes(f"{out_dir}/{name}", data)]
-    removed = [name for name in current if name not in files and name not in kept]
-    if len(changed) + len(removed) > PATCH_MAX_SHARE * (len(files) + len(kept)):
-        return None
-    gone = set(removed)
-    for name in changed:
-        target = f"{out_dir}/{name}"
-        if os.path.isdir(target):
-            return None
-        folder = name.rpartition("/")[0]
-        while folder and folder not in gone and not os.path.isdir(f"{out_dir}/{folder}"):
-            if os.path.lexists(f"{out_dir}/{folder}"):
-                return None
-            folder = folder.rpartition("/")[0]
-    return sorted(changed), sorted(removed)
-
-
-def _apply_patch(out_dir: Path, files: dict[str, bytes], current: Manifest, changed: list[str], removed: list[str]) -> tuple[list[str], Manifest]:
-    written = {name: status for name, status in current.items() if name not in removed}
-    staging, hold = temporary_folder(out_dir.parent, f".{out_dir.name}.tmp-")
-    journaled = False
-    try:
-        renames = []
-        for number, name in enumerate(changed):
-            written[name] = _write_file(f"{staging}/{number}", files[name])
-            renames.append((str(number), name))
-        write_journal(staging, removed, renames)
-        journaled = True
-        # From here on a reader may see some new files beside old ones, for a few renames.
-        carry_out(str(out_dir), str(staging), removed, renames)
-    except BaseException:
-        if not journaled:
-            shutil.rmtree(staging, ignore_errors=True)
-        raise  # a journaled change cut short is finished by the next build
-    else:
-        shutil.rmtree(staging, ignore_errors=True)
-    finally:
-        let_go(hold)
-    return sorted(changed + removed), written
 
 
 @dataclass(frozen=True)
@@ -135,6 +83,8 @@ class NewTree:
     Files may be added as soon as they exist, while other pages are still rendering, so
     that writing overlaps with rendering. Until `commit`, the output is untouched.
     """
+
+    updating = False  # True for an OutputUpdate: the output is as the last build left it
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir.resolve()
@@ -158,20 +108,28 @@ class NewTree:
     def put(self, name: str, data: bytes | None) -> Added:
         """Write one file without noting it: a forked worker may write pages this way,
         so that their bytes never travel to the tree's own process, which `record`s them."""
+        if data is None or (self._had_output and _same_bytes(f"{self._previous_root}/{name}", data)):
+            return self._take_previous(name, data)
+        return Added(_write_file(self._target(name), data), changed=True)
+
+    def _target(self, name: str) -> str:
+        """Where `name` goes in the new tree, its folders made."""
         folder = name.rpartition("/")[0]
         if folder not in self._made:
             os.makedirs(os.path.join(self._root, folder), mode=DIR_MODE, exist_ok=True)
             parts = folder.split("/")
             self._made.update("/".join(parts[:end]) for end in range(1, len(parts) + 1))
-        target = f"{self._root}/{name}"
-        previous = f"{self._previous_root}/{name}"
-        if data is None or (self._had_output and _same_bytes(previous, data)):
-            try:
-                os.link(previous, target)
-                return Added(_size_and_mtime(os.stat(target)), changed=False)
-            except OSError:  # another file system or no hard links: write a copy
-                return Added(_write_file(target, Path(previous).read_bytes() if data is None else data), changed=False)
-        return Added(_write_file(target, data), changed=True)
+        return f"{self._root}/{name}"
+
+    def _take_previous(self, name: str, data: bytes | None = None) -> Added:
+        """The current output's file into the new tree, as a hard link where the file system
+        allows (else a copy: of `data`, its bytes, when given)."""
+        target, previous = self._target(name), f"{self._previous_root}/{name}"
+        try:
+            os.link(previous, target)
+            return Added(_size_and_mtime(os.stat(target)), changed=False)
+        except OSError:  # another file system or no hard links: write a copy
+            return Added(_write_file(target, Path(previous).read_bytes() if data is None else data), changed=False)
 
     def record(self, name: str, added: Added) -> None:
         """Note a file `put` wrote, here or in a worker."""
@@ -183,15 +141,104 @@ class NewTree:
         """A file as added (which may be a link to the current output's)."""
         return Path(self._root, name).read_bytes()
 
-    def commit(self) -> tuple[list[str], Manifest]:
+    def commit(self) -> tuple[list[str], Manifest, bool]:
+        """Swap the tree in: the paths whose bytes are new, every file's size and mtime,
+        and False (the output was replaced, not changed in place)."""
         pause_for_tests("swap")
         _swap(self.staging, self.out_dir)
         let_go(self._hold)
         self._hold = None
-        return sorted(self.changed), self.written
+        return sorted(self.changed), self.written, False
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        let_go(self._hold)
+        self._hold = None
+
+
+class OutputUpdate(NewTree):
+    """An output folder, as the last build left it (`current`), brought up to date.
+
+    Files are handed over as they are made, as to a NewTree, but only those whose bytes
+    differ from the output's are written into the folder beside it (at the same paths);
+    the others are just noted. So rendering every page again into a large output holds
+    none of them in memory, and an edit writes only its few pages. `commit` then renames
+    a small change into place through a journal (see journal.py), or, when more than
+    PATCH_MAX_SHARE of the files changed, completes the folder into a whole new tree (hard
+    links to the output's unchanged files) and swaps it in. Until then the output is untouched.
+    """
+
+    updating = True
+
+    def __init__(self, out_dir: Path, current: Manifest):
+        super().__init__(out_dir)
+        self._current = current
+        self._journaled = False
+
+    def put(self, name: str, data: bytes | None) -> Added:
+        """Write one file beside the output if its bytes are new; None, or the output's
+        very bytes, notes the output's file as it is."""
+        if data is not None and not _same_bytes(f"{self._previous_root}/{name}", data):
+            return Added(_write_file(self._target(name), data), changed=True)
+        status = self._current.get(name)
+        return Added(status if status is not None else _size_and_mtime(os.stat(f"{self._previous_root}/{name}")), changed=False)
+
+    def read(self, name: str) -> bytes:
+        """A file as added: written beside the output, or the output's own."""
+        try:
+            return Path(self._root, name).read_bytes()
+        except FileNotFoundError:
+            return Path(self._previous_root, name).read_bytes()
+
+    def commit(self) -> tuple[list[str], Manifest, bool]:
+        """Put the files in place: the paths written or removed, every file's size and
+        mtime, and whether that was done in place (True) or by swapping a new tree in."""
+        removed = sorted(name for name in self._current if name not in self.written)
+        if not self.changed and not removed:  # nothing to put in place (`check` building a site as it was built)
+            self.discard()
+            return [], self.written, True
+        if not self._in_place(removed):
+            return self._swap_whole(removed)
+        renames = [(name, name) for name in sorted(self.changed)]
+        write_journal(self.staging, removed, renames)
+        self._journaled = True
+        # From here on a reader may see some new files beside old ones, for a few renames.
+        carry_out(self._previous_root, self._root, removed, renames)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        let_go(self._hold)
+        self._hold = None
+        return sorted(self.changed + removed), self.written, True
+
+    def _in_place(self, removed: list[str]) -> bool:
+        """Whether the change is small enough to be renamed into place, and can be: no file
+        turns into a folder (or back), and no page is staged where the journal goes."""
+        if len(self.changed) + len(removed) > PATCH_MAX_SHARE * len(self.written) or JOURNAL in self.changed:
+            return False
+        root, gone = self._previous_root, set(removed)
+        for name in self.changed:
+            if os.path.isdir(f"{root}/{name}"):
+                return False
+            folder = name.rpartition("/")[0]
+            while folder and folder not in gone and not os.path.isdir(f"{root}/{folder}"):
+                if os.path.lexists(f"{root}/{folder}"):
+                    return False
+                folder = folder.rpartition("/")[0]
+        return True
+
+    def _swap_whole(self, removed: list[str]) -> tuple[list[str], Manifest, bool]:
+        """Link the output's unchanged files beside the new ones, and swap the whole in."""
+        new = set(self.changed)
+        for name in self.written:
+            if name not in new:
+                self.written[name] = self._take_previous(name).status
+        changed, written, _ = super().commit()
+        return sorted(changed + removed), written, False
+
+    def discard(self) -> None:
+        """Remove the folder beside the output, unless its journal is whole: then a change
+        cut short is finished by the next build (see journal.py)."""
+        if not self._journaled:
+            shutil.rmtree(self.staging, ignore_errors=True)
         let_go(self._hold)
         self._hold = None
 
