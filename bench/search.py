@@ -143,6 +143,11 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
             times = [run[number] / 1000 for run in steps[name] if run[number] is not None]
             if times:
                 report(f"{name}:   {step} (address)", times)
+        # Nothing searches until the search script runs: how many of the page's requests went
+        # out before it did (an order that the machine's load does not change).
+        before = sorted(run[2] for run in steps[name] if run[2] is not None)
+        if before:
+            print(f"  {name}:   requests sent before the search script's (address): {', '.join(map(str, before))}")
 
 
 def main_thread_seconds(trace: bytes, since: float, until: float) -> float:
@@ -166,10 +171,15 @@ def main_thread_seconds(trace: bytes, since: float, until: float) -> float:
 _SHOWN = "postil-bench-first-result"
 
 # From the navigation's start, in seconds·1000: when the first index chunk and the first
-# fragment were asked for (null when the page's resource timing shows none).
+# fragment were asked for (null when the page's resource timing shows none); and how many of
+# the page's requests were sent (had a connection) before the search script's.
 _STEPS = """() => {
-    const asked = suffix => performance.getEntriesByType('resource').filter(entry => entry.name.endsWith(suffix)).map(entry => entry.startTime);
-    return ['.pf_index', '.pf_fragment'].map(suffix => asked(suffix).length ? Math.min(...asked(suffix)) : null);
+    const resources = performance.getEntriesByType('resource');
+    const asked = suffix => resources.filter(entry => entry.name.endsWith(suffix)).map(entry => entry.startTime);
+    const times = ['.pf_index', '.pf_fragment'].map(suffix => asked(suffix).length ? Math.min(...asked(suffix)) : null);
+    const script = resources.find(entry => /\\/assets\\/search\\.[^/]*js$/.test(entry.name));
+    times.push(script ? resources.filter(entry => entry.requestStart < script.requestStart).length : null);
+    return times;
 }"""
 
 # Added to the page before its own scripts: once a result's link is in the page (the page's
