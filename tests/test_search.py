@@ -532,22 +532,6 @@ def test_words_typed_before_the_search_script_arrives_are_searched(served_shards
     assert _only_result_of(page, _word(34)) == "/blog/essay-034/"
 
 
-def test_a_bundle_slow_to_arrive_holds_back_only_its_own_index_chunks(browser, sharded_site, served_shards):
-    """The words' index chunks are asked of each bundle as soon as that bundle is read, not
-    once every bundle is: while one bundle's metadata is held back, the others' chunks come."""
-    slow = _bundles(sharded_site.out)[-1]
-    page = browser.new_page()  # a context of its own: nothing in its HTTP cache yet
-    try:
-        with _held_back(page, f"**/blog/{slow}/pagefind.*.pf_meta") as held:
-            page.goto(f"{served_shards.base}search/?q={_word(7)}")
-            page.wait_for_function("performance.getEntriesByType('resource').some(entry => entry.name.endsWith('.pf_index'))", timeout=10_000)
-            assert held
-        _wait_for_results_of(page, _word(7))
-        assert page.locator(".search-result-link").first.get_attribute("href") == "/blog/essay-007/"
-    finally:
-        page.close()
-
-
 def test_words_from_the_address_are_searched_once_the_page_is_parsed_not_after_its_deferred_scripts(browser, sharded_site):
     """search.js may run before the page is parsed (it is fetched first): the words from
     ?q= are then searched as soon as the page is parsed, without waiting for

@@ -22,21 +22,14 @@
   var SECTIONS_SHOWN = 3;  // under each page, its sections with the most matches
   var TYPING_PAUSE_MS = 100;  // Pagefind's interface waits 300 ms after the last key
 
-  var merging = null;  // every bundle merged into Pagefind, once its module is in
-  // Pagefind, once its module is in and every bundle has been asked to merge into it (their
-  // files may still be arriving): a search's index chunks can be asked for from then on.
-  var started = import(bundles[0].path + "pagefind.js").then(function (pagefind) {
+  var loaded = import(bundles[0].path + "pagefind.js").then(function (pagefind) {
     pagefind.options({ baseUrl: base, noWorker: true, metaCacheTag: bundles[0].tag });
     pagefind.init();
-    merging = Promise.all(bundles.slice(1).map(function (merged) {
+    var merging = Promise.all(bundles.slice(1).map(function (merged) {
       return pagefind.mergeIndex(merged.path, { baseUrl: base, metaCacheTag: merged.tag });
     }));
     if (window.requestIdleCallback) requestIdleCallback(warmSegmenter);
     else warmSegmenter();
-    return pagefind;
-  });
-  // Pagefind with every bundle merged: ready to search.
-  var loaded = started.then(function (pagefind) {
     return merging.then(function () {
       return pagefind;
     });
@@ -178,18 +171,20 @@
     }
     say("Searching for " + words + "…");
     // Typed words wait for the pause counted from the key, not from when Pagefind is ready
-    // (a reader may type while it loads). Meanwhile their index chunks are fetched, from each
-    // bundle as soon as that bundle is read, not once every bundle is (Pagefind asks a
-    // bundle for its chunks when its metadata is in, and fetches each chunk once).
-    var searching = false;  // the search itself fetches what it still lacks
+    // (a reader may type while it loads); meanwhile their index chunks are fetched.
+    var pausing = !now;
     var pause = now ? null : new Promise(function (resolve) {
-      setTimeout(resolve, TYPING_PAUSE_MS);
+      setTimeout(function () {
+        pausing = false;
+        resolve();
+      }, TYPING_PAUSE_MS);
     });
-    started.then(function (pagefind) {
-      if (!searching && number === latest) return pagefind.preload(words);
-    }).catch(function () {});  // the search itself says so
+    if (pausing) {
+      loaded.then(function (pagefind) {
+        if (pausing && number === latest) return pagefind.preload(words);
+      }).catch(function () {});  // the search itself says so
+    }
     Promise.all([loaded, pause]).then(function (ready) {
-      searching = true;
       return number === latest ? ready[0].search(words) : null;
     }).then(function (results) {
       return show(number, words, results);
