@@ -4,6 +4,7 @@
     python bench/search.py --essays 100
     python bench/search.py --against /work/main   # also another checkout's postil, paired
     python bench/search.py --browser              # also the first results in Chromium
+    python bench/search.py --browser --latency 40 # … with 40 ms added to each request
 
 Runs alternate (postil, peer, postil, …) and medians and ratios are printed: machines are
 noisy, so compare within one run. Needs the corpus generator (../shared/bench/gen_corpus.py),
@@ -91,14 +92,16 @@ def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int
     return copies, word
 
 
-def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
+def first_results(sites: dict[str, Path], word: str, runs: int, latency: float = 0) -> None:
     """Chromium on each built site over HTTP, alternating, timed by two clocks that a
     reader might hold: from opening /search/?q=word to the first result shown, and from the
     word typed (one input event) into the open, settled search page to its first result.
     Both by the page's own clock, read from a script added before the page's own, so that no
     test harness runs in the page meanwhile. Also the requests each made, and the CPU time of
     the page's main thread over each (from Chromium's trace: on a busy machine the steadier
-    figure, as it leaves out the time the page waited for a core)."""
+    figure, as it leaves out the time the page waited for a core). `latency`: ms that
+    Chromium adds to each request, as a network would; the browser's six connections to a
+    host then decide more of the time than the machine's load does."""
     sys.path.insert(0, str(REPO / "tests"))
     from browser_support import launched_chromium, static_server
 
@@ -114,6 +117,10 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
                     for clock in clocks:
                         page = browser.new_page()  # a context of its own: nothing cached
                         page.add_init_script(_WATCH_FOR_FIRST_RESULT)
+                        if latency:
+                            devtools = page.context.new_cdp_session(page)
+                            devtools.send("Network.enable")
+                            devtools.send("Network.emulateNetworkConditions", {"offline": False, "latency": latency, "downloadThroughput": -1, "uploadThroughput": -1})
                         made: list[str] = []
                         page.on("request", lambda request: made.append(request.url))
                         browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing", "disabled-by-default-devtools.timeline"])
@@ -143,6 +150,11 @@ def first_results(sites: dict[str, Path], word: str, runs: int) -> None:
             times = [run[number] / 1000 for run in steps[name] if run[number] is not None]
             if times:
                 report(f"{name}:   {step} (address)", times)
+        # Nothing searches until the search script runs: how many of the page's requests went
+        # out before it did (an order that the machine's load does not change).
+        before = sorted(run[2] for run in steps[name] if run[2] is not None)
+        if before:
+            print(f"  {name}:   requests sent before the search script's (address): {', '.join(map(str, before))}")
 
 
 def main_thread_seconds(trace: bytes, since: float, until: float) -> float:
@@ -166,10 +178,15 @@ def main_thread_seconds(trace: bytes, since: float, until: float) -> float:
 _SHOWN = "postil-bench-first-result"
 
 # From the navigation's start, in seconds·1000: when the first index chunk and the first
-# fragment were asked for (null when the page's resource timing shows none).
+# fragment were asked for (null when the page's resource timing shows none); and how many of
+# the page's requests were sent (had a connection) before the search script's.
 _STEPS = """() => {
-    const asked = suffix => performance.getEntriesByType('resource').filter(entry => entry.name.endsWith(suffix)).map(entry => entry.startTime);
-    return ['.pf_index', '.pf_fragment'].map(suffix => asked(suffix).length ? Math.min(...asked(suffix)) : null);
+    const resources = performance.getEntriesByType('resource');
+    const asked = suffix => resources.filter(entry => entry.name.endsWith(suffix)).map(entry => entry.startTime);
+    const times = ['.pf_index', '.pf_fragment'].map(suffix => asked(suffix).length ? Math.min(...asked(suffix)) : null);
+    const script = resources.find(entry => /\\/assets\\/search\\.[^/]*js$/.test(entry.name));
+    times.push(script ? resources.filter(entry => entry.requestStart < script.requestStart).length : null);
+    return times;
 }"""
 
 # Added to the page before its own scripts: once a result's link is in the page (the page's
@@ -230,6 +247,7 @@ def main() -> int:
     parser.add_argument("--against", type=Path, help="another postil checkout to time too, paired")
     parser.add_argument("--browser", action="store_true", help="also time the first results in Chromium")
     parser.add_argument("--skip-cold", action="store_true", help="only the edit loop (and --browser)")
+    parser.add_argument("--latency", type=float, default=0, help="ms added to each of the browser's requests (with --browser)")
     args = parser.parse_args()
 
     site, hugo_site = args.work / f"postil-{args.essays}", args.work / f"hugo-{args.essays}"
@@ -251,7 +269,7 @@ def main() -> int:
         commands[str(args.against)] = (postil_command(args.against), str(args.against))
     copies, word = edit_loop(site, commands, args.pairs, args.work)
     if args.browser:
-        first_results(copies, word, args.pairs)
+        first_results(copies, word, args.pairs, args.latency)
     return 0
 
 

@@ -1,6 +1,8 @@
 """Search: Pagefind's index of the essays, used through a real browser on a static server."""
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
 import shutil
@@ -11,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -38,12 +41,17 @@ def _built(tmp_path_factory: pytest.TempPathFactory, compiled_theme: bytes, writ
 def _served_under_blog(out: Path) -> Iterator[str]:
     """`out` served as plain static files under /blog/ on 127.0.0.1 (the sub-path its
     base_url names); yields the base URL."""
+    with static_server(_blog_folder(out)) as server:
+        yield f"{server}/blog/"
+
+
+def _blog_folder(out: Path) -> Path:
+    """A folder beside `out` that holds it as blog/, to serve it under /blog/."""
     served = out.parent / "served"
     served.mkdir(exist_ok=True)
     if not (served / "blog").exists():
         (served / "blog").symlink_to(out)
-    with static_server(served) as server:
-        yield f"{server}/blog/"
+    return served
 
 
 class Served:
@@ -387,6 +395,11 @@ def test_search_page_preloads_the_files_every_search_needs_first(sharded_site):
         expected |= {f"/blog/{bundle}/pagefind-entry.json?ts={tag}", f"/blog/{bundle}/pagefind.{tag}.pf_meta"}
     assert preloaded == expected
     assert all((site.out / href.removeprefix("/blog/").split("?")[0]).is_file() for href in preloaded)
+    # search.js is asked for before them and at high priority: nothing searches until it runs.
+    head = [element.attributes for element in page.css("head > script, head > link")]
+    script = next(number for number, attributes in enumerate(head) if "data-bundles" in attributes)
+    first_preload = next(number for number, attributes in enumerate(head) if "pagefind/" in (attributes.get("href") or ""))
+    assert script < first_preload and head[script]["fetchpriority"] == "high"
 
 
 def test_an_edit_renames_its_bundles_entry_on_the_search_page(site):
@@ -517,6 +530,62 @@ def test_words_typed_before_the_search_script_arrives_are_searched(served_shards
         page.fill(".search-input", _word(34))
         assert held and page.locator(".search-message").inner_text() == ""
     assert _only_result_of(page, _word(34)) == "/blog/essay-034/"
+
+
+def test_words_from_the_address_are_searched_once_the_page_is_parsed_not_after_its_deferred_scripts(browser, sharded_site):
+    """search.js may run before the page is parsed (it is fetched first): the words from
+    ?q= are then searched as soon as the page is parsed, without waiting for
+    DOMContentLoaded, which waits for postil.js too (deferred, so fetched last)."""
+    rest = threading.Event()
+    page = browser.new_page()
+    page.add_init_script(_NOTE_FETCHES)
+    try:
+        with _search_page_sent_in_two_parts(sharded_site.out, rest) as base, _held_back(page, "**/assets/postil.*.js") as held:
+            page.goto(f"{base}search/?q={_word(12)}", wait_until="commit")
+            page.wait_for_function("window.fetched.length > 0", timeout=10_000)  # search.js has run and started Pagefind
+            assert page.evaluate("document.readyState") == "loading"
+            rest.set()
+            _wait_for_results_of(page, _word(12))
+            assert held and page.evaluate("document.readyState") == "interactive"  # postil.js has not run
+            assert page.locator(".search-result-link").first.get_attribute("href") == "/blog/essay-012/"
+    finally:
+        rest.set()
+        page.close()
+
+
+_NOTE_FETCHES = """window.fetched = [];
+const pageFetch = window.fetch;
+window.fetch = function (input) { window.fetched.push(String(input)); return pageFetch.apply(this, arguments); };"""
+
+
+@contextmanager
+def _search_page_sent_in_two_parts(out: Path, rest: threading.Event) -> Iterator[str]:
+    """`out` served under /blog/ as plain files, but the search page's body from <main> on
+    is sent only once `rest` is set (as a slow network would deliver it); yields the base URL."""
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if urlsplit(self.path).path != "/blog/search/":
+                return super().do_GET()
+            html = (out / "search" / "index.html").read_bytes()
+            cut = html.index(b"<main")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()  # no length: HTTP/1.0, the body ends when the connection does
+            self.wfile.write(html[:cut])
+            self.wfile.flush()
+            rest.wait(timeout=30)
+            self.wfile.write(html[cut:])
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+            pass
+
+    handler = functools.partial(Handler, directory=str(_blog_folder(out)))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/blog/"
+        finally:
+            server.shutdown()
 
 
 @contextmanager

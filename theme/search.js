@@ -220,6 +220,8 @@
     }
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", searchPage);
+  // Parsed is enough: DOMContentLoaded would also wait for the page's deferred scripts
+  // (postil.js), which are fetched last, and hold back the search of the address's words.
+  if (document.readyState === "loading") document.addEventListener("readystatechange", searchPage, { once: true });
   else searchPage();
 })();
