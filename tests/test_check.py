@@ -67,6 +67,34 @@ def test_an_anchor_link_is_judged_on_its_own_page(site, capsys):
     assert "content/b.md:7: error: anchor '#part' is not on this page" in err and "content/a.md" not in err
 
 
+def test_an_anchor_is_found_only_by_its_whole_name(site, capsys):
+    """Anchors are kept joined in one string: a name that is the start, the end or the
+    middle of another page's anchor, or of two run together, is not that anchor."""
+    site.essay("a.md", body="See [one](/b/#part), [two](/b/#two), [three](/b/#parttwo) and [four](/b/#part-two).")
+    site.essay("b.md", title="B", body="{#part-two}\nOne.\n\n{#part-twofold}\nTwo.\n\n{#intro}\nThree.")
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    wrong = sorted(line.split("anchor '")[1].split("'")[0] for line in err.splitlines() if ": error: anchor" in line)
+    assert wrong == ["#part", "#parttwo", "#two"]
+
+
+def test_anchor_link_to_a_page_with_many_anchors_is_judged_right(site, capsys):
+    """A page's anchors are found by bisection: the first, the last and one between are
+    there, a name sorting between two of them is not."""
+    site.essay("b.md", title="B", body="".join(f"{{#n-{number:03}}}\nPart {number}.\n\n" for number in range(1, 201)))
+    site.essay("a.md", body="[first](/b/#n-001) [last](/b/#n-200) [mid](/b/#n-117) [between](/b/#n-117a) [after](/b/#zz) [before](/b/#a)")
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    wrong = sorted(line.split("anchor '")[1].split("'")[0] for line in err.splitlines() if ": error: anchor" in line)
+    assert wrong == ["#a", "#n-117a", "#zz"]
+
+
+def test_anchor_named_with_percent_escapes_is_found(site):
+    site.essay("a.md", body="See [the part](/b/#%C3%BCber) and [here](#%C3%BCber-uns).\n\n{#über-uns}\nText.")
+    site.essay("b.md", title="B", body="{#über}\nText.")
+    assert check(site) == 0
+
+
 def test_footnote_without_definition_is_reported(site, capsys):
     site.essay("a.md", body="A claim.[^source]\n")
     assert check(site) == 1
