@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -93,6 +94,26 @@ def test_anchor_named_with_percent_escapes_is_found(site):
     site.essay("a.md", body="See [the part](/b/#%C3%BCber) and [here](#%C3%BCber-uns).\n\n{#über-uns}\nText.")
     site.essay("b.md", title="B", body="{#über}\nText.")
     assert check(site) == 0
+
+
+def test_pages_read_by_reader_processes_give_the_same_report(site, capsys, monkeypatch):
+    """A large site's pages are read by processes of their own; what they send back is
+    judged as the pages read in check's own process are."""
+    from postil.commands import page_facts
+
+    site.essay("a.md", body="See [gone](/no-such/), [b](/b/#part), [b's missing part](/b/#nowhere) and [here](#nope).\n\n{#twice}\nOne.\n\n{#twice}\nTwo.")
+    site.essay("b/index.md", title="B", body="## Part\n\nText [back](/a/#twice) and [lost](/a/#lost).")
+    site.write("content/b/replies/r1.md", "---\nauthor: Ada\ndate: 2026-02-01\n---\nSee [that](/a/#gone).\n")
+    assert check(site) == 1
+    here = capsys.readouterr()
+    assert "anchor '#nowhere'" in here.err and "anchor '#lost'" in here.err and "id 'twice'" in here.err
+    started = []
+    popen = subprocess.Popen
+    monkeypatch.setattr(page_facts, "READ_IN_PROCESSES_FROM", 1)
+    monkeypatch.setattr(subprocess, "Popen", lambda command, *args, **kwargs: started.append(command) or popen(command, *args, **kwargs))
+    assert check(site) == 1
+    assert capsys.readouterr() == here
+    assert len(started) == page_facts.READERS and all("postil.commands.page_facts" in command for command in started)
 
 
 def test_footnote_without_definition_is_reported(site, capsys):

@@ -26,8 +26,6 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from urllib.request import Request, urlopen
 
-from selectolax.lexbor import LexborHTMLParser
-
 from ..config import Config
 from ..content.discover import REPLIES_DIR
 from ..errors import Problem
@@ -36,7 +34,7 @@ from ..site.model import Essay, Reply, Site
 from ..pipeline import Builder, BuildOptions
 from ..render.pages import page_path
 from ..write.tempfiles import temporary_file
-from .page_facts import URL_ATTRIBUTES, PageFacts, read_page_facts
+from .page_facts import URL_ATTRIBUTES, PageFacts, parse_page, read_pages
 
 EXTERNAL_CACHE = "external-links.json"
 EXTERNAL_CACHE_SECONDS = 24 * 60 * 60
@@ -74,7 +72,7 @@ class BuiltSite:
         """The links of the page `output` whose URL is one of `urls`, in the page's order,
         each with the source file and line behind it."""
         found = []
-        for node in _parse(self.out_dir / output).css("[href], [src]"):
+        for node in parse_page(self.out_dir / output).css("[href], [src]"):
             for attribute in URL_ATTRIBUTES:
                 url = node.attributes.get(attribute)
                 if url is not None and url in urls:
@@ -187,8 +185,7 @@ def read_built_site(site_root: Path, out_dir: Path, config: Config, site: Site) 
     """The files in `out_dir`, each HTML page parsed once and reduced to what the checks
     need, beside the model `site` that the build wrote them from."""
     files = frozenset(_files_under(out_dir))
-    urls: dict[str, str] = {}  # one string for a URL many pages hold (the theme's links)
-    pages = {output: read_page_facts(_parse(out_dir / output), urls) for output in sorted(files) if output.endswith(".html")}
+    pages = read_pages(out_dir, sorted(output for output in files if output.endswith(".html")))
     essays = {essay.url_path + "index.html": essay for essay in site.essays}
     replies = {reply.source: reply for reply, _ in site.replies}
     return BuiltSite(out_dir, config, site_root, files, pages, essays, replies)
@@ -203,10 +200,6 @@ def _files_under(folder: Path, prefix: str = "") -> Iterator[str]:
                 yield from _files_under(Path(entry.path), f"{prefix}{entry.name}/")
             elif entry.is_file():
                 yield prefix + entry.name
-
-
-def _parse(path: Path) -> LexborHTMLParser:
-    return LexborHTMLParser(path.read_text(encoding="utf-8"))
 
 
 def held_replies(site: Site, drafts: Iterable[Reply]) -> list[tuple[str, int | None]]:
