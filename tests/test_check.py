@@ -96,24 +96,60 @@ def test_anchor_named_with_percent_escapes_is_found(site):
     assert check(site) == 0
 
 
-def test_pages_read_by_reader_processes_give_the_same_report(site, capsys, monkeypatch):
-    """A large site's pages are read by processes of their own; what they send back is
-    judged as the pages read in check's own process are."""
-    from postil.commands import page_facts
-
+def _anchors_site(site) -> None:
+    """Broken links and anchors across pages, a repeated id, and a reply's broken anchor."""
     site.essay("a.md", body="See [gone](/no-such/), [b](/b/#part), [b's missing part](/b/#nowhere) and [here](#nope).\n\n{#twice}\nOne.\n\n{#twice}\nTwo.")
     site.essay("b/index.md", title="B", body="## Part\n\nText [back](/a/#twice) and [lost](/a/#lost).")
     site.write("content/b/replies/r1.md", "---\nauthor: Ada\ndate: 2026-02-01\n---\nSee [that](/a/#gone).\n")
-    assert check(site) == 1
-    here = capsys.readouterr()
-    assert "anchor '#nowhere'" in here.err and "anchor '#lost'" in here.err and "id 'twice'" in here.err
+
+
+def test_pages_read_by_reader_processes_give_the_same_report(site, capsys, monkeypatch):
+    """Many pages, or large ones, are read by processes of their own; what they send back
+    is judged as the pages read in check's own process are."""
+    from postil.commands import page_facts
+
+    _anchors_site(site)
     started = []
     popen = subprocess.Popen
-    monkeypatch.setattr(page_facts, "READ_IN_PROCESSES_FROM", 1)
-    monkeypatch.setattr(subprocess, "Popen", lambda command, *args, **kwargs: started.append(command) or popen(command, *args, **kwargs))
-    assert check(site) == 1
-    assert capsys.readouterr() == here
+    with monkeypatch.context() as patch:
+        patch.setattr(page_facts, "READ_IN_PROCESSES_FROM", 0)
+        patch.setattr(subprocess, "Popen", lambda command, *args, **kwargs: started.append(command) or popen(command, *args, **kwargs))
+        assert check(site) == 1
+    by_readers = capsys.readouterr()
     assert len(started) == page_facts.READERS and all("postil.commands.page_facts" in command for command in started)
+    assert "anchor '#nowhere'" in by_readers.err and "anchor '#lost'" in by_readers.err and "id 'twice'" in by_readers.err
+    for kept in (site.root / ".postil-cache").glob("page-facts*"):
+        kept.unlink()  # or the pages' facts would not be read again at all
+    assert check(site) == 1
+    assert capsys.readouterr() == by_readers
+
+
+def _pages(site) -> dict[str, bytes]:
+    return {path.relative_to(site.out).as_posix(): path.read_bytes() for path in site.out.rglob("*.html")}
+
+
+def test_check_reads_again_only_the_pages_whose_bytes_changed(site, capsys, monkeypatch):
+    """The facts of a page are kept by its bytes: a page the build left as it was is not
+    parsed again, and a changed page's new facts are what is judged."""
+    from postil.commands import page_facts
+
+    _anchors_site(site)
+    site.essay("c.md", title="C", body="Nothing wrong here.")
+    assert check(site) == 1
+    first = capsys.readouterr().err
+    parsed = []
+    parse_page = page_facts.parse_page
+    monkeypatch.setattr(page_facts, "parse_page", lambda path: parsed.append(path.relative_to(site.out).as_posix()) or parse_page(path))
+    assert check(site) == 1
+    assert parsed == [] and capsys.readouterr().err == first
+    before = _pages(site)
+    site.essay("b/index.md", title="B", body="## Part\n\nText [back](/a/#twice), [lost](/a/#lost) and [c](/c/#nothing-there).")
+    assert check(site) == 1
+    again = capsys.readouterr().err
+    after = _pages(site)
+    assert "b/index.html" in parsed and "a/index.html" not in parsed
+    assert sorted(parsed) == sorted(page for page, data in after.items() if before.get(page) != data)
+    assert "anchor '#nothing-there' is not on /c/" in again and "anchor '#lost'" in again
 
 
 def test_footnote_without_definition_is_reported(site, capsys):

@@ -34,7 +34,7 @@ from ..site.model import Essay, Reply, Site
 from ..pipeline import Builder, BuildOptions
 from ..render.pages import page_path
 from ..write.tempfiles import temporary_file
-from .page_facts import URL_ATTRIBUTES, PageFacts, parse_page, read_pages
+from .page_facts import URL_ATTRIBUTES, FactsStore, PageFacts, parse_page, read_pages
 
 EXTERNAL_CACHE = "external-links.json"
 EXTERNAL_CACHE_SECONDS = 24 * 60 * 60
@@ -142,7 +142,7 @@ def check_site(site_root: Path, out_dir: Path, *, drafts: bool = False, base_url
     """
     build = _build(site_root, BuildOptions(out_dir=out_dir, drafts=drafts, base_url=base_url, always_assemble=True))
     _let_go_of_the_build()
-    built = read_built_site(site_root, out_dir, build.config, build.site)
+    built = read_built_site(site_root, out_dir, build.config, build.site, build.facts_store)
     problems = [warning.as_error() for warning in build.warnings]
     for check in SITE_CHECKS:
         problems.extend(check(built))
@@ -159,6 +159,7 @@ class _Build:
     site: Site
     config: Config
     cache_folder: Path
+    facts_store: FactsStore
     warnings: list[Problem]
     draft_replies: tuple[Reply, ...]
 
@@ -170,7 +171,7 @@ def _build(site_root: Path, options: BuildOptions) -> _Build:
     builder = Builder(site_root, options)
     result = builder.build()
     assert result.site is not None  # always_assemble: never skipped as up to date
-    return _Build(result.site, builder.config(), builder.cache_folder, result.warnings, result.draft_replies)
+    return _Build(result.site, builder.config(), builder.cache_folder, builder.page_facts_store(), result.warnings, result.draft_replies)
 
 
 def _let_go_of_the_build() -> None:
@@ -181,11 +182,12 @@ def _let_go_of_the_build() -> None:
     gc.collect()
 
 
-def read_built_site(site_root: Path, out_dir: Path, config: Config, site: Site) -> BuiltSite:
-    """The files in `out_dir`, each HTML page parsed once and reduced to what the checks
-    need, beside the model `site` that the build wrote them from."""
+def read_built_site(site_root: Path, out_dir: Path, config: Config, site: Site, store: FactsStore) -> BuiltSite:
+    """The files in `out_dir`, each HTML page reduced to what the checks need (parsed only
+    if `store` has not kept that of its bytes), beside the model `site` that the build
+    wrote them from."""
     files = frozenset(_files_under(out_dir))
-    pages = read_pages(out_dir, sorted(output for output in files if output.endswith(".html")))
+    pages = read_pages(out_dir, sorted(output for output in files if output.endswith(".html")), store)
     essays = {essay.url_path + "index.html": essay for essay in site.essays}
     replies = {reply.source: reply for reply, _ in site.replies}
     return BuiltSite(out_dir, config, site_root, files, pages, essays, replies)
