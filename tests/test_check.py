@@ -10,10 +10,11 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from postil.commands.check import check_site
+from postil.commands.check import check_site, plain_site_path
 from postil.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -150,6 +151,22 @@ def test_check_reads_again_only_the_pages_whose_bytes_changed(site, capsys, monk
     assert "b/index.html" in parsed and "a/index.html" not in parsed
     assert sorted(parsed) == sorted(page for page, data in after.items() if before.get(page) != data)
     assert "anchor '#nothing-there' is not on /c/" in again and "anchor '#lost'" in again
+
+
+@pytest.mark.parametrize("url", ["/blog/", "/blog/essay/", "/blog/essay/#part", "/blog/ünï/#über", "/blog/a%20b/#x%20y",
+                                 "/blog/a//b/", "/blog/tags/x/#", "/blog/a;b/", "/blog/x.svg", "/blog/a/#b/c"])
+def test_a_plain_site_path_is_read_as_urljoin_reads_it(url):
+    assert plain_site_path(url, "/blog/")
+    parts = urlsplit(urljoin("https://example.org/blog/essay/", url))
+    address, _, fragment = url.partition("#")
+    assert (parts.scheme, parts.netloc, parts.path, parts.query, parts.fragment) == ("https", "example.org", address, "", fragment)
+
+
+@pytest.mark.parametrize("url", ["/elsewhere/", "//example.com/blog/", "/blog/a/../b/", "/blog/./a/", "/blog/a/..", "/blog/a?x=1",
+                                 "/blog/a/#x?y", "/blog/a\\b", "/blog/a b/", "/blog/a\tb/", "/blog/a\nb/", "/blog/a/\x00", " /blog/",
+                                 "/blog/a\u00a0", "essay/", "#part", "https://example.org/blog/"])
+def test_a_link_urljoin_may_change_is_not_a_plain_site_path(url):
+    assert not plain_site_path(url, "/blog/")
 
 
 def test_footnote_without_definition_is_reported(site, capsys):

@@ -165,9 +165,9 @@ class _Build:
 
 
 def _build(site_root: Path, options: BuildOptions) -> _Build:
-    """Build the site, keeping only what the checks need of it. The Builder's caches (the
-    parse cache's entries alone are ~50 MB at 5,000 essays) are let go before any page is
-    read back, so that what is kept of the pages takes their place instead of adding to it."""
+    """Build the site, keeping only what the checks need of it: the Builder's caches (the
+    parse cache's entries alone are ~50 MB at 5,000 essays) can then be let go before any
+    page is read back (see _let_go_of_the_build)."""
     builder = Builder(site_root, options)
     result = builder.build()
     assert result.site is not None  # always_assemble: never skipped as up to date
@@ -259,20 +259,33 @@ def _internal_link_fault(built: BuiltSite, output: str, url: str) -> tuple[str, 
         fragment = url[1:]
         return ("anchor", output) if fragment and unquote(fragment) not in built.pages[output].anchors else None
     config = built.config
-    absolute = urljoin(config.absolute(page_path(output)), url)
-    parts = urlsplit(absolute)
-    if parts.scheme in _SKIPPED_SCHEMES:
-        return None
-    if url.startswith("/") and not url.startswith("//") and not url.startswith(config.base_path):
-        return "base", ""
-    if not absolute.startswith(config.base_url):
-        return None
-    target = _output_file(built, unquote(parts.path[len(config.base_path):]))
+    if plain_site_path(url, config.base_path):  # most other links: '/essay/', '/tags/x/#y'
+        address, _, fragment = url.partition("#")
+        path = address[len(config.base_path):]
+    else:
+        absolute = urljoin(config.absolute(page_path(output)), url)
+        parts = urlsplit(absolute)
+        if parts.scheme in _SKIPPED_SCHEMES:
+            return None
+        if url.startswith("/") and not url.startswith("//") and not url.startswith(config.base_path):
+            return "base", ""
+        if not absolute.startswith(config.base_url):
+            return None
+        path, fragment = parts.path[len(config.base_path):], parts.fragment
+    target = _output_file(built, unquote(path))
     if target is None:
         return "missing", ""
-    if parts.fragment and target in built.pages and unquote(parts.fragment) not in built.pages[target].anchors:
+    if fragment and target in built.pages and unquote(fragment) not in built.pages[target].anchors:
         return "anchor", target
     return None
+
+
+def plain_site_path(url: str, base_path: str) -> bool:
+    """Whether `url` is a path under `base_path` that urljoin leaves as it is (so that its
+    path and fragment can be read off it: 77,000 links at 5,000 essays): one with no
+    authority, query, dot segment, backslash, space or control character."""
+    return (url.startswith(base_path) and not url.startswith("//") and "?" not in url and "/." not in url
+            and "\\" not in url and " " not in url and url.isprintable())
 
 
 def _resolution_key(output: str, url: str) -> str | tuple[str, str]:

@@ -26,6 +26,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Protocol
 
+import selectolax
 from selectolax.lexbor import LexborHTMLParser
 
 
@@ -90,8 +91,8 @@ def read_page_facts(tree: LexborHTMLParser, shared: dict[str, str]) -> PageFacts
 READ_IN_PROCESSES_FROM = 2 << 20
 READERS = 2
 _BUFFER = 1 << 20  # the facts go through the pipe in large writes: one wake-up for many pages
-# What the kept facts are: a change to read_page_facts or to the record must change it.
-_SCOPE = ("page facts", 1)
+# What kept facts depend on besides postil's code (which the store adds): the parser.
+_SCOPE = ("page facts", selectolax.__version__)
 
 Record = tuple[str, bytes, tuple[tuple[str, int], ...], bytes]  # anchors' text and starts, repeated ids, URL numbers
 
