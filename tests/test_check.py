@@ -153,6 +153,19 @@ def test_check_reads_again_only_the_pages_whose_bytes_changed(site, capsys, monk
     assert "anchor '#nothing-there' is not on /c/" in again and "anchor '#lost'" in again
 
 
+@pytest.mark.parametrize("damage", [b"not a pickle", b""])
+def test_damaged_kept_page_facts_are_read_again(site, capsys, damage):
+    _anchors_site(site)
+    assert check(site) == 1
+    first = capsys.readouterr()
+    kept = list((site.root / ".postil-cache").glob("page-facts*"))
+    assert kept
+    for path in kept:
+        path.write_bytes(damage)
+    assert check(site) == 1
+    assert capsys.readouterr() == first
+
+
 @pytest.mark.parametrize("url", ["/blog/", "/blog/essay/", "/blog/essay/#part", "/blog/ünï/#über", "/blog/a%20b/#x%20y",
                                  "/blog/a//b/", "/blog/tags/x/#", "/blog/a;b/", "/blog/x.svg", "/blog/a/#b/c"])
 def test_a_plain_site_path_is_read_as_urljoin_reads_it(url):
