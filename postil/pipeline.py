@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .site.model import Essay, Reply, Site
     from .speed.memory import BuildMemory
     from .speed.fragments import Fragments
+    from .speed.page_facts import PageFactsStore
     from .speed.render_cache import Renders
     from .write.output import NewTree
     from .search.index import Bundle, IndexRun, SearchIndex
@@ -105,6 +106,12 @@ class Builder:
         """The site's folder of things kept between builds (`.postil-cache/`), for commands
         that keep their own there: the driver alone knows the speed layer's layout."""
         return self.site_root / CACHE_DIR
+
+    def page_facts_store(self) -> PageFactsStore:
+        """Where `check` keeps what it read of each built page between runs (see speed/page_facts.py)."""
+        from .speed.page_facts import PageFactsStore
+
+        return PageFactsStore(self.site_root)
 
     def config(self) -> Config:
         config = load_config(self.site_root)

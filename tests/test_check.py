@@ -4,15 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import os
+import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from postil.commands.check import check_site
+from postil.commands.check import check_site, plain_site_path
 from postil.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,6 +67,119 @@ def test_an_anchor_link_is_judged_on_its_own_page(site, capsys):
     assert check(site) == 1
     err = capsys.readouterr().err
     assert "content/b.md:7: error: anchor '#part' is not on this page" in err and "content/a.md" not in err
+
+
+def test_an_anchor_is_found_only_by_its_whole_name(site, capsys):
+    """Anchors are kept joined in one string: a name that is the start, the end or the
+    middle of another page's anchor, or of two run together, is not that anchor."""
+    site.essay("a.md", body="See [one](/b/#part), [two](/b/#two), [three](/b/#parttwo) and [four](/b/#part-two).")
+    site.essay("b.md", title="B", body="{#part-two}\nOne.\n\n{#part-twofold}\nTwo.\n\n{#intro}\nThree.")
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    wrong = sorted(line.split("anchor '")[1].split("'")[0] for line in err.splitlines() if ": error: anchor" in line)
+    assert wrong == ["#part", "#parttwo", "#two"]
+
+
+def test_anchor_link_to_a_page_with_many_anchors_is_judged_right(site, capsys):
+    """A page's anchors are found by bisection: the first, the last and one between are
+    there, a name sorting between two of them is not."""
+    site.essay("b.md", title="B", body="".join(f"{{#n-{number:03}}}\nPart {number}.\n\n" for number in range(1, 201)))
+    site.essay("a.md", body="[first](/b/#n-001) [last](/b/#n-200) [mid](/b/#n-117) [between](/b/#n-117a) [after](/b/#zz) [before](/b/#a)")
+    assert check(site) == 1
+    err = capsys.readouterr().err
+    wrong = sorted(line.split("anchor '")[1].split("'")[0] for line in err.splitlines() if ": error: anchor" in line)
+    assert wrong == ["#a", "#n-117a", "#zz"]
+
+
+def test_anchor_named_with_percent_escapes_is_found(site):
+    site.essay("a.md", body="See [the part](/b/#%C3%BCber) and [here](#%C3%BCber-uns).\n\n{#über-uns}\nText.")
+    site.essay("b.md", title="B", body="{#über}\nText.")
+    assert check(site) == 0
+
+
+def _anchors_site(site) -> None:
+    """Broken links and anchors across pages, a repeated id, and a reply's broken anchor."""
+    site.essay("a.md", body="See [gone](/no-such/), [b](/b/#part), [b's missing part](/b/#nowhere) and [here](#nope).\n\n{#twice}\nOne.\n\n{#twice}\nTwo.")
+    site.essay("b/index.md", title="B", body="## Part\n\nText [back](/a/#twice) and [lost](/a/#lost).")
+    site.write("content/b/replies/r1.md", "---\nauthor: Ada\ndate: 2026-02-01\n---\nSee [that](/a/#gone).\n")
+
+
+def test_pages_read_by_reader_processes_give_the_same_report(site, capsys, monkeypatch):
+    """Many pages, or large ones, are read by processes of their own; what they send back
+    is judged as the pages read in check's own process are."""
+    from postil.commands import page_facts
+
+    _anchors_site(site)
+    started = []
+    popen = subprocess.Popen
+    with monkeypatch.context() as patch:
+        patch.setattr(page_facts, "READ_IN_PROCESSES_FROM", 0)
+        patch.setattr(subprocess, "Popen", lambda command, *args, **kwargs: started.append(command) or popen(command, *args, **kwargs))
+        assert check(site) == 1
+    by_readers = capsys.readouterr()
+    assert len(started) == page_facts.READERS and all("postil.commands.page_facts" in command for command in started)
+    assert "anchor '#nowhere'" in by_readers.err and "anchor '#lost'" in by_readers.err and "id 'twice'" in by_readers.err
+    for kept in (site.root / ".postil-cache").glob("page-facts*"):
+        kept.unlink()  # or the pages' facts would not be read again at all
+    assert check(site) == 1
+    assert capsys.readouterr() == by_readers
+
+
+def _pages(site) -> dict[str, bytes]:
+    return {path.relative_to(site.out).as_posix(): path.read_bytes() for path in site.out.rglob("*.html")}
+
+
+def test_check_reads_again_only_the_pages_whose_bytes_changed(site, capsys, monkeypatch):
+    """The facts of a page are kept by its bytes: a page the build left as it was is not
+    parsed again, and a changed page's new facts are what is judged."""
+    from postil.commands import page_facts
+
+    _anchors_site(site)
+    site.essay("c.md", title="C", body="Nothing wrong here.")
+    assert check(site) == 1
+    first = capsys.readouterr().err
+    parsed = []
+    parse_page = page_facts.parse_page
+    monkeypatch.setattr(page_facts, "parse_page", lambda path: parsed.append(path.relative_to(site.out).as_posix()) or parse_page(path))
+    assert check(site) == 1
+    assert parsed == [] and capsys.readouterr().err == first
+    before = _pages(site)
+    site.essay("b/index.md", title="B", body="## Part\n\nText [back](/a/#twice), [lost](/a/#lost) and [c](/c/#nothing-there).")
+    assert check(site) == 1
+    again = capsys.readouterr().err
+    after = _pages(site)
+    assert "b/index.html" in parsed and "a/index.html" not in parsed
+    assert sorted(parsed) == sorted(page for page, data in after.items() if before.get(page) != data)
+    assert "anchor '#nothing-there' is not on /c/" in again and "anchor '#lost'" in again
+
+
+@pytest.mark.parametrize("damage", [b"not a pickle", b""])
+def test_damaged_kept_page_facts_are_read_again(site, capsys, damage):
+    _anchors_site(site)
+    assert check(site) == 1
+    first = capsys.readouterr()
+    kept = list((site.root / ".postil-cache").glob("page-facts*"))
+    assert kept
+    for path in kept:
+        path.write_bytes(damage)
+    assert check(site) == 1
+    assert capsys.readouterr() == first
+
+
+@pytest.mark.parametrize("url", ["/blog/", "/blog/essay/", "/blog/essay/#part", "/blog/ünï/#über", "/blog/a%20b/#x%20y",
+                                 "/blog/a//b/", "/blog/tags/x/#", "/blog/a;b/", "/blog/x.svg", "/blog/a/#b/c"])
+def test_a_plain_site_path_is_read_as_urljoin_reads_it(url):
+    assert plain_site_path(url, "/blog/")
+    parts = urlsplit(urljoin("https://example.org/blog/essay/", url))
+    address, _, fragment = url.partition("#")
+    assert (parts.scheme, parts.netloc, parts.path, parts.query, parts.fragment) == ("https", "example.org", address, "", fragment)
+
+
+@pytest.mark.parametrize("url", ["/elsewhere/", "//example.com/blog/", "/blog/a/../b/", "/blog/./a/", "/blog/a/..", "/blog/a?x=1",
+                                 "/blog/a/#x?y", "/blog/a\\b", "/blog/a b/", "/blog/a\tb/", "/blog/a\nb/", "/blog/a/\x00", " /blog/",
+                                 "/blog/a\u00a0", "essay/", "#part", "https://example.org/blog/"])
+def test_a_link_urljoin_may_change_is_not_a_plain_site_path(url):
+    assert not plain_site_path(url, "/blog/")
 
 
 def test_footnote_without_definition_is_reported(site, capsys):
