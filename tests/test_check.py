@@ -206,6 +206,15 @@ def test_image_in_the_bundle_passes(site):
     assert check(site) == 0
 
 
+def test_a_bundle_page_in_another_encoding_is_checked_like_any_other(site, capsys):
+    site.essay("pics/index.md", body="See [the old page](old.html).")
+    (site.root / "content/pics/old.html").write_bytes("<p>Caf\xe9 <a href='gone.html'>back</a></p>".encode("latin-1"))
+    assert check(site) == 1
+    out = capsys.readouterr()
+    assert "public/pics/old.html: error: link 'gone.html' points at nothing in the built site" in out.out + out.err
+    assert "Traceback" not in out.err
+
+
 def test_duplicate_ids_are_reported(site, capsys):
     site.essay("a.md", body="{#same}\nFirst.\n\n{#same}\nSecond.\n")
     assert check(site) == 1

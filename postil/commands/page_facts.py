@@ -178,8 +178,9 @@ def _read_in_processes(out_dir: Path, outputs: list[str], shared: dict[str, str]
 
 
 def parse_page(path: Path) -> LexborHTMLParser:
-    """A built page, parsed as a browser would."""
-    return LexborHTMLParser(path.read_text(encoding="utf-8"))
+    """A built page, parsed as a browser would. postil writes UTF-8; a bundle's own page in
+    another encoding has its other letters replaced, its markup and links read as they are."""
+    return LexborHTMLParser(path.read_bytes().decode("utf-8", "replace"))
 
 
 def _received(reader: subprocess.Popen, shared: dict[str, str]) -> Iterator[PageFacts]:
