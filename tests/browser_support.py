@@ -78,17 +78,20 @@ def axe_violations(page: Any, source: str, theme: str) -> list[dict]:
     return page.evaluate("options => axe.run(document, options)", options)["violations"]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without a line on stderr per request."""
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 @contextmanager
-def static_server(folder: Path) -> Iterator[str]:
+def static_server(folder: Path, handler_class: type[QuietHandler] = QuietHandler) -> Iterator[str]:
     """`folder` served as plain files over real HTTP on a free port of 127.0.0.1, as any
     static host would; yields its base URL. Files are read per request, so the folder may
-    be built after the server started (to build with the server's address as base_url)."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+    be built after the server started (to build with the server's address as base_url).
+    A test that needs a request answered otherwise passes its own `handler_class`."""
+    handler = functools.partial(handler_class, directory=str(folder))
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:

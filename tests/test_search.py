@@ -1,8 +1,6 @@
 """Search: Pagefind's index of the essays, used through a real browser on a static server."""
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
@@ -18,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from browser_support import Tabs, axe_source, static_server, tabs
+from browser_support import QuietHandler, Tabs, axe_source, static_server, tabs
 from conftest import Site, files_in, seed_compiled_theme
 from postil.pipeline import Builder, BuildOptions
 from postil.render.search import SEARCH_DIR, unavailable_reason
@@ -562,7 +560,7 @@ window.fetch = function (input) { window.fetched.push(String(input)); return pag
 def _search_page_sent_in_two_parts(out: Path, rest: threading.Event) -> Iterator[str]:
     """`out` served under /blog/ as plain files, but the search page's body from <main> on
     is sent only once `rest` is set (as a slow network would deliver it); yields the base URL."""
-    class Handler(http.server.SimpleHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             if urlsplit(self.path).path != "/blog/search/":
                 return super().do_GET()
@@ -576,16 +574,8 @@ def _search_page_sent_in_two_parts(out: Path, rest: threading.Event) -> Iterator
             rest.wait(timeout=30)
             self.wfile.write(html[cut:])
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
-            pass
-
-    handler = functools.partial(Handler, directory=str(_blog_folder(out)))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            yield f"http://127.0.0.1:{server.server_address[1]}/blog/"
-        finally:
-            server.shutdown()
+    with static_server(_blog_folder(out), Handler) as server:
+        yield f"{server}/blog/"
 
 
 @contextmanager
