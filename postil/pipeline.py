@@ -25,6 +25,7 @@ has work to do: finding that nothing changed must take a fraction of a second.
 """
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -550,6 +551,16 @@ class PageBatches:
         order = sorted(range(len(stale)), key=lambda index: self.rank(stale[index].output)) if self.rank else range(len(stale))
         map_in_processes(render, order, each=lambda position, result: take(order[position], result), keep=False)
         return pages_out
+
+
+def let_go_of_finished_builds() -> None:
+    """Free what the builds of this process loaded, once no Builder is kept, for a command
+    that goes on after its build (`check`). A build into a folder freezes what it loaded
+    (`gc.freeze`, see speed/parse_cache.py: the process ends with its run), and a Builder's
+    caches hold themselves in cycles (the Jinja environment and its templates), so they
+    outlive it unless collected: 0.15 s at 5,000 essays, for ~30 MB."""
+    gc.unfreeze()
+    gc.collect()
 
 
 def finish_killed_builds(site_root: Path, out_dir: Path | None = None) -> None:

@@ -14,7 +14,6 @@ New checks of the built site are functions `(BuiltSite) -> list[Problem]` in SIT
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import os
 import xml.etree.ElementTree as ElementTree
@@ -31,7 +30,7 @@ from ..content.discover import REPLIES_DIR
 from ..errors import Problem
 from ..markdown import Link
 from ..site.model import Essay, Reply, Site
-from ..pipeline import Builder, BuildOptions
+from ..pipeline import Builder, BuildOptions, let_go_of_finished_builds
 from ..render.pages import page_path
 from ..write.tempfiles import temporary_file
 from .page_facts import URL_ATTRIBUTES, FactsStore, PageFacts, parse_page, read_pages
@@ -141,7 +140,7 @@ def check_site(site_root: Path, out_dir: Path, *, drafts: bool = False, base_url
     links), so nothing is parsed twice. A build with errors raises PostilError as `build` does.
     """
     build = _build(site_root, BuildOptions(out_dir=out_dir, drafts=drafts, base_url=base_url, always_assemble=True))
-    _let_go_of_the_build()
+    let_go_of_finished_builds()
     built = read_built_site(site_root, out_dir, build.config, build.site, build.facts_store)
     problems = [warning.as_error() for warning in build.warnings]
     for check in SITE_CHECKS:
@@ -167,19 +166,11 @@ class _Build:
 def _build(site_root: Path, options: BuildOptions) -> _Build:
     """Build the site, keeping only what the checks need of it: the Builder's caches (the
     parse cache's entries alone are ~50 MB at 5,000 essays) can then be let go before any
-    page is read back (see _let_go_of_the_build)."""
+    page is read back (see pipeline.let_go_of_finished_builds)."""
     builder = Builder(site_root, options)
     result = builder.build()
     assert result.site is not None  # always_assemble: never skipped as up to date
     return _Build(result.site, builder.config(), builder.cache_folder, builder.page_facts_store(), result.warnings, result.draft_replies)
-
-
-def _let_go_of_the_build() -> None:
-    """A build into a folder freezes what it loaded (`gc.freeze`: its run ends with it), and
-    its Builder's caches hold themselves in cycles (the Jinja environment and its templates),
-    so they outlive the Builder unless collected: 0.15 s at 5,000 essays, for ~30 MB."""
-    gc.unfreeze()
-    gc.collect()
 
 
 def read_built_site(site_root: Path, out_dir: Path, config: Config, site: Site, store: FactsStore) -> BuiltSite:
