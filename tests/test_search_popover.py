@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from browser_support import axe_source, axe_violations
 from conftest import Site
 from postil.render.search import SEARCH_DIR
 from postil.search.shards import shard_of
@@ -135,6 +136,15 @@ def test_the_box_says_it_controls_the_panel_and_the_status_line_counts_the_resul
     assert page.get_by_role("status").inner_text() == f"1 result for {_word(2)}"
 
 
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_open_panel_with_a_result_focused_has_no_accessibility_violations(served, theme):
+    page = served.page(color_scheme=theme)
+    page.goto(served.base + "essay-003/")
+    _panel_results_of(page, "reading")
+    page.keyboard.press("ArrowDown")
+    assert [violation["id"] for violation in axe_violations(page, axe_source(), theme)] == []
+
+
 def test_a_click_outside_or_tab_out_of_the_box_closes_the_panel_and_focus_opens_it_again(served):
     page = served.page()
     page.goto(served.base + "essay-004/")
@@ -232,6 +242,9 @@ def test_the_panel_sits_under_the_box_within_the_window_and_is_written_for_revie
     assert page.evaluate("document.documentElement.scrollWidth") == width
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"panel-{width}-{theme}.png"))
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.screenshot(path=str(SCREENSHOTS / f"panel-{width}-{theme}-second-focused.png"))
     page.goto(served.base + "search/?q=reading+margins")
     page.wait_for_selector("#search .search-result-link", timeout=10_000)
     page.screenshot(path=str(SCREENSHOTS / f"search-page-{width}-{theme}.png"))

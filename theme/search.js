@@ -261,11 +261,14 @@
           if (current()) message.textContent = counted(found.length, words);
         });
       },
-      failed: function () {
-        list.textContent = "";
-        message.textContent = FAILED;
-      },
+      failed: failed,
     });
+
+    function failed() {
+      list.textContent = "";
+      message.textContent = FAILED;
+    }
+
     input.addEventListener("input", function () { search(input.value, false); });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -275,7 +278,7 @@
       var current = shownNow;
       if (asked < found.length) {
         showMore().catch(function () {
-          if (current()) message.textContent = FAILED;
+          if (current()) failed();
         });
       }
     });
