@@ -409,15 +409,19 @@
     form.addEventListener("focusin", function () {
       if (searchAdded || document.querySelector("script[src='" + form.dataset.script + "']")) return;
       searchAdded = true;
-      var list = document.createElement("link");  // fetched while search.js is
+      // The list of the index's bundles and Pagefind's module are fetched while search.js is.
+      var list = document.createElement("link");
       list.rel = "preload";
       list.as = "fetch";
       list.crossOrigin = "anonymous";
       list.href = form.dataset.list;
+      var module = document.createElement("link");
+      module.rel = "modulepreload";
+      module.href = form.dataset.module;
       var search = document.createElement("script");
       search.src = form.dataset.script;
       search.dataset.list = form.dataset.list;
-      document.body.append(list, search);
+      document.body.append(list, module, search);
     });
   }
 

@@ -31,31 +31,29 @@
     return bundles;
   }
 
-  // The header's box: the list of bundles, then what the search page preloads, all at once.
+  // The header's box: the list of bundles, then what the search page preloads, all at once
+  // (postil.js asked for Pagefind's module with the list and this script).
   function loadListed(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) throw new Error(url + ": " + response.status);
       return response.json();
     }).then(function (list) {
       if (!list.bundles.length) return null;  // no essays yet: every search finds nothing
-      preload("modulepreload", list.bundles[0].path + "pagefind.js");
-      if (list.wasm) preload("preload", list.wasm);
+      if (list.wasm) preload(list.wasm);
       list.bundles.forEach(function (bundle) {
-        preload("preload", bundle.path + "pagefind-entry.json?ts=" + bundle.tag);
-        preload("preload", bundle.meta);
+        preload(bundle.path + "pagefind-entry.json?ts=" + bundle.tag);
+        preload(bundle.meta);
       });
       return loadPagefind(list.base, list.bundles);
     });
   }
 
-  function preload(kind, url) {
+  function preload(url) {
     var link = document.createElement("link");
-    link.rel = kind;
+    link.rel = "preload";
+    link.as = "fetch";
+    link.crossOrigin = "anonymous";  // as Pagefind's own fetch asks for it, so that it is used
     link.href = url;
-    if (kind === "preload") {
-      link.as = "fetch";
-      link.crossOrigin = "anonymous";  // as Pagefind's own fetch asks for it, so that it is used
-    }
     document.body.appendChild(link);  // not <head>: see postil.js on `postil serve`
   }
 
