@@ -62,6 +62,28 @@ def test_the_list_of_bundles_names_those_the_search_page_preloads(sharded_site):
     assert named == preloaded
 
 
+def test_an_edit_renames_its_shard_in_the_bundle_list_and_leaves_the_other_essays_pages_as_they_were(site):
+    _write_sharded_site(site)
+    assert site.build() == 0
+    before = site.snapshot()
+    essay = site.root / "content" / "essay-007.md"
+    essay.write_text(essay.read_text(encoding="utf-8") + "\nNow also qwyxlophant.\n", encoding="utf-8")
+    assert site.build() == 0
+    after = site.snapshot()
+    tags = [{bundle["tag"] for bundle in json.loads(files["search/bundles.json"])["bundles"]} for files in (before, after)]
+    assert len(tags[1] - tags[0]) == 1  # the edited shard's
+    changed_pages = {path for path in after if path.endswith(".html") and before.get(path) != after[path]}
+    assert "essay-007/index.html" in changed_pages
+    assert not {path for path in changed_pages if path.startswith("essay-") and path != "essay-007/index.html"}
+
+
+def test_a_site_without_essays_lists_no_bundles_for_the_header_box(site):
+    (site.root / "pyproject.toml").write_text('[tool.postil]\ntitle = "Quillwort"\n', encoding="utf-8")
+    (site.root / "content").mkdir(exist_ok=True)
+    assert site.build() == 0
+    assert json.loads((site.out / "search" / "bundles.json").read_text(encoding="utf-8")) == {"base": "/", "bundles": [], "wasm": ""}
+
+
 def test_no_page_but_the_search_page_names_the_index_files_an_edit_renames(sharded_site):
     """An edit that indexes a shard again renames its files: the pages that do not name
     them are not written again for it. Pagefind's module keeps its name."""
