@@ -295,6 +295,7 @@
   // and ArrowUp move through the results, Escape closes the panel and keeps the focus in the
   // box; a click or the focus elsewhere closes it too.
   var panelForm = null;  // the header's form the panel is in (a new one after a preview's swap)
+  var closePanel = function () {};
 
   function headerBox(form) {
     var input = form.querySelector("input[type=search]");
@@ -321,6 +322,7 @@
       panel.hidden = !shown;
       input.setAttribute("aria-expanded", String(shown));
     }
+    closePanel = function () { open(false); };
 
     function links() {
       return Array.prototype.slice.call(list.querySelectorAll(".search-panel-link"));
@@ -386,11 +388,7 @@
   }
 
   document.addEventListener("pointerdown", function (event) {
-    var panel = panelForm && panelForm.querySelector(".search-panel");
-    if (panel && !panel.hidden && !panelForm.contains(event.target)) {
-      panel.hidden = true;
-      panelForm.querySelector("input[type=search]").setAttribute("aria-expanded", "false");
-    }
+    if (panelForm && !panelForm.contains(event.target)) closePanel();
   });
 
   // The search page's list and the header's panel, once the page is parsed. Parsed is
