@@ -400,13 +400,14 @@ class Builder:
         return kept | search_kept
 
     def _search_page(self, bundles: list[Bundle], files: dict[str, bytes], config: Config, report: Report) -> None:
-        """Render the search page into `files`: it names the bundles' files, so it comes after them."""
-        from .render.pages import render_page, search_page, template_problem
+        """Render the search page and the header box's list of bundles into `files`: they
+        name the bundles' files, so they come after them."""
+        from .render.pages import render_page, search_bundle_list, search_page, template_problem
 
-        page = search_page(bundles)
-        data = render_page(page, self._environment, lambda page, exc: report.extend([template_problem(page, exc, self.site_root, config)]))
-        if data is not None:
-            files[page.output] = data
+        for page in (search_page(bundles), search_bundle_list(bundles)):
+            data = render_page(page, self._environment, lambda page, exc: report.extend([template_problem(page, exc, self.site_root, config)]))
+            if data is not None:
+                files[page.output] = data
 
     def _save_caches(self, report: Report) -> None:
         """Keep for the next run what rendering added to the caches of cached partials and

@@ -395,6 +395,36 @@
     observe(observer, headings);
   }
 
+  /* The header's search box: search.js, fetched on the box's first focus (so that pages
+     read without searching fetch nothing of it), shows the best results under the box as
+     the reader types. It is added once per page, to the body (a script added to <head>
+     would make `postil serve` reload the page rather than swap its body); it keeps running
+     when the body is swapped, and gives the new box its panel itself. The search page has
+     it already. */
+  var searchAdded = false;
+
+  function initSearchBox() {
+    var form = document.querySelector(".site-search[data-script]");
+    if (!form) return;
+    form.addEventListener("focusin", function () {
+      if (searchAdded || document.querySelector("script[src='" + form.dataset.script + "']")) return;
+      searchAdded = true;
+      // The list of the index's bundles and Pagefind's module are fetched while search.js is.
+      var list = document.createElement("link");
+      list.rel = "preload";
+      list.as = "fetch";
+      list.crossOrigin = "anonymous";
+      list.href = form.dataset.list;
+      var module = document.createElement("link");
+      module.rel = "modulepreload";
+      module.href = form.dataset.module;
+      var search = document.createElement("script");
+      search.src = form.dataset.script;
+      search.dataset.list = form.dataset.list;
+      document.body.append(list, module, search);
+    });
+  }
+
   function initDismissal() {
     listen(document, "keydown", function (event) {
       if (event.key === "Escape" && popover) closePopover(true);
@@ -422,6 +452,7 @@
     initPreviews(script && script.dataset.previews);
     initDismissal();
     initTocTracking();
+    initSearchBox();
     var bodies = margins.filter(function (margin) { return margin.sidenotes.length || margin.sideComments.length; });
     if (bodies.length) {
       layoutMargin();

@@ -225,8 +225,19 @@ def search_page(bundles: Sequence[Bundle]) -> Page:
     files, so that the browser fetches all a search needs at once: Pagefind alone would
     find them one round trip after another (its script, then each bundle's entry file,
     then its metadata)."""
+    return Page(SEARCH_PAGE, "search.html", _bundles_named(bundles))
+
+
+def search_bundle_list(bundles: Sequence[Bundle]) -> Page:
+    """The same bundles' files for the header's search box on every other page, which
+    fetches this list when a reader first focuses it (theme/search.js): named in each
+    page, they would change every page whenever an edit indexes a shard again."""
+    return Page("search/bundles.json", "search_bundles.json", _bundles_named(bundles))
+
+
+def _bundles_named(bundles: Sequence[Bundle]) -> dict[str, object]:
     shown = [{"path": bundle.folder, "tag": entry_tag(bundle.meta), "meta": bundle.meta} for bundle in bundles]
-    return Page(SEARCH_PAGE, "search.html", {"bundles": shown, "wasm": bundles[0].wasm if bundles else ""})
+    return {"bundles": shown, "wasm": bundles[0].wasm if bundles else ""}
 
 
 def link_previews(site: Site, config: Config) -> dict[str, dict[str, str]]:
