@@ -28,10 +28,24 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_GENERATOR = REPO.parent / "shared" / "bench" / "gen_corpus.py"
+
+
+Item = TypeVar("Item")
+
+
+def in_turn(items: Iterable[Item], number: int) -> list[Item]:
+    """`items` in the order of round `number`: each round starts with the next one, so that
+    none is always first (the first of a round is measured slower, on a warmer machine or
+    a colder cache, and a fixed order made that a difference between the checkouts)."""
+    ordered = list(items)
+    shift = number % len(ordered) if ordered else 0
+    return ordered[shift:] + ordered[:shift]
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -153,20 +167,30 @@ def main() -> int:
     if other:
         clean_postil(postil_site)
         timed(postil, postil_site, other)
-    for _ in range(args.pairs):
+    def ours_cold() -> None:
         clean_postil(postil_site)
         ours.append(timed_with_cpu(postil, postil_site))
-        if other:
-            clean_postil(postil_site)
-            before.append(timed_with_cpu(postil, postil_site, other))
+
+    def before_cold() -> None:
+        clean_postil(postil_site)
+        before.append(timed_with_cpu(postil, postil_site, other))
+
+    def first_on_machine() -> None:
         clean_postil(postil_site)
         shutil.rmtree(args.work / "user-cache", ignore_errors=True)
         first.append(timed(postil, postil_site, new_machine))
-        if hugo:
-            clean_hugo(hugo_site)
-            theirs.append(timed_with_cpu([hugo, "--quiet"], hugo_site))
-        if args.floor:
-            least.append(timed(floor, postil_site))
+
+    def hugo_cold() -> None:
+        clean_hugo(hugo_site)
+        theirs.append(timed_with_cpu([hugo, "--quiet"], hugo_site))
+
+    def floor_run() -> None:
+        least.append(timed(floor, postil_site))
+
+    runs = [ours_cold, *([before_cold] if other else []), first_on_machine, *([hugo_cold] if hugo else []), *([floor_run] if args.floor else [])]
+    for number in range(args.pairs):
+        for run in in_turn(runs, number):
+            run()
     cold = report_cpu("postil", ours)
     report("postil, first build on this machine", first)
     if other:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_GENERATOR, REPO, clean_hugo, clean_postil, find_hugo, generate, peak_rss_mb, ratios, report, report_cpu  # noqa: E402
+from run import DEFAULT_GENERATOR, REPO, clean_hugo, clean_postil, find_hugo, generate, in_turn, peak_rss_mb, ratios, report, report_cpu  # noqa: E402
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -73,7 +73,7 @@ def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int
     word = ""
     for number in range(pairs):
         word = f"quaxmirble{number}"
-        for name, (command, pythonpath) in commands.items():
+        for name, (command, pythonpath) in in_turn(commands.items(), number):
             (copies[name] / "content" / essay).write_text(original + f"\n\nA new word: {word}.\n", encoding="utf-8")
             environment = os.environ | {"PYTHONPATH": pythonpath}
             wall, seconds = timed_with_cpu(command, copies[name], environment)
@@ -114,8 +114,8 @@ def first_results(sites: dict[str, Path], word: str, runs: int, latency: float =
     steps: dict[str, list[list[float]]] = {name: [] for name in sites}
     requests: dict[tuple[str, str], int] = {}
     with launched_chromium() as browser:
-        for _ in range(runs):
-            for name, site in sites.items():
+        for number in range(runs):
+            for name, site in in_turn(sites.items(), number):
                 with static_server(site / "public") as server:
                     for clock in clocks:
                         if clock == "from the header box" and essays[name] is None:
@@ -242,15 +242,22 @@ def cold_builds(site: Path, hugo_site: Path, args: argparse.Namespace, postil: l
     # templates (another code fingerprint) and compile every template again.
     against = os.environ | {"PYTHONPATH": str(args.against), "XDG_CACHE_HOME": str(args.work / "user-cache-against")} if args.against else None
     ours, theirs, before = [], [], []
-    for _ in range(args.pairs):
+    def ours_cold() -> None:
         clean_postil(site)
         ours.append(timed_with_cpu(postil, site))
-        if other:
-            clean_postil(site)
-            before.append(timed_with_cpu(other, site, against))
-        if hugo:
-            clean_hugo(hugo_site)
-            theirs.append(timed_with_cpu(["sh", "-c", peer], hugo_site))
+
+    def before_cold() -> None:
+        clean_postil(site)
+        before.append(timed_with_cpu(other, site, against))
+
+    def theirs_cold() -> None:
+        clean_hugo(hugo_site)
+        theirs.append(timed_with_cpu(["sh", "-c", peer], hugo_site))
+
+    runs = [ours_cold, *([before_cold] if other else []), *([theirs_cold] if hugo else [])]
+    for number in range(args.pairs):
+        for run in in_turn(runs, number):
+            run()
     cold = report_cpu("postil", ours)
     if other:
         ratios(str(args.against), report_cpu(str(args.against), before), cold)

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import DEFAULT_GENERATOR, REPO, generate  # noqa: E402
+from run import DEFAULT_GENERATOR, REPO, generate, in_turn  # noqa: E402
 
 GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.org"]
 
@@ -109,7 +109,7 @@ def main() -> int:
 
     samples: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for number in range(args.rounds):
-        for name in checkouts:
+        for name in in_turn(checkouts, number):
             site, environment = sites[name], environments[name]
             if args.cold:
                 for folder in (".postil-cache", "public"):
