@@ -149,18 +149,13 @@ def _with_parents(paths: Iterable[str]) -> set[str]:
     return folders
 
 
-def _names_by_folder(files: Manifest) -> dict[str, set[str]]:
-    """The names each folder holds (files and folders), by the folder's path ("" for the top)."""
-    names: dict[str, set[str]] = {"": set()}
-    for path in files:
-        folder, _, name = path.rpartition("/")
-        while True:
-            known = folder in names
-            names.setdefault(folder, set()).add(name)
-            if known or not folder:
-                break
-            folder, _, name = folder.rpartition("/")
-    return names
+def _names_in(files: Manifest, folder: str) -> set[str]:
+    """The names `folder` holds (files and folders), by its path ("" for the top). Asked
+    for the few folders changed in the record's clock tick (an edit's), not for every folder."""
+    if not folder:
+        return {path.partition("/")[0] for path in files}
+    prefix = folder + "/"
+    return {path[len(prefix):].partition("/")[0] for path in files if path.startswith(prefix)}
 
 
 def last_output(site_root: Path) -> Path | None:
@@ -217,8 +212,7 @@ class BuildRecord:
                 if mtime_ns >= recorded_ns - RACY_NANOSECONDS:
                     racy.append(folder)
             if racy:
-                names = _names_by_folder(written)
-                if any({entry.name for entry in os.scandir(f"{root}/{folder}" if folder else root)} != names.get(folder) for folder in racy):
+                if any({entry.name for entry in os.scandir(f"{root}/{folder}" if folder else root)} != _names_in(written, folder) for folder in racy):
                     return None
                 # Listed now, a clock tick after they last changed: stamped with this scan, none is in doubt for the next run.
                 self._settled = max(folders[folder] for folder in racy) < self._scanned_ns - RACY_NANOSECONDS
