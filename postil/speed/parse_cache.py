@@ -30,7 +30,6 @@ from ..content.discover import Sources, bundle_url_path
 from ..errors import Report
 from ..markdown import Link, Passage
 from ..markdown.highlight import highlight_code
-from .lexers import joined_lexer
 from .packed import pack, unpack
 from .workers import Workers
 from ..content.essay import Parsed, parse_essay
@@ -523,11 +522,19 @@ class _ReusingHighlighter:
 
     def __call__(self, code: str, language: str, attrs: str = "") -> str:
         key = (code, language, attrs)
-        block = self.used[key] = self.reusable.get(key) or highlight_code(code, language, attrs, joined_lexer)
+        block = self.used[key] = self.reusable.get(key) or _highlight_afresh(code, language, attrs)
         return block
 
     def packed(self) -> bytes:
         return pack([part for (code, language, attrs), block in self.used.items() for part in (code, language, attrs, block)])
+
+
+def _highlight_afresh(code: str, language: str, attrs: str) -> str:
+    """A block highlighted with the build's lexers, whose module (and Pygments' lexing
+    machinery) is imported only for a block the file's last parse did not highlight."""
+    from .lexers import joined_lexer
+
+    return highlight_code(code, language, attrs, joined_lexer)
 
 
 def _unpack_blocks(packed: bytes) -> dict[tuple[str, str, str], str]:
