@@ -63,10 +63,12 @@ def read_inputs(site_root: Path, sources: Sources, config: Config, options: obje
     root = str(site_root)
     site = os.path.realpath(site_root)
     sources_found = sorted(source_files(sources))
-    named = [*((path, os.path.join(root, path)) for path in sources_found), (CONFIG_FILE, os.path.join(root, CONFIG_FILE))]
+    # Sources are site paths, joined by hand: os.path.join was a fifth of this at 1,000 essays.
+    named = [*((path, f"{root}/{path}") for path in sources_found), (CONFIG_FILE, os.path.join(root, CONFIG_FILE))]
     for number, folder in enumerate([*template_dirs(site_root, config), *theme_dirs(site_root, config)]):
         named += ((f"{number}:{name}", os.path.join(folder, name)) for name in sorted(manifest(folder, site)))
     newest = 0
+    sources_count = len(sources_found)
     lines = []
     stats = {}
     files = []
@@ -77,11 +79,12 @@ def read_inputs(site_root: Path, sources: Sources, config: Config, options: obje
             lines.append(f"{path}:missing")
             files.append((name, path, None))
             continue
-        lines.append(f"{path}:{status.st_size}:{status.st_mtime_ns}:{status.st_ino}")
-        newest = max(newest, status.st_mtime_ns)
-        key = (status.st_size, status.st_mtime_ns, status.st_ino)
+        key = (size, mtime_ns, inode) = (status.st_size, status.st_mtime_ns, status.st_ino)
+        lines.append(f"{path}:{size}:{mtime_ns}:{inode}")
+        if mtime_ns > newest:
+            newest = mtime_ns
         files.append((name, path, key))
-        if index < len(sources_found):
+        if index < sources_count:
             stats[sources_found[index]] = key
     hasher.update("\n".join(lines).encode())
     return Inputs(hasher.hexdigest(), newest, read_ns, stats, scope, tuple(files))
