@@ -71,7 +71,6 @@ def test_a_new_word_is_found_after_edits_in_a_row_and_equals_a_clean_build(site)
 def test_a_page_kept_in_the_output_is_staged_as_a_link_to_it_or_else_as_a_copy(tmp_path, monkeypatch):
     from postil.search import pagefind
 
-    monkeypatch.setattr(pagefind, "SCRATCH", str(tmp_path / "no-folder-in-memory"))  # staged on disk
     kept = tmp_path / "public" / "kept" / "index.html"
     kept.parent.mkdir(parents=True)
     kept.write_bytes(b"<p>kept</p>")
@@ -92,35 +91,3 @@ def test_a_page_kept_in_the_output_is_staged_as_a_link_to_it_or_else_as_a_copy(t
     assert (staged / "kept" / "index.html").read_bytes() == b"<p>kept</p>"
     assert (staged / "kept" / "index.html").stat().st_ino != kept.stat().st_ino
     copied.cleanup()
-
-
-def test_pages_are_staged_in_the_folder_in_memory_when_it_has_room_else_on_disk(tmp_path, monkeypatch):
-    import tempfile
-
-    from postil.search import pagefind
-
-    memory = tmp_path / "memory"
-    memory.mkdir()
-    monkeypatch.setattr(pagefind, "SCRATCH", str(memory))
-    pages = {"a/index.html": b"<p>a</p>", "b/index.html": b"<p>b</p>"}
-    staged = pagefind.stage(pages)
-    assert Path(staged.name).parent == memory and (Path(staged.name) / "site" / "b" / "index.html").read_bytes() == b"<p>b</p>"
-    staged.cleanup()
-
-    monkeypatch.setattr(pagefind, "SCRATCH_MARGIN", 2**62)  # no room to spare
-    staged = pagefind.stage(pages)
-    assert Path(staged.name).parent == Path(tempfile.gettempdir()) and (Path(staged.name) / "site" / "a" / "index.html").is_file()
-    staged.cleanup()
-
-    monkeypatch.setattr(pagefind, "SCRATCH_MARGIN", 0)
-    fill = pagefind._fill
-
-    def full_in_memory(staging, *args):
-        if staging.is_relative_to(memory):
-            raise OSError(28, "No space left on device")
-        fill(staging, *args)
-
-    monkeypatch.setattr(pagefind, "_fill", full_in_memory)
-    staged = pagefind.stage(pages)
-    assert Path(staged.name).parent == Path(tempfile.gettempdir()) and list(memory.iterdir()) == []
-    staged.cleanup()

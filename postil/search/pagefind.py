@@ -76,58 +76,24 @@ def stage(pages: dict[str, bytes], files: Mapping[str, Path] | None = None) -> t
     """A temporary folder holding `pages` ({output path: HTML}) as `index_pages` hands them
     to Pagefind, for a caller that has the time to write them now and not later.
 
-    The folder is in memory where the system has room there (see `_scratch`). Otherwise
     `files` names, for some of the pages, a file holding those very bytes (the output's
     own, left as they are): the page is staged as a hard link to it where the file system
     allows one. Writing the pages of an edit's shard cost 12-70 ms on the build's path
     (2 cores, busy), linking them 2-6 ms."""
-    files = files or {}
-    scratch = _scratch(sum(map(len, pages.values())))
-    if scratch is not None:
-        folder = tempfile.TemporaryDirectory(prefix="postil-search-", dir=scratch)
-        try:
-            _fill(Path(folder.name) / "site", pages, files)
-            return folder
-        except OSError:  # it filled up meanwhile: on disk, then
-            folder.cleanup()
     folder = tempfile.TemporaryDirectory(prefix="postil-search-")
-    _fill(Path(folder.name) / "site", pages, files)
-    return folder
-
-
-def _fill(staging: Path, pages: dict[str, bytes], files: Mapping[str, Path]) -> None:
-    """Write `pages` under `staging`, as links to `files` while the file system allows them."""
-    linking = bool(files)
+    staging = Path(folder.name) / "site"
+    files = files or {}
     for output, html in pages.items():
         target = staging / url_quote(output)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if linking and output in files:
+        if output in files:
             try:
                 os.link(files[output], target)
                 continue
-            except OSError:  # another file system (the folder in memory), or no hard links there: copies
-                linking = False
+            except OSError:  # another file system, or no hard links there: a copy
+                pass
         target.write_bytes(html)
-
-
-# Linux's file system in memory. Staged there, an edit's shard (63 pages at 1,000 essays)
-# took 4 ms of CPU and 9 ms before Pagefind could start, where in the temporary folder on
-# disk its folders and links took 27 ms and 30-90 ms (2 cores, busy); Pagefind writes its
-# bundle there too, and removing the folder is as quick.
-SCRATCH = "/dev/shm"
-SCRATCH_SHARE = 8  # room for this many times the pages (the bundle and other builds' shards) besides a fixed margin
-SCRATCH_MARGIN = 64 * 2**20
-
-
-def _scratch(size: int) -> str | None:
-    """The folder in memory to stage `size` bytes of pages in, when there is one with room
-    to spare (a container's may be small); None: the system's temporary folder."""
-    try:
-        status = os.statvfs(SCRATCH)
-    except (OSError, AttributeError):  # none, or no statvfs (Windows)
-        return None
-    room = status.f_bavail * status.f_frsize
-    return SCRATCH if room >= SCRATCH_SHARE * size + SCRATCH_MARGIN and os.access(SCRATCH, os.W_OK | os.X_OK) else None
+    return folder
 
 
 def index_pages(
