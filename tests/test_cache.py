@@ -17,7 +17,7 @@ def test_saved_entries_come_back(tmp_path):
     assert DiskCache(tmp_path, "parsed").load() == entries
 
 
-def test_parse_results_come_back_whole_from_a_tree_saved_without_memo(tmp_path):
+def test_parse_results_come_back_whole_from_a_chunked_cache(tmp_path):
     """Slotted model classes are saved as calls of their class: every field comes back."""
     reply = Reply(
         source="content/a/replies/r1.md", id="r1", bundle_dir="content/a", page_path="a/", author="Reader",
@@ -26,9 +26,30 @@ def test_parse_results_come_back_whole_from_a_tree_saved_without_memo(tmp_path):
         links=(), key_lines={"author": 2}, draft=True,
     )
     entries = {"content/a/replies/r1.md": (reply, reply.quotes)}
-    DiskCache(tmp_path, "parsed", tree=True).save(entries)
-    loaded = DiskCache(tmp_path, "parsed", tree=True).load()
+    DiskCache(tmp_path, "parsed", chunked=True).save(entries)
+    loaded = DiskCache(tmp_path, "parsed", chunked=True).load()
     assert loaded == entries and type(loaded["content/a/replies/r1.md"][0].quotes[0]) is Quote
+
+
+def test_a_large_mapping_saved_in_chunks_comes_back_whole_with_the_other_values(tmp_path):
+    """More items than a chunk holds, and a count that does not fill the last one."""
+    from postil.speed.disk_cache import CHUNK
+
+    quote = Quote(4, "a passage", False)
+    large = {f"content/e{number}.md": (number, quote, "shared text") for number in range(2 * CHUNK + 7)}
+    stored = {"scope": ("config", "code"), "entries": large, "small": {"a": 1}}
+    DiskCache(tmp_path, "parsed", chunked=True).save(stored)
+    loaded = DiskCache(tmp_path, "parsed", chunked=True).load()
+    assert loaded == stored and list(loaded["entries"]) == list(large)
+
+
+def test_a_truncated_chunked_cache_is_discarded(tmp_path):
+    from postil.speed.disk_cache import CHUNK
+
+    cache = DiskCache(tmp_path, "parsed", chunked=True)
+    cache.save({"entries": {str(number): "x" * 50 for number in range(3 * CHUNK)}})
+    cache.path.write_bytes(cache.path.read_bytes()[:-2000])
+    assert cache.load() == {}
 
 
 def test_cache_folder_ignores_itself_for_git(tmp_path):

@@ -23,7 +23,6 @@ from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore, replacements
 from mdit_py_plugins.attrs import attrs_block_plugin
@@ -197,7 +196,9 @@ def reply_markdown() -> MarkdownIt:
 
 
 def sanitise(html: str, doc_id: str) -> str:
-    """nh3 with the reply allow-list; ids must carry this reply's own prefix."""
+    """nh3 with the reply allow-list; ids must carry this reply's own prefix. (Imported
+    here: a build that parses no reply, an essay's edit, need not load it.)"""
+    import nh3
 
     def keep(element: str, attribute: str, value: str) -> str | None:
         if attribute == "id":

@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import os
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from .disk_cache import pickled_as_call
 from ..write.tempfiles import temporary_file
 
 _MAGIC = b"postil-blobs\n"
 _ID_BYTES = 16
 
 
-@pickled_as_call
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """Where one value lies in a `BlobFile`."""
+class Stored(NamedTuple):
+    """Where one value lies in a `BlobFile`. A named tuple: the parse cache reads back
+    thousands of them (see parse_cache.Entry)."""
 
     file: BlobFile
     offset: int

@@ -18,7 +18,7 @@ class PageFactsStore:
     facts as a tuple of strings, bytes and numbers (URLs by their place in the list)."""
 
     def __init__(self, site_root: Path):
-        self._disk = DiskCache(site_root, NAME, tree=True)  # each URL is in the list once: nothing is reached twice
+        self._disk = DiskCache(site_root, NAME, chunked=True)  # the facts of thousands of pages: saved a chunk at a time
 
     def load(self, scope: object) -> tuple[list[str], dict[bytes, tuple]]:
         """The URLs and the facts by page digest kept for `scope` (the reader's own version
