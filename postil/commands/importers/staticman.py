@@ -22,7 +22,7 @@ import yaml
 from ...config import Config
 from ...content.discover import CONTENT_DIR
 from ...errors import PostilError, Problem
-from ...content.yaml_front_matter import BoundedSafeLoader
+from ...content.frontmatter import BoundedSafeLoader
 from ...content.essay import to_datetime
 from ...content.reply import REPLY_ID
 from .essays import essay_at
