@@ -339,7 +339,7 @@ class Builder:
                               search and search.rank)
         return memory.renders.render(
             site_pages(site, config), environment, environment_key, batches,
-            memory.parsed.digests(), self._record.intact() if self._record is not None else (), first, early and self._guarded(early, report),
+            memory.parsed.digest, self._record.intact() if self._record is not None else (), first, early and self._guarded(early, report),
             # The pages of replies are made from the site's replies (and the config) alone.
             {"replies": (site.replies, reply_pages(site, config))},
         )

@@ -115,7 +115,7 @@ class RenderCache:
         environment: jinja2.Environment,
         environment_key: str,
         render_many: Callable[[list[Page]], list[Rendered]],
-        known: dict[int, tuple[object, str]],
+        known: Callable[[object], str | None],
         on_disk: Container[str] = (),
         first: list[list[Page]] | None = None,
         early: Callable[[dict[str, bytes]], None] | None = None,
@@ -127,8 +127,8 @@ class RenderCache:
         `environment_key` stands for what the environment's functions read (config, asset
         names, postil's code); data put in the environment's globals is digested here, as
         a page may read any of it, but for `discussions`: a page's digest covers only the
-        discussions it read last time it was rendered. `known` gives digests of parse
-        results by object id; `on_disk` names the previous output's files that are intact.
+        discussions it read last time it was rendered. `known` gives the digest of a parse
+        result (None for any other object); `on_disk` names the previous output's files that are intact.
 
         `first` holds groups of pages (also in `pages`), such as the one just edited and
         then the lists it is in, seen to in order before all others; the bytes of each
@@ -221,7 +221,7 @@ class _Family:
 class _Staleness:
     """One build's view of which pages must be rendered again, and of the digests it took."""
 
-    def __init__(self, cache: RenderCache, environment: jinja2.Environment, environment_key: str, known: dict[int, tuple[object, str]], on_disk: Container[str]):
+    def __init__(self, cache: RenderCache, environment: jinja2.Environment, environment_key: str, known: Callable[[object], str | None], on_disk: Container[str]):
         self.digests = Digests(known, cache._frozen)
         discussions = environment.globals.get("discussions")
         self.reads = DiscussionReads(discussions.entries if isinstance(discussions, Discussions) else {}, self.digests, cache._read_digests)
