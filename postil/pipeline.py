@@ -576,12 +576,17 @@ def finish_killed_builds(site_root: Path, out_dir: Path | None = None) -> None:
 def _edited_shards_first(pages: list[Page], site: Site, search: IndexRun, parsed: Collection[str]) -> list[list[Page]]:
     """The essays' pages in two groups, each of whole shards: first those of the shards
     holding an essay, or an essay's reply, that was parsed afresh (the files `parsed`),
-    then the others'. One group when no essay's file was."""
+    then the others'. One group when no essay's file was; none when every shard holds one
+    (a new base URL parses every file): rendered in one batch, ranked shard by shard, the
+    pages are rendered by workers forked once, where a second batch's workers inherited the
+    first batch's pages and results (at 5,000 essays, 180 MB against 130 at the first fork)."""
     touched = [essay.url_path + "index.html" for essay in site.essays if essay.source in parsed]
     touched += [essay.url_path + "index.html" for reply, essay in site.replies if reply.source in parsed]
     together = search.together(touched)
     if not together:
         return [pages]
+    if len(together) == len(pages):
+        return []
     return [[page for page in pages if page.output in together], [page for page in pages if page.output not in together]]
 
 
