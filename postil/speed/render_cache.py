@@ -163,6 +163,7 @@ class RenderCache:
                     unmade += current
             rest = [page for page in pages if page.output not in done and check.is_stale(page)]
             rendered.update(zip((page.output for page in rest), render_many(rest)))
+            check.digest_later()
         finally:
             self.fragments.end()
         self.rendered_last = len(rendered)
@@ -235,6 +236,9 @@ class _Staleness:
         self.inputs: dict[str, PageInputs] = {}
         self.families: dict[str, _Family] = {}
         self._family_of: dict[str, _Family] = {}  # output path → the family its page is of
+        # Pages rendered whatever their digest, digested once they are (see `is_stale`);
+        # None in the dev server, which keeps each page's context with its digest.
+        self._later: list[Page] | None = None if cache.keep_bytes else []
 
     def family(self, name: str, value: object) -> list[str] | None:
         """Begin the family `name` made from `value`. When it is the last build's and every
@@ -278,7 +282,15 @@ class _Staleness:
         return pages
 
     def is_stale(self, page: Page) -> bool:
-        """Whether `page` must be rendered; if not, its digest is noted as current."""
+        """Whether `page` must be rendered; if not, its digest is noted as current.
+
+        A page the last build did not render (every page of a cold build, or of a build
+        whose scope changed) is rendered whatever its digest: it is digested once rendered
+        (`digest_later`), so that the render workers, forked between the two, do not
+        inherit the digests of every value of every page (10 MB at 5,000 essays)."""
+        if self._later is not None and page.output not in self._previous:
+            self._later.append(page)
+            return True
         digest = self._digest(page)
         output = page.output
         in_memory = output in self._cache._bytes
@@ -290,6 +302,12 @@ class _Staleness:
             del self.inputs[output]
         self.fresh[output] = digest
         return False
+
+    def digest_later(self) -> None:
+        """Digest the pages `is_stale` found stale without digesting them, now that they are rendered."""
+        later, self._later = self._later or [], [] if self._later is not None else None
+        for page in later:
+            self._digest(page)
 
     def _digest(self, page: Page) -> str | None:
         """The digest of what `page` is rendered from; None when part of it cannot be told."""
