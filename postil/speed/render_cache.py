@@ -239,6 +239,7 @@ class _Staleness:
         # Pages rendered whatever their digest, digested once they are (see `is_stale`);
         # None in the dev server, which keeps each page's context with its digest.
         self._later: list[Page] | None = None if cache.keep_bytes else []
+        self._held: list[dict] = []  # the contexts digested (see `_digest`)
 
     def family(self, name: str, value: object) -> list[str] | None:
         """Begin the family `name` made from `value`. When it is the last build's and every
@@ -318,18 +319,22 @@ class _Staleness:
         family = self._family_of.get(page.output)
         kept = family.previous.get(page.output) if family is not None else None
         carried = kept[1] if kept is not None and kept[0] == page.template else None
+        values = None if carried is not None else page.context  # made afresh each time asked for, maybe (see Page)
+        if values is not None:
+            # Its values are digested by identity: held to the end of the build, lest an id be reused.
+            self._held.append(values)
         same = (
-            carried is None and seen is not None and seen.context is not None
-            and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, page.context)
+            values is not None and seen is not None and seen.context is not None
+            and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, values)
         )
-        context = carried or (seen.context_digest if same else self.digests.of_context(page.context))  # type: ignore[union-attr]
+        context = carried or (seen.context_digest if same else self.digests.of_context(values))  # type: ignore[union-attr, arg-type]
         if context is None:
             return None
         if family is not None and family.digest is not None:
             family.contexts[page.output] = (page.template, context)
         reads = self._cache.reads.get(page.output) if page.output in self._previous else None
         read = self.reads.digest(reads) if reads is not None else None
-        self.inputs[page.output] = PageInputs(page.template, template, page.context if self._cache.keep_bytes else None, context, read)
+        self.inputs[page.output] = PageInputs(page.template, template, values if self._cache.keep_bytes else None, context, read)
         if read is None:
             return None
         if same and read == seen.reads_digest:  # type: ignore[union-attr]
