@@ -24,7 +24,6 @@ _PICKLED_AS_IS = _PLAIN_TYPES | {tuple, list, dict}
 # Types whose pickle is their value (subclasses too: named tuples, Markup), and the
 # classes and functions pickle names on the way.
 _VALUES = (*_PLAIN, tuple, list, dict, dt.time, dt.timedelta, dt.tzinfo, type, types.FunctionType, types.BuiltinFunctionType)
-_UNSEEN = object()
 # Parse results whose bodies are kept apart from them (see site/model.py): two with equal
 # fields may come from files whose bodies differ, so only the very same object is the same.
 _PARSE_RESULTS = frozenset((Essay, Reply))
@@ -88,7 +87,9 @@ class Digests:
         self.known = known or _no_parse_results
         self.carried = carried or {}
         self.frozen: dict[int, tuple[object, str | None]] = {}
-        self._memo: dict[int, str | None] = {}
+        # By id, with the value: a value is digested by identity only while it is alive
+        # (a page's context may be made, digested and let go: see render.pages.Page).
+        self._memo: dict[int, tuple[object, str | None]] = {}
         self._buffer = io.BytesIO()
         self._pickler = _ContextPickler(self._buffer, self.known)
 
@@ -97,9 +98,9 @@ class Digests:
         if kind in _PLAIN_TYPES:
             return repr(value)
         key = id(value)
-        result = self._memo.get(key, _UNSEEN)
-        if result is not _UNSEEN:
-            return result  # type: ignore[return-value]
+        memo = self._memo.get(key)
+        if memo is not None and memo[0] is value:
+            return memo[1]
         known = self.known(value) if kind in _PARSE_RESULTS else None
         if known is not None:
             result = known
@@ -111,7 +112,7 @@ class Digests:
                 result = self._pickled(value)
             if dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 self.frozen[key] = (value, result)
-        self._memo[key] = result
+        self._memo[key] = (value, result)
         return result
 
     def of_context(self, context: dict[str, object]) -> str | None:

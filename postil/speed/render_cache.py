@@ -239,7 +239,6 @@ class _Staleness:
         # Pages rendered whatever their digest, digested once they are (see `is_stale`);
         # None in the dev server, which keeps each page's context with its digest.
         self._later: list[Page] | None = None if cache.keep_bytes else []
-        self._held: list[dict] = []  # the contexts digested (see `_digest`)
 
     def family(self, name: str, value: object) -> list[str] | None:
         """Begin the family `name` made from `value`. When it is the last build's and every
@@ -320,9 +319,6 @@ class _Staleness:
         kept = family.previous.get(page.output) if family is not None else None
         carried = kept[1] if kept is not None and kept[0] == page.template else None
         values = None if carried is not None else page.context  # made afresh each time asked for, maybe (see Page)
-        if values is not None:
-            # Its values are digested by identity: held to the end of the build, lest an id be reused.
-            self._held.append(values)
         same = (
             values is not None and seen is not None and seen.context is not None
             and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, values)
