@@ -7,6 +7,7 @@ import re
 import sys
 import traceback
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urljoin
 from pathlib import Path
 from collections.abc import Container, Iterable, Mapping, Sequence
@@ -55,22 +56,35 @@ def absolute_links(html: str, page_url: str) -> str:
     return _URL_ATTRIBUTE.sub(lambda m: f'{m[1]}="{urljoin(page_url, m[2])}"', html)
 
 
-@dataclass(frozen=True)
 class Page:
     """One output file: which template, with what context.
 
     Every context also holds `page_path`, the page's own site path, for canonical and
-    link-preview URLs.
+    link-preview URLs. A context may be given as a function that makes it: it is then made
+    each time it is asked for, and not held. The thousands of pages of essays and of
+    replies by author are listed so, before render workers are forked: they make each
+    page's context from the model they inherit, where a listed context each was 15 MB at
+    5,000 essays in the build's process and in every worker.
     """
 
-    output: str
-    template: str
-    context: dict
+    __slots__ = ("output", "template", "_context")
 
-    def __post_init__(self) -> None:
-        # A copy: a context dict handed to several pages must not carry one page's path.
-        # Interned, so that the next build's page holds the very same string (see same_data).
-        object.__setattr__(self, "context", {"page_path": sys.intern(page_path(self.output)), **self.context})
+    def __init__(self, output: str, template: str, context: dict | Callable[[], dict]):
+        self.output, self.template = output, template
+        self._context = context if callable(context) else _with_path(output, context)
+
+    @property
+    def context(self) -> dict:
+        return _with_path(self.output, self._context()) if callable(self._context) else self._context  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"Page({self.output!r}, {self.template!r})"
+
+
+def _with_path(output: str, context: dict) -> dict:
+    # A copy: a context dict handed to several pages must not carry one page's path.
+    # Interned, so that the next build's page holds the very same string (see same_data).
+    return {"page_path": sys.intern(page_path(output)), **context}
 
 
 # What templates read of an essay's body as if it were the essay's own: `essay.html`, `essay.passages`;
@@ -167,20 +181,20 @@ def essay_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page
     for essay in essays:
         if only is not None and essay.url_path not in only:
             continue
-        yield Page(
-            essay.url_path + "index.html",
-            "take.html" if essay.take else "essay.html",
-            {
-                "essay": essay,
-                "newer": around[essay.url_path][0],
-                "older": around[essay.url_path][1],
-                "backlinks": site.backlinks.get(essay.url_path, ()),
-                "responses": site.responses.get(essay.url_path, ()),
-                "answered": answered.get(essay.url_path),
-                "reactions": site.reactions.get(essay.url_path),
-                "references": site.references.get(essay.url_path, ()),
-            },
-        )
+        yield Page(essay.url_path + "index.html", "take.html" if essay.take else "essay.html", partial(_essay_context, site, essay, around, answered))
+
+
+def _essay_context(site: Site, essay: Essay, around: dict, answered: dict) -> dict:
+    return {
+        "essay": essay,
+        "newer": around[essay.url_path][0],
+        "older": around[essay.url_path][1],
+        "backlinks": site.backlinks.get(essay.url_path, ()),
+        "responses": site.responses.get(essay.url_path, ()),
+        "answered": answered.get(essay.url_path),
+        "reactions": site.reactions.get(essay.url_path),
+        "references": site.references.get(essay.url_path, ()),
+    }
 
 
 LATEST_TAKES = 5  # the takes the home page can show beside the essays

@@ -14,6 +14,8 @@ import io
 import pickle
 import types
 
+from collections.abc import Callable
+
 from ..site.model import Essay, Reply, same_objects
 
 _PLAIN = (str, bytes, int, float, bool, type(None), dt.datetime, dt.date)
@@ -22,7 +24,6 @@ _PICKLED_AS_IS = _PLAIN_TYPES | {tuple, list, dict}
 # Types whose pickle is their value (subclasses too: named tuples, Markup), and the
 # classes and functions pickle names on the way.
 _VALUES = (*_PLAIN, tuple, list, dict, dt.time, dt.timedelta, dt.tzinfo, type, types.FunctionType, types.BuiltinFunctionType)
-_UNSEEN = object()
 # Parse results whose bodies are kept apart from them (see site/model.py): two with equal
 # fields may come from files whose bodies differ, so only the very same object is the same.
 _PARSE_RESULTS = frozenset((Essay, Reply))
@@ -31,6 +32,10 @@ _PARSE_RESULTS = frozenset((Essay, Reply))
 def digest_of(*parts: str) -> str:
     """One digest for several strings; '#' marks it apart from any plain value's repr."""
     return "#" + hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _no_parse_results(value: object) -> None:
+    return None
 
 
 class _Unknown(Exception):
@@ -42,7 +47,7 @@ class _ContextPickler(pickle.Pickler):
     source file, and a dataclass as its type's name and its fields, so its pickle does not
     hang on what else its instance holds (such as a cached property)."""
 
-    def __init__(self, stream: io.BytesIO, known: dict[int, tuple[object, str]]):
+    def __init__(self, stream: io.BytesIO, known: Callable[[object], str | None]):
         super().__init__(stream, protocol=5)
         self.fast = True  # no memo: equal values pickle the same, however they are shared
         self.known = known
@@ -52,9 +57,8 @@ class _ContextPickler(pickle.Pickler):
         kind = type(value)
         if kind in _PICKLED_AS_IS:
             return None
-        known = self.known.get(id(value))
-        if known is not None and known[0] is value:
-            return known[1]
+        if kind in _PARSE_RESULTS and (known := self.known(value)) is not None:
+            return known
         if dataclasses.is_dataclass(kind):
             if kind not in self._fields:
                 self._fields[kind] = tuple(field.name for field in dataclasses.fields(kind))
@@ -69,21 +73,23 @@ class Digests:
 
     Pickling walks a context in C, several times faster than a walk in Python (3,400
     pages at 1,000 essays: 40 ms, not 100). Parse results stand in it as the digests of
-    their source files (`known`: id → (object, digest); the objects are held there, so
-    their ids cannot be reused meanwhile). Within a build each value is digested once.
-    None stands for "unknown": a value of a type this cannot read, whose page is then
-    rendered again.
+    their source files (`known` gives that of a parse result, None for any other object:
+    asked, not looked up in a table by id, which held 17,000 strings at 5,000 essays).
+    Within a build each value is digested once. None stands for "unknown": a value of a
+    type this cannot read, whose page is then rendered again.
 
     The site model is never changed once made, so a frozen dataclass met again (a
     discussion the dev server's last build made from the same replies) keeps the digest
     it had: `carried` gives those of the last build, and `frozen` holds this build's.
     """
 
-    def __init__(self, known: dict[int, tuple[object, str]] | None = None, carried: dict[int, tuple[object, str | None]] | None = None):
-        self.known = known or {}
+    def __init__(self, known: Callable[[object], str | None] | None = None, carried: dict[int, tuple[object, str | None]] | None = None):
+        self.known = known or _no_parse_results
         self.carried = carried or {}
         self.frozen: dict[int, tuple[object, str | None]] = {}
-        self._memo: dict[int, str | None] = {}
+        # By id, with the value: a value is digested by identity only while it is alive
+        # (a page's context may be made, digested and let go: see render.pages.Page).
+        self._memo: dict[int, tuple[object, str | None]] = {}
         self._buffer = io.BytesIO()
         self._pickler = _ContextPickler(self._buffer, self.known)
 
@@ -92,12 +98,12 @@ class Digests:
         if kind in _PLAIN_TYPES:
             return repr(value)
         key = id(value)
-        result = self._memo.get(key, _UNSEEN)
-        if result is not _UNSEEN:
-            return result  # type: ignore[return-value]
-        known = self.known.get(key)
-        if known is not None and known[0] is value:
-            result = known[1]
+        memo = self._memo.get(key)
+        if memo is not None and memo[0] is value:
+            return memo[1]
+        known = self.known(value) if kind in _PARSE_RESULTS else None
+        if known is not None:
+            result = known
         else:
             carried = self.carried.get(key)
             if carried is not None and carried[0] is value:
@@ -106,7 +112,7 @@ class Digests:
                 result = self._pickled(value)
             if dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 self.frozen[key] = (value, result)
-        self._memo[key] = result
+        self._memo[key] = (value, result)
         return result
 
     def of_context(self, context: dict[str, object]) -> str | None:

@@ -281,7 +281,6 @@ class ParsedSources:
         self.parsed_last = 0  # files parsed afresh by the last update (for tests and figures)
         self.parsed_paths: set[str] = set()  # which they were: their pages come first (see the driver's _render)
         self._jobs: _Jobs | None = None  # the last update's (see _Jobs)
-        self._known: dict[int, tuple[object, str]] | None = None  # see digests()
 
     def update(
         self, sources: Sources, config: Config, report: Report, stats: dict[str, tuple[int, int, int]] | None = None,
@@ -323,7 +322,6 @@ class ParsedSources:
             self._refresh(reply_jobs, workers, reusable, fresh, report, stats or {}, changed, None, hashes or {})
         # A build into a folder has no next update, and would hold a job per file meanwhile.
         self._jobs = None if self.persist else _Jobs(sources, essay_jobs, reply_jobs, {job.path: job for job in (*essay_jobs, *reply_jobs)})
-        self._known = None
         return self._finish(scope, previous, fresh, essay_jobs, reply_jobs)
 
     @staticmethod
@@ -357,14 +355,6 @@ class ParsedSources:
             self._refresh(named, workers, previous, fresh, report, {}, None)
         if any(job.bundle_dir is None and _bundle_url(previous.get(job.path)) != _bundle_url(fresh.get(job.path)) for job in named):
             return fresh, False
-        if self._known is not None:
-            self._known = known = dict(self._known)
-            for job in named:
-                for entry in (previous.get(job.path), fresh.get(job.path)):
-                    if entry is not None and (parsed := _parsed(entry)) is not None:
-                        known.pop(id(parsed), None)
-                if (entry := fresh.get(job.path)) is not None and (parsed := _parsed(entry)) is not None:
-                    known[id(parsed)] = (parsed, _digest_text(job.path, entry))
         return fresh, True
 
     def _finish(
@@ -384,15 +374,12 @@ class ParsedSources:
         replies = [fresh[job.path].result for job in reply_jobs if job.path in fresh]
         return essays, replies  # type: ignore[return-value]
 
-    def digests(self) -> dict[int, tuple[object, str]]:
-        """Each parsed essay and reply by id, with a string standing for what it was parsed
-        from (its file's path, bytes and base path; config and code are the caller's scope)."""
-        if self._known is None:
-            self._known = {}
-            for path, entry in (self.entries or {}).items():
-                if (parsed := _parsed(entry)) is not None:
-                    self._known[id(parsed)] = (parsed, _digest_text(path, entry))
-        return self._known
+    def digest(self, parsed: object) -> str | None:
+        """A string standing for what an essay or reply of the last update was parsed from
+        (its file's path, bytes and base path; config and code are the caller's scope);
+        None for any other object."""
+        entry = (self.entries or {}).get(getattr(parsed, "source", None))  # type: ignore[arg-type]
+        return _digest_text(parsed.source, entry) if entry is not None and _parsed(entry) is parsed else None  # type: ignore[attr-defined]
 
     def body(self, essay: Essay) -> Body:
         """The body of an essay of the last update (read from the values file when it lies there)."""

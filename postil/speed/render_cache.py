@@ -115,7 +115,7 @@ class RenderCache:
         environment: jinja2.Environment,
         environment_key: str,
         render_many: Callable[[list[Page]], list[Rendered]],
-        known: dict[int, tuple[object, str]],
+        known: Callable[[object], str | None],
         on_disk: Container[str] = (),
         first: list[list[Page]] | None = None,
         early: Callable[[dict[str, bytes]], None] | None = None,
@@ -127,8 +127,8 @@ class RenderCache:
         `environment_key` stands for what the environment's functions read (config, asset
         names, postil's code); data put in the environment's globals is digested here, as
         a page may read any of it, but for `discussions`: a page's digest covers only the
-        discussions it read last time it was rendered. `known` gives digests of parse
-        results by object id; `on_disk` names the previous output's files that are intact.
+        discussions it read last time it was rendered. `known` gives the digest of a parse
+        result (None for any other object); `on_disk` names the previous output's files that are intact.
 
         `first` holds groups of pages (also in `pages`), such as the one just edited and
         then the lists it is in, seen to in order before all others; the bytes of each
@@ -163,6 +163,7 @@ class RenderCache:
                     unmade += current
             rest = [page for page in pages if page.output not in done and check.is_stale(page)]
             rendered.update(zip((page.output for page in rest), render_many(rest)))
+            check.digest_later()
         finally:
             self.fragments.end()
         self.rendered_last = len(rendered)
@@ -221,7 +222,7 @@ class _Family:
 class _Staleness:
     """One build's view of which pages must be rendered again, and of the digests it took."""
 
-    def __init__(self, cache: RenderCache, environment: jinja2.Environment, environment_key: str, known: dict[int, tuple[object, str]], on_disk: Container[str]):
+    def __init__(self, cache: RenderCache, environment: jinja2.Environment, environment_key: str, known: Callable[[object], str | None], on_disk: Container[str]):
         self.digests = Digests(known, cache._frozen)
         discussions = environment.globals.get("discussions")
         self.reads = DiscussionReads(discussions.entries if isinstance(discussions, Discussions) else {}, self.digests, cache._read_digests)
@@ -235,6 +236,9 @@ class _Staleness:
         self.inputs: dict[str, PageInputs] = {}
         self.families: dict[str, _Family] = {}
         self._family_of: dict[str, _Family] = {}  # output path → the family its page is of
+        # Pages rendered whatever their digest, digested once they are (see `is_stale`);
+        # None in the dev server, which keeps each page's context with its digest.
+        self._later: list[Page] | None = None if cache.keep_bytes else []
 
     def family(self, name: str, value: object) -> list[str] | None:
         """Begin the family `name` made from `value`. When it is the last build's and every
@@ -278,7 +282,15 @@ class _Staleness:
         return pages
 
     def is_stale(self, page: Page) -> bool:
-        """Whether `page` must be rendered; if not, its digest is noted as current."""
+        """Whether `page` must be rendered; if not, its digest is noted as current.
+
+        A page the last build did not render (every page of a cold build, or of a build
+        whose scope changed) is rendered whatever its digest: it is digested once rendered
+        (`digest_later`), so that the render workers, forked between the two, do not
+        inherit the digests of every value of every page (10 MB at 5,000 essays)."""
+        if self._later is not None and page.output not in self._previous:
+            self._later.append(page)
+            return True
         digest = self._digest(page)
         output = page.output
         in_memory = output in self._cache._bytes
@@ -291,6 +303,12 @@ class _Staleness:
         self.fresh[output] = digest
         return False
 
+    def digest_later(self) -> None:
+        """Digest the pages `is_stale` found stale without digesting them, now that they are rendered."""
+        later, self._later = self._later or [], [] if self._later is not None else None
+        for page in later:
+            self._digest(page)
+
     def _digest(self, page: Page) -> str | None:
         """The digest of what `page` is rendered from; None when part of it cannot be told."""
         template = self.templates.digest(page.template)
@@ -300,18 +318,19 @@ class _Staleness:
         family = self._family_of.get(page.output)
         kept = family.previous.get(page.output) if family is not None else None
         carried = kept[1] if kept is not None and kept[0] == page.template else None
+        values = None if carried is not None else page.context  # made afresh each time asked for, maybe (see Page)
         same = (
-            carried is None and seen is not None and seen.context is not None
-            and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, page.context)
+            values is not None and seen is not None and seen.context is not None
+            and (seen.template, seen.template_digest) == (page.template, template) and same_data(seen.context, values)
         )
-        context = carried or (seen.context_digest if same else self.digests.of_context(page.context))  # type: ignore[union-attr]
+        context = carried or (seen.context_digest if same else self.digests.of_context(values))  # type: ignore[union-attr, arg-type]
         if context is None:
             return None
         if family is not None and family.digest is not None:
             family.contexts[page.output] = (page.template, context)
         reads = self._cache.reads.get(page.output) if page.output in self._previous else None
         read = self.reads.digest(reads) if reads is not None else None
-        self.inputs[page.output] = PageInputs(page.template, template, page.context if self._cache.keep_bytes else None, context, read)
+        self.inputs[page.output] = PageInputs(page.template, template, values if self._cache.keep_bytes else None, context, read)
         if read is None:
             return None
         if same and read == seen.reads_digest:  # type: ignore[union-attr]
