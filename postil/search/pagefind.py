@@ -4,8 +4,12 @@ The binary reading files is far faster than feeding Pagefind's Python service on
 at a time, and a process of its own per shard keeps each run's memory to one shard's.
 The pages are staged in a temporary folder under their percent-encoded addresses, which
 Pagefind takes as the result URLs as they are: an address with non-ASCII letters then
-reaches the browser encoded, as every other link of the site is. Pagefind's output
-depends only on its input, so builds stay reproducible.
+reaches the browser encoded, as every other link of the site is. Pagefind numbers the
+pages in the order its walk of the folder meets them, that is in the order the file system
+lists it: the same pages give the same bundle on one file system, not on every one (ext4
+lists by a hash with a seed of its own, tmpfs by creation). Its service, fed the pages in
+our order, is independent of it but took ~1.6 times as long (100 essay pages: ~1.0 s
+against 0.63 s), so the binary reads files.
 """
 from __future__ import annotations
 
