@@ -101,7 +101,6 @@ class Builder:
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
     _search: SearchIndex | None = None  # the search index's shards, kept between builds
     _environment: jinja2.Environment | None = None  # the last build's templates: the search page is rendered after the index
-    _collector_resting: bool = False  # the cycle collector paused by this Builder (see _rest_collector)
 
     @property
     def cache_folder(self) -> Path:
@@ -157,14 +156,6 @@ class Builder:
         template error in another page); its result says so as usual.
         """
         started = time.perf_counter()
-        self._rest_collector()
-        try:
-            return self._build_or_skip(changed, early, started)
-        finally:
-            self._wake_collector(freeze=False)
-
-    def _build_or_skip(self, changed: Iterable[str] | None, early: Callable[[dict[str, bytes]], None] | None, started: float) -> BuildResult:
-        """Find out whether anything changed, and build if it did (see `build`)."""
         if self.options.out_dir is not None:
             finish_killed_builds(self.site_root, self.options.out_dir)
         config = self.config()
@@ -229,29 +220,6 @@ class Builder:
             site=site,
             draft_replies=tuple(held),
         )
-
-    def _rest_collector(self) -> None:
-        """Pause the cycle collector while a build into a folder sets up, until rendering
-        begins (`_render` wakes it).
-
-        Such a build is one run. Its setup (the imports, the build record, the parse cache,
-        the site model) makes a few hundred thousand objects that live until it ends, and no
-        cycles to collect (parsing makes none, here or in the parse workers it forks, which
-        inherit the pause), yet the collector walked each object once or twice: 20-40 ms of
-        an edit's build at 1,000 essays, before Pagefind could start."""
-        if self.options.out_dir is not None and gc.isenabled():
-            gc.disable()
-            self._collector_resting = True
-
-    def _wake_collector(self, freeze: bool = True) -> None:
-        """Let the cycle collector work again, with what the build made so far frozen out of
-        its sight (it lives until the run ends: see speed/parse_cache.py), but for a build
-        that ends there."""
-        if self._collector_resting:
-            self._collector_resting = False
-            if freeze:
-                gc.freeze()
-            gc.enable()
 
     def _tree(self) -> NewTree | None:
         """Where a build into a folder puts pages as they are rendered: a new tree, or,
@@ -344,7 +312,6 @@ class Builder:
         from .site.reply_pages import reply_pages
         from .site.takes import stream_folder
 
-        self._wake_collector()
         memory = self._memory()
         environment = make_environment(self.site_root, config, assets, memory.parsed.body, memory.parsed.reply_body, memory.compiled)
         environment.globals["discussions"] = Discussions(site.discussions)
