@@ -305,9 +305,10 @@ class _Staleness:
 
     def digest_later(self) -> None:
         """Digest the pages `is_stale` found stale without digesting them, now that they are rendered."""
-        later, self._later = self._later or [], [] if self._later is not None else None
-        for page in later:
-            self._digest(page)
+        if self._later:
+            later, self._later = self._later, []
+            for page in later:
+                self._digest(page)
 
     def _digest(self, page: Page) -> str | None:
         """The digest of what `page` is rendered from; None when part of it cannot be told."""

@@ -397,6 +397,11 @@
   function start() {
     var page = document.getElementById("search");
     if (page) searchPage(page);
+    attachPanel();
+  }
+
+  // The header's box given its panel, unless it has one.
+  function attachPanel() {
     var form = document.querySelector(".site-search");
     if (form && !form.querySelector(".search-panel")) headerBox(form);
   }
@@ -407,8 +412,5 @@
   // script has nothing to undo, and gives the new header's box its panel. Pagefind stays
   // loaded.
   script.addEventListener("postil:update", function (event) { event.preventDefault(); });
-  document.addEventListener("postil:updated", function () {
-    var form = document.querySelector(".site-search");
-    if (form && !form.querySelector(".search-panel")) headerBox(form);
-  });
+  document.addEventListener("postil:updated", attachPanel);
 })();
