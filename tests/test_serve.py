@@ -235,10 +235,12 @@ class EventStream:
         self.response = self.connection.getresponse()
 
     def next(self) -> dict:
-        while True:
-            line = self.response.fp.readline().decode()
+        """The next message; a stream the server ended fails the test (readline would return
+        nothing, at once, forever)."""
+        while line := self.response.fp.readline().decode():
             if line.startswith("data: "):
                 return json.loads(line[len("data: "):])
+        raise AssertionError("the server ended the stream of events")
 
 
 def test_events_stream_tells_of_an_error_then_of_the_fix(running, site):
