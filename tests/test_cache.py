@@ -43,6 +43,19 @@ def test_a_large_mapping_saved_in_chunks_comes_back_whole_with_the_other_values(
     assert loaded == stored and list(loaded["entries"]) == list(large)
 
 
+def test_a_mapping_refused_before_its_chunks_are_read_comes_back_empty(tmp_path):
+    """`wanted` sees the values saved whole (the scope), before the chunked ones are read:
+    a parse cache of another configuration is refused without being read whole."""
+    from postil.speed.disk_cache import CHUNK
+
+    stored = {"scope": ("config", "code"), "entries": {str(number): "x" for number in range(2 * CHUNK)}}
+    DiskCache(tmp_path, "parsed", chunked=True).save(stored)
+    shown = []
+    assert DiskCache(tmp_path, "parsed", chunked=True).load(wanted=lambda top: shown.append(dict(top)) or False) == {}
+    assert shown == [{"scope": ("config", "code")}]
+    assert DiskCache(tmp_path, "parsed", chunked=True).load(wanted=lambda top: top["scope"] == ("config", "code")) == stored
+
+
 def test_a_truncated_chunked_cache_is_discarded(tmp_path):
     from postil.speed.disk_cache import CHUNK
 

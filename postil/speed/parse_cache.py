@@ -177,8 +177,8 @@ class _Store:
         return entries
 
     def _load(self, scope: tuple) -> dict[str, Entry]:
-        stored = self.base.load()
-        if stored.get("scope") != scope or not self.blobs.resume(stored.get("blobs")):
+        stored = self.base.load(wanted=lambda stored: stored.get("scope") == scope)
+        if not stored or not self.blobs.resume(stored.get("blobs")):
             return {}
         self._base = stored
         entries = dict(stored["entries"])
