@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import pickle
 
@@ -54,6 +55,29 @@ def test_a_mapping_refused_before_its_chunks_are_read_comes_back_empty(tmp_path)
     assert DiskCache(tmp_path, "parsed", chunked=True).load(wanted=lambda top: shown.append(dict(top)) or False) == {}
     assert shown == [{"scope": ("config", "code")}]
     assert DiskCache(tmp_path, "parsed", chunked=True).load(wanted=lambda top: top["scope"] == ("config", "code")) == stored
+
+
+class _Shared:
+    """An object a process provides to what it loads (the parse cache's file of bodies)."""
+
+
+def test_each_chunk_is_let_go_of_as_soon_as_it_is_read_while_collection_is_off(tmp_path):
+    """Loading turns the collector off; an unpickler kept alive by a cycle held every
+    object its memo named (a chunk's transient tuples and strings) until the next collection."""
+    from postil.speed.disk_cache import CHUNK, _RestrictedUnpickler
+
+    shared = _Shared()
+    stored = {"entries": {str(number): (shared, number, f"text {number}") for number in range(3 * CHUNK)}}
+    DiskCache(tmp_path, "parsed", shared={"blobs": shared}, chunked=True).save(stored)
+    gc.collect()
+    gc.disable()
+    try:
+        loaded = DiskCache(tmp_path, "parsed", shared={"blobs": shared}, chunked=True).load()
+        left = [thing for thing in gc.get_objects() if isinstance(thing, _RestrictedUnpickler)]
+    finally:
+        gc.enable()
+    assert loaded == stored and loaded["entries"]["7"][0] is shared
+    assert left == []
 
 
 def test_a_truncated_chunked_cache_is_discarded(tmp_path):
