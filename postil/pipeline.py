@@ -514,7 +514,7 @@ class PageBatches:
         self.fragments, self.tree, self.report, self.rendered, self.rendering = fragments, tree, report, rendered, rendering
         self.rank = rank
 
-    def __call__(self, stale: list[Page]) -> list[tuple[bytes | None, frozenset[str]]]:
+    def __call__(self, stale: list[Page]) -> list[tuple[bytes | None, tuple[str, ...]]]:
         from .render.pages import PageRenderer, compile_templates
         from .speed.render_cache import WRITTEN
         from .speed.workers import MIN_ITEMS_FOR_PROCESSES, map_in_processes
@@ -527,16 +527,30 @@ class PageBatches:
         renderer = PageRenderer(stale, self.environment, self.site_root, self.config)
         fragments = self.fragments
         tree = self.tree if self.tree is not None and (not self.tree.updating or len(stale) >= FEW_PAGES) else None
-        pages_out: list[tuple[bytes | None, frozenset[str]]] = [(None, frozenset())] * len(stale)
+        pages_out: list[tuple[bytes | None, tuple[str, ...]]] = [(None, ())] * len(stale)
+        # What pages read of `discussions`, each set of names held once: every one that came
+        # back from a worker was a new copy, held to the end of the build (at 5,000 essays, a
+        # few MB for 17,000 pages that read the same few thousand names).
+        read_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        names: dict[str, str] = {}
 
-        def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict[str, bytes]]:
+        def shared(reads: tuple[str, ...]) -> tuple[str, ...]:
+            if not reads:
+                return ()
+            found = read_sets.get(reads)
+            if found is None:
+                found = read_sets[reads] = tuple(names.setdefault(name, name) for name in reads)
+            return found
+
+        def render(index: int) -> tuple[tuple[bytes | Added | None, Problem | None, tuple[str, ...]], dict[str, bytes]]:
             data, problem, reads = renderer(index)
             if tree is not None and problem is None and data is not None:
                 return (tree.put(stale[index].output, data), problem, reads), fragments.take_added()
             return (data, problem, reads), fragments.take_added()
 
-        def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, frozenset[str]], dict[str, bytes]]) -> None:
+        def take(index: int, result: tuple[tuple[bytes | Added | None, Problem | None, tuple[str, ...]], dict[str, bytes]]) -> None:
             (data, problem, reads), made = result
+            reads = shared(reads)
             fragments.merge(made)
             if problem is not None:
                 self.report.problems.append(problem)

@@ -14,6 +14,7 @@ import pytest
 from clean_build import clean_build
 from conftest import files_in
 
+import postil.speed.workers
 from postil.pipeline import Builder, BuildOptions
 from postil.speed.disk_cache import DiskCache
 from postil.speed.fragments import _key_text
@@ -73,3 +74,25 @@ def test_an_edit_lets_go_of_each_kept_list_item_once_parsed_and_still_keeps_it_f
     again.build()
     assert again._kept.renders.fragments.rendered_last <= 3  # one item a list; the others were kept
     assert files_in(site.root / "public") == clean_build(site.root)
+
+
+def sixty_essays(site) -> None:
+    for number in range(60):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-{number // 28 + 1:02}-{number % 28 + 1:02}")
+
+
+@pytest.mark.slow  # forks render workers
+def test_what_pages_rendered_by_workers_read_of_the_discussions_is_held_once(site, monkeypatch):
+    """Every page comes back from a worker with its own copy of the names it read; the
+    render cache keeps each set of names once."""
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    sixty_essays(site)
+    site.write("content/e01/index.md", "---\ntitle: With replies\ndate: 2025-01-02\n---\nWords.\n")
+    site.write("content/e01/replies/r1.md", "---\nauthor: Reader\ndate: 2025-01-03\n---\nA reply.\n")
+    (site.root / "content/e01.md").unlink()
+    builder = Builder(site.root, BuildOptions(out_dir=site.root / "public"))
+    builder.build()
+    reads = builder._kept.renders.reads
+    nonempty = [names for names in reads.values() if names]
+    assert len(nonempty) > len(set(nonempty)) > 0  # pages that read the same discussions
+    assert len({id(names) for names in nonempty}) == len(set(nonempty))

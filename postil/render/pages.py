@@ -365,12 +365,14 @@ class PageRenderer:
     site_root: Path
     config: Config
 
-    def __call__(self, index: int) -> tuple[bytes | None, Problem | None, frozenset[str]]:
+    def __call__(self, index: int) -> tuple[bytes | None, Problem | None, tuple[str, ...]]:
+        """The page's bytes (None when it failed), its problem, and what it read of
+        `discussions` as the render cache keeps it: a sorted tuple."""
         page = self.pages[index]
         failures: list[Problem] = []
         with self.environment.globals["discussions"].noting() as reads:
             data = render_page(page, self.environment, lambda page, exc: failures.append(template_problem(page, exc, self.site_root, self.config)))
-        return data, (failures[0] if failures else None), frozenset(reads)
+        return data, (failures[0] if failures else None), tuple(sorted(reads))
 
 
 def template_problem(page: Page, exc: Exception, site_root: Path, config: Config) -> Problem:

@@ -37,8 +37,9 @@ from .fragments import Fragments
 from .template_closure import TemplateClosures
 from .template_code import equip
 
-# What `render_many` gives for each page: its bytes (None when it failed) and what it read of `discussions`.
-Rendered = tuple[bytes | None, frozenset[str]]
+# What `render_many` gives for each page: its bytes (None when it failed) and what it read
+# of `discussions`, as a sorted tuple of distinct names.
+Rendered = tuple[bytes | None, tuple[str, ...]]
 
 
 @dataclasses.dataclass
@@ -182,7 +183,7 @@ class RenderCache:
                 page_inputs = inputs.get(output)
                 if data is not None and page_inputs is not None and read is not None:
                     fresh[output] = digest_of(page_inputs.template, page_inputs.template_digest, page_inputs.context_digest, read)
-                    reads[output] = tuple(sorted(read_now))
+                    reads[output] = read_now
                     inputs[output] = page_inputs._replace(reads_digest=read)
             else:
                 data = self._bytes.get(output)
