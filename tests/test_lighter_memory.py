@@ -18,6 +18,7 @@ import postil.speed.workers
 from postil.pipeline import Builder, BuildOptions
 from postil.speed.disk_cache import DiskCache
 from postil.speed.fragments import _key_text
+from postil.speed.spill import Spill
 
 pytestmark = pytest.mark.fresh_cache  # tests of what the caches keep
 
@@ -82,6 +83,28 @@ def sixty_essays(site) -> None:
 
 
 @pytest.mark.slow  # forks render workers
+def test_list_items_sent_back_by_workers_wait_on_disk_in_a_file_with_no_name(site, monkeypatch):
+    """Issue 17's 150 MB: the items a cold build's workers render for the next run are not
+    held in the main process until the caches are saved, nor left behind in the cache folder."""
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    sixty_essays(site)
+    builder = Builder(site.root, BuildOptions(out_dir=site.root / "public"))
+    builder.build()
+    cache_files = sorted(path.name for path in (site.root / ".postil-cache").iterdir())
+    fragments = builder._kept.renders.fragments
+    assert fragments._packed  # the workers sent items back
+    assert all(type(kept) is tuple for _, kept in fragments._packed)  # (offset, length) in the spill, not the bytes
+    assert not any("tmp" in name for name in cache_files)
+    assert len(kept_items(site)) >= 60  # saved for the next run all the same
+
+    # The same Builder builds again (as `check` does): the items come back from the file.
+    site.essay("e30.md", title="Essay thirty, retitled", date="2025-02-03")
+    result = builder.build()
+    assert 0 < result.rendered < result.pages / 2
+    assert files_in(site.root / "public") == clean_build(site.root)
+
+
+@pytest.mark.slow  # forks render workers
 def test_what_pages_rendered_by_workers_read_of_the_discussions_is_held_once(site, monkeypatch):
     """Every page comes back from a worker with its own copy of the names it read; the
     render cache keeps each set of names once."""
@@ -96,3 +119,16 @@ def test_what_pages_rendered_by_workers_read_of_the_discussions_is_held_once(sit
     nonempty = [names for names in reads.values() if names]
     assert len(nonempty) > len(set(nonempty)) > 0  # pages that read the same discussions
     assert len({id(names) for names in nonempty}) == len(set(nonempty))
+
+
+def test_a_spill_gives_back_what_it_kept_and_keeps_bytes_in_memory_when_it_cannot_write(tmp_path):
+    spill = Spill(tmp_path)
+    kept = [spill.keep(data) for data in (b"first", b"", b"x" * 100_000, b"last")]
+    assert [spill.read(place) for place in kept] == [b"first", b"", b"x" * 100_000, b"last"]
+    assert all(type(place) is tuple for place in kept)
+    assert list(tmp_path.iterdir()) == []  # no name leads to the file
+    spill.clear()
+
+    nowhere = Spill(tmp_path / "missing")
+    place = nowhere.keep(b"held")
+    assert place == b"held" and nowhere.read(place) == b"held"

@@ -13,6 +13,7 @@ import itertools
 import json
 import operator
 import os
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from jinja2.utils import missing
 from ..site.model import same_objects
 from .digests import Digests, digest_of
 from .discussion_reads import DiscussionReads
+from .spill import Kept, Spill
 from .template_closure import TemplateClosures
 
 if TYPE_CHECKING:
@@ -62,12 +64,15 @@ class Fragments:
     `restore`), so a new process after an edit renders one item, not every list again.
     What workers send back stays packed until a later build in this process needs it: it
     is kept for later builds only (at 5,000 essays, unpacked, it grew a cold build's main
-    process by 30 MB).
+    process by 30 MB). Given a `spill` (a build into a folder), it is not even held: it
+    waits there to be saved.
     """
 
     def __init__(self) -> None:
         self._outputs: dict[tuple, _Fragment] = {}
-        self._packed: list[dict[str, bytes]] = []  # outputs made by workers, as `take_added` packed them
+        # Outputs made by workers, as `take_added` packed them: (template, its packed lines), in `spill` if given.
+        self._packed: list[tuple[str, Kept]] = []
+        self.spill: Spill | None = None
         # The last run's outputs by template, packed as read from disk. A group is opened
         # when a page first asks for one of its partials, and then only indexed: an item is
         # parsed when asked for. So a run that renders a few pages neither unpacks the
@@ -97,12 +102,14 @@ class Fragments:
         self._plans: dict[str, tuple[tuple[str, ...], str] | None] = {}  # per included template, this build: its names and digest
 
     def begin(self, environment: jinja2.Environment, digests: Digests, templates: TemplateClosures, scope: str, reads: DiscussionReads) -> None:
-        for packed in self._packed:  # made by the last build's workers: used by it, so kept
-            outputs = _unpack_fragments(packed)
+        for name, part in self._packed:  # made by the last build's workers: used by it, so kept
+            outputs = _unpack_fragments({name: self._read(part)})
             self._outputs.update(outputs)
             self._used_before.update(outputs)
-            self._grown.update(packed)
+            self._grown.add(name)
         self._packed, self._owner = [], os.getpid()
+        if self.spill is not None:
+            self.spill.clear()
         self.changed = scope != self._scope
         if self.changed:
             self._outputs, self._scope, self._keys, self._stored, self._kept = {}, scope, {}, {}, {}
@@ -130,9 +137,12 @@ class Fragments:
         return _pack_fragments(added) if added and os.getpid() != self._owner else {}
 
     def merge(self, packed: dict[str, bytes]) -> None:
-        if packed:
-            self._packed.append(packed)
+        for name, lines in packed.items():
+            self._packed.append((sys.intern(name), lines if self.spill is None else self.spill.keep(lines)))
             self.changed = True
+
+    def _read(self, part: Kept) -> bytes:
+        return part if isinstance(part, bytes) else self.spill.read(part)  # type: ignore[union-attr]
 
     def saved(self) -> dict:
         """The outputs to keep for the next run, packed by template (see `restore`): a
@@ -143,7 +153,7 @@ class Fragments:
         # A template's lines are packed as they are read, the newest of each key first: this
         # build's workers' (not yet taken in here), then this process's, then the last run's.
         # Held whole, a cold build's every list item was 40 MB at 5,000 essays.
-        from_workers = {name for packed in self._packed for name in packed}
+        from_workers = {name for name, _ in self._packed}
         groups = {}
         for name in sorted(self._stored.keys() | outputs.keys() | from_workers):
             if name in self._stored and name not in self._grown and name not in from_workers:
@@ -154,7 +164,7 @@ class Fragments:
             # was packed again.
             kept = self._kept[name].items() if name in self._kept else _lines(self._stored.get(name, b""))
             groups[name] = _pack_lines(itertools.chain(
-                itertools.chain.from_iterable(_lines(packed.get(name, b"")) for packed in reversed(self._packed)),
+                itertools.chain.from_iterable(_lines(self._read(part)) for made, part in reversed(self._packed) if made == name),
                 (_fragment_line(key, self._outputs[key]) for key in outputs.get(name, ())),
                 kept,
             ))

@@ -16,8 +16,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .disk_cache import DiskCache
+from .disk_cache import CACHE_DIR, DiskCache
 from .parse_cache import ParsedSources
+from .spill import Spill
 from .uptodate import BuildRecord
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class BuildMemory:
         from .render_cache import RenderCache
 
         renders = RenderCache(keep_bytes=self.out_dir is None)
+        if self.out_dir is not None:  # what workers render for the next run waits on disk (see spill.py)
+            renders.fragments.spill = Spill(self.site_root / CACHE_DIR)
         if self.record is not None:
             renders.restore(*self.record.render_digests)
             renders.fragments.restore(self.fragments.load())
