@@ -43,6 +43,19 @@ def test_a_value_every_page_shares_is_digested_once_not_once_per_page():
     assert len(set(found)) == 10
 
 
+def test_a_small_value_made_for_one_page_is_not_held_once_digested():
+    """Each page's own small values (its neighbours, its pager) are digested again if met
+    again rather than held until the build ends; a large one is held, and digested once."""
+    digests = CountingDigests()
+    neighbours = ("essays/older/", "essays/newer/")
+    large = tuple(f"essays/essay-{number}/" for number in range(200))
+    first = [digests.of(neighbours), digests.of(large)]
+    assert [digests.of(neighbours), digests.of(large)] == first
+    assert digests.pickled == 3  # the small value twice, the large one once
+    assert [value for value, _ in digests._memo.values()] == [large]
+    assert digests.of(("essays/older/", "essays/newest/")) != first[0]
+
+
 def test_a_context_digest_follows_the_values_not_the_objects():
     authors = tuple((f"reader-{number}", f"Reader {number}", number) for number in range(3))
     before = Digests().of_context({"authors": authors, "total": 3})

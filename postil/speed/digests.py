@@ -29,6 +29,13 @@ _VALUES = (*_PLAIN, tuple, list, dict, dt.time, dt.timedelta, dt.tzinfo, type, t
 _PARSE_RESULTS = frozenset((Essay, Reply))
 
 
+# A value whose pickle is smaller is digested again each time it is met rather than
+# remembered: remembering holds the value and its digest until the build ends, which for
+# the small values made anew for each page (a page's neighbours, its pager) cost more
+# memory than digesting them again costs time (at 5,000 essays, 37,000 of them).
+REMEMBERED_PICKLE_BYTES = 256
+
+
 def digest_of(*parts: str) -> str:
     """One digest for several strings; '#' marks it apart from any plain value's repr."""
     return "#" + hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
@@ -75,8 +82,9 @@ class Digests:
     pages at 1,000 essays: 40 ms, not 100). Parse results stand in it as the digests of
     their source files (`known` gives that of a parse result, None for any other object:
     asked, not looked up in a table by id, which held 17,000 strings at 5,000 essays).
-    Within a build each value is digested once. None stands for "unknown": a value of a
-    type this cannot read, whose page is then rendered again.
+    Within a build each value is digested once, but for small ones (see
+    REMEMBERED_PICKLE_BYTES). None stands for "unknown": a value of a type this cannot
+    read, whose page is then rendered again.
 
     The site model is never changed once made, so a frozen dataclass met again (a
     discussion the dev server's last build made from the same replies) keeps the digest
@@ -110,6 +118,8 @@ class Digests:
                 result = carried[1]
             else:
                 result = self._pickled(value)
+                if result is not None and self._buffer.tell() < REMEMBERED_PICKLE_BYTES:
+                    return result
             if dataclasses.is_dataclass(kind) and kind.__dataclass_params__.frozen:  # type: ignore[attr-defined]
                 self.frozen[key] = (value, result)
         self._memo[key] = (value, result)
