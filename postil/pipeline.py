@@ -26,6 +26,7 @@ has work to do: finding that nothing changed must take a fraction of a second.
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,7 @@ from .config import Config, load_config
 from .content.discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
 from .write.journal import finish_interrupted
+from .write.build_lock import one_build_at_a_time
 from .write.tempfiles import remove_abandoned_files
 from .speed.uptodate import BuildRecord, Inputs, last_output, read_inputs, source_files
 
@@ -88,6 +90,10 @@ class BuildResult:
         return len(self.files) + self.on_disk_only
 
 
+def _say_waiting() -> None:
+    print("Waiting for another build of this site to finish…", file=sys.stderr, flush=True)
+
+
 @dataclass
 class Builder:
     """Builds one site again and again, reusing what did not change."""
@@ -101,6 +107,8 @@ class Builder:
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
     _search: SearchIndex | None = None  # the search index's shards, kept between builds
     _environment: jinja2.Environment | None = None  # the last build's templates: the search page is rendered after the index
+    # Told when another build of the site is running: this one waits for it (see write/build_lock.py).
+    waiting: Callable[[], None] = field(default=_say_waiting, repr=False)
 
     @property
     def cache_folder(self) -> Path:
@@ -155,6 +163,12 @@ class Builder:
         found no problem that would fail it so far. The build may still fail later (a
         template error in another page); its result says so as usual.
         """
+        if self.options.out_dir is None:  # the dev server: all in memory, nothing shared with other builds
+            return self._build_now(changed, early)
+        with one_build_at_a_time(self.cache_folder, self.waiting):
+            return self._build_now(changed, early)
+
+    def _build_now(self, changed: Iterable[str] | None, early: Callable[[dict[str, bytes]], None] | None) -> BuildResult:
         started = time.perf_counter()
         if self.options.out_dir is not None:
             finish_killed_builds(self.site_root, self.options.out_dir)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import select
 import subprocess
 import sys
 import time
@@ -173,3 +174,30 @@ def test_folders_beside_the_output_are_removed_once_no_live_process_holds_them(s
         holder.wait()
     assert site.build() == 0
     assert not retired.exists()
+
+
+def test_a_build_started_while_another_runs_waits_for_it_says_so_and_builds_as_a_clean_build(site, tmp_path):
+    """Two builds of one site at once raced on its output and cache folder (one failed with
+    a traceback); the second now waits for the first to end, however it ends."""
+    for number in range(60):
+        site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-01-{number % 28 + 1:02}", body=f"Words {number}.")
+    assert site.build() == 0
+    site.essay("e30.md", title="Essay 30", date="2025-01-03", body="Words 30, and more.")
+    marker = tmp_path / "paused"
+    first = start_build(site, "new-tree", marker)  # holds the site's lock, paused as it begins to write
+    second = None
+    try:
+        wait_for(marker.exists, first, "the first build's pause")
+        second = subprocess.Popen([sys.executable, str(REPO / "build.py"), "-C", str(site.root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        ready, _, _ = select.select([second.stderr], [], [], 60)
+        assert ready, "the second build said nothing within a minute"
+        assert second.stderr.readline().strip() == "Waiting for another build of this site to finish…"
+        assert second.poll() is None
+    finally:
+        first.kill()
+        first.wait()
+    out, err = second.communicate(timeout=120)
+    assert second.returncode == 0, err
+    assert out.startswith("Built ")
+    assert leftovers(site) == []
+    assert site.snapshot() == clean_build(site.root)

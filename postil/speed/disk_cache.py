@@ -87,6 +87,14 @@ def _modules(package: str) -> list[str]:
     return sorted(found)
 
 
+def make_cache_folder(folder: Path) -> None:
+    """The site's cache folder, made if need be, which git is told to ignore."""
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     def __init__(self, stream: BinaryIO, shared: Mapping[str, object]):
         super().__init__(stream)
@@ -194,10 +202,7 @@ class DiskCache:
         """Replace the stored mapping atomically; a failure to write only costs speed."""
         folder = self.path.parent
         try:
-            folder.mkdir(exist_ok=True)
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n", encoding="utf-8")
+            make_cache_folder(folder)
             handle, temporary = temporary_file(folder, f".{self.path.name}.")
         except OSError:
             return
