@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .speed.disk_cache import CACHE_DIR, DiskCache, code_fingerprint
+from .speed.disk_cache import CACHE_DIR, DiskCache, code_fingerprint, make_cache_folder
 from .config import Config, load_config
 from .content.discover import CONTENT_DIR, Sources, discover
 from .errors import PostilError, Problem, Report
@@ -165,6 +165,10 @@ class Builder:
         """
         if self.options.out_dir is None:  # the dev server: all in memory, nothing shared with other builds
             return self._build_now(changed, early)
+        try:
+            make_cache_folder(self.cache_folder)
+        except OSError:
+            pass  # no cache then (a read-only site): nor any lock, see one_build_at_a_time
         with one_build_at_a_time(self.cache_folder, self.waiting):
             return self._build_now(changed, early)
 

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..speed.disk_cache import make_cache_folder
-
 try:
     import fcntl
 except ImportError:  # not on a POSIX system: builds are not kept apart there
@@ -26,12 +24,11 @@ LOCK_FILE = "build.lock"
 
 @contextmanager
 def one_build_at_a_time(folder: Path, waiting: Callable[[], None]) -> Iterator[None]:
-    """Hold the lock in `folder` (the site's cache folder, made if need be) while the
-    block runs; `waiting()` is called first if another process holds it."""
+    """Hold the lock in `folder` (the site's cache folder) while the block runs;
+    `waiting()` is called first if another process holds it."""
     try:
         if fcntl is None:
             raise OSError("no flock here")
-        make_cache_folder(folder)
         descriptor = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:  # a site that cannot keep a cache (a read-only folder) builds unlocked
         yield
