@@ -26,11 +26,8 @@ LOCK_FILE = "build.lock"
 def one_build_at_a_time(folder: Path, waiting: Callable[[], None]) -> Iterator[None]:
     """Hold the lock in `folder` (the site's cache folder) while the block runs;
     `waiting()` is called first if another process holds it."""
-    try:
-        if fcntl is None:
-            raise OSError("no flock here")
-        descriptor = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # a site that cannot keep a cache (a read-only folder) builds unlocked
+    descriptor = _lock_file(folder)
+    if descriptor is None:
         yield
         return
     try:
@@ -42,3 +39,14 @@ def one_build_at_a_time(folder: Path, waiting: Callable[[], None]) -> Iterator[N
         yield
     finally:
         os.close(descriptor)
+
+
+def _lock_file(folder: Path) -> int | None:
+    """The lock file, opened; None where there is no flock, or where the site cannot keep
+    a cache (a read-only folder): such a build goes unlocked."""
+    if fcntl is None:
+        return None
+    try:
+        return os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
