@@ -306,11 +306,18 @@ class Builder:
 
     def _assemble(self, essays: list[Essay], replies: list[Reply], sources: Sources, report: Report) -> Site:
         """The site model; essays' passages (for replies' quotes) and sections' first words
-        (for transclusions) come from the parse cache."""
+        (for transclusions) come from the parse cache, and where the quotes lie in their
+        essays from what earlier builds found (see speed/quote_places.py)."""
         from .site.assemble import assemble
 
         memory = self._memory()
-        site = assemble(essays, sources, report, replies, memory.parsed.passage_texts, memory.assembly, memory.parsed.section_leads, memory.parsed.reply_text)
+        places = memory.quote_places
+        places.begin(memory.parsed.scope)
+        site = assemble(
+            essays, sources, report, replies, memory.parsed.passage_texts, memory.assembly, memory.parsed.section_leads, memory.parsed.reply_text,
+            places,
+        )
+        places.end()
         if sources.reactions:
             from .content.reactions import read_reactions
 

@@ -10,6 +10,7 @@ from clean_build import clean_build
 from conftest import files_in
 from test_ci_cache import build, fresh_install, git, restore
 
+import postil.site.threads
 from postil.speed.digests import Digests
 from postil.speed.disk_cache import DiskCache
 
@@ -63,6 +64,38 @@ def test_a_context_digest_follows_the_values_not_the_objects():
     assert Digests().of_context({"authors": authors[:2], "total": 3}) != before
     assert Digests().of_context({"authors": authors, "total": 4}) != before
     assert Digests().of_context({"writers": authors, "total": 3}) != before
+
+
+def test_a_new_run_looks_for_quotes_only_in_the_essay_an_edit_changed(site, monkeypatch, capsys):
+    """Where replies' quotes lie in their essays is kept between runs: after an edit, only
+    the edited essay's passages are searched, and the site is the one a clean build makes."""
+    looked: list[str] = []
+    searching = postil.site.threads.places_in_passages
+
+    def counted(passage_texts):
+        find = searching(passage_texts)
+
+        def places(essay, quotes):
+            looked.append(essay.source)
+            return find(essay, quotes)
+        return places
+
+    monkeypatch.setattr(postil.site.threads, "places_in_passages", counted)
+    for name in ("one", "two", "three"):
+        site.essay(f"{name}/index.md", title=name.title(), body=f"The {name} passage says something worth quoting, at some length.\n")
+        site.write(f"content/{name}/replies/r1.md", f"---\nauthor: Ann\ndate: 2026-02-01\n---\n> The {name} passage says something worth quoting\n\nAgreed.\n")
+    assert site.build() == 0
+    assert sorted(looked) == ["content/one/index.md", "content/three/index.md", "content/two/index.md"]
+    assert site.html("two/index.html").css_first(".side-comments") is not None
+
+    looked.clear()
+    site.essay("two/index.md", title="Two", body="The second essay now says something else entirely.\n")
+    capsys.readouterr()
+    assert site.build() == 0
+    assert looked == ["content/two/index.md"]
+    assert "content/two/replies/r1.md:5: warning: the quote" in capsys.readouterr().err
+    assert site.html("two/index.html").css_first(".side-comments") is None
+    assert site.snapshot() == clean_build(site.root)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from ..slugs import slugify
 from .model import Essay, Reply, Site, Tag, same_objects
 from .references import SectionLeads, resolve_references
 from .paths import resolve_link, slug_folders, slug_segment, url_quote
-from .threads import DiscussionMemory, PassageTexts, ReplyTexts, build_discussions
+from .threads import DiscussionMemory, PassageTexts, QuotePlaces, ReplyTexts, build_discussions, places_in_passages
 from .takes import without_stream_collisions
 
 # Pages the theme writes itself, by output file; an essay, alias or file may not take their place.
@@ -234,11 +234,12 @@ def _no_reply_texts(reply: Reply) -> str:
 def assemble(
     essays: list[Essay], sources: Sources, report: Report, replies: Sequence[Reply] = (),
     passage_texts: PassageTexts = _no_passages, memory: AssemblyMemory | None = None, section_leads: SectionLeads | None = None,
-    reply_texts: ReplyTexts = _no_reply_texts,
+    reply_texts: ReplyTexts = _no_reply_texts, quote_places: QuotePlaces | None = None,
 ) -> Site:
     """Build the site model; problems go to `report`.
 
-    `passage_texts` gives an essay's passages, where replies' quotes are looked for, and
+    `passage_texts` gives an essay's passages, where replies' quotes are looked for (or
+    `quote_places` finds them there, as a caller that keeps what it found may), and
     `reply_texts` a reply's text, where quotes of it are;
     `memory`, the last assembly's (updated to this one's), lets unchanged parts be reused;
     `section_leads`, an essay's sections' first words, which transclusions of them show.
@@ -270,7 +271,8 @@ def assemble(
                 )
     linked = {url: _same_or_new(memory.backlinks.get(url), items) for url, items in backlinks.items()}
     memory.backlinks = linked
-    discussions, shown_replies = build_discussions(ordered, replies, report, passage_texts, reply_texts, memory.discussions)
+    places = quote_places or places_in_passages(passage_texts)
+    discussions, shown_replies = build_discussions(ordered, replies, report, places, reply_texts, memory.discussions)
     return Site(
         essays=ordered,
         tags=_tags(ordered),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Iterable
@@ -24,6 +24,17 @@ QUOTE_REACH = 100
 
 PassageTexts = Callable[[Essay], Iterable[tuple[str, str]]]  # an essay's passages' ids and texts
 ReplyTexts = Callable[[Reply], str]  # a reply's whole text, normalised (see ReplyBody)
+# For each of some quotes of an essay, the id of its passage that holds the quote ("" for a
+# passage without one), or None when none does.
+QuotePlaces = Callable[[Essay, Sequence[str]], Sequence["str | None"]]
+
+
+def places_in_passages(passage_texts: PassageTexts) -> QuotePlaces:
+    """`QuotePlaces` found by looking for each quote among the essay's passages."""
+    def places(essay: Essay, quotes: Sequence[str]) -> list[str | None]:
+        passages = [(ident, text) for ident, text in passage_texts(essay) if text]
+        return [next((ident for ident, text in passages if found_in(quote, text)), None) for quote in quotes]
+    return places
 
 
 @dataclass(frozen=True)
@@ -48,14 +59,14 @@ class DiscussionMemory:
 
 
 def build_discussions(
-    essays: Iterable[Essay], replies: Iterable[Reply], report: Report, passage_texts: PassageTexts, reply_texts: ReplyTexts,
+    essays: Iterable[Essay], replies: Iterable[Reply], report: Report, quote_places: QuotePlaces, reply_texts: ReplyTexts,
     memory: DiscussionMemory | None = None,
 ) -> tuple[dict[str, Discussion], tuple[tuple[Reply, Essay], ...]]:
     """Each essay's Discussion (hidden essays get none) and every shown reply, newest first.
 
-    `passage_texts` gives an essay's passages and `reply_texts` a reply's text (for the
-    quote check: both are kept apart from the model); `memory` holds the last
-    build's discussions, and is updated to this one's."""
+    `quote_places` finds quotes among an essay's passages and `reply_texts` gives a reply's
+    text (for the quote check: bodies are kept apart from the model); `memory` holds the
+    last build's discussions, and is updated to this one's."""
     memory = memory if memory is not None else DiscussionMemory()
     by_bundle: dict[str, list[Reply]] = defaultdict(list)
     for reply in replies:
@@ -73,7 +84,7 @@ def build_discussions(
         if not (known and known.essay is essay and same_objects(known.replies, found)):
             members = sorted(found, key=_oldest_first)
             problems = Report()
-            discussion = _discussion(essay, members, problems, passage_texts, reply_texts)
+            discussion = _discussion(essay, members, problems, quote_places, reply_texts)
             in_threads = {entry.reply.id for entry in discussion.replies}
             known = _Made(essay, found, discussion, problems.problems, [(reply, essay) for reply in members if reply.id in in_threads])
             if before is not None and same_objects([reply for reply, _ in before.shown], [reply for reply, _ in known.shown]):
@@ -108,7 +119,7 @@ def _timestamp(reply: Reply) -> float:
     return reply.date.timestamp() if reply.date else math.inf
 
 
-def _discussion(essay: Essay, replies: list[Reply], report: Report, passage_texts: PassageTexts, reply_texts: ReplyTexts) -> Discussion:
+def _discussion(essay: Essay, replies: list[Reply], report: Report, quote_places: QuotePlaces, reply_texts: ReplyTexts) -> Discussion:
     by_id = {reply.id: reply for reply in replies}
     parent_of: dict[str, str] = {}
     for reply in replies:
@@ -129,7 +140,7 @@ def _discussion(essay: Essay, replies: list[Reply], report: Report, passage_text
         if reply.id not in in_cycle:
             children[parent_of.get(reply.id, "")].append(reply)
     thread = _reading_order(children)
-    side_comments = _check_quotes(essay, replies, by_id, parent_of, report, passage_texts, reply_texts)
+    side_comments = _check_quotes(essay, replies, by_id, parent_of, report, quote_places, reply_texts)
     return Discussion(essay.replies_mode, thread, len(thread), side_comments)
 
 
@@ -176,33 +187,28 @@ def _report_cycles(parent_of: dict[str, str], by_id: dict[str, Reply], report: R
 
 
 def _check_quotes(
-    essay: Essay, replies: list[Reply], by_id: dict[str, Reply], parent_of: dict[str, str], report: Report, passage_texts: PassageTexts,
+    essay: Essay, replies: list[Reply], by_id: dict[str, Reply], parent_of: dict[str, str], report: Report, quote_places: QuotePlaces,
     reply_texts: ReplyTexts,
 ) -> dict[str, tuple[Reply, ...]]:
     """Pin quotes of the essay beside their passage; warn about quotes of nothing in reach."""
     side_comments: dict[str, list[Reply]] = defaultdict(list)
-    passages: list[tuple[str, str]] | None = None  # read only when a reply quotes
-    for reply in replies:
-        for quote in reply.quotes:
-            if quote.elsewhere or not is_checked(quote.text):
-                continue
-            if passages is None:
-                passages = [(ident, text) for ident, text in passage_texts(essay) if text]
-            ident = next((ident for ident, text in passages if found_in(quote.text, text)), None)
-            if ident is not None:
-                if ident and reply not in side_comments[ident]:
-                    side_comments[ident].append(reply)
-                continue
-            above = islice(_ancestors(reply, by_id, parent_of), QUOTE_REACH + 1)
-            if any(found_in(quote.text, reply_texts(ancestor)) for ancestor in islice(above, QUOTE_REACH)):
-                continue
-            reach = f"the {QUOTE_REACH} replies above this one" if next(above, None) else "any reply above this one"
-            shown = quote.text if len(quote.text) <= QUOTE_SHOWN else quote.text[:QUOTE_SHOWN] + "…"
-            report.warning(
-                reply.source, quote.line,
-                f"the quote \u201c{shown}\u201d is not in the essay or in {reach}",
-                "copy the passage exactly (leave words out with \u2026), or put a line '{.elsewhere}' just above a quote from elsewhere",
-            )
+    checked = [(reply, quote) for reply in replies for quote in reply.quotes if not quote.elsewhere and is_checked(quote.text)]
+    places = quote_places(essay, [quote.text for _, quote in checked]) if checked else ()
+    for (reply, quote), ident in zip(checked, places):
+        if ident is not None:
+            if ident and reply not in side_comments[ident]:
+                side_comments[ident].append(reply)
+            continue
+        above = islice(_ancestors(reply, by_id, parent_of), QUOTE_REACH + 1)
+        if any(found_in(quote.text, reply_texts(ancestor)) for ancestor in islice(above, QUOTE_REACH)):
+            continue
+        reach = f"the {QUOTE_REACH} replies above this one" if next(above, None) else "any reply above this one"
+        shown = quote.text if len(quote.text) <= QUOTE_SHOWN else quote.text[:QUOTE_SHOWN] + "…"
+        report.warning(
+            reply.source, quote.line,
+            f"the quote \u201c{shown}\u201d is not in the essay or in {reach}",
+            "copy the passage exactly (leave words out with \u2026), or put a line '{.elsewhere}' just above a quote from elsewhere",
+        )
     return {ident: tuple(items) for ident, items in side_comments.items()}
 
 

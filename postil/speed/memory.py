@@ -24,6 +24,7 @@ from .uptodate import BuildRecord
 if TYPE_CHECKING:
     from ..site.assemble import AssemblyMemory
     from .compiled_templates import CompiledTemplates
+    from .quote_places import KeptQuotePlaces
     from .render_cache import RenderCache
 
 
@@ -61,6 +62,15 @@ class BuildMemory:
         return AssemblyMemory()
 
     @cached_property
+    def quote_places(self) -> KeptQuotePlaces:
+        """Where replies' quotes were found in their essays."""
+        from ..site.threads import places_in_passages
+        from .quote_places import KeptQuotePlaces
+
+        store = DiskCache(self.site_root, "quote-places") if self.out_dir is not None else None
+        return KeptQuotePlaces(places_in_passages(self.parsed.passage_texts), self.parsed.digest, store)
+
+    @cached_property
     def compiled(self) -> CompiledTemplates:
         """Jinja's compiled code."""
         from .compiled_templates import CompiledTemplates
@@ -81,3 +91,5 @@ class BuildMemory:
             self.renders.fragments.changed = False  # kept: saving again in this build adds nothing
         if "compiled" in made:
             self.compiled.save()
+        if "quote_places" in made:
+            self.quote_places.save()
