@@ -91,6 +91,7 @@ class BuildResult:
 
 
 def _say_waiting() -> None:
+    """Told when another build of the site is running: this one waits for it (see write/build_lock.py)."""
     print("Waiting for another build of this site to finish…", file=sys.stderr, flush=True)
 
 
@@ -107,8 +108,6 @@ class Builder:
     _assets: tuple[tuple, Assets] | None = None  # the last build's, with what they were read for
     _search: SearchIndex | None = None  # the search index's shards, kept between builds
     _environment: jinja2.Environment | None = None  # the last build's templates: the search page is rendered after the index
-    # Told when another build of the site is running: this one waits for it (see write/build_lock.py).
-    waiting: Callable[[], None] = field(default=_say_waiting, repr=False)
 
     @property
     def cache_folder(self) -> Path:
@@ -169,7 +168,7 @@ class Builder:
             make_cache_folder(self.cache_folder)
         except OSError:
             pass  # no cache then (a read-only site): nor any lock, see one_build_at_a_time
-        with one_build_at_a_time(self.cache_folder, self.waiting):
+        with one_build_at_a_time(self.cache_folder, _say_waiting):
             return self._build_now(changed, early)
 
     def _build_now(self, changed: Iterable[str] | None, early: Callable[[dict[str, bytes]], None] | None) -> BuildResult:

@@ -119,7 +119,6 @@ class _RestrictedUnpickler(pickle.Unpickler):
         return found
 
 
-
 def _shared(shared: Mapping[str, object], name: object) -> object:
     if not isinstance(name, str) or name not in shared:
         raise pickle.UnpicklingError(f"no shared object {name!r}")

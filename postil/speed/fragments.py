@@ -64,15 +64,15 @@ class Fragments:
     `restore`), so a new process after an edit renders one item, not every list again.
     What workers send back stays packed until a later build in this process needs it: it
     is kept for later builds only (at 5,000 essays, unpacked, it grew a cold build's main
-    process by 30 MB). Given a `spill` (a build into a folder), it is not even held: it
-    waits there to be saved.
+    process by 30 MB). Given a `spill` in a folder (a build into a folder), it is not even
+    held: it waits there to be saved.
     """
 
     def __init__(self) -> None:
         self._outputs: dict[tuple, _Fragment] = {}
-        # Outputs made by workers, as `take_added` packed them: (template, its packed lines), in `spill` if given.
+        # Outputs made by workers, as `take_added` packed them: (template, its packed lines), as `spill` keeps them.
         self._packed: list[tuple[str, Kept]] = []
-        self.spill: Spill | None = None
+        self.spill = Spill()  # in memory unless given a folder
         # The last run's outputs by template, packed as read from disk. A group is opened
         # when a page first asks for one of its partials, and then only indexed: an item is
         # parsed when asked for. So a run that renders a few pages neither unpacks the
@@ -103,13 +103,12 @@ class Fragments:
 
     def begin(self, environment: jinja2.Environment, digests: Digests, templates: TemplateClosures, scope: str, reads: DiscussionReads) -> None:
         for name, part in self._packed:  # made by the last build's workers: used by it, so kept
-            outputs = _unpack_fragments({name: self._read(part)})
+            outputs = _unpack_fragments({name: self.spill.read(part)})
             self._outputs.update(outputs)
             self._used_before.update(outputs)
             self._grown.add(name)
         self._packed, self._owner = [], os.getpid()
-        if self.spill is not None:
-            self.spill.clear()
+        self.spill.clear()
         self.changed = scope != self._scope
         if self.changed:
             self._outputs, self._scope, self._keys, self._stored, self._kept = {}, scope, {}, {}, {}
@@ -138,11 +137,8 @@ class Fragments:
 
     def merge(self, packed: dict[str, bytes]) -> None:
         for name, lines in packed.items():
-            self._packed.append((sys.intern(name), lines if self.spill is None else self.spill.keep(lines)))
+            self._packed.append((sys.intern(name), self.spill.keep(lines)))
             self.changed = True
-
-    def _read(self, part: Kept) -> bytes:
-        return part if isinstance(part, bytes) else self.spill.read(part)  # type: ignore[union-attr]
 
     def saved(self) -> dict:
         """The outputs to keep for the next run, packed by template (see `restore`): a
@@ -164,7 +160,7 @@ class Fragments:
             # was packed again.
             kept = self._kept[name].items() if name in self._kept else _lines(self._stored.get(name, b""))
             groups[name] = _pack_lines(itertools.chain(
-                itertools.chain.from_iterable(_lines(self._read(part)) for made, part in reversed(self._packed) if made == name),
+                itertools.chain.from_iterable(_lines(self.spill.read(part)) for made, part in reversed(self._packed) if made == name),
                 (_fragment_line(key, self._outputs[key]) for key in outputs.get(name, ())),
                 kept,
             ))

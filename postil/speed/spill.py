@@ -18,9 +18,10 @@ Kept = bytes | tuple[int, int]  # the bytes themselves, or where they lie in the
 
 
 class Spill:
-    """An unnamed file in `folder`, opened when first written to."""
+    """An unnamed file in `folder`, opened when first written to; with no folder (the dev
+    server, which keeps all in memory) what it is given is held as it is."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path | None = None):
         self._folder = folder
         self._file: BinaryIO | None = None
         self._size = 0
@@ -28,6 +29,8 @@ class Spill:
     def keep(self, data: bytes) -> Kept:
         """`data` set aside, to be `read` back; kept as it is when the file cannot be
         written (no cache folder yet, a read-only one, a full disk): it only saves memory."""
+        if self._folder is None:
+            return data
         try:
             if self._file is None:
                 # No name leads to it (where the system needs one to make it, it is removed at once).
