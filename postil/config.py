@@ -28,6 +28,7 @@ class Config:
     theme: str = ""
     words_per_minute: int = 230
     feed_entries: int = 20
+    home_essays: int = 20  # the newest essays the home page lists; the archive lists every one
     search: bool = True
     obsidian_wikilinks: bool = True
     obsidian_callouts: bool = True
@@ -92,7 +93,7 @@ def _check_value(name: str, value: object, expected: type) -> str | None:
         return reply_route_problem(str(value))
     if name == "takes" and isinstance(value, str) and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", value):
         return f"'takes' must be one folder name of lowercase letters, digits, '-' or '_', not {value!r}"
-    if name in ("words_per_minute", "feed_entries", "max_file_size") and isinstance(value, int) and value < 1:
+    if name in ("words_per_minute", "feed_entries", "home_essays", "max_file_size") and isinstance(value, int) and value < 1:
         return f"'{name}' must be at least 1, not {value}"
     return None
 

@@ -347,7 +347,7 @@ class Builder:
         # served one by one, each set the open tabs fetching and drawing while the next was
         # still being rendered.
         edited = _edited_essays(site, changed) if early is not None and changed else set()
-        first = [list(essay_pages(site, edited)), [home_page(site), *tag_pages(site, edited)]] if edited else []
+        first = [list(essay_pages(site, edited)), [home_page(site, config), *tag_pages(site, edited)]] if edited else []
         if search is not None and (tree is None or tree.updating) and not first:
             # Updating an output, the essays' pages are found stale and rendered before the
             # other pages are looked at, and the pages of the shards holding an essay (or

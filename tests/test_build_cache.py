@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from clean_build import clean_build
+from conftest import SITE_SETTINGS
 
 from postil.speed.disk_cache import DiskCache
 from postil.cli import main
@@ -122,6 +123,7 @@ def test_list_items_cached_by_worker_processes_serve_a_later_run(site, tmp_path)
     and a new run after a retitle shows the new title and every other item as before."""
     for number in range(60):
         site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-{number // 28 + 1:02}-{number % 28 + 1:02}")
+    site.write("pyproject.toml", SITE_SETTINGS + "home_essays = 60\n")  # every essay on the home page
     assert site.build() == 0
     age_sources(site)
     site.essay("e30.md", title="Essay thirty, retitled", date="2025-02-03")

@@ -12,13 +12,14 @@ def test_unknown_key_is_an_error_with_a_did_you_mean(site, capsys):
 
 
 def test_every_config_problem_is_reported_at_once(site, capsys):
-    site.write("pyproject.toml", '[tool.postil]\nbase_url = "example.org"\nwords_per_minute = "fast"\nauthr = "x"\n')
+    site.write("pyproject.toml", '[tool.postil]\nbase_url = "example.org"\nwords_per_minute = "fast"\nauthr = "x"\nhome_essays = 0\n')
     site.essay("a.md")
     assert site.build() == 1
     err = capsys.readouterr().err
     assert "pyproject.toml:2:" in err and "base_url" in err
     assert "pyproject.toml:3:" in err and "words_per_minute" in err
     assert "pyproject.toml:4:" in err and "did you mean 'author'?" in err
+    assert "pyproject.toml:5:" in err and "'home_essays' must be at least 1, not 0" in err
     assert "Traceback" not in err
 
 

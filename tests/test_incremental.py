@@ -7,7 +7,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from clean_build import clean_build
-from conftest import files_in
+from conftest import SITE_SETTINGS, files_in
 
 from postil.errors import PostilError
 from postil.pipeline import Builder, BuildOptions
@@ -345,6 +345,7 @@ def test_a_one_essay_edit_renders_one_item_of_each_list(site):
     item but the edited essay's (home page, its tag's page, its archive year, sitemap)."""
     many_essays(site, 30)
     site.essay("essay-07.md", title="Essay 7", date="2025-01-08", tags="[seven]", body="Text 7.")
+    site.write("pyproject.toml", SITE_SETTINGS + "home_essays = 30\n")  # every essay on the home page
     builder = Builder(site.root, BuildOptions(out_dir=None))
     builder.build()
     fragments = builder._kept.renders.fragments

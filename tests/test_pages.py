@@ -27,6 +27,22 @@ def test_home_lists_essays_newest_first_with_date_summary_reading_time_and_tags(
     assert "4 min read" in items[1].css_first(".essay-meta").text()  # 700 words at 230 per minute
 
 
+def test_home_lists_the_newest_essays_and_sends_readers_to_the_archive_for_the_rest(site):
+    for day in range(1, 26):
+        site.essay(f"e{day:02}.md", title=f"Essay {day}", date=f"2025-03-{day:02}")
+    assert site.build() == 0
+    home = site.html("index.html")
+    assert [a.text() for a in home.css(".essay-item-title a")] == [f"Essay {day}" for day in range(25, 5, -1)]
+    more = home.css_first(".more-essays a")
+    assert (more.text(), more.attributes["href"]) == ("All 25 essays, in the archive →", "/archive/")
+    assert len(site.html("archive/index.html").css(".archive-year li")) == 25
+
+    site.write("pyproject.toml", (site.root / "pyproject.toml").read_text() + "home_essays = 25\n")
+    assert site.build() == 0
+    home = site.html("index.html")
+    assert len(home.css(".essay-item")) == 25 and home.css_first(".more-essays") is None
+
+
 def test_summary_defaults_to_the_opening_words(site):
     site.essay("a.md", body="The first paragraph is the summary.\n\nNot this one.\n")
     assert site.build() == 0

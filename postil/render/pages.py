@@ -200,8 +200,12 @@ def _essay_context(site: Site, essay: Essay, around: dict, answered: dict) -> di
 LATEST_TAKES = 5  # the takes the home page can show beside the essays
 
 
-def home_page(site: Site) -> Page:
-    return Page("index.html", "home.html", {"essays": tuple(essay for essay in site.essays if not essay.take) if site.takes else site.essays, "takes": site.takes[:LATEST_TAKES]})
+def home_page(site: Site, config: Config) -> Page:
+    """The newest `home_essays` essays, and how many there are: the archive lists them all.
+    A home page of every essay grew with the site (3.6 MB of HTML at 5,000 essays), for
+    readers and for every build that renders it again."""
+    essays = tuple(essay for essay in site.essays if not essay.take) if site.takes else site.essays
+    return Page("index.html", "home.html", {"essays": essays[: config.home_essays], "essay_count": len(essays), "takes": site.takes[:LATEST_TAKES]})
 
 
 def tag_pages(site: Site, only: Container[str] | None = None) -> Iterator[Page]:
@@ -215,7 +219,7 @@ def site_pages(site: Site, config: Config) -> Iterator[Page]:
     """Every page of the site, in a stable order."""
     from .takes import stream_pages, stream_paths  # here: the takes' module builds on this one
 
-    yield home_page(site)
+    yield home_page(site, config)
     yield from essay_pages(site)
     yield Page("tags/index.html", "tags.html", {"tags": site.tags})
     yield from tag_pages(site)
