@@ -399,6 +399,6 @@ def test_a_theme_calling_cached_partial_and_cached_partial_each_gives_the_same_p
         HTMLParser(plain["archive/index.html"].decode()).css_first("section.archive-year").html
     site.essay("essay-03.md", title="Retitled", date="2025-01-04", body="Text 3.")
     result = builder.build()
-    assert builder._kept.renders.fragments.rendered_last == 3  # home, archive's 2025, sitemap
+    assert builder._kept.renders.fragments.rendered_last == 2  # home, archive's 2025
     assert result.files == clean_build(site.root)
     assert "Retitled" in HTMLParser(result.files["archive/index.html"].decode()).css_first("section.archive-year").text()
