@@ -348,13 +348,15 @@ class Builder:
         # still being rendered.
         edited = _edited_essays(site, changed) if early is not None and changed else set()
         first = [list(essay_pages(site, edited)), [home_page(site, config), *tag_pages(site, edited)]] if edited else []
+        essays = None
         if search is not None and (tree is None or tree.updating) and not first:
             # Updating an output, the essays' pages are found stale and rendered before the
             # other pages are looked at, and the pages of the shards holding an essay (or
             # reply) parsed afresh before the other essays': the edited essay's shard goes to
             # Pagefind before the site's lists and replies' pages are digested (0.06 s of CPU
             # at 1,000 essays), and before the other essays' pages are (another 0.06 s).
-            first = _edited_shards_first(list(essay_pages(site)), site, search, memory.parsed.parsed_paths)
+            essays = list(essay_pages(site))
+            first = _edited_shards_first(essays, site, search, memory.parsed.parsed_paths)
         environment_key = repr((config, sorted(assets.names.items()), code_fingerprint()))
         # Rendered in batches of whole shards, the stale essay pages of a batch are all the
         # pages of its shards rendered: the search index is told which, so that a shard
@@ -364,7 +366,7 @@ class Builder:
                               search and search.rendered, search.rendering if search is not None and not edited else None,
                               search and search.rank)
         return memory.renders.render(
-            site_pages(site, config), environment, environment_key, batches,
+            site_pages(site, config, essays), environment, environment_key, batches,
             memory.parsed.digest, on_disk, first, early and self._guarded(early, report),
             # The pages of replies are made from the site's replies (and the config) alone.
             {"replies": (site.replies, reply_pages(site, config))},
