@@ -12,7 +12,7 @@ import zlib
 import pytest
 
 from clean_build import clean_build
-from conftest import files_in
+from conftest import SITE_SETTINGS, files_in
 
 import postil.speed.workers
 from postil.pipeline import Builder, BuildOptions
@@ -78,6 +78,7 @@ def test_an_edit_lets_go_of_each_kept_list_item_once_parsed_and_still_keeps_it_f
 
 
 def sixty_essays(site) -> None:
+    site.write("pyproject.toml", SITE_SETTINGS + "home_essays = 60\n")  # a home page of sixty items
     for number in range(60):
         site.essay(f"e{number:02}.md", title=f"Essay {number}", date=f"2025-{number // 28 + 1:02}-{number % 28 + 1:02}")
 
