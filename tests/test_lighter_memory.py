@@ -105,6 +105,28 @@ def test_list_items_sent_back_by_workers_wait_on_disk_in_a_file_with_no_name(sit
     assert files_in(site.root / "public") == clean_build(site.root)
 
 
+def test_an_edit_leaves_the_kept_items_of_lists_it_does_not_render_in_a_file_and_keeps_them(site):
+    """The replies' pages are current after an essay's edit: their thousands of kept entries
+    (most of what is kept at 5,000 essays) are not read into memory, and are kept all the same."""
+    site.write("content/e1/index.md", "---\ntitle: With replies\ndate: 2025-01-02\n---\nWords.\n")
+    for number in range(3):
+        site.write(f"content/e1/replies/r{number}.md", f"---\nauthor: Reader {number}\ndate: 2025-01-0{number + 3}\n---\nReply {number}.\n")
+    site.essay("e2.md", title="Second", date="2025-01-05", body="Words 2.")
+    assert site.build() == 0
+    before = DiskCache(site.root, "fragments").load()["groups"]
+    replies = [name for name in before if "reply_entry" in name]
+    assert replies  # the replies' pages list kept entries
+
+    site.essay("e2.md", title="Second, retitled", date="2025-01-05", body="Words 2.")
+    builder = Builder(site.root, BuildOptions(out_dir=site.root / "public"))
+    builder.build()
+    fragments = builder._kept.renders.fragments
+    assert all(type(fragments._stored[name]) is tuple and name not in fragments._kept for name in replies)  # (offset, length), unread
+    after = DiskCache(site.root, "fragments").load()["groups"]
+    assert {name: after[name] for name in replies} == {name: before[name] for name in replies}
+    assert files_in(site.root / "public") == clean_build(site.root)
+
+
 @pytest.mark.slow  # forks render workers
 def test_what_pages_rendered_by_workers_read_of_the_discussions_is_held_once(site, monkeypatch):
     """Every page comes back from a worker with its own copy of the names it read; the

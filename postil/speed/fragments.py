@@ -79,7 +79,8 @@ class Fragments:
         # thousands of items of the lists it never renders (the replies' entries: 4,800 at
         # 1,000 essays) nor packs them again: a group to which this build added nothing is
         # saved as it came.
-        self._stored: dict[str, bytes] = {}
+        self._stored: dict[str, Kept] = {}
+        self._stored_in = Spill()  # where `_stored` waits: given a folder by `restore`, not in memory
         self._kept: dict[str, dict[str, bytes]] = {}  # opened groups: an item's key as text (see `_key_text`) -> the rest of its line, until parsed
         self._grown: set[str] = set()  # groups with outputs made since they were read
         self._owner = os.getpid()  # the process that renders with `_outputs` at hand
@@ -153,12 +154,12 @@ class Fragments:
         groups = {}
         for name in sorted(self._stored.keys() | outputs.keys() | from_workers):
             if name in self._stored and name not in self._grown and name not in from_workers:
-                groups[name] = self._stored[name]
+                groups[name] = self._stored_in.read(self._stored[name])
                 continue
             # Read line by line: unpacked whole, a group (the essays' list items from every
             # worker) was held three times over (its text, its lines, their dict) while it
             # was packed again.
-            kept = self._kept[name].items() if name in self._kept else _lines(self._stored.get(name, b""))
+            kept = self._kept[name].items() if name in self._kept else _lines(self._stored_in.read(self._stored.get(name, b"")))
             groups[name] = _pack_lines(itertools.chain(
                 itertools.chain.from_iterable(_lines(self.spill.read(part)) for made, part in reversed(self._packed) if made == name),
                 (_fragment_line(key, self._outputs[key]) for key in outputs.get(name, ())),
@@ -166,14 +167,17 @@ class Fragments:
             ))
         return {"scope": self._scope, "groups": groups}
 
-    def restore(self, saved: dict) -> None:
+    def restore(self, saved: dict, spill: Spill | None = None) -> None:
         """Take the outputs `saved` gave, to be checked when first asked for; anything but
-        what it writes is ignored."""
+        what it writes is ignored. Given a `spill` in a folder, the groups wait there until
+        a page opens one: an edit opens a few (the replies' entries, most of them at 5,000
+        essays, 3.5 MB packed, wait unread)."""
         scope, groups = saved.get("scope"), saved.get("groups")
         if not isinstance(scope, str) or not isinstance(groups, dict):
             return
         self._scope, self._kept, self._grown = scope, {}, set()
-        self._stored = {name: packed for name, packed in groups.items() if isinstance(name, str) and isinstance(packed, bytes)}
+        self._stored_in = spill or Spill()
+        self._stored = {name: self._stored_in.keep(packed) for name, packed in groups.items() if isinstance(name, str) and isinstance(packed, bytes)}
 
     def _kept_output(self, name: str, key: tuple) -> _Fragment | None:
         """The output the last run kept under `key` (a partial of template `name`), if any."""
@@ -181,7 +185,7 @@ class Fragments:
         if kept is None:
             if name not in self._stored:
                 return None
-            kept = self._kept[name] = _kept_lines(self._stored[name])
+            kept = self._kept[name] = _kept_lines(self._stored_in.read(self._stored[name]))
         # Parsed, an output lives in `_outputs` (and is saved from there): its line is let go,
         # or a list's thousands of items would be held twice until the build ends.
         line = kept.pop(_key_text(key), None)

@@ -51,7 +51,7 @@ class BuildMemory:
             renders.fragments.spill = Spill(self.site_root / CACHE_DIR)
         if self.record is not None:
             renders.restore(*self.record.render_digests)
-            renders.fragments.restore(self.fragments.load())
+            renders.fragments.restore(self.fragments.load(), Spill(self.site_root / CACHE_DIR))
         return renders
 
     @cached_property
