@@ -73,14 +73,14 @@ class Fragments:
         # Outputs made by workers, as `take_added` packed them: (template, its packed lines), as `spill` keeps them.
         self._packed: list[tuple[str, Kept]] = []
         self.spill = Spill()  # in memory unless given a folder
-        # The last run's outputs by template, packed as read from disk. A group is opened
-        # when a page first asks for one of its partials, and then only indexed: an item is
-        # parsed when asked for. So a run that renders a few pages neither unpacks the
-        # thousands of items of the lists it never renders (the replies' entries: 4,800 at
-        # 1,000 essays) nor packs them again: a group to which this build added nothing is
-        # saved as it came.
+        # The last run's outputs by template, packed as read from disk, waiting in
+        # `_stored_in` (see `restore`). A group is opened when a page first asks for one of
+        # its partials, and then only indexed: an item is parsed when asked for. So a run
+        # that renders a few pages neither reads back nor unpacks the thousands of items of
+        # the lists it never renders (the replies' entries: 4,800 at 1,000 essays), nor
+        # packs them again: a group to which this build added nothing is saved as it came.
         self._stored: dict[str, Kept] = {}
-        self._stored_in = Spill()  # where `_stored` waits: given a folder by `restore`, not in memory
+        self._stored_in = Spill()
         self._kept: dict[str, dict[str, bytes]] = {}  # opened groups: an item's key as text (see `_key_text`) -> the rest of its line, until parsed
         self._grown: set[str] = set()  # groups with outputs made since they were read
         self._owner = os.getpid()  # the process that renders with `_outputs` at hand
