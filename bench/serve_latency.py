@@ -3,7 +3,7 @@
     python /work/shared/bench/gen_corpus.py /tmp/serve-corpus 1000 --replies 12
     python bench/serve_latency.py /tmp/serve-corpus [--runs 9]
 
-Each run appends a unique sentence to one essay (restored at the end) and measures, from
+Each run appends a unique sentence to the newest essay (restored at the end) and measures, from
 the moment the file is written: until the server answers the page with the sentence in it
 (served before the rest of the build), until a Chromium tab open on that page shows it (no
 manual reload), the difference being the browser's part, and until the whole build is
@@ -89,15 +89,22 @@ def read_pages(port: int) -> None:
             print(json.dumps([moments[path] for path in paths]), flush=True)
 
 
+def newest_essay(corpus: Path) -> Path:
+    """The essay its author is most likely writing, and one the home page lists: the newest."""
+    def date(path: Path) -> str:
+        source = path.relative_to(corpus).as_posix()
+        return str(split(decode(path.read_bytes(), source), source).meta.get("date", ""))
+
+    return max((path for path in (corpus / "content").rglob("*.md") if "replies" not in path.parts), key=lambda path: (date(path), path))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
 
-    essay = sorted((args.corpus / "content").rglob("*.md"))[len(list((args.corpus / "content").rglob("*.md"))) // 2]
-    while "replies" in essay.parts:
-        essay = essay.parent.parent / "index.md"
+    essay = newest_essay(args.corpus)
     original = essay.read_bytes()
     started = time.perf_counter()
     said = io.StringIO()
