@@ -222,8 +222,8 @@ class DevServer:
 def inject(html: bytes, tag: bytes) -> bytes:
     """Put `tag` just before the last </body>, or at the end when there is none.
 
-    The page's end is searched first: lower-casing a whole home page of a thousand
-    essays (700 KB) for every request held up the build running beside the server."""
+    The page's end is searched first: lower-casing a whole page of 700 KB (a list of a
+    thousand essays) for every request held up the build running beside the server."""
     tail = len(html) - 4096
     index = html[tail:].lower().rfind(b"</body>") if tail > 0 else -1
     index = tail + index if index >= 0 else html.lower().rfind(b"</body>")

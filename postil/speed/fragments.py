@@ -1,7 +1,7 @@
 """Reused outputs of partials: the items of long lists, rendered once.
 
-Lists of every essay (the home page, the archive, the sitemap, tag pages) are most of
-what a one-essay edit renders again. Each item is rendered by a partial: an `{% include %}`
+Lists of essays (the home page, the archive, tag pages) are most of what a one-essay
+edit renders again. Each item is rendered by a partial: an `{% include %}`
 inside a `{% for %}` loop (compiled into `include_list_item`, see template_code.py) or a
 theme's own `cached_partial(name, **values)`. Its output is kept, keyed by the digest of
 what it was rendered from, and reused while that is the same: such a page is a join of
@@ -203,7 +203,7 @@ class Fragments:
         """`{% include name %}` in a loop: keyed by the values of the names its templates
         read from the context (the loop's names first), but for the environment's globals.
 
-        The home page of a thousand essays makes a thousand calls: an item whose values
+        A tag page of a thousand essays makes a thousand calls: an item whose values
         are the very objects of its last use is found with a few look-ups, here rather
         than through `_reused`, whose keys it shares."""
         assert self._bound is not None, "include_list_item outside a build"
@@ -284,8 +284,8 @@ class Fragments:
         """`cached_partial(name, item=value)` for each value of one iterable, joined:
         `cached_partial_each("partials/essay_item.html", essay=essays)`.
 
-        The home page lists every essay; called once per item from the template, the
-        reuse cost ~30 µs an item, 30 ms of a preview save. Here an item held by the
+        Called once per item from the template, the reuse cost ~30 µs an item: 30 ms of
+        a preview save for a list of a thousand. Here an item held by the
         very same object as last build costs a few dict look-ups.
         """
         if len(values) != 1:
