@@ -3,7 +3,8 @@
 A cold build's render workers send back the items of every list they rendered, packed, to
 be kept for the next run; they are read once more, when the caches are saved. Held until
 then, they were the largest part of what a build's main process grows by while it renders
-(see fragments.py). The file is in the site's cache folder, not in the system's temporary
+(see fragments.py). So are the items the last run kept, until a page opens their list:
+an edit opens few. The file is in the site's cache folder, not in the system's temporary
 folder, which may be memory itself, and it has no name: it goes with the process however
 the process ends, so a killed build leaves nothing behind.
 """
