@@ -150,7 +150,6 @@ def test_a_spill_gives_back_what_it_kept_and_keeps_bytes_in_memory_when_it_canno
     assert [spill.read(place) for place in kept] == [b"first", b"", b"x" * 100_000, b"last"]
     assert all(type(place) is tuple for place in kept)
     assert list(tmp_path.iterdir()) == []  # no name leads to the file
-    spill.clear()
 
     for nowhere in (Spill(tmp_path / "missing"), Spill()):  # a folder it cannot write in; none (the dev server)
         place = nowhere.keep(b"held")

@@ -7,8 +7,9 @@ A page is parsed only when its bytes are new: the facts of the others are kept b
 runs by a digest of their bytes (in a store the Builder hands out). Many pages, or large
 ones, are parsed in processes of their own (`python -m postil.commands.page_facts`),
 which send back only the facts: a parsed page takes some 13 times its size (a page of
-3.6 MB, the home page of 5,000 essays when it listed them all, took 48 MB), and that belongs in a small process, not on top of
-the build's model in check's own. Two of them read at once.
+3.6 MB, the home page of 5,000 essays when it listed them all, took 48 MB), and that
+belongs in a small process, not on top of the build's model in check's own. Two of them
+read at once.
 """
 from __future__ import annotations
 

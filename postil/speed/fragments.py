@@ -1,9 +1,9 @@
 """Reused outputs of partials: the items of long lists, rendered once.
 
 Lists of essays (the home page, the archive, tag pages) are most of what a one-essay
-edit renders again. Each item is rendered by a partial: an `{% include %}`
-inside a `{% for %}` loop (compiled into `include_list_item`, see template_code.py) or a
-theme's own `cached_partial(name, **values)`. Its output is kept, keyed by the digest of
+edit renders again. Each item is rendered by a partial: an `{% include %}` inside a
+`{% for %}` loop (compiled into `include_list_item`, see template_code.py) or a theme's
+own `cached_partial(name, **values)`. Its output is kept, keyed by the digest of
 what it was rendered from, and reused while that is the same: such a page is a join of
 strings but for the item that changed.
 """
@@ -65,7 +65,7 @@ class Fragments:
     What workers send back stays packed until a later build in this process needs it: it
     is kept for later builds only (at 5,000 essays, unpacked, it grew a cold build's main
     process by 30 MB). Given a `spill` in a folder (a build into a folder), it is not even
-    held: it waits there to be saved.
+    held: it waits there to be saved, as do the last run's outputs until they are asked for.
     """
 
     def __init__(self) -> None:
@@ -73,14 +73,13 @@ class Fragments:
         # Outputs made by workers, as `take_added` packed them: (template, its packed lines), as `spill` keeps them.
         self._packed: list[tuple[str, Kept]] = []
         self.spill = Spill()  # in memory unless given a folder
-        # The last run's outputs by template, packed as read from disk, waiting in
-        # `_stored_in` (see `restore`). A group is opened when a page first asks for one of
-        # its partials, and then only indexed: an item is parsed when asked for. So a run
-        # that renders a few pages neither reads back nor unpacks the thousands of items of
-        # the lists it never renders (the replies' entries: 4,800 at 1,000 essays), nor
-        # packs them again: a group to which this build added nothing is saved as it came.
+        # The last run's outputs by template, packed as read from disk, as `spill` keeps
+        # them. A group is opened when a page first asks for one of its partials, and then
+        # only indexed: an item is parsed when asked for. So a run that renders a few pages
+        # neither reads back nor unpacks the thousands of items of the lists it never renders
+        # (the replies' entries: 4,800 at 1,000 essays; 3.5 MB packed at 5,000), nor packs
+        # them again: a group to which this build added nothing is saved as it came.
         self._stored: dict[str, Kept] = {}
-        self._stored_in = Spill()
         self._kept: dict[str, dict[str, bytes]] = {}  # opened groups: an item's key as text (see `_key_text`) -> the rest of its line, until parsed
         self._grown: set[str] = set()  # groups with outputs made since they were read
         self._owner = os.getpid()  # the process that renders with `_outputs` at hand
@@ -109,7 +108,6 @@ class Fragments:
             self._used_before.update(outputs)
             self._grown.add(name)
         self._packed, self._owner = [], os.getpid()
-        self.spill.clear()
         self.changed = scope != self._scope
         if self.changed:
             self._outputs, self._scope, self._keys, self._stored, self._kept = {}, scope, {}, {}, {}
@@ -154,12 +152,12 @@ class Fragments:
         groups = {}
         for name in sorted(self._stored.keys() | outputs.keys() | from_workers):
             if name in self._stored and name not in self._grown and name not in from_workers:
-                groups[name] = self._stored_in.read(self._stored[name])
+                groups[name] = self.spill.read(self._stored[name])
                 continue
             # Read line by line: unpacked whole, a group (the essays' list items from every
             # worker) was held three times over (its text, its lines, their dict) while it
             # was packed again.
-            kept = self._kept[name].items() if name in self._kept else _lines(self._stored_in.read(self._stored.get(name, b"")))
+            kept = self._kept[name].items() if name in self._kept else _lines(self.spill.read(self._stored.get(name, b"")))
             groups[name] = _pack_lines(itertools.chain(
                 itertools.chain.from_iterable(_lines(self.spill.read(part)) for made, part in reversed(self._packed) if made == name),
                 (_fragment_line(key, self._outputs[key]) for key in outputs.get(name, ())),
@@ -167,17 +165,14 @@ class Fragments:
             ))
         return {"scope": self._scope, "groups": groups}
 
-    def restore(self, saved: dict, spill: Spill | None = None) -> None:
+    def restore(self, saved: dict) -> None:
         """Take the outputs `saved` gave, to be checked when first asked for; anything but
-        what it writes is ignored. Given a `spill` in a folder, the groups wait there until
-        a page opens one: an edit opens a few (the replies' entries, most of them at 5,000
-        essays, 3.5 MB packed, wait unread)."""
+        what it writes is ignored."""
         scope, groups = saved.get("scope"), saved.get("groups")
         if not isinstance(scope, str) or not isinstance(groups, dict):
             return
         self._scope, self._kept, self._grown = scope, {}, set()
-        self._stored_in = spill or Spill()
-        self._stored = {name: self._stored_in.keep(packed) for name, packed in groups.items() if isinstance(name, str) and isinstance(packed, bytes)}
+        self._stored = {name: self.spill.keep(packed) for name, packed in groups.items() if isinstance(name, str) and isinstance(packed, bytes)}
 
     def _kept_output(self, name: str, key: tuple) -> _Fragment | None:
         """The output the last run kept under `key` (a partial of template `name`), if any."""
@@ -185,7 +180,7 @@ class Fragments:
         if kept is None:
             if name not in self._stored:
                 return None
-            kept = self._kept[name] = _kept_lines(self._stored_in.read(self._stored[name]))
+            kept = self._kept[name] = _kept_lines(self.spill.read(self._stored[name]))
         # Parsed, an output lives in `_outputs` (and is saved from there): its line is let go,
         # or a list's thousands of items would be held twice until the build ends.
         line = kept.pop(_key_text(key), None)
@@ -285,8 +280,8 @@ class Fragments:
         `cached_partial_each("partials/essay_item.html", essay=essays)`.
 
         Called once per item from the template, the reuse cost ~30 µs an item: 30 ms of
-        a preview save for a list of a thousand. Here an item held by the
-        very same object as last build costs a few dict look-ups.
+        a preview save for a list of a thousand. Here an item held by the very same
+        object as last build costs a few dict look-ups.
         """
         if len(values) != 1:
             raise TypeError("cached_partial_each takes one keyword argument: the item's name and the items")

@@ -47,11 +47,11 @@ class BuildMemory:
         from .render_cache import RenderCache
 
         renders = RenderCache(keep_bytes=self.out_dir is None)
-        if self.out_dir is not None:  # what workers render for the next run waits on disk (see spill.py)
+        if self.out_dir is not None:  # list items kept for the next run wait on disk (see spill.py)
             renders.fragments.spill = Spill(self.site_root / CACHE_DIR)
         if self.record is not None:
             renders.restore(*self.record.render_digests)
-            renders.fragments.restore(self.fragments.load(), Spill(self.site_root / CACHE_DIR))
+            renders.fragments.restore(self.fragments.load())
         return renders
 
     @cached_property

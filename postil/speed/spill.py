@@ -50,9 +50,3 @@ class Spill:
         offset, length = kept
         assert self._file is not None, "read before anything was kept"
         return os.pread(self._file.fileno(), length, offset)
-
-    def clear(self) -> None:
-        """Let go of everything kept: what was kept cannot be read any more."""
-        if self._file is not None:
-            self._file.close()
-            self._file, self._size = None, 0
