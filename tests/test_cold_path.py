@@ -14,6 +14,7 @@ from clean_build import clean_build
 from postil.pipeline import Builder, BuildOptions
 from postil.speed.compiled_templates import store_path
 from postil.speed.disk_cache import CACHE_DIR
+from postil.speed.parse_cache import MIN_ESSAYS_FOR_PROCESSES
 from postil.speed.workers import MIN_ITEMS_FOR_PROCESSES, WARM_ITEMS, map_in_processes
 
 pytestmark = pytest.mark.fresh_cache  # a cold build compiles the templates
@@ -77,13 +78,9 @@ def test_templates_compiled_while_workers_parse_serve_the_next_run(monkeypatch, 
     assert {path.relative_to(site.out).as_posix(): path.read_bytes() for path in site.out.rglob("*") if path.is_file()} == clean_build(site.root)
 
 
-def test_essays_and_replies_are_parsed_by_the_same_workers(monkeypatch, site, tmp_path):
-    """One fork for the parse: the replies, which wait for the essays' addresses, go to
-    the processes that parsed the essays, not to a second pool started for them."""
-    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+def noting_parses(monkeypatch, log: Path) -> None:
+    """Have every essay and reply parse write its kind and its process's id to `log`."""
     import postil.speed.parse_cache as parse_cache
-
-    log = tmp_path / "parsed-by"
 
     def noting(kind, parse):
         def parse_and_note(*args, **kwargs):
@@ -94,18 +91,48 @@ def test_essays_and_replies_are_parsed_by_the_same_workers(monkeypatch, site, tm
 
     monkeypatch.setattr(parse_cache, "parse_essay", noting("essay", parse_cache.parse_essay))
     monkeypatch.setattr(parse_cache, "parse_reply", noting("reply", parse_cache.parse_reply))
-    for number in range(MIN_ITEMS_FOR_PROCESSES):
-        site.essay(f"talk-{number:02}/index.md", title=f"Talk {number}")
-        site.write(f"content/talk-{number:02}/replies/r1.md", '---\nauthor: "Reader"\ndate: 2026-01-05\n---\nA reply.\n')
-    Builder(site.root, BuildOptions(out_dir=site.out)).build()
+
+
+def parsed_by(log: Path) -> dict[str, set[int]]:
+    """{kind: the processes that parsed that kind}, from `noting_parses`'s log."""
     by_kind: dict[str, set[int]] = {"essay": set(), "reply": set()}
     for line in log.read_text(encoding="utf-8").splitlines():
         kind, pid = line.split()
         by_kind[kind].add(int(pid))
+    return by_kind
+
+
+def test_essays_and_replies_are_parsed_by_the_same_workers(monkeypatch, site, tmp_path):
+    """One fork for the parse: the replies, which wait for the essays' addresses, go to
+    the processes that parsed the essays, not to a second pool started for them."""
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    log = tmp_path / "parsed-by"
+    noting_parses(monkeypatch, log)
+    for number in range(MIN_ITEMS_FOR_PROCESSES):
+        site.essay(f"talk-{number:02}/index.md", title=f"Talk {number}")
+        site.write(f"content/talk-{number:02}/replies/r1.md", '---\nauthor: "Reader"\ndate: 2026-01-05\n---\nA reply.\n')
+    Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    by_kind = parsed_by(log)
     workers = (by_kind["essay"] | by_kind["reply"]) - {os.getpid()}
     assert by_kind["reply"] and os.getpid() not in by_kind["reply"]  # in workers, as are the essays but the first (see workers.WARM_ITEMS)
     assert len(workers) <= 2  # one pool of two: a second pool for the replies would add its own processes
     assert (site.out / "talk-00/index.html").is_file()
+
+
+def test_a_small_site_s_essays_are_parsed_in_workers_and_an_edited_one_here(monkeypatch, site, tmp_path):
+    """An essay costs several pages' work, so a site of a few essays already has them
+    parsed on every core; one edited essay is parsed in this process (no fork to wait for)."""
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    log = tmp_path / "parsed-by"
+    noting_parses(monkeypatch, log)
+    essays = _essays(site, MIN_ESSAYS_FOR_PROCESSES)
+    assert MIN_ESSAYS_FOR_PROCESSES < MIN_ITEMS_FOR_PROCESSES  # fewer items than a render forks for
+    Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    assert parsed_by(log)["essay"] - {os.getpid()}
+    log.unlink()
+    essays[3].write_text(essays[3].read_text(encoding="utf-8") + "\nAn edit.\n", encoding="utf-8")
+    Builder(site.root, BuildOptions(out_dir=site.out)).build()
+    assert parsed_by(log)["essay"] == {os.getpid()}
 
 
 def test_a_site_built_with_workers_equals_one_built_in_one_process(monkeypatch, site, tmp_path):

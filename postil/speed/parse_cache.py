@@ -31,7 +31,7 @@ from ..errors import Report
 from ..markdown import Link, Passage
 from ..markdown.highlight import highlight_code
 from .packed import pack, unpack
-from .workers import Workers
+from .workers import MIN_ITEMS_FOR_PROCESSES, Workers
 from ..content.essay import Parsed, parse_essay
 from ..content.reply import ParsedReply, parse_reply
 from ..site.model import Body, Essay, Quote, Reply, ReplyBody
@@ -52,6 +52,10 @@ def _as_call(cls: type):
 # Essays and replies are rebuilt through `_essay` and `_reply`, which make equal values one
 # object. Their key lines travel as a tuple, and equal ones become one dict: the model is
 # never changed once made, so no one writes to it.
+# An essay costs its parse about five rendered pages' work (its code highlighted, its passages
+# found), so the workers are forked for fewer essays than pages (workers.MIN_ITEMS_FOR_PROCESSES).
+MIN_ESSAYS_FOR_PROCESSES = 10
+
 _ESSAY_FIELDS = tuple(field.name for field in fields(Essay))
 _REPLY_FIELDS = tuple(field.name for field in fields(Reply))
 _ESSAY_STRINGS = tuple(_ESSAY_FIELDS.index(name) for name in ("author", "in_reply_to", "replies_mode"))
@@ -317,7 +321,7 @@ class ParsedSources:
         essay_jobs = [_Job(source.path, None, source) for source in sources.essays]
         # The workers forked for the essays, if any, parse the replies too.
         with Workers(_Worker(self.site_root, config, reusable)) as workers:
-            self._refresh(essay_jobs, workers, reusable, fresh, report, stats or {}, changed, meanwhile, hashes or {})
+            self._refresh(essay_jobs, workers, reusable, fresh, report, stats or {}, changed, meanwhile, hashes or {}, MIN_ESSAYS_FOR_PROCESSES)
             reply_jobs = self._reply_jobs(sources, essay_jobs, fresh)
             self._refresh(reply_jobs, workers, reusable, fresh, report, stats or {}, changed, None, hashes or {})
         # A build into a folder has no next update, and would hold a job per file meanwhile.
@@ -410,7 +414,7 @@ class ParsedSources:
     def _refresh(
         self, jobs: list[_Job], workers: Workers, previous: dict[str, Entry], fresh: dict[str, Entry],
         report: Report, stats: dict[str, tuple[int, int, int]], changed: set[str] | None, meanwhile: Iterable[object] | None = None,
-        hashes: Hashes | None = None,
+        hashes: Hashes | None = None, fork_from: int = MIN_ITEMS_FOR_PROCESSES,
     ) -> None:
         """Put an entry for every job into `fresh`: from `previous` when the file is
         unchanged, else parsed by `workers` (whose `_Worker` holds `previous`)."""
@@ -448,7 +452,7 @@ class ParsedSources:
                 self.parsed_paths.add(job.path)
 
         # Taken as they come, so that only a few results at a time hold their bulky values.
-        workers.map(stale, each=take, keep=False, meanwhile=meanwhile)
+        workers.map(stale, each=take, keep=False, meanwhile=meanwhile, fork_from=fork_from)
 
     def _same_bytes(self, path: str, status: tuple[int, int, int], entry: Entry, hashed: tuple[tuple[int, int, int], int, str] | None) -> Entry | None:
         """`entry` with the file's new stat when its bytes are still those it was parsed

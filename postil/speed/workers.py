@@ -3,7 +3,7 @@
 Workers are forked, so they start with every module already imported and with whatever
 the parent had built (the site model, the Jinja environment) without pickling it, and with
 what the first item built (it is done here, before the fork). Small batches stay in this
-process: forking costs more than it saves below a few dozen items.
+process: forking costs more than it saves below a few dozen pages' work (or a few essays').
 Workers end with the process that forked them, even when it is killed (see `_die_with_parent`).
 """
 from __future__ import annotations
@@ -108,12 +108,14 @@ class Workers:
 
     def map(
         self, items: Sequence[Item], each: Callable[[int, Result], None] | None = None, keep: bool = True,
-        meanwhile: Iterable[object] | None = None,
+        meanwhile: Iterable[object] | None = None, fork_from: int = MIN_ITEMS_FOR_PROCESSES,
     ) -> list[Result]:
-        """`map_in_processes(self.function, items, each, keep, meanwhile)`, in these workers."""
+        """`map_in_processes(self.function, items, each, keep, meanwhile)`, in these workers,
+        forked if they are not yet and there are at least `fork_from` items: fewer where
+        each item costs more than a rendered page does."""
         if self._pool is not None:
             return _collect(_in_order(self._pool, items, self._cores, meanwhile), each, keep)
-        if self._cores < 2 or len(items) < MIN_ITEMS_FOR_PROCESSES:
+        if self._cores < 2 or len(items) < fork_from:
             return _collect(map(self.function, items), each, keep)
         warm = [self.function(item) for item in items[:WARM_ITEMS]]  # before the fork: see WARM_ITEMS
         rest = items[WARM_ITEMS:]
