@@ -7,6 +7,7 @@ of the lists an edit renders again were held both as read from the cache and as 
 (8 MB at the height of the build)."""
 from __future__ import annotations
 
+import os
 import zlib
 
 import pytest
@@ -17,7 +18,7 @@ from conftest import SITE_SETTINGS, files_in
 import postil.speed.workers
 from postil.pipeline import Builder, BuildOptions
 from postil.speed.disk_cache import DiskCache
-from postil.speed.fragments import _key_text
+from postil.speed.fragments import Fragments, _key_text
 from postil.speed.spill import Spill
 
 pytestmark = pytest.mark.fresh_cache  # tests of what the caches keep
@@ -102,6 +103,31 @@ def test_list_items_sent_back_by_workers_wait_on_disk_in_a_file_with_no_name(sit
     site.essay("e30.md", title="Essay thirty, retitled", date="2025-02-03")
     result = builder.build()
     assert 0 < result.rendered < result.pages / 2
+    assert files_in(site.root / "public") == clean_build(site.root)
+
+
+@pytest.mark.slow  # forks render workers
+def test_a_render_worker_hands_back_the_list_items_it_renders_and_keeps_none(site, monkeypatch, tmp_path):
+    """Issue 17's 150 MB: a worker rendering every page of 5,000 essays grew by every list
+    item it rendered. It sends each back with its page and holds none; the next run still
+    has them all."""
+    monkeypatch.setattr(postil.speed.workers, "usable_cores", lambda: 2)
+    sixty_essays(site)
+    held = tmp_path / "held-by-workers"
+    take_added = Fragments.take_added
+
+    def noting(self):
+        if os.getpid() != self._owner:
+            with held.open("a", encoding="utf-8") as stream:
+                stream.write(f"{len(self._outputs)}\n")
+        return take_added(self)
+
+    monkeypatch.setattr(Fragments, "take_added", noting)
+    Builder(site.root, BuildOptions(out_dir=site.root / "public")).build()
+    counts = held.read_text(encoding="utf-8").split()
+    assert len(counts) > 30  # pages rendered in workers
+    assert len(set(counts)) == 1  # what the workers were forked with (the first page's items, made before): they gather none
+    assert len(kept_items(site)) >= 60  # every essay's item, kept for the next run
     assert files_in(site.root / "public") == clean_build(site.root)
 
 

@@ -60,12 +60,16 @@ class Fragments:
     before are dropped, and all of them when the scope changes.
 
     Pages rendered in worker processes send back the outputs they made (`take_added`,
-    `merge`); a build into a folder keeps the outputs on disk for the next run (`saved`,
-    `restore`), so a new process after an edit renders one item, not every list again.
-    What workers send back stays packed until a later build in this process needs it: it
-    is kept for later builds only (at 5,000 essays, unpacked, it grew a cold build's main
-    process by 30 MB). Given a `spill` in a folder (a build into a folder), it is not even
-    held: it waits there to be saved, as do the last run's outputs until they are asked for.
+    `merge`) and keep none: a worker that kept them for its own later pages grew by every
+    item it rendered (~15 MB at 5,000 essays, every page rendered again), for the few
+    items another of its pages would reuse (rendered again, 17% more items at 1,000
+    essays, under 1% of a cold build's work). A build into a folder keeps the outputs on
+    disk for the next run (`saved`, `restore`), so a new process after an edit renders one
+    item, not every list again. What workers send back stays packed until a later build
+    in this process needs it: it is kept for later builds only (at 5,000 essays, unpacked,
+    it grew a cold build's main process by 30 MB). Given a `spill` in a folder (a build
+    into a folder), it is not even held: it waits there to be saved, as do the last run's
+    outputs until they are asked for.
     """
 
     def __init__(self) -> None:
@@ -260,7 +264,9 @@ class Fragments:
             output = render()
         digest = discussion_reads.digest(reads)
         if digest is not None:
-            self._outputs[key] = self._added[key] = (output, tuple(sorted(reads)), digest)
+            self._added[key] = (output, tuple(sorted(reads)), digest)
+            if self._owner == os.getpid():  # a worker hands its outputs back and keeps none (see the class)
+                self._outputs[key] = self._added[key]
             self._grown.add(name)
             self.changed = True
         return output
