@@ -37,6 +37,11 @@ from ..content.reply import ParsedReply, parse_reply
 from ..site.model import Body, Essay, Quote, Reply, ReplyBody
 
 
+# An essay costs its parse about five rendered pages' work (its code highlighted, its passages
+# found), so the workers are forked for fewer essays than pages (workers.MIN_ITEMS_FOR_PROCESSES).
+MIN_ESSAYS_FOR_PROCESSES = 10
+
+
 def _as_call(cls: type):
     """A reducer that pickles an instance of a slotted dataclass as a call of the class with
     its fields: unpickling then runs `__init__`, where dataclasses' default `__setstate__`
@@ -52,10 +57,6 @@ def _as_call(cls: type):
 # Essays and replies are rebuilt through `_essay` and `_reply`, which make equal values one
 # object. Their key lines travel as a tuple, and equal ones become one dict: the model is
 # never changed once made, so no one writes to it.
-# An essay costs its parse about five rendered pages' work (its code highlighted, its passages
-# found), so the workers are forked for fewer essays than pages (workers.MIN_ITEMS_FOR_PROCESSES).
-MIN_ESSAYS_FOR_PROCESSES = 10
-
 _ESSAY_FIELDS = tuple(field.name for field in fields(Essay))
 _REPLY_FIELDS = tuple(field.name for field in fields(Reply))
 _ESSAY_STRINGS = tuple(_ESSAY_FIELDS.index(name) for name in ("author", "in_reply_to", "replies_mode"))
