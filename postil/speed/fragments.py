@@ -136,7 +136,7 @@ class Fragments:
         """The outputs a worker made since the last call, packed by template for the parent
         to `merge` (none in the process that began the build: they are in its `_outputs` already)."""
         added, self._added = self._added, {}
-        return _pack_fragments(added) if added and os.getpid() != self._owner else {}
+        return _pack_fragments(added) if added and self._in_worker() else {}
 
     def merge(self, packed: dict[str, bytes]) -> None:
         for name, lines in packed.items():
@@ -265,7 +265,7 @@ class Fragments:
         digest = discussion_reads.digest(reads)
         if digest is not None:
             self._added[key] = (output, tuple(sorted(reads)), digest)
-            if self._owner == os.getpid():  # a worker hands its outputs back and keeps none (see the class)
+            if not self._in_worker():  # a worker hands its outputs back and keeps none (see the class)
                 self._outputs[key] = self._added[key]
             self._grown.add(name)
             self.changed = True
@@ -274,7 +274,11 @@ class Fragments:
     def _keeps_keys(self) -> bool:
         """Whether to keep keys by identity for the next build (a worker's would die with it,
         and weigh on it meanwhile)."""
-        return self.by_identity and self._owner == os.getpid()
+        return self.by_identity and not self._in_worker()
+
+    def _in_worker(self) -> bool:
+        """Whether this process is a worker forked to render pages, not the one that began the build."""
+        return os.getpid() != self._owner
 
     def _discussions(self) -> Discussions:
         """The build's `discussions` global, which notes what each page reads of it."""
